@@ -1,0 +1,8 @@
+//! scimtest: a SCIM 2.0 conformance harness.
+//!
+//! The pure core — [`schema`], [`value`], [`filter`], [`patch`] — understands SCIM exactly and knows
+//! nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on it.
+
+pub mod schema;
+pub mod value;
+pub mod filter;

@@ -1,0 +1,13 @@
+//! One integration-test binary (fewer links on a 2-core CI). Each module tests one area:
+//!
+//! * `corpus` — the filter corpora under `fixtures/filters/`;
+//! * `rfc7644` — every filter and PATCH example of RFC 7644, with expected outcomes, under `fixtures/rfc7644/`;
+//! * `filter_props` — round-trip and evaluator laws over generated filters and resources;
+//! * `patch_props` — PATCH laws over generated operations;
+//! * `robustness` — arbitrary input never panics;
+//! * `differential` — our parser against the `scim_v2` crate's;
+//! * `cli` — the `scimtest` binary's filter and patch tools.
+
+mod util;
+
+mod corpus;
