@@ -6,3 +6,5 @@
 pub mod schema;
 pub mod value;
 pub mod filter;
+pub mod patch;
+pub mod selftest;

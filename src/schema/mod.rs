@@ -192,9 +192,9 @@ pub enum Owner<'a> {
     Extension(&'a Schema),
 }
 
-impl Owner<'_> {
+impl<'a> Owner<'a> {
     /// The URN key the attribute's value sits under, or `None` for top level.
-    pub fn container(&self) -> Option<&str> {
+    pub fn container(self) -> Option<&'a str> {
         match self {
             Owner::Extension(s) => Some(&s.id),
             _ => None,

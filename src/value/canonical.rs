@@ -142,7 +142,8 @@ fn single(attr: &Attribute, value: &Value, container: Option<&str>, name: &str, 
             for (k, v) in o {
                 let sub = attr.sub_attribute(k);
                 let sub_name = sub.map_or(k.as_str(), |s| s.name.as_str());
-                if options.ignored(container, name, Some(sub_name)) {
+                // `primary: false` and an absent `primary` mean the same (RFC 7643 §2.4).
+                if options.ignored(container, name, Some(sub_name)) || (sub_name == "primary" && *v == Value::Bool(false)) {
                     continue;
                 }
                 let v = match sub {

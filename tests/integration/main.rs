@@ -11,3 +11,4 @@
 mod util;
 
 mod corpus;
+mod rfc7644;

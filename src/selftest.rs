@@ -1,0 +1,163 @@
+//! The core's self-check: every RFC 7644 filter and PATCH example under `fixtures/rfc7644/`, each with
+//! the outcome worked out by hand, run through the filter evaluator and the PATCH engine. The
+//! `scimtest selftest` command prints it; the integration tests assert it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::filter::{Dialect, EvalOptions, ParseOptions, compile, parse_with};
+use crate::patch::{Mode, PatchOptions, apply_json};
+use crate::schema::ResourceSchema;
+use crate::value::{CanonicalOptions, canonicalize, diff};
+
+/// The fixtures directory of this source tree.
+pub fn default_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// One checked example.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// `rfc7644::filters::03` or `rfc7644::patch::14-remove-single-member`.
+    pub name: String,
+    /// What the example is (the RFC section and a title).
+    pub about: String,
+    /// `Err` holds what was expected and what came out.
+    pub outcome: Result<(), String>,
+}
+
+/// A fixture that could not be read: the self-check cannot run.
+#[derive(Debug)]
+pub struct FixtureError(pub String);
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+fn read_json(path: &Path) -> Result<Value, FixtureError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FixtureError(format!("cannot read {}: {e} (run from the repository, or pass --fixtures DIR)", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| FixtureError(format!("{} is not valid JSON: {e}", path.display())))
+}
+
+fn field<'v>(v: &'v Value, key: &str, file: &Path) -> Result<&'v Value, FixtureError> {
+    v.get(key).ok_or_else(|| FixtureError(format!("{}: missing `{key}`", file.display())))
+}
+
+/// Runs `fixtures/rfc7644/filters.json` against `filter_population.json`.
+pub fn rfc7644_filters(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let dir = fixtures.join("rfc7644");
+    let population_file = dir.join("filter_population.json");
+    let cases_file = dir.join("filters.json");
+    let population = read_json(&population_file)?;
+    let population = population
+        .as_array()
+        .ok_or_else(|| FixtureError(format!("{}: expected an array of users", population_file.display())))?;
+    let cases = read_json(&cases_file)?;
+    let cases = field(&cases, "cases", &cases_file)?
+        .as_array()
+        .ok_or_else(|| FixtureError(format!("{}: `cases` is not an array", cases_file.display())))?;
+    let schema = ResourceSchema::user();
+    let mut results = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let text = field(case, "filter", &cases_file)?.as_str().unwrap_or_default();
+        let dialect = match case.get("dialect").and_then(Value::as_str) {
+            Some("strict") => Dialect::Strict,
+            _ => Dialect::Compat,
+        };
+        let section = case.get("section").and_then(Value::as_str).unwrap_or("?");
+        let compiled = parse_with(text, &ParseOptions::with_dialect(dialect))
+            .map_err(|e| e.render(text))
+            .and_then(|f| compile(&f, schema, &EvalOptions { dialect, ..EvalOptions::default() }).map_err(|e| e.render(text)));
+        let outcome = match (case.get("error"), compiled) {
+            (Some(_), Err(_)) => Ok(()),
+            (Some(_), Ok(_)) => Err(format!("expected invalidFilter, but `{text}` was accepted")),
+            (None, Err(e)) => Err(format!("expected a valid filter:\n{e}")),
+            (None, Ok(f)) => {
+                let expected: Vec<&str> =
+                    field(case, "matches", &cases_file)?.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let actual: Vec<&str> =
+                    population.iter().filter(|r| f.matches(r)).filter_map(|r| r.get("id").and_then(Value::as_str)).collect();
+                if expected == actual {
+                    Ok(())
+                } else {
+                    Err(format!("`{text}`\n  expected matches: {expected:?}\n  actual matches:   {actual:?}"))
+                }
+            }
+        };
+        results.push(CaseResult {
+            name: format!("rfc7644::filters::{:02}", i + 1),
+            about: format!("§{section} `{text}`{}", if dialect == Dialect::Strict { " (strict)" } else { "" }),
+            outcome,
+        });
+    }
+    Ok(results)
+}
+
+/// Runs every `fixtures/rfc7644/patch/*.json`.
+pub fn rfc7644_patches(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let dir = fixtures.join("rfc7644").join("patch");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| FixtureError(format!("cannot list {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files.iter().map(|file| patch_case(file)).collect()
+}
+
+fn patch_case(file: &Path) -> Result<CaseResult, FixtureError> {
+    let case = read_json(file)?;
+    let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mode: Mode = case
+        .get("mode")
+        .and_then(Value::as_str)
+        .unwrap_or("rfc")
+        .parse()
+        .map_err(|e| FixtureError(format!("{}: {e}", file.display())))?;
+    let resource_type = case.get("resourceType").and_then(Value::as_str).unwrap_or("User");
+    let schema = ResourceSchema::builtin_named(resource_type)
+        .ok_or_else(|| FixtureError(format!("{}: unknown resourceType `{resource_type}`", file.display())))?;
+    let before = field(&case, "before", file)?;
+    let request = field(&case, "request", file)?;
+    let expect = field(&case, "expect", file)?;
+    let result = apply_json(before, request, schema, &PatchOptions::new(mode));
+    let canonical = |v: &Value| canonicalize(v, schema, &CanonicalOptions::default().ignore(["meta"]));
+    let outcome = match (expect.get("after"), expect.get("error"), result) {
+        (Some(after), _, Ok(out)) => {
+            let (want, got) = (canonical(after), canonical(&out.resource));
+            if want == got {
+                Ok(())
+            } else {
+                Err(format!("resource differs from the expected one (expected → actual):\n  {}", diff(&want, &got).join("\n  ")))
+            }
+        }
+        (Some(_), _, Err(e)) => Err(format!("expected success, got 400 {}: {e}", e.scim_type)),
+        (None, Some(error), Ok(out)) => Err(format!(
+            "expected a {} error, but the PATCH succeeded with\n{}",
+            error.get("scimType").and_then(Value::as_str).unwrap_or("400"),
+            serde_json::to_string_pretty(&out.resource).unwrap_or_default()
+        )),
+        (None, Some(error), Err(e)) => match error.get("scimType").and_then(Value::as_str) {
+            Some(t) if t != e.scim_type.as_str() => Err(format!("expected scimType {t}, got {}: {e}", e.scim_type)),
+            _ => Ok(()),
+        },
+        (None, None, _) => return Err(FixtureError(format!("{}: `expect` needs `after` or `error`", file.display()))),
+    };
+    let section = case.get("section").and_then(Value::as_str).unwrap_or("?");
+    let title = case.get("title").and_then(Value::as_str).unwrap_or("");
+    Ok(CaseResult { name: format!("rfc7644::patch::{name}"), about: format!("§{section} {title} ({mode} mode)"), outcome })
+}
+
+/// Every self-check case.
+pub fn run(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let mut all = rfc7644_filters(fixtures)?;
+    all.extend(rfc7644_patches(fixtures)?);
+    Ok(all)
+}
