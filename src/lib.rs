@@ -3,8 +3,9 @@
 //! The pure core — [`schema`], [`value`], [`filter`], [`patch`] — understands SCIM exactly and knows
 //! nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on it.
 
-pub mod schema;
-pub mod value;
 pub mod filter;
 pub mod patch;
+pub mod schema;
 pub mod selftest;
+pub mod tools;
+pub mod value;

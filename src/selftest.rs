@@ -41,8 +41,9 @@ impl fmt::Display for FixtureError {
 impl std::error::Error for FixtureError {}
 
 fn read_json(path: &Path) -> Result<Value, FixtureError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FixtureError(format!("cannot read {}: {e} (run from the repository, or pass --fixtures DIR)", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        FixtureError(format!("cannot read {}: {e} (run from the repository, or pass --fixtures DIR)", path.display()))
+    })?;
     serde_json::from_str(&text).map_err(|e| FixtureError(format!("{} is not valid JSON: {e}", path.display())))
 }
 
@@ -72,18 +73,26 @@ pub fn rfc7644_filters(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError>
             _ => Dialect::Compat,
         };
         let section = case.get("section").and_then(Value::as_str).unwrap_or("?");
-        let compiled = parse_with(text, &ParseOptions::with_dialect(dialect))
-            .map_err(|e| e.render(text))
-            .and_then(|f| compile(&f, schema, &EvalOptions { dialect, ..EvalOptions::default() }).map_err(|e| e.render(text)));
+        let compiled =
+            parse_with(text, &ParseOptions::with_dialect(dialect)).map_err(|e| e.render(text)).and_then(|f| {
+                compile(&f, schema, &EvalOptions { dialect, ..EvalOptions::default() }).map_err(|e| e.render(text))
+            });
         let outcome = match (case.get("error"), compiled) {
             (Some(_), Err(_)) => Ok(()),
             (Some(_), Ok(_)) => Err(format!("expected invalidFilter, but `{text}` was accepted")),
             (None, Err(e)) => Err(format!("expected a valid filter:\n{e}")),
             (None, Ok(f)) => {
-                let expected: Vec<&str> =
-                    field(case, "matches", &cases_file)?.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                let actual: Vec<&str> =
-                    population.iter().filter(|r| f.matches(r)).filter_map(|r| r.get("id").and_then(Value::as_str)).collect();
+                let expected: Vec<&str> = field(case, "matches", &cases_file)?
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let actual: Vec<&str> = population
+                    .iter()
+                    .filter(|r| f.matches(r))
+                    .filter_map(|r| r.get("id").and_then(Value::as_str))
+                    .collect();
                 if expected == actual {
                     Ok(())
                 } else {
@@ -135,7 +144,10 @@ fn patch_case(file: &Path) -> Result<CaseResult, FixtureError> {
             if want == got {
                 Ok(())
             } else {
-                Err(format!("resource differs from the expected one (expected → actual):\n  {}", diff(&want, &got).join("\n  ")))
+                Err(format!(
+                    "resource differs from the expected one (expected → actual):\n  {}",
+                    diff(&want, &got).join("\n  ")
+                ))
             }
         }
         (Some(_), _, Err(e)) => Err(format!("expected success, got 400 {}: {e}", e.scim_type)),
@@ -152,12 +164,76 @@ fn patch_case(file: &Path) -> Result<CaseResult, FixtureError> {
     };
     let section = case.get("section").and_then(Value::as_str).unwrap_or("?");
     let title = case.get("title").and_then(Value::as_str).unwrap_or("");
-    Ok(CaseResult { name: format!("rfc7644::patch::{name}"), about: format!("§{section} {title} ({mode} mode)"), outcome })
+    Ok(CaseResult {
+        name: format!("rfc7644::patch::{name}"),
+        about: format!("§{section} {title} ({mode} mode)"),
+        outcome,
+    })
+}
+
+/// The filter corpora: `filters/valid.txt` parses in the strict dialect and round-trips through the
+/// canonical printer; `filters/valid-compat.txt` parses only in the compat dialect; `filters/invalid.txt`
+/// fails in both, with an error span inside the input.
+pub fn filter_corpora(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let mut results = Vec::new();
+    for (file, kind) in [("valid.txt", "valid"), ("valid-compat.txt", "compat"), ("invalid.txt", "invalid")] {
+        let path = fixtures.join("filters").join(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            FixtureError(format!(
+                "cannot read {}: {e} (run from the repository, or pass --fixtures DIR)",
+                path.display()
+            ))
+        })?;
+        for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l)) {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let outcome = match kind {
+                "valid" => round_trip(line, Dialect::Strict),
+                "compat" => {
+                    round_trip(line, Dialect::Compat).and_then(|()| match parse_with(line, &ParseOptions::strict()) {
+                        Ok(f) => Err(format!("parses in the strict dialect as `{f}`")),
+                        Err(_) => Ok(()),
+                    })
+                }
+                _ => [Dialect::Strict, Dialect::Compat].into_iter().try_for_each(|d| {
+                    match parse_with(line, &ParseOptions::with_dialect(d)) {
+                        Ok(f) => Err(format!("parses ({d:?}) as `{f}`")),
+                        Err(e) => match e.span {
+                            Some(s) if s.start <= s.end && s.end <= line.len() => Ok(()),
+                            span => Err(format!("error span {span:?} is not inside the input")),
+                        },
+                    }
+                }),
+            };
+            let shown: String = line.chars().take(60).collect();
+            results.push(CaseResult {
+                name: format!("filters::{kind}::{n}"),
+                about: format!("{file}:{n} `{shown}`"),
+                outcome,
+            });
+        }
+    }
+    Ok(results)
+}
+
+fn round_trip(line: &str, dialect: Dialect) -> Result<(), String> {
+    let options = ParseOptions::with_dialect(dialect);
+    let f = parse_with(line, &options).map_err(|e| e.render(line))?;
+    let printed = f.to_string();
+    match parse_with(&printed, &options) {
+        Ok(again) if again == f => Ok(()),
+        Ok(again) => {
+            Err(format!("printing and parsing again changed the tree:\n  printed: {printed}\n  reparsed: {again}"))
+        }
+        Err(e) => Err(format!("the canonical form does not parse:\n{}", e.render(&printed))),
+    }
 }
 
 /// Every self-check case.
 pub fn run(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
     let mut all = rfc7644_filters(fixtures)?;
     all.extend(rfc7644_patches(fixtures)?);
+    all.extend(filter_corpora(fixtures)?);
     Ok(all)
 }

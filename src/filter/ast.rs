@@ -110,9 +110,16 @@ pub enum Test {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// `attrPath pr`, `attrPath op value`.
-    Attr { path: AttrPath, test: Test },
+    Attr {
+        path: AttrPath,
+        test: Test,
+    },
     /// `attr[filter]`, or in the compat dialect `attr[filter].sub op value`.
-    ValuePath { attr: AttrPath, filter: Box<Filter>, sub: Option<(String, Test)> },
+    ValuePath {
+        attr: AttrPath,
+        filter: Box<Filter>,
+        sub: Option<(String, Test)>,
+    },
     Not(Box<Filter>),
     And(Vec<Filter>),
     Or(Vec<Filter>),

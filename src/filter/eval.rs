@@ -83,10 +83,10 @@ impl<'s> Loc<'s> {
                     v => vec![v],
                 };
                 for e in elements {
-                    if let Value::Object(eo) = e {
-                        if let Some((_, sv)) = get_ci(eo, sub) {
-                            push(sv);
-                        }
+                    if let Value::Object(eo) = e
+                        && let Some((_, sv)) = get_ci(eo, sub)
+                    {
+                        push(sv);
                     }
                 }
             }
@@ -144,9 +144,10 @@ impl Node<'_> {
     fn matches(&self, object: &Value) -> bool {
         match self {
             Node::Test(loc, check) => check.holds(&loc.values(object)),
-            Node::ValuePath { loc, inner, sub } => loc.values(object).into_iter().any(|element| {
-                inner.matches(element) && sub.as_ref().is_none_or(|(l, c)| c.holds(&l.values(element)))
-            }),
+            Node::ValuePath { loc, inner, sub } => loc
+                .values(object)
+                .into_iter()
+                .any(|element| inner.matches(element) && sub.as_ref().is_none_or(|(l, c)| c.holds(&l.values(element)))),
             Node::Not(f) => !f.matches(object),
             Node::And(fs) => fs.iter().all(|f| f.matches(object)),
             Node::Or(fs) => fs.iter().any(|f| f.matches(object)),
@@ -169,20 +170,33 @@ impl CompiledFilter<'_> {
 }
 
 /// Checks `filter` against a resource type; the result evaluates resources of that type.
-pub fn compile<'s>(filter: &Filter, schema: &'s ResourceSchema, options: &EvalOptions) -> Result<CompiledFilter<'s>, FilterError> {
+pub fn compile<'s>(
+    filter: &Filter,
+    schema: &'s ResourceSchema,
+    options: &EvalOptions,
+) -> Result<CompiledFilter<'s>, FilterError> {
     let c = Compiler { options };
     Ok(CompiledFilter { root: c.node(filter, Scope::Resource(schema))? })
 }
 
 /// Checks the filter of a value path (`emails[type eq "work"]`) against the complex attribute it selects
 /// values of; the result evaluates one value (one email object) at a time.
-pub fn compile_value_filter<'s>(filter: &Filter, attribute: &'s Attribute, options: &EvalOptions) -> Result<CompiledFilter<'s>, FilterError> {
+pub fn compile_value_filter<'s>(
+    filter: &Filter,
+    attribute: &'s Attribute,
+    options: &EvalOptions,
+) -> Result<CompiledFilter<'s>, FilterError> {
     let c = Compiler { options };
     Ok(CompiledFilter { root: c.node(filter, Scope::Complex(attribute))? })
 }
 
 /// Checks `filter` and evaluates it on one resource.
-pub fn evaluate(filter: &Filter, resource: &Value, schema: &ResourceSchema, options: &EvalOptions) -> Result<bool, FilterError> {
+pub fn evaluate(
+    filter: &Filter,
+    resource: &Value,
+    schema: &ResourceSchema,
+    options: &EvalOptions,
+) -> Result<bool, FilterError> {
     Ok(compile(filter, schema, options)?.matches(resource))
 }
 
@@ -251,15 +265,17 @@ impl Compiler<'_> {
 
     fn locate<'s>(&self, path: &AttrPath, scope: Scope<'s>) -> Result<Loc<'s>, FilterError> {
         match scope {
-            Scope::Resource(schema) => match schema.resolve(path.uri.as_deref(), &path.name, path.sub_attr.as_deref()) {
-                Ok(r) => Ok(Loc {
-                    container: r.owner.container().map(str::to_string),
-                    name: r.attribute.name.clone(),
-                    attr: Some(r.attribute),
-                    sub: r.sub_attribute.map(|s| (s.name.clone(), Some(s))),
-                }),
-                Err(e) => self.unknown(path, format!("unknown attribute `{path}` ({e})")),
-            },
+            Scope::Resource(schema) => {
+                match schema.resolve(path.uri.as_deref(), &path.name, path.sub_attr.as_deref()) {
+                    Ok(r) => Ok(Loc {
+                        container: r.owner.container().map(str::to_string),
+                        name: r.attribute.name.clone(),
+                        attr: Some(r.attribute),
+                        sub: r.sub_attribute.map(|s| (s.name.clone(), Some(s))),
+                    }),
+                    Err(e) => self.unknown(path, format!("unknown attribute `{path}` ({e})")),
+                }
+            }
             Scope::Complex(parent) => {
                 if path.uri.is_some() || path.sub_attr.is_some() {
                     return Err(FilterError::schema(format!(
@@ -295,7 +311,12 @@ impl Compiler<'_> {
                 _ => {
                     return Err(FilterError::schema(format!(
                         "`{path}` is complex: compare one of its sub-attributes ({}), or test it with `pr`",
-                        target.sub_attributes.iter().map(|s| format!("{}.{}", target.name, s.name)).collect::<Vec<_>>().join(", ")
+                        target
+                            .sub_attributes
+                            .iter()
+                            .map(|s| format!("{}.{}", target.name, s.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }
@@ -317,23 +338,37 @@ impl Compiler<'_> {
         let json = match (ty, value) {
             (AttributeType::Boolean, CompValue::Bool(b)) => Value::Bool(*b),
             (AttributeType::Boolean, CompValue::String(s))
-                if self.options.dialect == Dialect::Compat && (s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")) =>
+                if self.options.dialect == Dialect::Compat
+                    && (s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")) =>
             {
                 Value::Bool(s.eq_ignore_ascii_case("true"))
             }
-            (AttributeType::Boolean, _) => return bad(format!("`{}` is a boolean: compare it with true or false", target.name)),
+            (AttributeType::Boolean, _) => {
+                return bad(format!("`{}` is a boolean: compare it with true or false", target.name));
+            }
             (AttributeType::Integer | AttributeType::Decimal, CompValue::Number(n)) => Value::Number(n.clone()),
             (AttributeType::Integer | AttributeType::Decimal, _) => {
                 return bad(format!("`{}` is {} {ty}: compare it with a number", target.name, article(ty)));
             }
             (AttributeType::DateTime, CompValue::String(s)) => {
                 if !op.is_substring() && DateTime::parse(s).is_none() {
-                    return bad(format!("`{}` is a dateTime and \"{s}\" is not an xsd:dateTime (2011-05-13T04:42:34Z)", target.name));
+                    return bad(format!(
+                        "`{}` is a dateTime and \"{s}\" is not an xsd:dateTime (2011-05-13T04:42:34Z)",
+                        target.name
+                    ));
                 }
                 Value::String(s.clone())
             }
-            (AttributeType::String | AttributeType::Reference | AttributeType::Binary, CompValue::String(s)) => Value::String(s.clone()),
-            (_, _) => return bad(format!("`{}` is {} {ty}: compare it with a string in double quotes", target.name, article(ty))),
+            (AttributeType::String | AttributeType::Reference | AttributeType::Binary, CompValue::String(s)) => {
+                Value::String(s.clone())
+            }
+            (_, _) => {
+                return bad(format!(
+                    "`{}` is {} {ty}: compare it with a string in double quotes",
+                    target.name,
+                    article(ty)
+                ));
+            }
         };
         Ok(Check::Compare { op, value: json, attr: target })
     }

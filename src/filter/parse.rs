@@ -177,14 +177,20 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(b')') => FilterError::at(span, "unbalanced `)`: there is no `(` for it to close"),
             Some(b']') => FilterError::at(span, "unbalanced `]`: there is no `[` for it to close"),
-            _ => FilterError::at(span, format!("expected `and`, `or` or the end of the filter, found {}", self.describe(self.pos))),
+            _ => FilterError::at(
+                span,
+                format!("expected `and`, `or` or the end of the filter, found {}", self.describe(self.pos)),
+            ),
         }
     }
 
     fn enter(&mut self, at: usize) -> Result<(), FilterError> {
         self.depth += 1;
         if self.depth > self.options.max_depth {
-            return Err(FilterError::at(at..at + 1, format!("filter nests deeper than {} levels", self.options.max_depth)));
+            return Err(FilterError::at(
+                at..at + 1,
+                format!("filter nests deeper than {} levels", self.options.max_depth),
+            ));
         }
         Ok(())
     }
@@ -224,7 +230,10 @@ impl<'a> Parser<'a> {
             return Err(FilterError::at(span, msg));
         }
         if self.at_end() {
-            return Err(FilterError::at(kw_start..kw_start + kw.len(), format!("expected a filter after `{kw}`, found the end of the filter")));
+            return Err(FilterError::at(
+                kw_start..kw_start + kw.len(),
+                format!("expected a filter after `{kw}`, found the end of the filter"),
+            ));
         }
         Ok(true)
     }
@@ -248,7 +257,10 @@ impl<'a> Parser<'a> {
     fn unary(&mut self) -> Result<Filter, FilterError> {
         let start = self.pos;
         match self.peek() {
-            None => Err(FilterError::at(start..start, "expected an attribute path, `not` or `(`, found the end of the filter")),
+            None => Err(FilterError::at(
+                start..start,
+                "expected an attribute path, `not` or `(`, found the end of the filter",
+            )),
             Some(b'(') => {
                 self.pos += 1;
                 self.group(start, b')')
@@ -310,7 +322,10 @@ impl<'a> Parser<'a> {
         if attr.sub_attr.is_some() {
             return Err(FilterError::at(
                 start..open + 1,
-                format!("a value filter applies to a multi-valued attribute, not to a sub-attribute: `{}[…]`", attr.name),
+                format!(
+                    "a value filter applies to a multi-valued attribute, not to a sub-attribute: `{}[…]`",
+                    attr.name
+                ),
             ));
         }
         if self.in_brackets {
@@ -397,13 +412,18 @@ impl<'a> Parser<'a> {
             return Err(FilterError::at(if self.at_end() { op_start..op_end } else { self.token_span(self.pos) }, msg));
         }
         let value = self.comp_value(op)?;
-        if let Some(b) = self.peek() {
-            if !is_ws(b) && b != b')' && b != b']' {
-                return Err(FilterError::at(
-                    self.token_span(self.pos),
-                    format!("unexpected {} right after the value; separate terms with ` and ` or ` or `", self.describe(self.pos)),
-                ));
-            }
+        if let Some(b) = self.peek()
+            && !is_ws(b)
+            && b != b')'
+            && b != b']'
+        {
+            return Err(FilterError::at(
+                self.token_span(self.pos),
+                format!(
+                    "unexpected {} right after the value; separate terms with ` and ` or ` or `",
+                    self.describe(self.pos)
+                ),
+            ));
         }
         Ok(Test::Compare(op, value))
     }
@@ -411,12 +431,21 @@ impl<'a> Parser<'a> {
     fn comp_value(&mut self, op: CompareOp) -> Result<CompValue, FilterError> {
         let start = self.pos;
         match self.peek() {
-            None => Err(FilterError::at(start..start, format!("expected a value after `{}`, found the end of the filter", op.as_str()))),
+            None => Err(FilterError::at(
+                start..start,
+                format!("expected a value after `{}`, found the end of the filter", op.as_str()),
+            )),
             Some(b'"') => self.string().map(CompValue::String),
             Some(b'-' | b'0'..=b'9') => self.number().map(CompValue::Number),
-            Some(b'\'') => Err(FilterError::at(self.token_span(start), "strings are written in double quotes, not single quotes")),
+            Some(b'\'') => {
+                Err(FilterError::at(self.token_span(start), "strings are written in double quotes, not single quotes"))
+            }
             Some(b) if b.is_ascii_alphabetic() => {
-                let end = start + self.bytes[start..].iter().take_while(|b| is_name_char(**b) || **b == b'.' || **b == b'@').count();
+                let end = start
+                    + self.bytes[start..]
+                        .iter()
+                        .take_while(|b| is_name_char(**b) || **b == b'.' || **b == b'@')
+                        .count();
                 let word = &self.src[start..end];
                 let value = if word.eq_ignore_ascii_case("true") {
                     CompValue::Bool(true)
@@ -427,7 +456,9 @@ impl<'a> Parser<'a> {
                 } else {
                     return Err(FilterError::at(
                         start..end,
-                        format!("string values must be in double quotes: \"{word}\" (or use true, false, null or a number)"),
+                        format!(
+                            "string values must be in double quotes: \"{word}\" (or use true, false, null or a number)"
+                        ),
                     ));
                 };
                 self.pos = end;
@@ -450,30 +481,36 @@ impl<'a> Parser<'a> {
             match self.bytes.get(i) {
                 None => return Err(FilterError::at(open..self.bytes.len(), "unterminated string: no closing `\"`")),
                 Some(b'"') => break,
-                Some(b'\\') => {
-                    match self.bytes.get(i + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                        Some(b'u') => {
-                            let hex = self.bytes.get(i + 2..i + 6);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                let end = (i + 6).min(self.bytes.len());
-                                let end = (i + 2..=end).rev().find(|e| self.src.is_char_boundary(*e)).unwrap_or(i + 2);
-                                return Err(FilterError::at(i..end, "`\\u` must be followed by four hexadecimal digits"));
-                            }
-                            i += 6;
+                Some(b'\\') => match self.bytes.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u') => {
+                        let hex = self.bytes.get(i + 2..i + 6);
+                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                            let end = (i + 6).min(self.bytes.len());
+                            let end = (i + 2..=end).rev().find(|e| self.src.is_char_boundary(*e)).unwrap_or(i + 2);
+                            return Err(FilterError::at(i..end, "`\\u` must be followed by four hexadecimal digits"));
                         }
-                        Some(_) => {
-                            let len = self.src[i + 1..].chars().next().map_or(1, char::len_utf8);
-                            return Err(FilterError::at(
-                                i..i + 1 + len,
-                                format!("invalid escape `{}` in a string (JSON escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", &self.src[i..i + 1 + len]),
-                            ));
-                        }
-                        None => return Err(FilterError::at(open..self.bytes.len(), "unterminated string: no closing `\"`")),
+                        i += 6;
                     }
-                }
+                    Some(_) => {
+                        let len = self.src[i + 1..].chars().next().map_or(1, char::len_utf8);
+                        return Err(FilterError::at(
+                            i..i + 1 + len,
+                            format!(
+                                "invalid escape `{}` in a string (JSON escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+                                &self.src[i..i + 1 + len]
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(FilterError::at(open..self.bytes.len(), "unterminated string: no closing `\"`"));
+                    }
+                },
                 Some(b) if *b < 0x20 => {
-                    return Err(FilterError::at(i..i + 1, "raw control character in a string; write it as an escape such as \\n or \\u0001"));
+                    return Err(FilterError::at(
+                        i..i + 1,
+                        "raw control character in a string; write it as an escape such as \\n or \\u0001",
+                    ));
                 }
                 Some(_) => i += 1,
             }
@@ -544,35 +581,56 @@ impl<'a> Parser<'a> {
             let uri = &token[..colon];
             let rest = &token[colon + 1..];
             if uri.len() <= "urn:".len() {
-                return Err(FilterError::at(start..end, format!("`{token}` is not a URN-qualified attribute (urn:<schema>:<attribute>)")));
+                return Err(FilterError::at(
+                    start..end,
+                    format!("`{token}` is not a URN-qualified attribute (urn:<schema>:<attribute>)"),
+                ));
             }
             if rest.is_empty() {
-                return Err(FilterError::at(start..end, format!("`{token}` ends with `:`: expected an attribute name after the schema URN")));
+                return Err(FilterError::at(
+                    start..end,
+                    format!("`{token}` ends with `:`: expected an attribute name after the schema URN"),
+                ));
             }
             let name_start = start + colon + 1;
             let mut parts = rest.splitn(3, '.');
             let name = parts.next().unwrap_or_default();
             let sub = parts.next();
             if parts.next().is_some() {
-                return Err(FilterError::at(name_start..end, format!("`{rest}`: an attribute path has at most one sub-attribute (`name.sub`)")));
+                return Err(FilterError::at(
+                    name_start..end,
+                    format!("`{rest}`: an attribute path has at most one sub-attribute (`name.sub`)"),
+                ));
             }
             check_name(name, name_start)?;
             if let Some(sub) = sub {
                 check_name(sub, name_start + name.len() + 1)?;
             }
             self.pos = end;
-            return Ok(AttrPath { uri: Some(uri.to_string()), name: name.to_string(), sub_attr: sub.map(str::to_string) });
+            return Ok(AttrPath {
+                uri: Some(uri.to_string()),
+                name: name.to_string(),
+                sub_attr: sub.map(str::to_string),
+            });
         }
         let name = self.name()?;
         let mut sub_attr = None;
-        if self.peek() == Some(b'.') && self.bytes.get(self.pos + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'$') {
+        if self.peek() == Some(b'.')
+            && self.bytes.get(self.pos + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'$')
+        {
             self.pos += 1;
             sub_attr = Some(self.name()?);
             if self.peek() == Some(b'.') {
-                return Err(FilterError::at(self.token_span(start), "an attribute path has at most one sub-attribute (`name.sub`)"));
+                return Err(FilterError::at(
+                    self.token_span(start),
+                    "an attribute path has at most one sub-attribute (`name.sub`)",
+                ));
             }
         } else if self.peek() == Some(b'.') {
-            return Err(FilterError::at(self.pos..self.pos + 1, format!("expected a sub-attribute name after `{name}.`")));
+            return Err(FilterError::at(
+                self.pos..self.pos + 1,
+                format!("expected a sub-attribute name after `{name}.`"),
+            ));
         }
         Ok(AttrPath { uri: None, name, sub_attr })
     }
@@ -602,7 +660,9 @@ fn check_name(name: &str, at: usize) -> Result<(), FilterError> {
     let span = at..at + name.len().max(1);
     match name.bytes().next() {
         None => Err(FilterError::at(span, "expected an attribute name")),
-        Some(b) if !b.is_ascii_alphabetic() => Err(FilterError::at(span, format!("attribute names start with a letter: `{name}`"))),
+        Some(b) if !b.is_ascii_alphabetic() => {
+            Err(FilterError::at(span, format!("attribute names start with a letter: `{name}`")))
+        }
         Some(_) if name.contains('$') => Err(FilterError::at(span, format!("`$` is only allowed in `$ref`: `{name}`"))),
         Some(_) => Ok(()),
     }

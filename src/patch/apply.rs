@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use super::error::{PatchError, ScimType};
 use super::mode::PatchOptions;
 use super::request::{OpKind, Operation, PatchRequest};
-use crate::filter::{CompValue, CompareOp, CompiledFilter, Filter, ParseOptions, PathExpr, Test, compile_value_filter, parse_path};
+use crate::filter::{
+    CompValue, CompareOp, CompiledFilter, Filter, ParseOptions, PathExpr, Test, compile_value_filter, parse_path,
+};
 use crate::schema::{Attribute, AttributeType, Mutability, Owner, ResourceSchema, Schema, get_ci, split_urn};
 use crate::value::{self, is_present};
 
@@ -19,7 +21,12 @@ pub struct Outcome {
 }
 
 /// Applies `request` to `resource` atomically: on error the caller's resource is untouched.
-pub fn apply(resource: &Value, request: &PatchRequest, schema: &ResourceSchema, options: &PatchOptions) -> Result<Outcome, PatchError> {
+pub fn apply(
+    resource: &Value,
+    request: &PatchRequest,
+    schema: &ResourceSchema,
+    options: &PatchOptions,
+) -> Result<Outcome, PatchError> {
     let Value::Object(original) = resource else {
         return Err(PatchError::new(ScimType::InvalidValue, "the resource to patch is not a JSON object"));
     };
@@ -36,7 +43,12 @@ pub fn apply(resource: &Value, request: &PatchRequest, schema: &ResourceSchema, 
 }
 
 /// Parses a PatchOp message and applies it.
-pub fn apply_json(resource: &Value, patch: &Value, schema: &ResourceSchema, options: &PatchOptions) -> Result<Outcome, PatchError> {
+pub fn apply_json(
+    resource: &Value,
+    patch: &Value,
+    schema: &ResourceSchema,
+    options: &PatchOptions,
+) -> Result<Outcome, PatchError> {
     apply(resource, &PatchRequest::from_json(patch, options)?, schema, options)
 }
 
@@ -52,7 +64,7 @@ enum Target<'s> {
         /// The extension URN the attribute sits under.
         container: Option<&'s str>,
         attr: &'s Attribute,
-        filter: Option<(CompiledFilter<'s>, Filter)>,
+        filter: Option<Box<(CompiledFilter<'s>, Filter)>>,
         sub: Option<&'s Attribute>,
     },
 }
@@ -67,7 +79,11 @@ fn key_ci(map: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// The object an attribute lives in: the resource itself, or its extension object.
-fn container<'m>(root: &'m mut Map<String, Value>, urn: Option<&str>, create: bool) -> Option<&'m mut Map<String, Value>> {
+fn container<'m>(
+    root: &'m mut Map<String, Value>,
+    urn: Option<&str>,
+    create: bool,
+) -> Option<&'m mut Map<String, Value>> {
     let Some(urn) = urn else { return Some(root) };
     let key = match key_ci(root, urn) {
         Some(k) => k,
@@ -133,12 +149,12 @@ impl<'s> Engine<'s, '_> {
 
     fn resolve(&self, path: &PathExpr, text: &str) -> Result<Target<'s>, PatchError> {
         let a = &path.attr;
-        if path.filter.is_none() && a.sub_attr.is_none() {
-            if let Some(uri) = &a.uri {
-                if let Some(ext) = self.schema.extension(&format!("{uri}:{}", a.name)) {
-                    return Ok(Target::Extension(ext));
-                }
-            }
+        if path.filter.is_none()
+            && a.sub_attr.is_none()
+            && let Some(uri) = &a.uri
+            && let Some(ext) = self.schema.extension(&format!("{uri}:{}", a.name))
+        {
+            return Ok(Target::Extension(ext));
         }
         let r = self
             .schema
@@ -152,7 +168,10 @@ impl<'s> Engine<'s, '_> {
         if !(attr.is_complex() && attr.multi_valued) {
             return Err(err(
                 ScimType::InvalidPath,
-                format!("path `{text}`: value filters select values of multi-valued complex attributes, and `{}` is not one", attr.name),
+                format!(
+                    "path `{text}`: value filters select values of multi-valued complex attributes, and `{}` is not one",
+                    attr.name
+                ),
             ));
         }
         let compiled = compile_value_filter(f, attr, &self.options.filter)
@@ -163,7 +182,7 @@ impl<'s> Engine<'s, '_> {
                 err(ScimType::InvalidPath, format!("path `{text}`: `{}` has no sub-attribute `{s}`", attr.name))
             })?),
         };
-        Ok(Target::Attr { container, attr, filter: Some((compiled, f.clone())), sub })
+        Ok(Target::Attr { container, attr, filter: Some(Box::new((compiled, f.clone()))), sub })
     }
 
     fn writable(&self, attr: &Attribute, sub: Option<&Attribute>) -> Result<(), PatchError> {
@@ -177,7 +196,13 @@ impl<'s> Engine<'s, '_> {
 
     /// An immutable attribute may be assigned once (RFC 7644 §3.5.2: "a client MAY add a value to an
     /// immutable attribute if the attribute had no previous value").
-    fn immutable_ok(&self, attr: &Attribute, label: &str, old: Option<&Value>, new: Option<&Value>) -> Result<(), PatchError> {
+    fn immutable_ok(
+        &self,
+        attr: &Attribute,
+        label: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) -> Result<(), PatchError> {
         if attr.mutability != Mutability::Immutable {
             return Ok(());
         }
@@ -212,7 +237,10 @@ impl<'s> Engine<'s, '_> {
         let value = match value {
             Value::Array(a) if a.len() == 1 && self.options.tolerances.single_value_array => &a[0],
             Value::Array(_) => {
-                return Err(err(ScimType::InvalidValue, format!("`{}` is single-valued: give one value, not an array", attr.name)));
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!("`{}` is single-valued: give one value, not an array", attr.name),
+                ));
             }
             v => v,
         };
@@ -229,7 +257,10 @@ impl<'s> Engine<'s, '_> {
             if value.is_null() {
                 return Ok(None);
             }
-            return Err(err(ScimType::InvalidValue, format!("`{}` is complex: its value is an object of sub-attributes, not {value}", attr.name)));
+            return Err(err(
+                ScimType::InvalidValue,
+                format!("`{}` is complex: its value is an object of sub-attributes, not {value}", attr.name),
+            ));
         };
         let mut out = Map::new();
         for (k, v) in o {
@@ -274,7 +305,10 @@ impl<'s> Engine<'s, '_> {
                 } else {
                     ""
                 };
-                Err(err(ScimType::InvalidValue, format!("`{label}` is {} {}, not {v}{hint}", article(attr.ty), attr.ty)))
+                Err(err(
+                    ScimType::InvalidValue,
+                    format!("`{label}` is {} {}, not {v}{hint}", article(attr.ty), attr.ty),
+                ))
             }
         }
     }
@@ -283,7 +317,10 @@ impl<'s> Engine<'s, '_> {
 
     fn pathless(&self, root: &mut Map<String, Value>, kind: OpKind, value: &Value) -> Result<(), PatchError> {
         let Value::Object(attrs) = value else {
-            return Err(err(ScimType::InvalidValue, format!("a `{kind}` without `path` takes an object of attributes as its value")));
+            return Err(err(
+                ScimType::InvalidValue,
+                format!("a `{kind}` without `path` takes an object of attributes as its value"),
+            ));
         };
         for (key, v) in attrs {
             if key.eq_ignore_ascii_case("schemas") {
@@ -291,10 +328,15 @@ impl<'s> Engine<'s, '_> {
             }
             if let Some(ext) = self.schema.extension(key) {
                 let Value::Object(ext_attrs) = v else {
-                    return Err(err(ScimType::InvalidValue, format!("`{key}` takes an object of that extension's attributes")));
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!("`{key}` takes an object of that extension's attributes"),
+                    ));
                 };
                 for (ek, ev) in ext_attrs {
-                    let attr = ext.attribute(ek).ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{ek}`", ext.id)))?;
+                    let attr = ext
+                        .attribute(ek)
+                        .ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{ek}`", ext.id)))?;
                     self.keyed(root, Some(&ext.id), attr, ev, kind)?;
                 }
                 continue;
@@ -308,12 +350,17 @@ impl<'s> Engine<'s, '_> {
                 continue;
             }
             match self.schema.resolve(None, key, None) {
-                Ok(r) if matches!(r.owner, Owner::Common | Owner::Core(_)) => self.keyed(root, None, r.attribute, v, kind)?,
+                Ok(r) if matches!(r.owner, Owner::Common | Owner::Core(_)) => {
+                    self.keyed(root, None, r.attribute, v, kind)?
+                }
                 _ => {
                     let hint = if path_like { "; the entra and compat modes read such keys as paths" } else { "" };
                     return Err(err(
                         ScimType::InvalidPath,
-                        format!("the value names `{key}`, which is not an attribute of {}{hint}", self.schema.resource_type.name),
+                        format!(
+                            "the value names `{key}`, which is not an attribute of {}{hint}",
+                            self.schema.resource_type.name
+                        ),
                     ));
                 }
             }
@@ -322,39 +369,76 @@ impl<'s> Engine<'s, '_> {
     }
 
     /// One attribute of a path-less value.
-    fn keyed(&self, root: &mut Map<String, Value>, container_urn: Option<&str>, attr: &Attribute, value: &Value, kind: OpKind) -> Result<(), PatchError> {
+    fn keyed(
+        &self,
+        root: &mut Map<String, Value>,
+        container_urn: Option<&str>,
+        attr: &Attribute,
+        value: &Value,
+        kind: OpKind,
+    ) -> Result<(), PatchError> {
         if attr.mutability == Mutability::ReadOnly && self.options.tolerances.unchanged_readonly_ignored {
-            let current = container(root, container_urn, false).and_then(|m| get_ci(m, &attr.name).map(|(_, v)| v.clone()));
+            let current =
+                container(root, container_urn, false).and_then(|m| get_ci(m, &attr.name).map(|(_, v)| v.clone()));
             if current.is_some_and(|c| value::equals(attr, &c, value)) {
                 return Ok(());
             }
         }
-        let target = Target::Attr { container: container_urn.and_then(|u| self.schema.extension(u)).map(|s| s.id.as_str()), attr, filter: None, sub: None };
+        let target = Target::Attr {
+            container: container_urn.and_then(|u| self.schema.extension(u)).map(|s| s.id.as_str()),
+            attr,
+            filter: None,
+            sub: None,
+        };
         // Re-borrow with the schema's lifetime for the container name.
         self.write(root, &target, kind, value, &attr.name)
     }
 
-    fn write(&self, root: &mut Map<String, Value>, target: &Target<'_>, kind: OpKind, value: &Value, text: &str) -> Result<(), PatchError> {
+    fn write(
+        &self,
+        root: &mut Map<String, Value>,
+        target: &Target<'_>,
+        kind: OpKind,
+        value: &Value,
+        text: &str,
+    ) -> Result<(), PatchError> {
         match target {
             Target::Extension(ext) => {
                 let Value::Object(attrs) = value else {
-                    return Err(err(ScimType::InvalidValue, format!("`{text}` takes an object of that extension's attributes")));
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!("`{text}` takes an object of that extension's attributes"),
+                    ));
                 };
                 for (k, v) in attrs {
-                    let attr = ext.attribute(k).ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{k}`", ext.id)))?;
+                    let attr = ext
+                        .attribute(k)
+                        .ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{k}`", ext.id)))?;
                     self.keyed(root, Some(&ext.id), attr, v, kind)?;
                 }
                 Ok(())
             }
-            Target::Attr { container: urn, attr, filter: None, sub: None } => self.write_attr(root, *urn, attr, kind, value),
-            Target::Attr { container: urn, attr, filter: None, sub: Some(sub) } => self.write_sub(root, *urn, attr, sub, value),
-            Target::Attr { container: urn, attr, filter: Some((compiled, raw)), sub } => {
+            Target::Attr { container: urn, attr, filter: None, sub: None } => {
+                self.write_attr(root, *urn, attr, kind, value)
+            }
+            Target::Attr { container: urn, attr, filter: None, sub: Some(sub) } => {
+                self.write_sub(root, *urn, attr, sub, value)
+            }
+            Target::Attr { container: urn, attr, filter: Some(boxed), sub } => {
+                let (compiled, raw) = boxed.as_ref();
                 self.write_filtered(root, *urn, attr, compiled, raw, *sub, kind, value, text)
             }
         }
     }
 
-    fn write_attr(&self, root: &mut Map<String, Value>, urn: Option<&str>, attr: &Attribute, kind: OpKind, value: &Value) -> Result<(), PatchError> {
+    fn write_attr(
+        &self,
+        root: &mut Map<String, Value>,
+        urn: Option<&str>,
+        attr: &Attribute,
+        kind: OpKind,
+        value: &Value,
+    ) -> Result<(), PatchError> {
         self.writable(attr, None)?;
         let new = self.normalize(attr, value)?;
         let Some(map) = container(root, urn, new.is_some()) else { return Ok(()) };
@@ -415,7 +499,14 @@ impl<'s> Engine<'s, '_> {
     }
 
     /// `name.givenName` or `emails.value` (every value) without a filter.
-    fn write_sub(&self, root: &mut Map<String, Value>, urn: Option<&str>, attr: &Attribute, sub: &Attribute, value: &Value) -> Result<(), PatchError> {
+    fn write_sub(
+        &self,
+        root: &mut Map<String, Value>,
+        urn: Option<&str>,
+        attr: &Attribute,
+        sub: &Attribute,
+        value: &Value,
+    ) -> Result<(), PatchError> {
         self.writable(attr, Some(sub))?;
         let new = self.normalize(sub, value)?;
         let label = describe(attr, Some(sub));
@@ -431,7 +522,10 @@ impl<'s> Engine<'s, '_> {
             set_key(map, &attr.name, Value::Array(out.into_iter().filter(is_present).collect()));
             return Ok(());
         }
-        let parent = get_ci(map, &attr.name).map(|(_, v)| v.clone()).filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new()));
+        let parent = get_ci(map, &attr.name)
+            .map(|(_, v)| v.clone())
+            .filter(Value::is_object)
+            .unwrap_or_else(|| Value::Object(Map::new()));
         let updated = self.set_sub(sub, &label, parent, new)?;
         set_key(map, &attr.name, updated);
         Ok(())
@@ -478,7 +572,10 @@ impl<'s> Engine<'s, '_> {
         if matched.is_empty() {
             let template = if self.options.tolerances.filtered_write_creates { template(raw, attr) } else { None };
             let Some(mut element) = template else {
-                return Err(err(ScimType::NoTarget, format!("path `{text}`: no value of `{}` matches the filter", attr.name)));
+                return Err(err(
+                    ScimType::NoTarget,
+                    format!("path `{text}`: no value of `{}` matches the filter", attr.name),
+                ));
             };
             match (sub, value) {
                 (Some(s), v) => {
@@ -486,7 +583,10 @@ impl<'s> Engine<'s, '_> {
                 }
                 (None, Value::Object(o)) => element.extend(o.clone()),
                 (None, v) => {
-                    return Err(err(ScimType::InvalidValue, format!("`{text}` selects values of `{}`: give an object, not {v}", attr.name)));
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!("`{text}` selects values of `{}`: give an object, not {v}", attr.name),
+                    ));
                 }
             }
             if let Some(e) = self.single(attr, &Value::Object(element), true)? {
@@ -507,7 +607,12 @@ impl<'s> Engine<'s, '_> {
                             // Replaced wholesale (§3.5.2.3); immutable sub-attributes must keep their values.
                             for s in attr.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
                                 let o = items[i].get(&s.name);
-                                self.immutable_ok(s, &describe(attr, Some(s)), o, new.get(&s.name).filter(|v| !v.is_null()))?;
+                                self.immutable_ok(
+                                    s,
+                                    &describe(attr, Some(s)),
+                                    o,
+                                    new.get(&s.name).filter(|v| !v.is_null()),
+                                )?;
                             }
                             strip_nulls(new.clone())
                         } else {
@@ -534,7 +639,8 @@ impl<'s> Engine<'s, '_> {
             Some(Value::Array(a)) => a.iter().filter(|v| is_primary(v)).collect(),
             _ => Vec::new(),
         };
-        let fresh: Vec<usize> = (0..items.len()).filter(|i| is_primary(&items[*i]) && !before.contains(&&items[*i])).collect();
+        let fresh: Vec<usize> =
+            (0..items.len()).filter(|i| is_primary(&items[*i]) && !before.contains(&&items[*i])).collect();
         match fresh.len() {
             0 => {}
             1 => {
@@ -544,14 +650,24 @@ impl<'s> Engine<'s, '_> {
                     }
                 }
             }
-            _ => return Err(err(ScimType::InvalidValue, format!("more than one value of `{}` would be primary", attr.name))),
+            _ => {
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!("more than one value of `{}` would be primary", attr.name),
+                ));
+            }
         }
         Ok(Value::Array(items))
     }
 
     // ----- remove -------------------------------------------------------------------------------
 
-    fn remove(&self, root: &mut Map<String, Value>, target: &Target<'_>, value: Option<&Value>) -> Result<(), PatchError> {
+    fn remove(
+        &self,
+        root: &mut Map<String, Value>,
+        target: &Target<'_>,
+        value: Option<&Value>,
+    ) -> Result<(), PatchError> {
         let t = &self.options.tolerances;
         let (urn, attr, filter, sub) = match target {
             Target::Extension(ext) => {
@@ -571,13 +687,15 @@ impl<'s> Engine<'s, '_> {
         };
         match (filter, sub) {
             (None, None) => {
-                if attr.multi_valued && t.remove_value_selects {
-                    if let Some(selected) = value.map(|v| self.normalize(attr, v)).transpose()?.flatten() {
-                        let selected = selected.as_array().cloned().unwrap_or_default();
-                        let kept: Vec<Value> = items.iter().filter(|e| !selected.iter().any(|s| same_element(attr, e, s))).cloned().collect();
-                        set_key(map, &attr.name, Value::Array(kept));
-                        return Ok(());
-                    }
+                if attr.multi_valued
+                    && t.remove_value_selects
+                    && let Some(selected) = value.map(|v| self.normalize(attr, v)).transpose()?.flatten()
+                {
+                    let selected = selected.as_array().cloned().unwrap_or_default();
+                    let kept: Vec<Value> =
+                        items.iter().filter(|e| !selected.iter().any(|s| same_element(attr, e, s))).cloned().collect();
+                    set_key(map, &attr.name, Value::Array(kept));
+                    return Ok(());
                 }
                 self.immutable_ok(attr, &label, old.as_ref(), None)?;
                 remove_key(map, &attr.name);
@@ -594,7 +712,8 @@ impl<'s> Engine<'s, '_> {
                     set_key(map, &attr.name, updated);
                 }
             }
-            (Some((compiled, _)), sub) => {
+            (Some(boxed), sub) => {
+                let compiled = &boxed.0;
                 let matched: Vec<usize> = (0..items.len()).filter(|i| compiled.matches(&items[*i])).collect();
                 if matched.is_empty() {
                     return Ok(());
@@ -623,7 +742,8 @@ impl<'s> Engine<'s, '_> {
             };
             m.and_then(|m| get_ci(m, name)).is_some_and(|(_, v)| is_present(v))
         };
-        let schemas = std::iter::once((None, &self.schema.core)).chain(self.schema.extensions.iter().map(|(s, _)| (Some(s.id.as_str()), s)));
+        let schemas = std::iter::once((None, &self.schema.core))
+            .chain(self.schema.extensions.iter().map(|(s, _)| (Some(s.id.as_str()), s)));
         for (urn, schema) in schemas {
             for attr in schema.attributes.iter().filter(|a| a.required) {
                 if present(before, urn, &attr.name) && !present(after, urn, &attr.name) {
@@ -642,15 +762,15 @@ impl<'s> Engine<'s, '_> {
         for (ext, _) in &self.schema.extensions {
             let has = |m: &Map<String, Value>| get_ci(m, &ext.id).is_some_and(|(_, v)| is_present(v));
             let (had, has_now) = (has(before), has(after));
-            if !has_now {
-                if get_ci(after, &ext.id).is_some() {
-                    remove_key(after, &ext.id);
-                }
+            if !has_now && get_ci(after, &ext.id).is_some() {
+                remove_key(after, &ext.id);
             }
             if had == has_now {
                 continue;
             }
-            let Some((key, Value::Array(list))) = get_ci(after, "schemas").map(|(k, v)| (k.clone(), v.clone())) else { continue };
+            let Some((key, Value::Array(list))) = get_ci(after, "schemas").map(|(k, v)| (k.clone(), v.clone())) else {
+                continue;
+            };
             let mut list = list;
             let listed = list.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(&ext.id)));
             if has_now && !listed {
@@ -677,16 +797,18 @@ fn strip_nulls(v: Value) -> Value {
 /// Whether two values of a multi-valued attribute are the same entry: equal `value` (and `type` where
 /// both have one) for complex values that have a `value`; equal in every sub-attribute otherwise.
 pub(crate) fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
-    if let (Value::Object(x), Value::Object(y), Some(value_def)) = (a, b, attr.sub_attribute("value")) {
-        if let (Some((_, xv)), Some((_, yv))) = (get_ci(x, "value"), get_ci(y, "value")) {
-            if !value::equals(value_def, xv, yv) {
-                return false;
-            }
-            return match (get_ci(x, "type"), get_ci(y, "type"), attr.sub_attribute("type")) {
-                (Some((_, xt)), Some((_, yt)), Some(type_def)) if is_present(xt) && is_present(yt) => value::equals(type_def, xt, yt),
-                _ => true,
-            };
+    if let (Value::Object(x), Value::Object(y), Some(value_def)) = (a, b, attr.sub_attribute("value"))
+        && let (Some((_, xv)), Some((_, yv))) = (get_ci(x, "value"), get_ci(y, "value"))
+    {
+        if !value::equals(value_def, xv, yv) {
+            return false;
         }
+        return match (get_ci(x, "type"), get_ci(y, "type"), attr.sub_attribute("type")) {
+            (Some((_, xt)), Some((_, yt)), Some(type_def)) if is_present(xt) && is_present(yt) => {
+                value::equals(type_def, xt, yt)
+            }
+            _ => true,
+        };
     }
     value::equals(attr, a, b)
 }
@@ -696,7 +818,9 @@ pub(crate) fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
 fn template(filter: &Filter, attr: &Attribute) -> Option<Map<String, Value>> {
     let mut out = Map::new();
     let mut add = |f: &Filter| match f {
-        Filter::Attr { path, test: Test::Compare(CompareOp::Eq, v) } if path.uri.is_none() && path.sub_attr.is_none() && *v != CompValue::Null => {
+        Filter::Attr { path, test: Test::Compare(CompareOp::Eq, v) }
+            if path.uri.is_none() && path.sub_attr.is_none() && *v != CompValue::Null =>
+        {
             let sub = attr.sub_attribute(&path.name)?;
             out.insert(sub.name.clone(), v.to_json());
             Some(())

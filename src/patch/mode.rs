@@ -71,11 +71,7 @@ impl Mode {
         match self {
             Mode::Rfc => Tolerances::default(),
             Mode::Entra => entra,
-            Mode::Okta => Tolerances {
-                op_any_case: true,
-                unchanged_readonly_ignored: true,
-                    ..Tolerances::default()
-            },
+            Mode::Okta => Tolerances { op_any_case: true, unchanged_readonly_ignored: true, ..Tolerances::default() },
             Mode::Compat => Tolerances { missing_schemas: true, ..entra },
         }
     }

@@ -63,14 +63,19 @@ impl PatchRequest {
             return Err(syntax("a PATCH body is a JSON object with `schemas` and `Operations`"));
         };
         match get_ci(body, "schemas") {
-            Some((_, Value::Array(s))) if s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP))) => {}
+            Some((_, Value::Array(s)))
+                if s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP))) => {}
             None if t.missing_schemas => {}
-            None => return Err(syntax(format!("`schemas` is missing: a PatchOp must have \"schemas\": [\"{PATCH_OP}\"]"))),
+            None => {
+                return Err(syntax(format!("`schemas` is missing: a PatchOp must have \"schemas\": [\"{PATCH_OP}\"]")));
+            }
             Some(_) => return Err(syntax(format!("`schemas` must be [\"{PATCH_OP}\"]"))),
         }
         let ops = match get_ci(body, "Operations") {
             Some((_, Value::Array(ops))) if !ops.is_empty() => ops,
-            Some((_, Value::Array(_))) => return Err(syntax("`Operations` is empty: a PatchOp needs at least one operation")),
+            Some((_, Value::Array(_))) => {
+                return Err(syntax("`Operations` is empty: a PatchOp needs at least one operation"));
+            }
             Some(_) => return Err(syntax("`Operations` must be an array of operations")),
             None => return Err(syntax("`Operations` is missing")),
         };

@@ -3,10 +3,7 @@
 
 use std::sync::OnceLock;
 
-use super::{
-    Attribute, AttributeType, Mutability, ResourceSchema, Returned, Schema, Uniqueness,
-    discover,
-};
+use super::{Attribute, AttributeType, Mutability, ResourceSchema, Returned, Schema, Uniqueness, discover};
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -254,7 +254,8 @@ impl ResourceSchema {
         let (owner, attribute) = match uri {
             Some(uri) => {
                 let schema = self.schema(uri).ok_or_else(|| ResolveError::UnknownSchema(uri.to_string()))?;
-                let owner = if std::ptr::eq(schema, &self.core) { Owner::Core(schema) } else { Owner::Extension(schema) };
+                let owner =
+                    if std::ptr::eq(schema, &self.core) { Owner::Core(schema) } else { Owner::Extension(schema) };
                 let attr = schema.attribute(name).ok_or_else(|| ResolveError::UnknownAttribute {
                     schema: schema.id.clone(),
                     name: name.to_string(),
@@ -286,12 +287,12 @@ impl ResourceSchema {
 
 /// Splits `urn:…:attr` on the last colon; names without a `urn:` prefix are returned whole.
 pub fn split_urn(qualified: &str) -> (Option<&str>, &str) {
-    if qualified.len() > 4 && qualified[..4].eq_ignore_ascii_case("urn:") {
-        if let Some(i) = qualified.rfind(':') {
-            if i >= 4 {
-                return (Some(&qualified[..i]), &qualified[i + 1..]);
-            }
-        }
+    if qualified.len() > 4
+        && qualified[..4].eq_ignore_ascii_case("urn:")
+        && let Some(i) = qualified.rfind(':')
+        && i >= 4
+    {
+        return (Some(&qualified[..i]), &qualified[i + 1..]);
     }
     (None, qualified)
 }

@@ -81,7 +81,11 @@ pub fn canonicalize(resource: &Value, schema: &ResourceSchema, options: &Canonic
         if options.ignored(None, name, None) {
             continue;
         }
-        let value = if name == "schemas" { canonical_schemas(value, schema) } else { canonical_value(attr, value, None, name, options) };
+        let value = if name == "schemas" {
+            canonical_schemas(value, schema)
+        } else {
+            canonical_value(attr, value, None, name, options)
+        };
         insert(&mut out, name, value);
     }
     sort_keys(out)
@@ -119,15 +123,18 @@ fn sort_dedup(values: &mut Vec<Value>) {
     values.dedup();
 }
 
-fn canonical_value(attr: Option<&Attribute>, value: &Value, container: Option<&str>, name: &str, options: &CanonicalOptions) -> Value {
+fn canonical_value(
+    attr: Option<&Attribute>,
+    value: &Value,
+    container: Option<&str>,
+    name: &str,
+    options: &CanonicalOptions,
+) -> Value {
     let Some(attr) = attr else { return generic(value) };
     match value {
         Value::Array(items) if attr.multi_valued => {
-            let mut out: Vec<Value> = items
-                .iter()
-                .map(|v| single(attr, v, container, name, options))
-                .filter(is_present)
-                .collect();
+            let mut out: Vec<Value> =
+                items.iter().map(|v| single(attr, v, container, name, options)).filter(is_present).collect();
             sort_dedup(&mut out);
             Value::Array(out)
         }
@@ -143,7 +150,9 @@ fn single(attr: &Attribute, value: &Value, container: Option<&str>, name: &str, 
                 let sub = attr.sub_attribute(k);
                 let sub_name = sub.map_or(k.as_str(), |s| s.name.as_str());
                 // `primary: false` and an absent `primary` mean the same (RFC 7643 §2.4).
-                if options.ignored(container, name, Some(sub_name)) || (sub_name == "primary" && *v == Value::Bool(false)) {
+                if options.ignored(container, name, Some(sub_name))
+                    || (sub_name == "primary" && *v == Value::Bool(false))
+                {
                     continue;
                 }
                 let v = match sub {
@@ -157,10 +166,9 @@ fn single(attr: &Attribute, value: &Value, container: Option<&str>, name: &str, 
         (AttributeType::DateTime, Value::String(s)) => {
             DateTime::parse(s).map_or_else(|| value.clone(), |d| Value::String(d.to_string()))
         }
-        (AttributeType::Decimal, Value::Number(n)) => n
-            .as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .map_or_else(|| value.clone(), Value::Number),
+        (AttributeType::Decimal, Value::Number(n)) => {
+            n.as_f64().and_then(serde_json::Number::from_f64).map_or_else(|| value.clone(), Value::Number)
+        }
         _ => generic(value),
     }
 }

@@ -28,15 +28,15 @@ pub fn compare_numbers(a: &Number, b: &Number) -> Ordering {
         return x.cmp(&y);
     }
     // Mixed signs beyond i64 (u64 vs negative i64) are decided by sign.
-    if let (Some(_), Some(y)) = (a.as_u64(), b.as_i64()) {
-        if y < 0 {
-            return Ordering::Greater;
-        }
+    if let (Some(_), Some(y)) = (a.as_u64(), b.as_i64())
+        && y < 0
+    {
+        return Ordering::Greater;
     }
-    if let (Some(x), Some(_)) = (a.as_i64(), b.as_u64()) {
-        if x < 0 {
-            return Ordering::Less;
-        }
+    if let (Some(x), Some(_)) = (a.as_i64(), b.as_u64())
+        && x < 0
+    {
+        return Ordering::Less;
     }
     let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
     x.partial_cmp(&y).unwrap_or(Ordering::Equal)
@@ -67,13 +67,17 @@ pub fn equals(attr: &Attribute, a: &Value, b: &Value) -> bool {
             ky.sort();
             kx == ky
                 && x.iter().filter(|(_, v)| is_present(v)).all(|(k, v)| {
-                    let sub = attr.sub_attribute(k).cloned().unwrap_or_else(|| Attribute::new(k.clone(), AttributeType::String));
+                    let sub = attr
+                        .sub_attribute(k)
+                        .cloned()
+                        .unwrap_or_else(|| Attribute::new(k.clone(), AttributeType::String));
                     crate::schema::get_ci(y, k).is_some_and(|(_, w)| equals(&sub, v, w))
                 })
         }
         (Value::Array(x), Value::Array(y)) => {
             // Multi-valued attributes are sets.
-            x.iter().all(|v| y.iter().any(|w| equals(attr, v, w))) && y.iter().all(|w| x.iter().any(|v| equals(attr, v, w)))
+            x.iter().all(|v| y.iter().any(|w| equals(attr, v, w)))
+                && y.iter().all(|w| x.iter().any(|v| equals(attr, v, w)))
         }
         _ => false,
     }
