@@ -33,9 +33,10 @@ pub fn apply(
     let engine = Engine { schema, options };
     let mut work = original.clone();
     for (i, op) in request.operations.iter().enumerate() {
+        let before = work.clone();
         engine.operation(&mut work, op).map_err(|e| e.in_operation(i))?;
+        engine.check_required(&before, &work).map_err(|e| e.in_operation(i))?;
     }
-    engine.check_required(original, &work)?;
     engine.sync_schemas(original, &mut work);
     let resource_after = Value::Object(work);
     let changed = resource_after != *resource;

@@ -12,3 +12,8 @@ mod util;
 
 mod corpus;
 mod rfc7644;
+mod strategies;
+
+mod filter_props;
+mod patch_props;
+mod robustness;
