@@ -108,9 +108,20 @@ fn remove_key(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
     key_ci(map, name).and_then(|k| map.shift_remove(&k))
 }
 
-/// Sets `name` (keeping an existing key's spelling) or removes it when `value` is unassigned.
+/// Whether a value holds nothing (RFC 7643 §2.5): null, or an array or object of nothing. `""` is a
+/// value here (it only unassigns under the `empty_string_unassigns` tolerance).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(a) => a.iter().all(is_empty),
+        Value::Object(o) => o.values().all(is_empty),
+        _ => false,
+    }
+}
+
+/// Sets `name` (keeping an existing key's spelling) or removes it when `value` holds nothing.
 fn set_key(map: &mut Map<String, Value>, name: &str, value: Value) {
-    if !is_present(&value) && !matches!(value, Value::Bool(_) | Value::Number(_)) {
+    if is_empty(&value) {
         remove_key(map, name);
         return;
     }
@@ -281,7 +292,7 @@ impl<'s> Engine<'s, '_> {
                 None => {}
             }
         }
-        if strip_nulls && !is_present(&Value::Object(out.clone())) {
+        if strip_nulls && is_empty(&Value::Object(out.clone())) {
             return Ok(None);
         }
         Ok(Some(Value::Object(out)))
@@ -520,7 +531,7 @@ impl<'s> Engine<'s, '_> {
             for item in items {
                 out.push(self.set_sub(sub, &label, item, new.clone())?);
             }
-            set_key(map, &attr.name, Value::Array(out.into_iter().filter(is_present).collect()));
+            set_key(map, &attr.name, Value::Array(out.into_iter().filter(|v| !is_empty(v)).collect()));
             return Ok(());
         }
         let parent = get_ci(map, &attr.name)
@@ -623,7 +634,7 @@ impl<'s> Engine<'s, '_> {
                 }
             }
         }
-        let items: Vec<Value> = items.into_iter().filter(is_present).collect();
+        let items: Vec<Value> = items.into_iter().filter(|v| !is_empty(v)).collect();
         let result = self.fix_primary(attr, old.as_ref(), Value::Array(items))?;
         set_key(map, &attr.name, result);
         Ok(())
@@ -707,7 +718,7 @@ impl<'s> Engine<'s, '_> {
                     for item in items {
                         out.push(self.set_sub(s, &label, item, None)?);
                     }
-                    set_key(map, &attr.name, Value::Array(out.into_iter().filter(is_present).collect()));
+                    set_key(map, &attr.name, Value::Array(out.into_iter().filter(|v| !is_empty(v)).collect()));
                 } else if let Some(parent) = old.filter(Value::is_object) {
                     let updated = self.set_sub(s, &label, parent, None)?;
                     set_key(map, &attr.name, updated);
@@ -727,7 +738,7 @@ impl<'s> Engine<'s, '_> {
                         (true, Some(s)) => out.push(self.set_sub(s, &label, item, None)?),
                     }
                 }
-                set_key(map, &attr.name, Value::Array(out.into_iter().filter(is_present).collect()));
+                set_key(map, &attr.name, Value::Array(out.into_iter().filter(|v| !is_empty(v)).collect()));
             }
         }
         Ok(())
