@@ -19,6 +19,26 @@ fn fold(s: &str, case_exact: bool) -> std::borrow::Cow<'_, str> {
     if case_exact { s.into() } else { s.to_lowercase().into() }
 }
 
+fn folded_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+/// Equality under `caseExact`, without allocating (filters compare every resource of a list).
+fn str_eq(a: &str, b: &str, case_exact: bool) -> bool {
+    if case_exact || a == b {
+        a == b
+    } else if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        folded_chars(a).eq(folded_chars(b))
+    }
+}
+
+/// Code-point order under `caseExact`, without allocating.
+fn str_cmp(a: &str, b: &str, case_exact: bool) -> Ordering {
+    if case_exact { a.cmp(b) } else { folded_chars(a).cmp(folded_chars(b)) }
+}
+
 /// Numeric comparison of two JSON numbers; integers compare exactly, anything else as f64.
 pub fn compare_numbers(a: &Number, b: &Number) -> Ordering {
     if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
@@ -53,7 +73,7 @@ pub fn equals(attr: &Attribute, a: &Value, b: &Value) -> bool {
                 _ => x == y,
             },
             AttributeType::Binary => x == y,
-            _ => fold(x, attr.case_exact) == fold(y, attr.case_exact),
+            _ => str_eq(x, y, attr.case_exact),
         },
         (Value::Number(x), Value::Number(y)) => compare_numbers(x, y) == Ordering::Equal,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -95,7 +115,7 @@ pub fn order(attr: &Attribute, a: &Value, b: &Value) -> Option<Ordering> {
                 _ => Some(x.cmp(y)),
             },
             AttributeType::Integer | AttributeType::Decimal => None,
-            _ => Some(fold(x, attr.case_exact).cmp(&fold(y, attr.case_exact))),
+            _ => Some(str_cmp(x, y, attr.case_exact)),
         },
         (Value::Number(x), Value::Number(y)) => match attr.ty {
             AttributeType::Integer | AttributeType::Decimal | AttributeType::String => Some(compare_numbers(x, y)),
