@@ -48,6 +48,9 @@ struct Loc<'s> {
     name: String,
     attr: Option<&'s Attribute>,
     sub: Option<(String, Option<&'s Attribute>)>,
+    /// An attribute the schema does not define, under `UnknownAttributes::NoMatch`: absent everywhere,
+    /// whatever the resource holds under that name.
+    absent: bool,
 }
 
 impl<'s> Loc<'s> {
@@ -61,6 +64,9 @@ impl<'s> Loc<'s> {
     /// The values at this location in `object`, multi-valued attributes flattened, nulls dropped.
     fn values<'v>(&self, object: &'v Value) -> Vec<&'v Value> {
         let Value::Object(o) = object else { return Vec::new() };
+        if self.absent {
+            return Vec::new();
+        }
         let base = match &self.container {
             Some(urn) => match get_ci(o, urn) {
                 Some((_, Value::Object(ext))) => ext,
@@ -259,6 +265,7 @@ impl Compiler<'_> {
                 name: path.name.clone(),
                 attr: None,
                 sub: path.sub_attr.clone().map(|s| (s, None)),
+                absent: true,
             }),
         }
     }
@@ -272,6 +279,7 @@ impl Compiler<'_> {
                         name: r.attribute.name.clone(),
                         attr: Some(r.attribute),
                         sub: r.sub_attribute.map(|s| (s.name.clone(), Some(s))),
+                        absent: false,
                     }),
                     Err(e) => self.unknown(path, format!("unknown attribute `{path}` ({e})")),
                 }
@@ -284,11 +292,13 @@ impl Compiler<'_> {
                     )));
                 }
                 match parent.sub_attribute(&path.name) {
-                    Some(sub) => Ok(Loc { container: None, name: sub.name.clone(), attr: Some(sub), sub: None }),
+                    Some(sub) => {
+                        Ok(Loc { container: None, name: sub.name.clone(), attr: Some(sub), sub: None, absent: false })
+                    }
                     None => self.unknown(path, format!("`{}` has no sub-attribute `{}`", parent.name, path.name)),
                 }
             }
-            Scope::Unknown => Ok(Loc { container: None, name: path.name.clone(), attr: None, sub: None }),
+            Scope::Unknown => Ok(Loc { container: None, name: path.name.clone(), attr: None, sub: None, absent: true }),
         }
     }
 

@@ -55,6 +55,25 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
 
 /// Parses a filter.
 pub fn parse_with(input: &str, options: &ParseOptions) -> Result<Filter, FilterError> {
+    parse_filter(input, options).map_err(|e| on_char_boundaries(e, input))
+}
+
+/// Widens an error's span to whole characters, so that `&input[span]` never splits one.
+fn on_char_boundaries(mut e: FilterError, input: &str) -> FilterError {
+    if let Some(span) = &mut e.span {
+        span.start = span.start.min(input.len());
+        while !input.is_char_boundary(span.start) {
+            span.start -= 1;
+        }
+        span.end = span.end.clamp(span.start, input.len());
+        while !input.is_char_boundary(span.end) {
+            span.end += 1;
+        }
+    }
+    e
+}
+
+fn parse_filter(input: &str, options: &ParseOptions) -> Result<Filter, FilterError> {
     let mut p = Parser::new(input, options)?;
     p.skip_ws();
     if p.at_end() {
@@ -81,6 +100,10 @@ pub struct PathExpr {
 
 /// Parses a PATCH path. The filter in brackets follows the filter grammar.
 pub fn parse_path(input: &str, options: &ParseOptions) -> Result<PathExpr, FilterError> {
+    path(input, options).map_err(|e| on_char_boundaries(e, input))
+}
+
+fn path(input: &str, options: &ParseOptions) -> Result<PathExpr, FilterError> {
     let mut p = Parser::new(input, options)?;
     if p.at_end() {
         return Err(FilterError::at(0..0, "empty path"));

@@ -9,7 +9,7 @@ use crate::filter::{
     CompValue, CompareOp, CompiledFilter, Filter, ParseOptions, PathExpr, Test, compile_value_filter, parse_path,
 };
 use crate::schema::{Attribute, AttributeType, Mutability, Owner, ResourceSchema, Schema, get_ci, split_urn};
-use crate::value::{self, is_present};
+use crate::value::{self, is_present, is_unassigned as is_empty};
 
 /// The result of a successful PATCH.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,17 +106,6 @@ fn container<'m>(
 
 fn remove_key(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
     key_ci(map, name).and_then(|k| map.shift_remove(&k))
-}
-
-/// Whether a value holds nothing (RFC 7643 §2.5): null, or an array or object of nothing. `""` is a
-/// value here (it only unassigns under the `empty_string_unassigns` tolerance).
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Array(a) => a.iter().all(is_empty),
-        Value::Object(o) => o.values().all(is_empty),
-        _ => false,
-    }
 }
 
 /// Sets `name` (keeping an existing key's spelling) or removes it when `value` holds nothing.

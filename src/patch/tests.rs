@@ -73,7 +73,10 @@ fn malformed_requests_are_invalid_syntax() {
         (json!({"schemas": [PATCH_OP], "Operations": ["add"]}), "an operation is an object"),
         (json!({"schemas": [PATCH_OP], "Operations": [{"op": 1}]}), "must be a string"),
         (json!({"schemas": [PATCH_OP], "Operations": [{"op": "merge"}]}), "not add, remove or replace"),
-        (json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "title", "value": "x"}]}), "spells it \"add\""),
+        (
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "title", "value": "x"}]}),
+            "spells it \"add\"",
+        ),
         (json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title"}]}), "needs a `value`"),
     ] {
         let e = PatchRequest::from_json(&body, &options).unwrap_err();
@@ -84,13 +87,24 @@ fn malformed_requests_are_invalid_syntax() {
 
 #[test]
 fn bad_paths_are_invalid_path_and_point_at_the_error() {
-    let e = run(&user(), json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}]), Mode::Rfc).unwrap_err();
+    let e = run(&user(), json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}]), Mode::Rfc)
+        .unwrap_err();
     assert_eq!(e.scim_type, ScimType::InvalidPath);
     assert_eq!(e.operation, Some(0));
     assert!(e.detail.contains('^'), "the path error is rendered with carets: {e}");
     assert_eq!(scim_type(run(&user(), json!([{"op": "add", "path": 7, "value": "x"}]), Mode::Rfc)), "invalidPath");
-    assert_eq!(scim_type(run(&user(), json!([{"op": "add", "path": "userName[value eq \"x\"]", "value": "x"}]), Mode::Rfc)), "invalidPath");
-    assert_eq!(scim_type(run(&user(), json!([{"op": "add", "path": "emails[nosuch eq \"x\"].value", "value": "x"}]), Mode::Rfc)), "invalidFilter");
+    assert_eq!(
+        scim_type(run(&user(), json!([{"op": "add", "path": "userName[value eq \"x\"]", "value": "x"}]), Mode::Rfc)),
+        "invalidPath"
+    );
+    assert_eq!(
+        scim_type(run(
+            &user(),
+            json!([{"op": "add", "path": "emails[nosuch eq \"x\"].value", "value": "x"}]),
+            Mode::Rfc
+        )),
+        "invalidFilter"
+    );
 }
 
 #[test]
@@ -113,12 +127,16 @@ fn string_booleans_only_where_tolerated() {
     assert_eq!(out["emails"][1]["primary"], json!(true));
     assert_eq!(out["emails"][0]["primary"], json!(false), "the old primary loses the flag");
     // Strings that are not booleans stay invalid in every mode.
-    assert_eq!(scim_type(run(&user(), json!([{"op": "replace", "path": "active", "value": "yes"}]), Mode::Compat)), "invalidValue");
+    assert_eq!(
+        scim_type(run(&user(), json!([{"op": "replace", "path": "active", "value": "yes"}]), Mode::Compat)),
+        "invalidValue"
+    );
 }
 
 #[test]
 fn filtered_write_creates_from_an_equality_conjunction() {
-    let op = json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\" and primary eq true].value", "value": "+1 555"}]);
+    let op =
+        json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\" and primary eq true].value", "value": "+1 555"}]);
     assert_eq!(scim_type(run(&user(), op.clone(), Mode::Rfc)), "noTarget");
     let out = run(&user(), op, Mode::Entra).unwrap().resource;
     assert_eq!(out["phoneNumbers"], json!([{"type": "mobile", "primary": true, "value": "+1 555"}]));
@@ -130,7 +148,8 @@ fn filtered_write_creates_from_an_equality_conjunction() {
 #[test]
 fn extension_urn_is_listed_in_schemas_while_it_has_data() {
     let key = format!("{ENTERPRISE_USER}:department");
-    let out = run(&user(), json!([{"op": "add", "path": key, "value": "Tour Operations"}]), Mode::Rfc).unwrap().resource;
+    let out =
+        run(&user(), json!([{"op": "add", "path": key, "value": "Tour Operations"}]), Mode::Rfc).unwrap().resource;
     assert_eq!(out[ENTERPRISE_USER]["department"], json!("Tour Operations"));
     assert!(out["schemas"].as_array().unwrap().contains(&json!(ENTERPRISE_USER)));
     let cleared = run(&out, json!([{"op": "remove", "path": key}]), Mode::Rfc).unwrap().resource;
@@ -152,7 +171,10 @@ fn no_op_changes_are_reported_unchanged() {
 #[test]
 fn mutability_rules() {
     // readOnly by path, and in a path-less value.
-    assert_eq!(scim_type(run(&user(), json!([{"op": "replace", "path": "groups", "value": []}]), Mode::Rfc)), "mutability");
+    assert_eq!(
+        scim_type(run(&user(), json!([{"op": "replace", "path": "groups", "value": []}]), Mode::Rfc)),
+        "mutability"
+    );
     assert_eq!(scim_type(run(&user(), json!([{"op": "replace", "value": {"id": "other"}}]), Mode::Okta)), "mutability");
     // Okta's unchanged id is ignored in okta mode only.
     let rename = json!([{"op": "replace", "value": {"id": "g1", "displayName": "Guides"}}]);
@@ -169,8 +191,12 @@ fn mutability_rules() {
 #[test]
 fn entra_value_shapes() {
     // A one-element array for the single-valued manager.
-    let manager = json!([{"op": "Add", "path": format!("{ENTERPRISE_USER}:manager"), "value": [{"value": "u2", "$ref": null}]}]);
-    assert_eq!(run(&user(), manager.clone(), Mode::Entra).unwrap().resource[ENTERPRISE_USER]["manager"], json!({"value": "u2"}));
+    let manager =
+        json!([{"op": "Add", "path": format!("{ENTERPRISE_USER}:manager"), "value": [{"value": "u2", "$ref": null}]}]);
+    assert_eq!(
+        run(&user(), manager.clone(), Mode::Entra).unwrap().resource[ENTERPRISE_USER]["manager"],
+        json!({"value": "u2"})
+    );
     let lower = json!([{"op": "add", "path": format!("{ENTERPRISE_USER}:manager"), "value": [{"value": "u2"}]}]);
     assert_eq!(scim_type(run(&user(), lower, Mode::Rfc)), "invalidValue");
     // "" unassigns in entra mode and is stored in rfc mode.
@@ -190,8 +216,14 @@ fn entra_value_shapes() {
 #[test]
 fn remove_with_a_value_array() {
     let op = json!([{"op": "remove", "path": "members", "value": [{"value": "m2"}]}]);
-    assert_eq!(run(&group(), op.clone(), Mode::Entra).unwrap().resource["members"], json!([{"value": "m1", "type": "User"}]));
-    assert!(run(&group(), op, Mode::Rfc).unwrap().resource.get("members").is_none(), "the RFC reading removes every member");
+    assert_eq!(
+        run(&group(), op.clone(), Mode::Entra).unwrap().resource["members"],
+        json!([{"value": "m1", "type": "User"}])
+    );
+    assert!(
+        run(&group(), op, Mode::Rfc).unwrap().resource.get("members").is_none(),
+        "the RFC reading removes every member"
+    );
     let absent = json!([{"op": "remove", "path": "members", "value": [{"value": "m7"}]}]);
     assert!(!run(&group(), absent, Mode::Entra).unwrap().changed);
 }
@@ -202,7 +234,13 @@ fn null_and_empty_array_unassign_on_replace() {
     assert!(out.get("nickName").is_none());
     let out = run(&user(), json!([{"op": "replace", "path": "emails", "value": []}]), Mode::Rfc).unwrap().resource;
     assert!(out.get("emails").is_none());
-    let out = run(&user(), json!([{"op": "replace", "path": "name", "value": {"givenName": "B", "familyName": null}}]), Mode::Rfc).unwrap().resource;
+    let out = run(
+        &user(),
+        json!([{"op": "replace", "path": "name", "value": {"givenName": "B", "familyName": null}}]),
+        Mode::Rfc,
+    )
+    .unwrap()
+    .resource;
     assert_eq!(out["name"], json!({"givenName": "B"}));
 }
 

@@ -71,6 +71,7 @@ impl ResourceSchema {
 
     /// Whether `key` names this resource type: its id, name, endpoint (with or without `/`) or core URN.
     pub fn matches(&self, key: &str) -> bool {
+        let key = key.trim_start_matches('/');
         let rt = &self.resource_type;
         [rt.id.as_str(), rt.name.as_str(), rt.endpoint.trim_start_matches('/'), rt.schema.as_str()]
             .iter()

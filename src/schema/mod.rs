@@ -251,6 +251,13 @@ impl ResourceSchema {
     /// Finds `[uri:]name[.sub]`. Without a URI, common attributes are tried first, then the core
     /// schema; extension attributes must be qualified with their URN (RFC 7644 §3.10).
     pub fn resolve(&self, uri: Option<&str>, name: &str, sub: Option<&str>) -> Result<Resolved<'_>, ResolveError> {
+        // `urn:…:core:2.0:User:id`: the common attributes belong to every core schema's resources.
+        let core_uri = uri.filter(|u| u.eq_ignore_ascii_case(&self.core.id));
+        let uri = if core_uri.is_some() && self.common.iter().any(|a| a.name.eq_ignore_ascii_case(name)) {
+            None
+        } else {
+            uri
+        };
         let (owner, attribute) = match uri {
             Some(uri) => {
                 let schema = self.schema(uri).ok_or_else(|| ResolveError::UnknownSchema(uri.to_string()))?;
@@ -288,7 +295,7 @@ impl ResourceSchema {
 /// Splits `urn:…:attr` on the last colon; names without a `urn:` prefix are returned whole.
 pub fn split_urn(qualified: &str) -> (Option<&str>, &str) {
     if qualified.len() > 4
-        && qualified[..4].eq_ignore_ascii_case("urn:")
+        && qualified.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
         && let Some(i) = qualified.rfind(':')
         && i >= 4
     {

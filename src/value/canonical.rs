@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{DateTime, is_present};
+use super::{DateTime, is_unassigned};
 use crate::schema::{Attribute, AttributeType, ResourceSchema, get_ci, split_urn};
 
 /// What to leave out of the canonical form.
@@ -12,12 +12,15 @@ use crate::schema::{Attribute, AttributeType, ResourceSchema, get_ci, split_urn}
 pub struct CanonicalOptions {
     /// Attribute paths to drop: `meta`, `id`, `members.display`, `urn:…:User:manager.displayName`.
     pub ignore: Vec<String>,
+    /// Lower-case the values of `caseExact: false` string attributes, for comparisons that accept a
+    /// server changing their case (RFC 7643 §2.2 allows it; Entra's round-trip check does not).
+    pub fold_case: bool,
 }
 
 impl CanonicalOptions {
     /// Leaves out what a server assigns: `id` and `meta`.
     pub fn ignoring_server_assigned() -> Self {
-        CanonicalOptions { ignore: vec!["id".into(), "meta".into()] }
+        CanonicalOptions { ignore: vec!["id".into(), "meta".into()], fold_case: false }
     }
 
     /// Adds paths to leave out.
@@ -26,7 +29,9 @@ impl CanonicalOptions {
         self
     }
 
-    fn ignored(&self, container: Option<&str>, attr: &str, sub: Option<&str>) -> bool {
+    /// Whether `[container:]attr[.sub]` is ignored; a path qualified with the core schema URN `core`
+    /// names a top-level attribute.
+    fn ignored(&self, core: &str, container: Option<&str>, attr: &str, sub: Option<&str>) -> bool {
         self.ignore.iter().any(|p| {
             let (uri, rest) = split_urn(p);
             let (name, psub) = match rest.split_once('.') {
@@ -36,7 +41,7 @@ impl CanonicalOptions {
             let same_container = match (uri, container) {
                 (None, _) => true,
                 (Some(u), Some(c)) => u.eq_ignore_ascii_case(c),
-                (Some(_), None) => false,
+                (Some(u), None) => u.eq_ignore_ascii_case(core),
             };
             same_container
                 && name.eq_ignore_ascii_case(attr)
@@ -66,10 +71,10 @@ pub fn canonicalize(resource: &Value, schema: &ResourceSchema, options: &Canonic
             for (k, v) in inner {
                 let attr = ext.attribute(k);
                 let name = attr.map_or(k.as_str(), |a| a.name.as_str());
-                if options.ignored(Some(&ext.id), name, None) {
+                if options.ignored(&schema.core.id, Some(&ext.id), name, None) {
                     continue;
                 }
-                insert(&mut ext_out, name, canonical_value(attr, v, Some(&ext.id), name, options));
+                insert(&mut ext_out, name, canonical_value(attr, v, &schema.core.id, Some(&ext.id), name, options));
             }
             if !ext_out.is_empty() {
                 out.insert(ext.id.clone(), Value::Object(ext_out));
@@ -78,13 +83,13 @@ pub fn canonicalize(resource: &Value, schema: &ResourceSchema, options: &Canonic
         }
         let attr = schema.resolve(None, key, None).ok().map(|r| r.attribute);
         let name = attr.map_or(key.as_str(), |a| a.name.as_str());
-        if options.ignored(None, name, None) {
+        if options.ignored(&schema.core.id, None, name, None) {
             continue;
         }
         let value = if name == "schemas" {
             canonical_schemas(value, schema)
         } else {
-            canonical_value(attr, value, None, name, options)
+            canonical_value(attr, value, &schema.core.id, None, name, options)
         };
         insert(&mut out, name, value);
     }
@@ -92,7 +97,7 @@ pub fn canonicalize(resource: &Value, schema: &ResourceSchema, options: &Canonic
 }
 
 fn insert(out: &mut Map<String, Value>, name: &str, value: Value) {
-    if is_present(&value) {
+    if !is_unassigned(&value) {
         out.insert(name.to_string(), value);
     }
 }
@@ -126,6 +131,7 @@ fn sort_dedup(values: &mut Vec<Value>) {
 fn canonical_value(
     attr: Option<&Attribute>,
     value: &Value,
+    core: &str,
     container: Option<&str>,
     name: &str,
     options: &CanonicalOptions,
@@ -133,16 +139,26 @@ fn canonical_value(
     let Some(attr) = attr else { return generic(value) };
     match value {
         Value::Array(items) if attr.multi_valued => {
-            let mut out: Vec<Value> =
-                items.iter().map(|v| single(attr, v, container, name, options)).filter(is_present).collect();
+            let mut out: Vec<Value> = items
+                .iter()
+                .map(|v| single(attr, v, core, container, name, options))
+                .filter(|v| !is_unassigned(v))
+                .collect();
             sort_dedup(&mut out);
             Value::Array(out)
         }
-        v => single(attr, v, container, name, options),
+        v => single(attr, v, core, container, name, options),
     }
 }
 
-fn single(attr: &Attribute, value: &Value, container: Option<&str>, name: &str, options: &CanonicalOptions) -> Value {
+fn single(
+    attr: &Attribute,
+    value: &Value,
+    core: &str,
+    container: Option<&str>,
+    name: &str,
+    options: &CanonicalOptions,
+) -> Value {
     match (attr.ty, value) {
         (AttributeType::Complex, Value::Object(o)) => {
             let mut out = Map::new();
@@ -150,13 +166,13 @@ fn single(attr: &Attribute, value: &Value, container: Option<&str>, name: &str, 
                 let sub = attr.sub_attribute(k);
                 let sub_name = sub.map_or(k.as_str(), |s| s.name.as_str());
                 // `primary: false` and an absent `primary` mean the same (RFC 7643 §2.4).
-                if options.ignored(container, name, Some(sub_name))
+                if options.ignored(core, container, name, Some(sub_name))
                     || (sub_name == "primary" && *v == Value::Bool(false))
                 {
                     continue;
                 }
                 let v = match sub {
-                    Some(s) => single(s, v, container, name, options),
+                    Some(s) => single(s, v, core, container, name, options),
                     None => generic(v),
                 };
                 insert(&mut out, sub_name, v);
@@ -183,7 +199,7 @@ fn generic(value: &Value) -> Value {
             }
             sort_keys(out)
         }
-        Value::Array(a) => Value::Array(a.iter().map(generic).filter(is_present).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(generic).filter(|v| !is_unassigned(v)).collect()),
         v => v.clone(),
     }
 }

@@ -159,6 +159,17 @@ pub fn is_present(v: &Value) -> bool {
     }
 }
 
+/// Whether a value holds nothing to store (RFC 7643 §2.5): null, or an array or object of nothing.
+/// Unlike [`is_present`] (the filter's `pr`), `""` is a value here.
+pub fn is_unassigned(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().all(is_unassigned),
+        Value::Object(o) => o.values().all(is_unassigned),
+        _ => false,
+    }
+}
+
 /// Whether `v` has the JSON shape of a (single) value of type `ty`. dateTime must parse; complex must be
 /// an object. Used to validate written values.
 pub fn fits_type(ty: AttributeType, v: &Value) -> bool {

@@ -12,9 +12,41 @@ use crate::strategies::{tree, user};
 /// Filter-like soup: tokens of the grammar in random order and case.
 fn soup() -> impl Strategy<Value = String> {
     let token = proptest::sample::select(vec![
-        "userName", "emails", "name.givenName", "urn:ietf:params:scim:schemas:core:2.0:User:userName", "urn:", "$ref",
-        " ", "  ", "\t", "eq", "EQ", "pr", "gt", "and", "or", "not", "not(", "(", ")", "[", "]", ".", ":", "\"x\"",
-        "\"a\\\"b\"", "\"\\u00e9\"", "\"", "\\", "1", "-2.5e3", "01", "true", "NULL", "é", "日本",
+        "userName",
+        "emails",
+        "name.givenName",
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+        "urn:",
+        "$ref",
+        " ",
+        "  ",
+        "\t",
+        "eq",
+        "EQ",
+        "pr",
+        "gt",
+        "and",
+        "or",
+        "not",
+        "not(",
+        "(",
+        ")",
+        "[",
+        "]",
+        ".",
+        ":",
+        "\"x\"",
+        "\"a\\\"b\"",
+        "\"\\u00e9\"",
+        "\"",
+        "\\",
+        "1",
+        "-2.5e3",
+        "01",
+        "true",
+        "NULL",
+        "é",
+        "日本",
     ]);
     proptest::collection::vec(token, 0..16).prop_map(|t| t.concat())
 }
@@ -26,13 +58,37 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(|n| json!(n)),
         any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
         ".{0,8}".prop_map(Value::String),
-        proptest::sample::select(vec!["add", "Remove", "replace", "members", "emails[type eq \"work\"].value", "userName", "id", "True"])
-            .prop_map(|s| Value::String(s.to_string())),
+        proptest::sample::select(vec![
+            "add",
+            "Remove",
+            "replace",
+            "members",
+            "emails[type eq \"work\"].value",
+            "userName",
+            "id",
+            "True"
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
     ];
     leaf.prop_recursive(4, 32, 5, |inner| {
         let key = proptest::sample::select(vec![
-            "op", "path", "value", "schemas", "Operations", "userName", "emails", "members", "type", "primary", "active",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "name", "givenName", "meta", "id", "x",
+            "op",
+            "path",
+            "value",
+            "schemas",
+            "Operations",
+            "userName",
+            "emails",
+            "members",
+            "type",
+            "primary",
+            "active",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "name",
+            "givenName",
+            "meta",
+            "id",
+            "x",
         ]);
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
@@ -47,6 +103,12 @@ fn check_parse(input: &str) -> Result<(), TestCaseError> {
         if let Err(e) = parse_with(input, &ParseOptions::with_dialect(dialect)) {
             let span = e.span.clone().expect("parse errors have spans");
             prop_assert!(span.start <= span.end && span.end <= input.len(), "span {:?} for {:?}", span, input);
+            prop_assert!(
+                input.is_char_boundary(span.start) && input.is_char_boundary(span.end),
+                "span {:?} splits a character of {:?}",
+                span,
+                input
+            );
             let _ = e.render(input);
         }
         if let Err(e) = parse_path(input, &ParseOptions::with_dialect(dialect)) {
