@@ -182,6 +182,11 @@ fn single(
         (AttributeType::DateTime, Value::String(s)) => {
             DateTime::parse(s).map_or_else(|| value.clone(), |d| Value::String(d.to_string()))
         }
+        (AttributeType::String | AttributeType::Reference, Value::String(s))
+            if options.fold_case && !attr.case_exact =>
+        {
+            Value::String(s.to_lowercase())
+        }
         (AttributeType::Decimal, Value::Number(n)) => {
             n.as_f64().and_then(serde_json::Number::from_f64).map_or_else(|| value.clone(), Value::Number)
         }
