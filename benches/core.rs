@@ -26,8 +26,8 @@ fn user(i: usize) -> Value {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "id": format!("{i:08x}"),
         "userName": format!("user{i}@example.com"),
-        "active": i % 7 != 0,
-        "title": if i % 3 == 0 { "Engineer" } else { "Manager" },
+        "active": !i.is_multiple_of(7),
+        "title": if i.is_multiple_of(3) { "Engineer" } else { "Manager" },
         "name": {"givenName": format!("Given{}", i % 100), "familyName": format!("Family{}", i % 1000)},
         "emails": [
             {"value": format!("user{i}@example.com"), "type": "work", "primary": true},
@@ -39,12 +39,13 @@ fn user(i: usize) -> Value {
 
 fn main() {
     let budget = Duration::from_millis(700);
-    let corpus: Vec<String> = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/filters/valid.txt"))
-        .expect("fixtures/filters/valid.txt")
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let corpus: Vec<String> =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/filters/valid.txt"))
+            .expect("fixtures/filters/valid.txt")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
     let bytes: usize = corpus.iter().map(String::len).sum();
     let options = ParseOptions::default();
     let (n, t) = measure(budget, || {
@@ -99,6 +100,10 @@ fn main() {
         let (n, t) = measure(budget, || {
             black_box(apply_json(black_box(&resource), &body, schema, &options).unwrap());
         });
-        println!("patch: {:>12.0} requests/s ({mode} mode, {} operations each)", n as f64 / t.as_secs_f64(), body["Operations"].as_array().unwrap().len());
+        println!(
+            "patch: {:>12.0} requests/s ({mode} mode, {} operations each)",
+            n as f64 / t.as_secs_f64(),
+            body["Operations"].as_array().unwrap().len()
+        );
     }
 }

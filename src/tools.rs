@@ -184,6 +184,21 @@ fn eval_inner(
     };
     let options = EvalOptions { dialect, unknown_attributes: unknown };
     let mut compiled = HashMap::new();
+    // With a named type, check the filter even when the file holds no resource.
+    if source.resource_type.is_some() {
+        let rt = source.pick(&types, &Value::Null, 0)?;
+        if let Err(e) = compile(&parsed, rt, &options) {
+            let _ = writeln!(
+                report.stderr,
+                "invalid filter for {}: {}\n  scimType: {}",
+                rt.resource_type.name,
+                e.message,
+                e.scim_type()
+            );
+            report.exit = EXIT_SCIM_ERROR;
+            return Ok(report);
+        }
+    }
     let mut matched = 0;
     for (i, resource) in list.iter().enumerate() {
         let rt = source.pick(&types, resource, i)?;
@@ -207,7 +222,7 @@ fn eval_inner(
         }
         if compiled[&key].matches(resource) {
             matched += 1;
-            match resource.get("id").and_then(Value::as_str) {
+            match resource.as_object().and_then(|o| get_ci(o, "id")).and_then(|(_, v)| v.as_str()) {
                 Some(id) => report.stdout.push_str(&format!("{id}\n")),
                 None => report.stdout.push_str(&format!("(resource {i}, no id)\n")),
             }

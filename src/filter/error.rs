@@ -36,7 +36,8 @@ impl FilterError {
         let window_start = floor_char(input, start.saturating_sub(CONTEXT));
         let window_end = floor_char(input, (end + CONTEXT).min(input.len()));
         let window_end = if window_end < end { end } else { window_end };
-        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        // One column per character: control characters (tabs, line breaks, raw escapes) become spaces.
+        let clean = |s: &str| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
         let lead = if window_start > 0 { "…" } else { "" };
         let tail = if window_end < input.len() { "…" } else { "" };
         let before = clean(&input[window_start..start]);

@@ -116,6 +116,13 @@ fn path(input: &str, options: &ParseOptions) -> Result<PathExpr, FilterError> {
         expr.filter = Some(inner);
         if p.peek() == Some(b'.') {
             p.pos += 1;
+            if !p.peek().is_some_and(|b| b.is_ascii_alphabetic() || b == b'$') {
+                let found = p.describe(p.pos);
+                return Err(FilterError::at(
+                    p.token_span(p.pos),
+                    format!("expected a sub-attribute name after `].`, found {found}"),
+                ));
+            }
             expr.sub_attr = Some(p.name()?);
         }
     }

@@ -1150,9 +1150,9 @@ fn numbers_compare_numerically() {
     assert!(m("n ge -3", json!({"n": -3})));
     assert!(!m("n lt -3", json!({"n": -3})));
     assert!(!m("n eq 10", json!({"n": "10"})), "a string is not a number");
-    let e = compile_value_filter(&ok(r#"n co "1""#), &attr, &opts).err().expect("co on an integer");
+    let e = compile_value_filter(&ok(r#"n co "1""#), &attr, &opts).expect_err("co on an integer");
     assert!(e.message.contains("apply to strings"), "{}", e.message);
-    let e = compile_value_filter(&ok(r#"n eq "1""#), &attr, &opts).err().expect("string for an integer");
+    let e = compile_value_filter(&ok(r#"n eq "1""#), &attr, &opts).expect_err("string for an integer");
     assert!(e.message.contains("compare it with a number"), "{}", e.message);
 }
 
@@ -1169,9 +1169,9 @@ fn value_filters_on_group_members() {
     assert!(m(r#"display sw "al" and not (type eq "Group")"#));
     assert!(m(r#"$ref ew "/2819c223""#));
     assert!(!m("value eq null"));
-    let e = compile_value_filter(&ok(r#"nope eq "x""#), members, &opts).err().expect("unknown sub-attribute");
+    let e = compile_value_filter(&ok(r#"nope eq "x""#), members, &opts).expect_err("unknown sub-attribute");
     assert!(e.message.contains("no sub-attribute `nope`"), "{}", e.message);
-    let e = compile_value_filter(&ok(r#"value.x eq "x""#), members, &opts).err().expect("sub of a sub");
+    let e = compile_value_filter(&ok(r#"value.x eq "x""#), members, &opts).expect_err("sub of a sub");
     assert!(e.message.contains("alone"), "{}", e.message);
     // And the same filter inside brackets on a whole group.
     let g = json!({"schemas": [GROUP], "id": "g", "displayName": "Tour Guides", "members": [alice, {"value": "x"}]});

@@ -14,6 +14,8 @@ mod corpus;
 mod rfc7644;
 mod strategies;
 
+mod cli;
+mod differential;
 mod filter_props;
 mod patch_props;
 mod robustness;

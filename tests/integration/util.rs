@@ -16,9 +16,3 @@ pub fn corpus(relative: &str) -> Vec<(usize, String)> {
         .map(|(i, l)| (i + 1, l.to_string()))
         .collect()
 }
-
-/// Reads and parses a JSON fixture.
-pub fn json(relative: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(fixture(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not JSON: {e}"))
-}

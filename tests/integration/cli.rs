@@ -1,0 +1,481 @@
+//! End-to-end tests of the `scimtest` binary: arguments in, stdout, stderr and exit code out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A per-test directory under the system temp dir, removed when dropped (also when the test panics).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("scimtest-cli-{}-{n}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    fn json(&self, name: &str, value: &Value) -> PathBuf {
+        self.file(name, &serde_json::to_string_pretty(value).expect("JSON serializes"))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+fn run<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_scimtest"))
+        .args(args)
+        .env_remove("SCIMTEST_FIXTURES")
+        .output()
+        .expect("run the scimtest binary");
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+fn users() -> Value {
+    json!([
+        {"schemas": [USER], "id": "u1", "userName": "bjensen", "active": true,
+         "emails": [{"value": "a@x", "type": "work"}, {"value": "b@x", "type": "home"}]},
+        {"schemas": [USER], "id": "u2", "userName": "jsmith", "active": false,
+         "emails": [{"value": "b@x", "type": "work"}]},
+        {"schemas": [USER], "id": "u3", "userName": "Alice", "active": true, "custom": "yes"}
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------------
+// filter parse
+// ---------------------------------------------------------------------------------------------------
+
+#[test]
+fn filter_parse_prints_the_canonical_form() {
+    let r = run(["filter", "parse", r#"userName   EQ "x"  AND NOT(title PR) or (a pr or b pr)"#]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "userName eq \"x\" and not (title pr) or (a pr or b pr)\n", "{r:?}");
+    assert_eq!(r.stderr, "", "{r:?}");
+}
+
+#[test]
+fn filter_parse_error_points_at_the_input() {
+    let r = run(["filter", "parse", r#"userName zz "x""#]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "invalid filter: expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr) after `userName`, found `zz`",
+            r#"  userName zz "x""#,
+            "           ^^",
+            "  scimType: invalidFilter",
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn filter_parse_strict_rejects_the_compat_form() {
+    let filter = r#"emails[type eq "work"].value eq "x""#;
+    let compat = run(["filter", "parse", filter]);
+    assert_eq!(compat.code, 0, "{compat:?}");
+    assert_eq!(compat.stdout.trim_end(), filter, "{compat:?}");
+    let strict = run(["filter", "parse", "--strict", filter]);
+    assert_eq!(strict.code, 1, "{strict:?}");
+    assert!(strict.stderr.contains("not in the RFC grammar"), "{strict:?}");
+    assert!(strict.stderr.contains("scimType: invalidFilter"), "{strict:?}");
+    // The caret is under the `.` after `]`.
+    let caret_line = strict.stderr.lines().nth(2).expect("a caret line");
+    assert_eq!(caret_line, format!("  {}^", " ".repeat(22)), "{strict:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// filter eval
+// ---------------------------------------------------------------------------------------------------
+
+#[test]
+fn filter_eval_on_a_list_response_and_on_an_array() {
+    let dir = TempDir::new("eval-list");
+    let array = dir.json("array.json", &users());
+    let list = dir.json(
+        "list.json",
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 3,
+                "Resources": users()}),
+    );
+    for file in [&array, &list] {
+        let r = run(["filter", "eval", "--resources", p(file), r#"emails.value eq "b@x""#]);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert_eq!(r.stdout, "u1\nu2\n", "{r:?}");
+        assert!(r.stderr.contains("2 of 3 resources match"), "{r:?}");
+    }
+    // The filter goes through the evaluator's rules: same element for the compat form, caseExact=false.
+    let r = run([
+        "filter",
+        "eval",
+        r#"emails[type eq "work"].value eq "b@x" or userName eq "ALICE""#,
+        "--resources",
+        p(&array),
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "u2\nu3\n"), "{r:?}");
+    let r = run(["filter", "eval", "--resources", p(&array), "active eq false and active eq true"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    assert!(r.stderr.contains("0 of 3 resources match"), "{r:?}");
+    // An empty ListResponse.
+    let empty = dir.json("empty.json", &json!({"totalResults": 0}));
+    let r = run(["filter", "eval", "--resources", p(&empty), "userName pr"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    assert!(r.stderr.contains("0 of 0 resources match"), "{r:?}");
+}
+
+#[test]
+fn filter_eval_needs_to_know_the_resource_type() {
+    let dir = TempDir::new("eval-type");
+    let file = dir.json("untyped.json", &json!([{"id": "a", "userName": "x"}, {"id": "b", "displayName": "G"}]));
+    let r = run(["filter", "eval", "--resources", p(&file), "userName pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(r.stderr.contains("cannot tell its type"), "{r:?}");
+    assert!(r.stderr.contains("fix: pass --resource-type"), "{r:?}");
+    let r = run(["filter", "eval", "--resources", p(&file), "--resource-type", "User", "userName pr"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "a\n"), "{r:?}");
+    let r = run(["filter", "eval", "--resources", p(&file), "--resource-type", "Group", r#"displayName eq "g""#]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "b\n"), "{r:?}");
+    let r = run(["filter", "eval", "--resources", p(&file), "--resource-type", "Widget", "userName pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("unknown resource type `Widget`"), "{r:?}");
+    // Mixed files pick each resource's type from its `schemas`.
+    let mixed = dir.json(
+        "mixed.json",
+        &json!([{"schemas": [USER], "id": "u", "displayName": "Same"},
+                {"schemas": [GROUP], "id": "g", "displayName": "same"}]),
+    );
+    let r = run(["filter", "eval", "--resources", p(&mixed), r#"displayName eq "SAME""#]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "u\ng\n"), "{r:?}");
+}
+
+#[test]
+fn filter_eval_unknown_attributes() {
+    let dir = TempDir::new("eval-unknown");
+    let file = dir.json("users.json", &users());
+    let r = run(["filter", "eval", "--resources", p(&file), r#"nope eq "x""#]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(r.stderr.contains("unknown attribute `nope`"), "{r:?}");
+    assert!(r.stderr.contains("scimType: invalidFilter"), "{r:?}");
+    assert!(r.stderr.contains("--unknown-attributes no-match"), "{r:?}");
+    let r = run(["filter", "eval", "--unknown-attributes", "no-match", "--resources", p(&file), r#"nope eq "x""#]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    let r = run(["filter", "eval", "--unknown-attributes", "no-match", "--resources", p(&file), r#"nope ne "x""#]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "u1\nu2\nu3\n"), "{r:?}");
+}
+
+#[test]
+fn filter_eval_invalid_filter_and_strict() {
+    let dir = TempDir::new("eval-invalid");
+    let file = dir.json("users.json", &users());
+    let r = run(["filter", "eval", "--resources", p(&file), "userName eq"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(r.stderr.contains("^^"), "{r:?}");
+    assert!(r.stderr.contains("scimType: invalidFilter"), "{r:?}");
+    // A type error is caught before any resource is looked at.
+    let r = run(["filter", "eval", "--resources", p(&file), "userName eq 5"]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{r:?}");
+    // Strict: Entra's string booleans are a type error.
+    let r = run(["filter", "eval", "--resources", p(&file), r#"active eq "True""#]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "u1\nu3\n"), "{r:?}");
+    let r = run(["filter", "eval", "--strict", "--resources", p(&file), r#"active eq "True""#]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("compare it with true or false"), "{r:?}");
+}
+
+#[test]
+fn filter_eval_unreadable_input() {
+    let dir = TempDir::new("eval-files");
+    let missing = dir.0.join("no-such-file.json");
+    let r = run(["filter", "eval", "--resources", p(&missing), "userName pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no-such-file.json"), "{r:?}");
+    let not_json = dir.file("broken.json", "[{\"id\": \"a\",,]");
+    let r = run(["filter", "eval", "--resources", p(&not_json), "userName pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("broken.json"), "{r:?}");
+    assert!(r.stderr.contains("not valid JSON"), "{r:?}");
+    let scalar = dir.json("scalar.json", &json!("users"));
+    let r = run(["filter", "eval", "--resources", p(&scalar), "userName pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("expected a JSON array of resources or a ListResponse"), "{r:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// patch apply
+// ---------------------------------------------------------------------------------------------------
+
+fn bjensen() -> Value {
+    json!({"schemas": [USER], "id": "u1", "userName": "bjensen", "displayName": "Babs",
+           "emails": [{"value": "a@x", "type": "work"}]})
+}
+
+#[test]
+fn patch_apply_prints_the_patched_resource() {
+    let dir = TempDir::new("patch-ok");
+    let resource = dir.json("user.json", &bjensen());
+    let patch = dir.json(
+        "patch.json",
+        &json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "replace", "path": "displayName", "value": "Barbara"},
+            {"op": "add", "path": "emails", "value": [{"value": "b@x", "type": "home"}]},
+            {"op": "remove", "path": "emails[type eq \"work\"]"}
+        ]}),
+    );
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&patch), "--mode", "rfc"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(
+        out,
+        json!({"schemas": [USER], "id": "u1", "userName": "bjensen", "displayName": "Barbara",
+               "emails": [{"value": "b@x", "type": "home"}]}),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("changed (rfc mode)"), "{r:?}");
+}
+
+#[test]
+fn patch_apply_scim_error_and_entra_mode() {
+    let dir = TempDir::new("patch-error");
+    let resource = dir.json("user.json", &bjensen());
+    let patch = dir.json(
+        "patch.json",
+        &json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "displayName", "value": "B"}]}),
+    );
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&patch), "--mode", "rfc"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let error: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(error["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]), "{r:?}");
+    assert_eq!(error["status"], json!("400"), "status is a string: {r:?}");
+    assert_eq!(error["scimType"], json!("invalidSyntax"), "{r:?}");
+    assert!(error["detail"].as_str().is_some_and(|d| d.contains("Replace")), "{r:?}");
+    assert!(r.stderr.contains("400 invalidSyntax"), "{r:?}");
+    // rfc is the default mode.
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&patch)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&patch), "--mode", "entra"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(out["displayName"], json!("B"), "{r:?}");
+    // A filter error inside a path is a SCIM error too.
+    let bad_path = dir.json(
+        "bad-path.json",
+        &json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "emails[type zz \"work\"]"}]}),
+    );
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&bad_path)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let error: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(error["status"], json!("400"), "{r:?}");
+    assert_eq!(error["scimType"], json!("invalidPath"), "a path that does not parse: {r:?}");
+    // A filter in a path that parses but does not check against the schema is invalidFilter.
+    let bad_filter = dir.json(
+        "bad-filter.json",
+        &json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "emails[type eq 5]"}]}),
+    );
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&bad_filter)]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let error: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(error["scimType"], json!("invalidFilter"), "{r:?}");
+    // A missing patch file is a usage error, naming the file.
+    let r = run(["patch", "apply", "--resource", p(&resource), "--patch", p(&dir.0.join("gone.json"))]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("gone.json"), "{r:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Custom schemas
+// ---------------------------------------------------------------------------------------------------
+
+const WIDGET: &str = "urn:example:params:scim:schemas:Widget";
+
+fn widget_files(dir: &TempDir) -> (PathBuf, PathBuf) {
+    let schemas = dir.json(
+        "schemas.json",
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
+        "Resources": [{"id": WIDGET, "name": "Widget", "attributes": [
+            {"name": "color", "type": "string", "multiValued": false, "caseExact": true}
+        ]}]}),
+    );
+    let types = dir.json(
+        "resource_types.json",
+        &json!([{"id": "Widget", "name": "Widget", "endpoint": "/Widgets", "schema": WIDGET}]),
+    );
+    (schemas, types)
+}
+
+#[test]
+fn custom_schemas_for_filters() {
+    let dir = TempDir::new("custom-filter");
+    let (schemas, types) = widget_files(&dir);
+    let widgets = dir.json(
+        "widgets.json",
+        &json!([{"schemas": [WIDGET], "id": "w1", "color": "Red"},
+                {"schemas": [WIDGET], "id": "w2", "color": "red"},
+                {"schemas": [WIDGET], "id": "w3"}]),
+    );
+    let args = |filter: &str| {
+        vec![
+            "filter".to_string(),
+            "eval".into(),
+            "--schemas".into(),
+            p(&schemas).into(),
+            "--resource-types".into(),
+            p(&types).into(),
+            "--resources".into(),
+            p(&widgets).into(),
+            filter.into(),
+        ]
+    };
+    // caseExact from the custom schema.
+    let r = run(args(r#"color eq "red""#));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "w2\n"), "{r:?}");
+    let r = run(args(&format!(r#"{WIDGET}:color eq "Red""#)));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "w1\n"), "{r:?}");
+    let r = run(args("not (color pr) and id pr"));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "w3\n"), "{r:?}");
+    // Attributes of the built-in User schema are unknown here.
+    let r = run(args(r#"userName eq "x""#));
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("unknown attribute `userName`"), "{r:?}");
+    // Without the custom files the widgets' type is unknown.
+    let r = run(["filter", "eval", "--resources", p(&widgets), "color pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn custom_schemas_for_patch() {
+    let dir = TempDir::new("custom-patch");
+    let (schemas, types) = widget_files(&dir);
+    let widget = dir.json("widget.json", &json!({"schemas": [WIDGET], "id": "w1", "color": "red"}));
+    let patch = dir.json(
+        "patch.json",
+        &json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "color", "value": "blue"}]}),
+    );
+    let r = run([
+        "patch",
+        "apply",
+        "--schemas",
+        p(&schemas),
+        "--resource-types",
+        p(&types),
+        "--resource",
+        p(&widget),
+        "--patch",
+        p(&patch),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {r:?}"));
+    assert_eq!(out, json!({"schemas": [WIDGET], "id": "w1", "color": "blue"}), "{r:?}");
+}
+
+#[test]
+fn schema_files_without_a_usable_resource_type() {
+    let dir = TempDir::new("custom-broken");
+    let (schemas, _) = widget_files(&dir);
+    let types = dir.json("types.json", &json!([{"name": "Gadget", "endpoint": "/Gadgets", "schema": "urn:x:Gadget"}]));
+    let widgets = dir.json("widgets.json", &json!([]));
+    let r = run([
+        "filter",
+        "eval",
+        "--schemas",
+        p(&schemas),
+        "--resource-types",
+        p(&types),
+        "--resources",
+        p(&widgets),
+        "color pr",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no usable resource type"), "{r:?}");
+    assert!(r.stderr.contains("urn:x:Gadget"), "{r:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Usage and selftest
+// ---------------------------------------------------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_2() {
+    let r = run(["filter", "parse", "--no-such-flag", "a pr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--no-such-flag"), "{r:?}");
+    let r = run(["filter", "parse"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = run(["filter", "eval", "a pr"]);
+    assert_eq!(r.code, 2, "missing --resources: {r:?}");
+    let r = run(["patch", "apply", "--resource", "x.json", "--patch", "y.json", "--mode", "azure"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = run(["frobnicate"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    // --help is not an error.
+    let r = run(["--help"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("selftest"), "{r:?}");
+}
+
+#[test]
+fn selftest_passes() {
+    let r = run(["selftest"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let last = r.stdout.lines().last().expect("output");
+    let rest = last.strip_prefix("selftest: ").unwrap_or_else(|| panic!("last line: {last:?}"));
+    let (passed, failed) = rest.split_once(" passed, ").unwrap_or_else(|| panic!("last line: {last:?}"));
+    let passed: usize = passed.parse().unwrap_or_else(|_| panic!("last line: {last:?}"));
+    assert_eq!(failed, "0 failed", "{last}");
+    assert!(passed > 600, "only {passed} checks ran");
+    let checks = r.stdout.lines().filter(|l| l.starts_with("check ") && l.ends_with(" ... ok")).count();
+    assert_eq!(checks, passed, "one line per check");
+}
+
+#[test]
+fn selftest_with_a_missing_fixtures_directory() {
+    let dir = TempDir::new("selftest-missing");
+    let r = run(["selftest", "--fixtures", p(&dir.0.join("nothing-here"))]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("nothing-here"), "{r:?}");
+}
