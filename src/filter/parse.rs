@@ -477,11 +477,26 @@ impl<'a> Parser<'a> {
                         .take_while(|b| is_name_char(**b) || **b == b'.' || **b == b'@')
                         .count();
                 let word = &self.src[start..end];
-                let value = if word.eq_ignore_ascii_case("true") {
+                // JSON's literal names are lower-case (RFC 8259 §3); compat also takes `True`, `NULL`.
+                let literal = |name: &str| match self.options.dialect {
+                    Dialect::Strict => word == name,
+                    Dialect::Compat => word.eq_ignore_ascii_case(name),
+                };
+                if self.options.dialect == Dialect::Strict
+                    && ["true", "false", "null"].iter().any(|l| word.eq_ignore_ascii_case(l) && word != *l)
+                {
+                    return Err(FilterError::at(
+                        start..end,
+                        format!(
+                            "`{word}`: JSON literals are lower-case (true, false, null); the compat dialect accepts any case"
+                        ),
+                    ));
+                }
+                let value = if literal("true") {
                     CompValue::Bool(true)
-                } else if word.eq_ignore_ascii_case("false") {
+                } else if literal("false") {
                     CompValue::Bool(false)
-                } else if word.eq_ignore_ascii_case("null") {
+                } else if literal("null") {
                     CompValue::Null
                 } else {
                     return Err(FilterError::at(
@@ -610,6 +625,10 @@ impl<'a> Parser<'a> {
             let colon = token.rfind(':').expect("starts with urn:");
             let uri = &token[..colon];
             let rest = &token[colon + 1..];
+            if uri.contains('$') {
+                let at = start + uri.find('$').expect("contains $");
+                return Err(FilterError::at(at..at + 1, format!("`$` cannot appear in a schema URN: `{uri}`")));
+            }
             if uri.len() <= "urn:".len() {
                 return Err(FilterError::at(
                     start..end,

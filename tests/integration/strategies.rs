@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 /// `cases` cases, unless PROPTEST_CASES asks for another number (for a longer local run).
 pub fn config(cases: u32) -> proptest::test_runner::Config {
     let default = proptest::test_runner::Config::default();
-    if std::env::var_os("PROPTEST_CASES").is_some() { default } else { proptest::test_runner::Config { cases, ..default } }
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        default
+    } else {
+        proptest::test_runner::Config { cases, ..default }
+    }
 }
 
 pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -28,7 +32,12 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn attr_path(with_sub: bool) -> impl Strategy<Value = AttrPath> {
-    let uri = proptest::option::of(select(vec![CORE_USER, ENTERPRISE, "urn:x:y", "urn:ietf:params:scim:schemas:core:2.0:Group"]));
+    let uri = proptest::option::of(select(vec![
+        CORE_USER,
+        ENTERPRISE,
+        "urn:x:y",
+        "urn:ietf:params:scim:schemas:core:2.0:Group",
+    ]));
     let sub = if with_sub { proptest::option::of(name()).boxed() } else { Just(None).boxed() };
     (uri, name(), sub).prop_map(|(uri, name, sub_attr)| AttrPath { uri: uri.map(str::to_string), name, sub_attr })
 }
@@ -120,19 +129,23 @@ fn path(text: &str) -> AttrPath {
 
 const STRING_OPS: [CompareOp; 9] = CompareOp::ALL;
 const EQUALITY_OPS: [CompareOp; 2] = [CompareOp::Eq, CompareOp::Ne];
-const ORDER_OPS: [CompareOp; 6] = [CompareOp::Eq, CompareOp::Ne, CompareOp::Gt, CompareOp::Ge, CompareOp::Lt, CompareOp::Le];
+const ORDER_OPS: [CompareOp; 6] =
+    [CompareOp::Eq, CompareOp::Ne, CompareOp::Gt, CompareOp::Ge, CompareOp::Lt, CompareOp::Le];
 
 const USER_NAMES: [&str; 6] = ["alice", "Alice", "ALICE", "bob", "bo", "carol"];
 const EMAILS: [&str; 4] = ["a@x.com", "A@X.com", "b@y.org", "c@x.com"];
 const TYPES: [&str; 3] = ["work", "home", "Work"];
-const DATES: [&str; 4] = ["2011-05-13T04:42:34Z", "2011-05-13T06:42:34+02:00", "2011-05-13T04:42:35Z", "2020-01-01T00:00:00Z"];
+const DATES: [&str; 4] =
+    ["2011-05-13T04:42:34Z", "2011-05-13T06:42:34+02:00", "2011-05-13T04:42:35Z", "2020-01-01T00:00:00Z"];
 const TITLES: [&str; 3] = ["Tour Guide", "tour", ""];
 const IDS: [&str; 3] = ["X1", "x1", "y2"];
 
-fn typed_compare(paths: &'static [&'static str], ops: &'static [CompareOp], values: &'static [&'static str]) -> BoxedStrategy<Filter> {
-    (select(paths), select(ops), select(values))
-        .prop_map(|(p, op, v)| Filter::compare(path(p), op, s(v)))
-        .boxed()
+fn typed_compare(
+    paths: &'static [&'static str],
+    ops: &'static [CompareOp],
+    values: &'static [&'static str],
+) -> BoxedStrategy<Filter> {
+    (select(paths), select(ops), select(values)).prop_map(|(p, op, v)| Filter::compare(path(p), op, s(v))).boxed()
 }
 
 fn typed_leaf() -> BoxedStrategy<Filter> {
@@ -143,14 +156,31 @@ fn typed_leaf() -> BoxedStrategy<Filter> {
         typed_compare(&["emails", "emails.value"], &STRING_OPS, &EMAILS),
         typed_compare(&["emails.type"], &EQUALITY_OPS, &TYPES),
         typed_compare(&["meta.lastModified"], &ORDER_OPS, &DATES),
-        typed_compare(&["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"], &STRING_OPS, &["R&D", "r&d", "Sales"]),
+        typed_compare(
+            &["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"],
+            &STRING_OPS,
+            &["R&D", "r&d", "Sales"]
+        ),
         typed_compare(&["x509Certificates.value"], &EQUALITY_OPS, &["TUlJ", "tulj"]),
         (select(&["active", "emails.primary"][..]), select(&EQUALITY_OPS[..]), any::<bool>())
             .prop_map(|(p, op, b)| Filter::compare(path(p), op, CompValue::Bool(b))),
-        select(&["title", "active", "emails", "name", "name.givenName", "externalId", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"][..])
-            .prop_map(|p| Filter::present(path(p))),
-        (select(&["userName", "title"][..]), any::<bool>())
-            .prop_map(|(p, eq)| Filter::compare(path(p), if eq { CompareOp::Eq } else { CompareOp::Ne }, CompValue::Null)),
+        select(
+            &[
+                "title",
+                "active",
+                "emails",
+                "name",
+                "name.givenName",
+                "externalId",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ][..]
+        )
+        .prop_map(|p| Filter::present(path(p))),
+        (select(&["userName", "title"][..]), any::<bool>()).prop_map(|(p, eq)| Filter::compare(
+            path(p),
+            if eq { CompareOp::Eq } else { CompareOp::Ne },
+            CompValue::Null
+        )),
     ]
     .boxed()
 }
@@ -174,12 +204,13 @@ fn email_inner() -> BoxedStrategy<Filter> {
 
 /// Filters that check against the User schema in the compat dialect.
 pub fn user_filter() -> BoxedStrategy<Filter> {
-    let value_path = (email_inner(), proptest::option::of((select(&EQUALITY_OPS[..]), select(&EMAILS[..]))))
-        .prop_map(|(inner, sub)| Filter::ValuePath {
+    let value_path = (email_inner(), proptest::option::of((select(&EQUALITY_OPS[..]), select(&EMAILS[..])))).prop_map(
+        |(inner, sub)| Filter::ValuePath {
             attr: path("emails"),
             filter: Box::new(inner),
             sub: sub.map(|(op, v)| ("value".to_string(), Test::Compare(op, s(v)))),
-        });
+        },
+    );
     prop_oneof![4 => typed_leaf(), 1 => value_path]
         .prop_recursive(3, 16, 3, |inner| {
             prop_oneof![
@@ -192,16 +223,18 @@ pub fn user_filter() -> BoxedStrategy<Filter> {
 }
 
 fn email() -> impl Strategy<Value = Value> {
-    (select(&EMAILS[..]), proptest::option::of(select(&TYPES[..])), proptest::option::of(any::<bool>())).prop_map(|(v, t, p)| {
-        let mut e = json!({ "value": v });
-        if let Some(t) = t {
-            e["type"] = json!(t);
-        }
-        if let Some(p) = p {
-            e["primary"] = json!(p);
-        }
-        e
-    })
+    (select(&EMAILS[..]), proptest::option::of(select(&TYPES[..])), proptest::option::of(any::<bool>())).prop_map(
+        |(v, t, p)| {
+            let mut e = json!({ "value": v });
+            if let Some(t) = t {
+                e["type"] = json!(t);
+            }
+            if let Some(p) = p {
+                e["primary"] = json!(p);
+            }
+            e
+        },
+    )
 }
 
 /// A title that is absent, null, empty or set.
@@ -279,11 +312,14 @@ pub fn user_replace() -> impl Strategy<Value = Value> {
         title().prop_map(|t| json!({ "op": "replace", "path": "title", "value": t.unwrap_or(Value::Null) })),
         any::<bool>().prop_map(|b| json!({ "op": "replace", "path": "active", "value": b })),
         select(&["Babs", "Jim"][..]).prop_map(|g| json!({ "op": "replace", "path": "name.givenName", "value": g })),
-        select(&["Babs", "Jim"][..]).prop_map(|g| json!({ "op": "replace", "path": "name", "value": { "givenName": g, "familyName": "J" } })),
+        select(&["Babs", "Jim"][..])
+            .prop_map(|g| json!({ "op": "replace", "path": "name", "value": { "givenName": g, "familyName": "J" } })),
         vec(email(), 0..3).prop_map(|e| json!({ "op": "replace", "path": "emails", "value": e })),
         Just(json!({ "op": "replace", "path": "emails[value eq \"a@x.com\"].type", "value": "other" })),
-        select(&["R&D", "Sales"][..]).prop_map(|d| json!({ "op": "replace", "path": format!("{ENTERPRISE}:department"), "value": d })),
-        (select(&TITLES[..]), any::<bool>()).prop_map(|(t, a)| json!({ "op": "replace", "value": { "title": t, "active": a } })),
+        select(&["R&D", "Sales"][..])
+            .prop_map(|d| json!({ "op": "replace", "path": format!("{ENTERPRISE}:department"), "value": d })),
+        (select(&TITLES[..]), any::<bool>())
+            .prop_map(|(t, a)| json!({ "op": "replace", "value": { "title": t, "active": a } })),
     ]
 }
 
@@ -296,7 +332,10 @@ pub fn bad_operation() -> impl Strategy<Value = (Value, &'static str)> {
         Just((json!({ "op": "add", "path": "emails[type eq \"work\"", "value": "x" }), "invalidPath")),
         Just((json!({ "op": "add", "path": "nosuchattribute", "value": "x" }), "invalidPath")),
         Just((json!({ "op": "replace", "path": "active", "value": [1, 2] }), "invalidValue")),
-        Just((json!({ "op": "replace", "path": "emails", "value": [{ "value": "a@x.com", "nosuch": 1 }] }), "invalidValue")),
+        Just((
+            json!({ "op": "replace", "path": "emails", "value": [{ "value": "a@x.com", "nosuch": 1 }] }),
+            "invalidValue"
+        )),
         Just((json!({ "op": "remove", "path": "userName" }), "mutability")),
     ]
 }
