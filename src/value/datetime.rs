@@ -66,6 +66,11 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 impl DateTime {
+    /// The instant `seconds` (and `nanos`) after 1970-01-01T00:00:00Z.
+    pub fn from_unix(seconds: i64, nanos: u32) -> DateTime {
+        DateTime { seconds, nanos: nanos.min(999_999_999) }
+    }
+
     /// Parses `[-]YYYY-MM-DDThh:mm:ss[.f+][Z|(+|-)hh:mm]`. Returns `None` for anything else,
     /// including out-of-range fields (`2023-02-29`, `25:00:00`).
     pub fn parse(text: &str) -> Option<DateTime> {
