@@ -7,5 +7,6 @@ pub mod filter;
 pub mod patch;
 pub mod schema;
 pub mod selftest;
+pub mod server;
 pub mod tools;
 pub mod value;

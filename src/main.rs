@@ -38,6 +38,36 @@ enum Command {
         #[command(subcommand)]
         command: PatchCommand,
     },
+    /// Run the bundled reference SCIM server (under /scim/v2).
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Bearer token clients must send; without one every request is accepted.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// compat accepts what Entra ID and Okta send; strict rejects what RFC 7643/7644 reject.
+    #[arg(long, value_enum, default_value_t = ServeMode::Compat)]
+    mode: ServeMode,
+    /// Switch on a deliberate bug (repeatable); --list-faults lists them.
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<String>,
+    /// Print the deliberate bugs and exit.
+    #[arg(long)]
+    list_faults: bool,
+    /// Preload this many realistic users.
+    #[arg(long, default_value_t = 0)]
+    seed_users: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ServeMode {
+    Compat,
+    Strict,
 }
 
 #[derive(Subcommand)]
@@ -129,6 +159,7 @@ fn main() -> ExitCode {
         }
     };
     let report = match cli.command {
+        Command::Serve(args) => return serve(args),
         Command::Selftest { fixtures } => {
             tools::selftest(&fixtures.unwrap_or_else(scimtest::selftest::default_fixtures))
         }
@@ -153,6 +184,80 @@ fn main() -> ExitCode {
         }
     };
     emit(&report)
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    use scimtest::server::{Fault, ServerConfig, ServerMode};
+    if args.list_faults {
+        for f in Fault::ALL {
+            println!("{:<28} {}", f.name(), f.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut faults = std::collections::BTreeSet::new();
+    for name in &args.faults {
+        match name.parse::<Fault>() {
+            Ok(f) => {
+                faults.insert(f);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(tools::EXIT_USAGE);
+            }
+        }
+    }
+    let config = ServerConfig {
+        token: args.token.filter(|t| !t.is_empty()),
+        mode: match args.mode {
+            ServeMode::Compat => ServerMode::Compat,
+            ServeMode::Strict => ServerMode::Strict,
+        },
+        faults,
+        ..ServerConfig::default()
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot listen on {}: {e}\n  fix: pick another address with --addr 127.0.0.1:PORT",
+                    args.addr
+                );
+                return ExitCode::from(tools::EXIT_USAGE);
+            }
+        };
+        let auth = if config.token.is_some() { "bearer token required" } else { "no authentication" };
+        let state = scimtest::server::state(config);
+        if args.seed_users > 0 {
+            state.seed_users(args.seed_users, &format!("http://{}{}", args.addr, state.config().base_path));
+        }
+        let faults: Vec<&str> = state.config().faults.iter().map(|f| f.name()).collect();
+        eprintln!(
+            "scimtest serve: http://{}{} ({auth}; {} users seeded{})",
+            args.addr,
+            state.config().base_path,
+            args.seed_users,
+            if faults.is_empty() { String::new() } else { format!("; faults: {}", faults.join(", ")) }
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("scimtest serve: shutting down");
+        };
+        match scimtest::server::serve(listener, state, shutdown).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the server stopped: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 fn emit(report: &Report) -> ExitCode {

@@ -16,6 +16,19 @@ const SCHEMA_FILES: [(&str, &str); 3] = [
 ];
 const RESOURCE_TYPES_FILE: &str = include_str!("../../fixtures/schemas/resource_types.json");
 
+/// The built-in schemas as the JSON documents they were read from (RFC 7643 §7 representation).
+pub fn builtin_schema_documents() -> Vec<serde_json::Value> {
+    SCHEMA_FILES.iter().map(|(_, text)| serde_json::from_str(text).expect("built-in schema is JSON")).collect()
+}
+
+/// The built-in resource types as JSON documents (RFC 7643 §6 representation).
+pub fn builtin_resource_type_documents() -> Vec<serde_json::Value> {
+    match serde_json::from_str(RESOURCE_TYPES_FILE).expect("built-in resource types are JSON") {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
 /// The User, Enterprise User and Group schemas.
 pub fn builtin_schemas() -> &'static [Schema] {
     static SCHEMAS: OnceLock<Vec<Schema>> = OnceLock::new();

@@ -8,7 +8,10 @@
 mod builtin;
 mod discover;
 
-pub use builtin::{ENTERPRISE_USER, GROUP, USER, builtin_resource_types, builtin_schemas, common_attributes};
+pub use builtin::{
+    ENTERPRISE_USER, GROUP, USER, builtin_resource_type_documents, builtin_resource_types, builtin_schema_documents,
+    builtin_schemas, common_attributes,
+};
 pub use discover::{SchemaIssue, parse_resource_types, parse_schemas};
 
 use std::fmt;

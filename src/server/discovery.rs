@@ -1,0 +1,67 @@
+//! Discovery (RFC 7644 §4): `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`. What they advertise is
+//! exactly what the server does.
+
+use serde_json::{Value, json};
+
+use super::ServerConfig;
+use crate::schema::{builtin_resource_type_documents, builtin_schema_documents};
+
+/// The ServiceProviderConfig (RFC 7643 §5).
+pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": "https://github.com/scimtest/scimtest#readme",
+        "patch": { "supported": true },
+        "bulk": { "supported": true, "maxOperations": config.bulk_max_operations, "maxPayloadSize": config.bulk_max_payload },
+        "filter": { "supported": true, "maxResults": config.max_results },
+        "changePassword": { "supported": false },
+        "sort": { "supported": true },
+        "etag": { "supported": true },
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "Authentication with a bearer token (Authorization: Bearer <token>)",
+            "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+            "primary": true
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": format!("{base}/ServiceProviderConfig")
+        }
+    })
+}
+
+/// The resource types, with absolute locations.
+pub fn resource_types(base: &str) -> Vec<Value> {
+    builtin_resource_type_documents()
+        .into_iter()
+        .map(|mut rt| {
+            let id = rt.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            rt["meta"] = json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") });
+            rt
+        })
+        .collect()
+}
+
+/// The schemas, with absolute locations.
+pub fn schemas(base: &str) -> Vec<Value> {
+    builtin_schema_documents()
+        .into_iter()
+        .map(|mut s| {
+            let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            s["meta"] = json!({ "resourceType": "Schema", "location": format!("{base}/Schemas/{id}") });
+            s
+        })
+        .collect()
+}
+
+/// A ListResponse of every item (discovery lists are not paged).
+pub fn list(items: Vec<Value>) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": items.len(),
+        "startIndex": 1,
+        "itemsPerPage": items.len(),
+        "Resources": items,
+    })
+}

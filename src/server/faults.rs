@@ -1,0 +1,102 @@
+//! Deliberate, realistic server bugs, switched on with `scimtest serve --fault NAME`. They exist so that
+//! the harness can prove each of its checks fails on the bug it is about. Off, the server is right.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($($variant:ident => $name:literal : $description:literal,)+) => {
+        /// A deliberate bug.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault { $($variant,)+ }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)+];
+
+            /// The name given to `--fault`.
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name,)+ }
+            }
+
+            /// What the bug does, and what a correct server does instead.
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$variant => $description,)+ }
+            }
+        }
+    };
+}
+
+faults! {
+    CaseSensitiveUserName => "case-sensitive-username":
+        "userName is compared case-sensitively in filters and uniqueness checks (RFC 7643 §4.1: caseExact false)",
+    IgnorePagination => "ignore-pagination":
+        "startIndex and count are ignored: every list answer is the whole result set",
+    ZeroBasedStartIndex => "zero-based-start-index":
+        "startIndex is read as 0-based, so startIndex=1 skips the first resource (RFC 7644 §3.4.2.4: 1-based)",
+    TotalResultsIsPageSize => "total-results-page-size":
+        "totalResults counts the resources on the page instead of all matches",
+    UnstableOrder => "unstable-order":
+        "list order depends on the page size, so paging with different counts misses or repeats resources",
+    DropValuePathPatch => "drop-value-path-patch":
+        "PATCH operations whose path has a value filter (emails[type eq \"work\"].value) are silently dropped",
+    RemoveAllMembers => "remove-all-members":
+        "remove on `members` with a value array removes every member, not only the listed ones (Entra E-Q3)",
+    PatchNotAtomic => "patch-not-atomic":
+        "when a PATCH operation fails, the operations before it stay applied (RFC 7644 §3.5.2: atomic)",
+    RejectPascalCaseOps => "reject-pascal-case-ops":
+        "PATCH op names are matched case-sensitively, so Entra's `Add`/`Replace` get 400 (E-Q1)",
+    RejectStringBooleans => "reject-string-booleans":
+        "`\"False\"` for a boolean is rejected, so Entra's deactivation fails (E-Q2)",
+    NumericErrorStatus => "numeric-error-status":
+        "error bodies carry `status` as a JSON number instead of a string (RFC 7644 §3.12)",
+    JsonContentType => "json-content-type":
+        "responses are labelled application/json instead of application/scim+json (RFC 7644 §3.1)",
+    IgnoreIfMatch => "ignore-if-match":
+        "If-Match is ignored, so a stale version overwrites newer data instead of 412 (RFC 7644 §3.14)",
+    VersionNeverChanges => "version-never-changes":
+        "meta.version and the ETag stay the same after a modification",
+    HideInactiveUsers => "hide-inactive-users":
+        "users with active=false disappear from lists and filters (Entra E-Q14: they must stay visible)",
+    FilterNoMatch404 => "filter-no-match-404":
+        "a filter that matches nothing answers 404 instead of 200 with totalResults 0 (Entra Test Connection)",
+    NoLocationHeader => "no-location-header":
+        "201 Created answers carry no Location header (RFC 7644 §3.3)",
+    CreateReturns200 => "create-returns-200":
+        "POST answers 200 instead of 201 Created",
+    DuplicateUserNames => "duplicate-usernames":
+        "a second user with an existing userName is created instead of 409 uniqueness",
+    ReturnPassword => "return-password":
+        "the password sent on create is returned in responses (RFC 7643 §4.1: returned never)",
+    IgnoreExcludedAttributes => "ignore-excluded-attributes":
+        "excludedAttributes is ignored, so groups are returned with members (Entra E-Q12)",
+    DeleteKeepsMemberships => "delete-keeps-memberships":
+        "deleting a user leaves it in the members of its groups",
+    AndOrPrecedence => "and-or-precedence":
+        "`and` and `or` are applied left to right, so `a or b and c` reads as `(a or b) and c`",
+    NotIgnored => "not-ignored":
+        "`not (f)` is evaluated as `f`",
+    DateTimeAsString => "datetime-as-string":
+        "dateTime filters compare text, not instants, so values with other offsets order wrongly",
+    PutUpserts => "put-upserts":
+        "PUT to an unknown id creates the resource instead of 404 (RFC 7644 §3.5.1)",
+    ExtensionNotInSchemas => "extension-not-in-schemas":
+        "the enterprise extension URN is left out of `schemas` when a user has extension data (RFC 7643 §3)",
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown fault `{s}`; `scimtest serve --list-faults` lists them"))
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

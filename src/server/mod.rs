@@ -1,0 +1,128 @@
+//! The bundled reference server (`scimtest serve`): SCIM 2.0 over HTTP, right by construction, with
+//! switchable deliberate bugs ([`Fault`]) so the harness can prove its checks fail when they should.
+//!
+//! It stands on the pure core (schema, filter, patch) and never on the runner: the runner talks HTTP to
+//! it exactly as to a vendor's endpoint. [`app`] builds the router, usable without a socket; [`spawn`]
+//! starts it on a loopback port for tests.
+
+mod bulk;
+mod discovery;
+mod error;
+mod faults;
+mod http;
+mod projection;
+mod service;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use error::ScimError;
+pub use faults::Fault;
+pub use http::app;
+pub use service::{Kind, Service};
+
+/// How lenient the server is where the RFC and the identity providers disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerMode {
+    /// Accept what Entra ID and Okta send (PATCH `compat` mode, compat filter dialect).
+    #[default]
+    Compat,
+    /// Reject what RFC 7643/7644 reject.
+    Strict,
+}
+
+/// Everything the server is configured with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The bearer token clients must send; `None` accepts every request.
+    pub token: Option<String>,
+    pub mode: ServerMode,
+    pub faults: BTreeSet<Fault>,
+    /// The path SCIM is served under.
+    pub base_path: String,
+    /// The largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// `filter.maxResults`: the most resources one list answer holds.
+    pub max_results: usize,
+    /// `bulk.maxOperations`.
+    pub bulk_max_operations: usize,
+    /// `bulk.maxPayloadSize`, in bytes.
+    pub bulk_max_payload: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            token: None,
+            mode: ServerMode::default(),
+            faults: BTreeSet::new(),
+            base_path: "/scim/v2".into(),
+            max_body_bytes: 1024 * 1024,
+            max_results: 1000,
+            bulk_max_operations: 1000,
+            bulk_max_payload: 1024 * 1024,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+}
+
+/// The shared state of a running server.
+pub type AppState = Arc<Service>;
+
+/// A fresh server state.
+pub fn state(config: ServerConfig) -> AppState {
+    Arc::new(Service::new(config))
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A server running in this process on a loopback port.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT/scim/v2`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}{}", self.addr, self.state.config().base_path)
+    }
+
+    /// Stops accepting connections and waits for the requests in flight.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Starts a server on an ephemeral port of 127.0.0.1 (in the current tokio runtime).
+pub async fn spawn(config: ServerConfig) -> std::io::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let state = state(config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer { addr, state, stop: Some(stop), task })
+}
