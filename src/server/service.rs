@@ -839,8 +839,12 @@ impl Service {
             None => None,
         };
         let data = self.data.read().expect("store lock");
-        let mut hits: Vec<Rendered> = Vec::new();
+        let mut hits: Vec<(Kind, &Stored)> = Vec::new();
         let mut errors = Vec::new();
+        let needs_render = query.filter.as_deref().is_some_and(|f| {
+            let f = f.to_ascii_lowercase();
+            ["groups", "members", "meta.location", "meta.version"].iter().any(|k| f.contains(k))
+        });
         for &kind in kinds {
             let compiled = match &parsed {
                 Some(f) => match self.compile_filter(kind, f) {
@@ -854,19 +858,13 @@ impl Service {
                 None => None,
             };
             let table = data.table(kind);
-            let ids: Vec<String> = match parsed.as_ref().and_then(|f| self.candidates(&data, kind, f)) {
-                Some(ids) => ids,
-                None => table.order.values().cloned().collect(),
+            let indexed = parsed.as_ref().and_then(|f| self.candidates(&data, kind, f));
+            let ids: Box<dyn Iterator<Item = &String>> = match &indexed {
+                Some(ids) => Box::new(ids.iter()),
+                None => Box::new(table.order.values()),
             };
-            let needs_render = query.filter.as_deref().is_some_and(|f| {
-                let f = f.to_ascii_lowercase();
-                f.contains("groups")
-                    || f.contains("members")
-                    || f.contains("meta.location")
-                    || f.contains("meta.version")
-            });
             for id in ids {
-                let Some(stored) = table.by_id.get(&id) else { continue };
+                let Some(stored) = table.by_id.get(id) else { continue };
                 if self.has(Fault::HideInactiveUsers)
                     && kind == Kind::User
                     && stored.json.get("active") == Some(&json!(false))
@@ -879,7 +877,7 @@ impl Service {
                     Some(c) => c.matches(&stored.json),
                 };
                 if matched {
-                    hits.push(self.render(&data, kind, stored, base));
+                    hits.push((kind, stored));
                 }
             }
         }
@@ -903,52 +901,50 @@ impl Service {
         }
         let count = query.count.map_or(self.config.max_results, |c| c.max(0) as usize).min(self.config.max_results);
         let page: Vec<Rendered> = if self.has(Fault::IgnorePagination) {
-            hits
+            hits.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect()
         } else {
-            hits.into_iter().skip(start - 1).take(count).collect()
+            hits.into_iter()
+                .skip(start - 1)
+                .take(count)
+                .map(|(kind, stored)| self.render(&data, kind, stored, base))
+                .collect()
         };
         let total = if self.has(Fault::TotalResultsIsPageSize) { page.len() } else { total };
         let start = query.start_index.unwrap_or(1).max(1) as usize;
         Ok((page, total, start))
     }
 
-    fn sort(&self, hits: &mut [Rendered], sort_by: &str, descending: bool) -> Result<(), ScimError> {
+    /// Orders hits by `sort_by` (RFC 7644 §3.4.2.3): the attribute's SCIM order, resources without a
+    /// value last; multi-valued attributes sort by their primary (else first) value. Stable.
+    fn sort(&self, hits: &mut [(Kind, &Stored)], sort_by: &str, descending: bool) -> Result<(), ScimError> {
         let (uri, rest) = crate::schema::split_urn(sort_by);
         let (name, sub) = match rest.split_once('.') {
             Some((n, s)) => (n, Some(s)),
             None => (rest, None),
         };
-        let mut keyed: Vec<(Option<Value>, Rendered)> = Vec::with_capacity(hits.len());
-        for h in hits.iter() {
-            let schema = self.schema(h.kind);
-            let r = schema
+        let mut keyed = Vec::with_capacity(hits.len());
+        for &(kind, stored) in hits.iter() {
+            let r = self
+                .schema(kind)
                 .resolve(uri, name, sub)
                 .map_err(|e| ScimError::bad_request("invalidValue", format!("sortBy `{sort_by}`: {e}")))?;
-            let container = r.owner.container();
-            let base = match container {
-                Some(urn) => h.json.as_object().and_then(|o| get_ci(o, urn)).map(|(_, v)| v.clone()),
-                None => Some(h.json.clone()),
+            let object = match r.owner.container() {
+                Some(urn) => stored.json.as_object().and_then(|o| get_ci(o, urn)).map(|(_, v)| v),
+                None => Some(&stored.json),
             };
-            let mut v =
-                base.and_then(|b| b.as_object().and_then(|o| get_ci(o, &r.attribute.name)).map(|(_, v)| v.clone()));
-            // Multi-valued: the primary value, else the first (RFC 7644 §3.4.2.3).
-            if let Some(Value::Array(items)) = &v {
-                let pick = items.iter().find(|i| i.get("primary") == Some(&json!(true))).or_else(|| items.first());
-                v = pick.cloned();
+            let mut v = object.and_then(|b| b.as_object()).and_then(|o| get_ci(o, &r.attribute.name)).map(|(_, v)| v);
+            if let Some(Value::Array(items)) = v {
+                v = items.iter().find(|i| i.get("primary") == Some(&json!(true))).or_else(|| items.first());
             }
             if let Some(s) = r.sub_attribute {
-                v = v.and_then(|x| x.as_object().and_then(|o| get_ci(o, &s.name)).map(|(_, v)| v.clone()));
+                v = v.and_then(|x| x.as_object()).and_then(|o| get_ci(o, &s.name)).map(|(_, v)| v);
             } else if r.attribute.is_complex() {
-                v = v.and_then(|x| x.get("value").cloned());
+                v = v.and_then(|x| x.get("value"));
             }
-            keyed.push((v.filter(value::is_present), h.clone()));
+            keyed.push((v.filter(|v| value::is_present(v)).cloned(), r.target().clone(), kind, stored));
         }
-        let attr = |h: &Rendered| self.schema(h.kind).resolve(uri, name, sub).map(|r| r.target().clone()).ok();
-        keyed.sort_by(|(a, ha), (b, _)| match (a, b) {
-            (Some(x), Some(y)) => {
-                let def = attr(ha).unwrap_or_else(|| crate::schema::Attribute::new("", AttributeType::String));
-                value::order(&def, x, y).unwrap_or(std::cmp::Ordering::Equal)
-            }
+        keyed.sort_by(|(a, attr, ..), (b, ..)| match (a, b) {
+            (Some(x), Some(y)) => value::order(attr, x, y).unwrap_or(std::cmp::Ordering::Equal),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
@@ -956,8 +952,8 @@ impl Service {
         if descending {
             keyed.reverse();
         }
-        for (slot, (_, h)) in hits.iter_mut().zip(keyed) {
-            *slot = h;
+        for (slot, (_, _, kind, stored)) in hits.iter_mut().zip(keyed) {
+            *slot = (kind, stored);
         }
         Ok(())
     }
