@@ -19,3 +19,4 @@ mod differential;
 mod filter_props;
 mod patch_props;
 mod robustness;
+mod server_faults;

@@ -1,0 +1,314 @@
+//! Every deliberate bug of the reference server is real: for each `Fault`, a probe that the clean server
+//! passes fails on a server with that fault switched on. This is what lets the harness later prove that
+//! each of its checks can fail.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use scimtest::server::{Fault, ServerConfig, app, state};
+use scimtest::value::DateTime;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+struct Server(Router);
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Server {
+    fn new(faults: &[Fault]) -> Server {
+        let config = ServerConfig { faults: faults.iter().copied().collect(), ..ServerConfig::default() };
+        Server(app(state(config)))
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut request = Request::builder().method(method).uri(format!("/scim/v2{path}")).header("host", "test");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let body = match body {
+            Some(b) => {
+                request = request.header("content-type", "application/scim+json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.0.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+        Answer { status: parts.status, headers: parts.headers, body }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None, &[]).await
+    }
+
+    async fn user(&self, body: Value) -> String {
+        let a = self.call(Method::POST, "/Users", Some(body), &[]).await;
+        assert!(a.status.is_success(), "create user: {} {}", a.status, a.body);
+        a.body["id"].as_str().unwrap().to_string()
+    }
+
+    async fn named(&self, user_name: &str) -> String {
+        self.user(json!({"schemas": [USER], "userName": user_name})).await
+    }
+
+    async fn group(&self, name: &str, members: &[&str]) -> String {
+        let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+        let a = self
+            .call(
+                Method::POST,
+                "/Groups",
+                Some(json!({"schemas": [GROUP], "displayName": name, "members": members})),
+                &[],
+            )
+            .await;
+        assert!(a.status.is_success(), "create group: {} {}", a.status, a.body);
+        a.body["id"].as_str().unwrap().to_string()
+    }
+
+    async fn patch(&self, path: &str, ops: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(json!({"schemas": [PATCH_OP], "Operations": ops})), &[]).await
+    }
+
+    async fn filter_count(&self, filter: &str) -> u64 {
+        let q: String = serde_urlencoded_filter(filter);
+        let a = self.get(&format!("/Users?filter={q}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{filter}: {}", a.body);
+        a.body["totalResults"].as_u64().unwrap()
+    }
+}
+
+fn serde_urlencoded_filter(filter: &str) -> String {
+    filter
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["Resources"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Whether the server behaves correctly in the respect `fault` breaks.
+async fn probe(fault: Fault, s: &Server) -> bool {
+    match fault {
+        Fault::CaseSensitiveUserName => {
+            s.named("Alice").await;
+            s.filter_count(r#"userName eq "alice""#).await == 1
+        }
+        Fault::IgnorePagination => {
+            for n in ["a", "b", "c"] {
+                s.named(n).await;
+            }
+            s.get("/Users?count=1").await.body["Resources"].as_array().unwrap().len() == 1
+        }
+        Fault::ZeroBasedStartIndex => {
+            let first = s.named("a").await;
+            s.named("b").await;
+            ids(&s.get("/Users?startIndex=1&count=1").await.body) == [first]
+        }
+        Fault::TotalResultsIsPageSize => {
+            for n in ["a", "b", "c"] {
+                s.named(n).await;
+            }
+            s.get("/Users?count=1").await.body["totalResults"] == json!(3)
+        }
+        Fault::UnstableOrder => {
+            for n in ["a", "b", "c", "d", "e"] {
+                s.named(n).await;
+            }
+            let mut by_one = Vec::new();
+            let mut by_two = Vec::new();
+            for i in 0..5 {
+                by_one.extend(ids(&s.get(&format!("/Users?startIndex={}&count=1", i + 1)).await.body));
+            }
+            for i in 0..3 {
+                by_two.extend(ids(&s.get(&format!("/Users?startIndex={}&count=2", 2 * i + 1)).await.body));
+            }
+            by_one == by_two
+        }
+        Fault::DropValuePathPatch => {
+            let id = s
+                .user(json!({"schemas": [USER], "userName": "a", "emails": [{"value": "old@x", "type": "work"}]}))
+                .await;
+            s.patch(
+                &format!("/Users/{id}"),
+                json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@x"}]),
+            )
+            .await;
+            s.get(&format!("/Users/{id}")).await.body["emails"][0]["value"] == json!("new@x")
+        }
+        Fault::RemoveAllMembers => {
+            let (a, b) = (s.named("a").await, s.named("b").await);
+            let g = s.group("G", &[&a, &b]).await;
+            s.patch(&format!("/Groups/{g}"), json!([{"op": "Remove", "path": "members", "value": [{"value": a}]}]))
+                .await;
+            s.get(&format!("/Groups/{g}")).await.body["members"].as_array().map_or(0, Vec::len) == 1
+        }
+        Fault::PatchNotAtomic => {
+            let id = s.named("a").await;
+            let r = s
+                .patch(&format!("/Users/{id}"), json!([{"op": "add", "path": "title", "value": "X"}, {"op": "remove"}]))
+                .await;
+            r.status == StatusCode::BAD_REQUEST && s.get(&format!("/Users/{id}")).await.body.get("title").is_none()
+        }
+        Fault::RejectPascalCaseOps => {
+            let id = s.named("a").await;
+            s.patch(&format!("/Users/{id}"), json!([{"op": "Replace", "path": "title", "value": "X"}])).await.status
+                == StatusCode::OK
+        }
+        Fault::RejectStringBooleans => {
+            let id = s.named("a").await;
+            let r =
+                s.patch(&format!("/Users/{id}"), json!([{"op": "Replace", "path": "active", "value": "False"}])).await;
+            r.status == StatusCode::OK && r.body["active"] == json!(false)
+        }
+        Fault::NumericErrorStatus => s.get("/Users/nope").await.body["status"] == json!("404"),
+        Fault::JsonContentType => {
+            s.get("/Users").await.headers["content-type"].to_str().unwrap().starts_with("application/scim+json")
+        }
+        Fault::IgnoreIfMatch => {
+            let id = s.named("a").await;
+            let r = s
+                .call(
+                    Method::PUT,
+                    &format!("/Users/{id}"),
+                    Some(json!({"schemas": [USER], "userName": "b"})),
+                    &[("if-match", "W/\"0\"")],
+                )
+                .await;
+            r.status == StatusCode::PRECONDITION_FAILED
+        }
+        Fault::VersionNeverChanges => {
+            let id = s.named("a").await;
+            let before = s.get(&format!("/Users/{id}")).await.headers["etag"].clone();
+            s.patch(&format!("/Users/{id}"), json!([{"op": "add", "path": "title", "value": "X"}])).await;
+            s.get(&format!("/Users/{id}")).await.headers["etag"] != before
+        }
+        Fault::HideInactiveUsers => {
+            s.user(json!({"schemas": [USER], "userName": "off", "active": false})).await;
+            s.filter_count(r#"userName eq "off""#).await == 1
+        }
+        Fault::FilterNoMatch404 => s.get("/Users?filter=userName%20eq%20%22nobody%22").await.status == StatusCode::OK,
+        Fault::NoLocationHeader => s
+            .call(Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "a"})), &[])
+            .await
+            .headers
+            .contains_key("location"),
+        Fault::CreateReturns200 => {
+            s.call(Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "a"})), &[]).await.status
+                == StatusCode::CREATED
+        }
+        Fault::DuplicateUserNames => {
+            s.named("a").await;
+            s.call(Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "A"})), &[]).await.status
+                == StatusCode::CONFLICT
+        }
+        Fault::ReturnPassword => {
+            let r = s
+                .call(
+                    Method::POST,
+                    "/Users",
+                    Some(json!({"schemas": [USER], "userName": "a", "password": "s3cret"})),
+                    &[],
+                )
+                .await;
+            let id = r.body["id"].as_str().unwrap().to_string();
+            r.body.get("password").is_none() && s.get(&format!("/Users/{id}")).await.body.get("password").is_none()
+        }
+        Fault::IgnoreExcludedAttributes => {
+            let a = s.named("a").await;
+            let g = s.group("G", &[&a]).await;
+            s.get(&format!("/Groups/{g}?excludedAttributes=members")).await.body.get("members").is_none()
+        }
+        Fault::DeleteKeepsMemberships => {
+            let a = s.named("a").await;
+            let g = s.group("G", &[&a]).await;
+            s.call(Method::DELETE, &format!("/Users/{a}"), None, &[]).await;
+            s.get(&format!("/Groups/{g}")).await.body.get("members").is_none()
+        }
+        Fault::AndOrPrecedence => {
+            s.user(json!({"schemas": [USER], "userName": "a", "title": "A"})).await;
+            s.user(json!({"schemas": [USER], "userName": "b", "title": "B", "userType": "X"})).await;
+            s.user(json!({"schemas": [USER], "userName": "c", "title": "C", "userType": "X"})).await;
+            s.filter_count(r#"title eq "A" or title eq "B" and userType eq "X""#).await == 2
+        }
+        Fault::NotIgnored => {
+            for n in ["a", "b", "c"] {
+                s.named(n).await;
+            }
+            s.filter_count(r#"not (userName eq "a")"#).await == 2
+        }
+        Fault::DateTimeAsString => {
+            s.named("a").await;
+            // An instant an hour ago, written with a +14:00 offset: its text sorts after "now" in UTC.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+            let text = DateTime::from_unix(now + 13 * 3600, 0).to_string().replace('Z', "+14:00");
+            s.filter_count(&format!(r#"meta.lastModified gt "{text}""#)).await == 1
+        }
+        Fault::PutUpserts => {
+            s.call(Method::PUT, "/Users/unknown-id", Some(json!({"schemas": [USER], "userName": "a"})), &[])
+                .await
+                .status
+                == StatusCode::NOT_FOUND
+        }
+        Fault::ExtensionNotInSchemas => {
+            let r = s
+                .call(
+                    Method::POST,
+                    "/Users",
+                    Some(json!({"schemas": [USER, ENTERPRISE], "userName": "a", ENTERPRISE: {"department": "R&D"}})),
+                    &[],
+                )
+                .await;
+            r.body["schemas"].as_array().unwrap().contains(&json!(ENTERPRISE))
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_clean_server_passes_every_probe() {
+    let mut failed = Vec::new();
+    for &fault in Fault::ALL {
+        if !probe(fault, &Server::new(&[])).await {
+            failed.push(fault.name());
+        }
+    }
+    assert!(failed.is_empty(), "the clean server fails the probes for: {failed:?}");
+}
+
+#[tokio::test]
+async fn each_fault_breaks_its_probe() {
+    let mut undetected = Vec::new();
+    for &fault in Fault::ALL {
+        if probe(fault, &Server::new(&[fault])).await {
+            undetected.push(fault.name());
+        }
+    }
+    assert!(undetected.is_empty(), "these faults change nothing their probe can see: {undetected:?}");
+    assert!(Fault::ALL.len() >= 20, "the issue asks for at least 20 faults");
+}
+
+#[test]
+fn faults_have_unique_names_that_parse() {
+    let mut names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+    for f in Fault::ALL {
+        assert_eq!(f.name().parse::<Fault>(), Ok(*f));
+        assert!(!f.description().is_empty());
+    }
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), Fault::ALL.len());
+    assert!("no-such-fault".parse::<Fault>().unwrap_err().contains("--list-faults"));
+}
