@@ -233,15 +233,15 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(tools::EXIT_USAGE);
             }
         };
+        let addr = listener.local_addr().unwrap_or(args.addr);
         let auth = if config.token.is_some() { "bearer token required" } else { "no authentication" };
         let state = scimtest::server::state(config);
         if args.seed_users > 0 {
-            state.seed_users(args.seed_users, &format!("http://{}{}", args.addr, state.config().base_path));
+            state.seed_users(args.seed_users, &format!("http://{addr}{}", state.config().base_path));
         }
         let faults: Vec<&str> = state.config().faults.iter().map(|f| f.name()).collect();
         eprintln!(
-            "scimtest serve: http://{}{} ({auth}; {} users seeded{})",
-            args.addr,
+            "scimtest serve: http://{addr}{} ({auth}; {} users seeded{})",
             state.config().base_path,
             args.seed_users,
             if faults.is_empty() { String::new() } else { format!("; faults: {}", faults.join(", ")) }

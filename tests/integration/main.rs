@@ -19,4 +19,5 @@ mod differential;
 mod filter_props;
 mod patch_props;
 mod robustness;
+mod serve_cli;
 mod server_faults;
