@@ -328,18 +328,7 @@ impl<'s> Engine<'s, '_> {
                 continue;
             }
             if let Some(ext) = self.schema.extension(key) {
-                let Value::Object(ext_attrs) = v else {
-                    return Err(err(
-                        ScimType::InvalidValue,
-                        format!("`{key}` takes an object of that extension's attributes"),
-                    ));
-                };
-                for (ek, ev) in ext_attrs {
-                    let attr = ext
-                        .attribute(ek)
-                        .ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{ek}`", ext.id)))?;
-                    self.keyed(root, Some(&ext.id), attr, ev, kind)?;
-                }
+                self.write(root, &Target::Extension(ext), kind, v, key)?;
                 continue;
             }
             let path_like = key.contains('.') || split_urn(key).0.is_some();
@@ -412,9 +401,14 @@ impl<'s> Engine<'s, '_> {
                     ));
                 };
                 for (k, v) in attrs {
+                    // A `schemas` member inside the extension object (as some clients serialise it) says
+                    // nothing the key does not; unknown members are a bad value.
+                    if k.eq_ignore_ascii_case("schemas") {
+                        continue;
+                    }
                     let attr = ext
                         .attribute(k)
-                        .ok_or_else(|| err(ScimType::InvalidPath, format!("{} has no attribute `{k}`", ext.id)))?;
+                        .ok_or_else(|| err(ScimType::InvalidValue, format!("{} has no attribute `{k}`", ext.id)))?;
                     self.keyed(root, Some(&ext.id), attr, v, kind)?;
                 }
                 Ok(())

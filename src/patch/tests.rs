@@ -275,3 +275,19 @@ fn operations_see_earlier_results_and_fail_atomically() {
     let e = run(&user(), failing, Mode::Rfc).unwrap_err();
     assert_eq!((e.scim_type, e.operation), (ScimType::Mutability, Some(1)));
 }
+
+#[test]
+fn extension_objects_may_carry_schemas_but_not_unknown_members() {
+    // scim2-models serialises an extension value with its own `schemas`; the key says nothing new.
+    let with_schemas = json!({"schemas": [ENTERPRISE_USER], "department": "Tours"});
+    for (path, value) in [(Some(ENTERPRISE_USER), with_schemas.clone()), (None, json!({ENTERPRISE_USER: with_schemas}))] {
+        let mut op = json!({"op": "add", "value": value});
+        if let Some(p) = path {
+            op["path"] = json!(p);
+        }
+        let out = run(&user(), json!([op]), Mode::Rfc).unwrap().resource;
+        assert_eq!(out[ENTERPRISE_USER], json!({"department": "Tours"}));
+    }
+    let unknown = json!([{"op": "add", "path": ENTERPRISE_USER, "value": {"shoeSize": 42}}]);
+    assert_eq!(scim_type(run(&user(), unknown, Mode::Compat)), "invalidValue");
+}
