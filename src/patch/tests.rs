@@ -280,7 +280,8 @@ fn operations_see_earlier_results_and_fail_atomically() {
 fn extension_objects_may_carry_schemas_but_not_unknown_members() {
     // scim2-models serialises an extension value with its own `schemas`; the key says nothing new.
     let with_schemas = json!({"schemas": [ENTERPRISE_USER], "department": "Tours"});
-    for (path, value) in [(Some(ENTERPRISE_USER), with_schemas.clone()), (None, json!({ENTERPRISE_USER: with_schemas}))] {
+    for (path, value) in [(Some(ENTERPRISE_USER), with_schemas.clone()), (None, json!({ENTERPRISE_USER: with_schemas}))]
+    {
         let mut op = json!({"op": "add", "value": value});
         if let Some(p) = path {
             op["path"] = json!(p);

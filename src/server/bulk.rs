@@ -58,6 +58,17 @@ pub fn run(state: &AppState, body: &Value, base: &str) -> Result<Value, ScimErro
             format!("{} operations exceed maxOperations ({})", operations.len(), config.bulk_max_operations),
         ));
     }
+    let mut seen = std::collections::HashSet::new();
+    for op in operations {
+        if let Some(b) = op.as_object().and_then(|o| text(o, "bulkId"))
+            && !seen.insert(b)
+        {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                format!("bulkId `{b}` is used twice; a bulkId is unique within a request (RFC 7644 §3.7)"),
+            ));
+        }
+    }
     let fail_on_errors = match get_ci(request, "failOnErrors").map(|(_, v)| v) {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_u64() {
@@ -80,6 +91,7 @@ pub fn run(state: &AppState, body: &Value, base: &str) -> Result<Value, ScimErro
                 _ => Step::Done(error_result(
                     None,
                     None,
+                    base,
                     ScimError::bad_request("invalidSyntax", "an operation is an object"),
                 )),
             };
@@ -108,6 +120,7 @@ pub fn run(state: &AppState, body: &Value, base: &str) -> Result<Value, ScimErro
                 let result = error_result(
                     op,
                     op.and_then(|o| text(o, "bulkId")),
+                    base,
                     ScimError::new(StatusCode::CONFLICT, Some("invalidValue"), detail),
                 );
                 results[i] = Some(result.json);
@@ -135,29 +148,29 @@ enum Step {
     Done(StepResult),
 }
 
-fn error_result(op: Option<&Map<String, Value>>, bulk_id: Option<&str>, e: ScimError) -> StepResult {
+/// A failed operation's result. `location` is required except for a failed POST (RFC 7644 §3.7).
+fn error_result(op: Option<&Map<String, Value>>, bulk_id: Option<&str>, base: &str, e: ScimError) -> StepResult {
     let mut json = json!({ "status": e.status.as_u16().to_string(), "response": e.body(false) });
     if let Some(op) = op {
-        if let Some(m) = text(op, "method") {
-            json["method"] = json!(m.to_ascii_uppercase());
+        let method = text(op, "method").map(str::to_ascii_uppercase);
+        if let (Some(m), Some(p)) = (&method, text(op, "path"))
+            && m != "POST"
+        {
+            json["location"] = json!(format!("{base}/{}", p.trim_start_matches('/')));
         }
-        if let Some(p) = text(op, "path") {
-            json["location"] = Value::Null;
-            json["path"] = json!(p);
+        if let Some(m) = method {
+            json["method"] = json!(m);
         }
     }
     if let Some(b) = bulk_id {
         json["bulkId"] = json!(b);
-    }
-    if json.get("location") == Some(&Value::Null) {
-        json.as_object_mut().expect("object").shift_remove("location");
     }
     StepResult { json, bulk_id: None, id: None, failed: true }
 }
 
 fn step(state: &AppState, op: &Map<String, Value>, ids: &HashMap<String, String>, base: &str) -> Step {
     let bulk_id = text(op, "bulkId").map(str::to_string);
-    let fail = |e: ScimError| Step::Done(error_result(Some(op), bulk_id.as_deref(), e));
+    let fail = |e: ScimError| Step::Done(error_result(Some(op), bulk_id.as_deref(), base, e));
     let Some(method) = text(op, "method").map(str::to_ascii_uppercase) else {
         return fail(ScimError::bad_request("invalidSyntax", "an operation needs a `method`"));
     };
@@ -168,8 +181,17 @@ fn step(state: &AppState, op: &Map<String, Value>, ids: &HashMap<String, String>
         return fail(ScimError::bad_request("invalidValue", "a POST operation needs a `bulkId` (RFC 7644 §3.7)"));
     }
     let mut unresolved = Vec::new();
-    let mut path_value = json!(path);
-    substitute(&mut path_value, ids, &mut unresolved);
+    // `/Groups/bulkId:g`: each path segment may be a reference (RFC 7644 §3.7.2).
+    let path_value = Value::String(
+        path.split('/')
+            .map(|segment| {
+                let mut v = json!(segment);
+                substitute(&mut v, ids, &mut unresolved);
+                v.as_str().unwrap_or_default().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("/"),
+    );
     let mut data = get_ci(op, "data").map(|(_, v)| v.clone()).unwrap_or(Value::Null);
     substitute(&mut data, ids, &mut unresolved);
     if !unresolved.is_empty() {

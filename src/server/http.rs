@@ -389,6 +389,7 @@ fn list_response(
 async fn list(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery, kind: Kind) -> Response {
     let r = params(q.as_deref()).and_then(|p| {
         let query = ListQuery {
+            in_uri: true,
             filter: p.filter.clone(),
             start_index: p.start_index,
             count: p.count,
@@ -438,6 +439,7 @@ async fn search(State(s): State<AppState>, h: HeaderMap, body: Body, kinds: Vec<
             excluded: list_from_json(field(o, "excludedAttributes")),
         };
         let query = ListQuery {
+            in_uri: false,
             filter: p.filter.clone(),
             start_index: p.start_index,
             count: p.count,

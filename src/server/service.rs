@@ -56,6 +56,9 @@ pub struct Rendered {
 /// The query part of a list or search request.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
+    /// Whether the query came in the URI (GET) rather than a `.search` body: a filter naming a
+    /// `returned: never` attribute is then `403 sensitive` (RFC 7644 §7.5.2), not `400 invalidFilter`.
+    pub in_uri: bool,
     pub filter: Option<String>,
     pub start_index: Option<i64>,
     pub count: Option<i64>,
@@ -67,7 +70,9 @@ pub struct ListQuery {
 struct Stored {
     seq: u64,
     version: u64,
-    json: Value,
+    /// The representation as compact JSON text: about a sixth of the memory of a `serde_json::Value`
+    /// tree, which is what lets 100,000 users fit the server's memory budget. Parsed when read.
+    text: Box<str>,
     /// Only kept under the `return-password` fault: a correct server never hands it back.
     password: Option<Value>,
 }
@@ -78,21 +83,53 @@ struct Table {
     order: BTreeMap<u64, String>,
 }
 
+/// The ids under one index key: a short list (one id, for unique attributes), far smaller than a set.
+#[derive(Debug, Clone, Default)]
+struct Ids(Vec<String>);
+
+impl Ids {
+    fn add(&mut self, id: &str) {
+        if !self.0.iter().any(|x| x == id) {
+            self.0.push(id.to_string());
+        }
+    }
+
+    fn remove_id(&mut self, id: &str) {
+        self.0.retain(|x| x != id);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for Ids {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Data {
     next_seq: u64,
     users: Table,
     groups: Table,
     /// Folded (or, under a fault, exact) userName → user ids.
-    user_names: HashMap<String, BTreeSet<String>>,
+    user_names: HashMap<String, Ids>,
     /// Folded displayName → group ids.
-    group_names: HashMap<String, BTreeSet<String>>,
+    group_names: HashMap<String, Ids>,
     /// (kind, externalId) → ids.
-    external_ids: HashMap<(Kind, String), BTreeSet<String>>,
+    external_ids: HashMap<(Kind, String), Ids>,
     /// Folded email value → user ids.
-    emails: HashMap<String, BTreeSet<String>>,
+    emails: HashMap<String, Ids>,
     /// Member id → the groups it is a direct member of.
-    memberships: HashMap<String, BTreeSet<String>>,
+    memberships: HashMap<String, Ids>,
 }
 
 impl Data {
@@ -138,6 +175,34 @@ pub struct Service {
 fn now() -> String {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     DateTime::from_unix(since.as_secs() as i64, since.subsec_millis() * 1_000_000).to_string()
+}
+
+impl Stored {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).expect("stored text is JSON we wrote")
+    }
+}
+
+fn compact(json: &Value) -> Box<str> {
+    serde_json::to_string(json).expect("JSON values serialize").into_boxed_str()
+}
+
+/// Each written member must name one: `{"display": "x"}` alone is refused, not dropped.
+fn members_have_values(members: &Value) -> Result<(), ScimError> {
+    let items: Vec<&Value> = match members {
+        Value::Array(a) => a.iter().collect(),
+        Value::Null => Vec::new(),
+        v => vec![v],
+    };
+    for m in items {
+        if m.as_object().and_then(|o| get_ci(o, "value")).is_none_or(|(_, v)| v.is_null()) {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                format!("a member needs a `value` (the id of a User or Group): {m}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn fold(s: &str) -> String {
@@ -273,6 +338,11 @@ impl Service {
                     format!("unknown schema `{unknown}` for a {}", kind.name()),
                 ));
             }
+        }
+        if kind == Kind::Group
+            && let Some((_, members)) = get_ci(fields, "members")
+        {
+            members_have_values(members)?;
         }
         let mut value = Map::new();
         let mut password = None;
@@ -415,11 +485,11 @@ impl Service {
     }
 
     fn index(&self, data: &mut Data, kind: Kind, id: &str, json: &Value, add: bool) {
-        let edit = |map: &mut HashMap<String, BTreeSet<String>>, key: String| {
+        let edit = |map: &mut HashMap<String, Ids>, key: String| {
             if add {
-                map.entry(key).or_default().insert(id.to_string());
+                map.entry(key).or_default().add(id);
             } else if let Some(set) = map.get_mut(&key) {
-                set.remove(id);
+                set.remove_id(id);
                 if set.is_empty() {
                     map.remove(&key);
                 }
@@ -443,9 +513,9 @@ impl Service {
         if let Some(x) = str_at(json, "externalId") {
             let key = (kind, x.to_string());
             if add {
-                data.external_ids.entry(key).or_default().insert(id.to_string());
+                data.external_ids.entry(key).or_default().add(id);
             } else if let Some(set) = data.external_ids.get_mut(&key) {
-                set.remove(id);
+                set.remove_id(id);
                 if set.is_empty() {
                     data.external_ids.remove(&key);
                 }
@@ -458,9 +528,9 @@ impl Service {
                 if let Some(v) = str_at(m, "value") {
                     let set = data.memberships.entry(v.to_string()).or_default();
                     if add {
-                        set.insert(id.to_string());
+                        set.add(id);
                     } else {
-                        set.remove(id);
+                        set.remove_id(id);
                         if set.is_empty() {
                             data.memberships.remove(v);
                         }
@@ -496,7 +566,7 @@ impl Service {
     }
 
     fn render(&self, data: &Data, kind: Kind, stored: &Stored, base: &str) -> Rendered {
-        let mut json = stored.json.clone();
+        let mut json = stored.json();
         let id = str_at(&json, "id").unwrap_or_default().to_string();
         let location = self.location(base, kind, &id);
         let version = format!("W/\"{}\"", stored.version);
@@ -506,22 +576,35 @@ impl Service {
         }
         match kind {
             Kind::User => {
-                if let Some(groups) = data.memberships.get(&id) {
-                    let list: Vec<Value> = groups
-                        .iter()
-                        .filter_map(|g| data.groups.by_id.get(g).map(|s| (g, s)))
-                        .map(|(g, s)| {
-                            json!({
-                                "value": g,
-                                "$ref": self.location(base, Kind::Group, g),
-                                "display": str_at(&s.json, "displayName").unwrap_or_default(),
-                                "type": "direct",
-                            })
-                        })
-                        .collect();
-                    if !list.is_empty() {
-                        json["groups"] = Value::Array(list);
+                // Direct groups, then the groups those are members of (RFC 7643 §4.1.2: "indirect");
+                // a visited set keeps cycles of groups finite.
+                let mut list = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                let mut frontier: Vec<(String, &str)> = data
+                    .memberships
+                    .get(&id)
+                    .map(|g| g.iter().map(|g| (g.clone(), "direct")).collect())
+                    .unwrap_or_default();
+                while let Some((g, how)) = frontier.pop() {
+                    if !seen.insert(g.clone()) {
+                        continue;
                     }
+                    let Some(stored_group) = data.groups.by_id.get(&g) else { continue };
+                    let group = stored_group.json();
+                    list.push(json!({
+                        "value": g,
+                        "$ref": self.location(base, Kind::Group, &g),
+                        "display": str_at(&group, "displayName").unwrap_or_default(),
+                        "type": how,
+                    }));
+                    if let Some(parents) = data.memberships.get(&g) {
+                        frontier.extend(parents.iter().map(|p| (p.clone(), "indirect")));
+                    }
+                }
+                // Direct memberships first; a group reached both ways counts as direct.
+                list.sort_by_key(|g| g["type"] != json!("direct"));
+                if !list.is_empty() {
+                    json["groups"] = Value::Array(list);
                 }
                 if let Some(p) = &stored.password {
                     json["password"] = p.clone();
@@ -537,11 +620,9 @@ impl Service {
                     for m in members.iter_mut() {
                         let Some(mid) = str_at(m, "value").map(str::to_string) else { continue };
                         let Some(mkind) = data.kind_of(&mid) else { continue };
-                        let member = &data.table(mkind).by_id[&mid].json;
-                        let display =
-                            str_at(member, "displayName").or_else(|| str_at(member, "userName")).unwrap_or_default();
+                        // `display` is readOnly and not filled in: the member's own resource says who it is,
+                        // and a client comparing what it wrote with what it reads gets the same members back.
                         m["$ref"] = json!(self.location(base, mkind, &mid));
-                        m["display"] = json!(display);
                     }
                 }
             }
@@ -568,8 +649,11 @@ impl Service {
         ordered.insert("meta".into(), json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
         let json = Value::Object(ordered);
         data.next_seq += 1;
-        let stored = Stored { seq: data.next_seq, version: self.next_version(), json, password };
-        self.index(&mut data, kind, &id, &stored.json, true);
+        self.index(&mut data, kind, &id, &json, true);
+        if kind == Kind::Group {
+            self.touch_members(&mut data, &json!({}), &json);
+        }
+        let stored = Stored { seq: data.next_seq, version: self.next_version(), text: compact(&json), password };
         let table = data.table_mut(kind);
         table.order.insert(stored.seq, id.clone());
         table.by_id.insert(id.clone(), stored);
@@ -585,21 +669,62 @@ impl Service {
 
     /// Stores `new` (a full representation) in place of resource `id`, maintaining indexes and versions.
     fn store(&self, data: &mut Data, kind: Kind, id: &str, mut new: Value, changed: bool) {
-        let old = data.table(kind).by_id[id].clone();
         if !changed {
             return;
         }
+        let (old_json, old_version) = {
+            let old = &data.table(kind).by_id[id];
+            (old.json(), old.version)
+        };
         if let Some(meta) = new.get_mut("meta").and_then(Value::as_object_mut) {
             meta.insert("lastModified".into(), json!(now()));
             meta.shift_remove("location");
             meta.shift_remove("version");
         }
-        self.index(data, kind, id, &old.json, false);
+        self.index(data, kind, id, &old_json, false);
         self.index(data, kind, id, &new, true);
-        let version = if self.has(Fault::VersionNeverChanges) { old.version } else { self.next_version() };
+        let version = if self.has(Fault::VersionNeverChanges) { old_version } else { self.next_version() };
         let entry = data.table_mut(kind).by_id.get_mut(id).expect("exists");
-        entry.json = new;
+        entry.text = compact(&new);
         entry.version = version;
+        if kind == Kind::Group {
+            self.touch_members(data, &old_json, &new);
+        }
+    }
+
+    /// A user's `groups` is computed from memberships, so when a group's members or name change the
+    /// representations of the members it affects change too: their versions move (RFC 7644 §3.14).
+    fn touch_members(&self, data: &mut Data, old: &Value, new: &Value) {
+        if self.has(Fault::VersionNeverChanges) {
+            return;
+        }
+        let members = |g: &Value| -> Vec<String> {
+            g.get("members")
+                .and_then(Value::as_array)
+                .map(|m| m.iter().filter_map(|m| str_at(m, "value").map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let (before, after) = (members(old), members(new));
+        let renamed = str_at(old, "displayName") != str_at(new, "displayName");
+        let affected: std::collections::HashSet<&String> = if renamed {
+            before.iter().chain(after.iter()).collect()
+        } else {
+            before.iter().filter(|m| !after.contains(m)).chain(after.iter().filter(|m| !before.contains(m))).collect()
+        };
+        // Members of nested groups see the change through `indirect` entries: follow them down.
+        let mut stack: Vec<String> = affected.into_iter().cloned().collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(m) = stack.pop() {
+            if !seen.insert(m.clone()) {
+                continue;
+            }
+            let version = self.next_version();
+            if let Some(user) = data.users.by_id.get_mut(&m) {
+                user.version = version;
+            } else if let Some(group) = data.groups.by_id.get(&m) {
+                stack.extend(members(&group.json()));
+            }
+        }
     }
 
     pub fn replace(
@@ -620,6 +745,7 @@ impl Service {
             return Err(not_found(kind, id));
         };
         self.check_if_match(&old, if_match)?;
+        let old_json = old.json();
         if kind == Kind::Group {
             self.check_members(&data, id, &mut json)?;
         }
@@ -627,7 +753,7 @@ impl Service {
         // Immutable attributes keep their value (RFC 7643 §2.2, RFC 7644 §3.5.1).
         let schema = self.schema(kind);
         for attr in schema.core.attributes.iter().filter(|a| a.mutability == Mutability::Immutable) {
-            if let (Some(o), n) = (old.json.get(&attr.name), json.get(&attr.name))
+            if let (Some(o), n) = (old_json.get(&attr.name), json.get(&attr.name))
                 && n.is_none_or(|n| !value::equals(attr, o, n))
             {
                 return Err(ScimError::bad_request("mutability", format!("`{}` is immutable", attr.name)));
@@ -638,9 +764,9 @@ impl Service {
         ordered.insert("schemas".into(), object.shift_remove("schemas").unwrap_or_else(|| json!([])));
         ordered.insert("id".into(), json!(id));
         ordered.extend(std::mem::take(object));
-        ordered.insert("meta".into(), old.json["meta"].clone());
+        ordered.insert("meta".into(), old_json["meta"].clone());
         let new = Value::Object(ordered);
-        let changed = new != old.json;
+        let changed = new != old_json;
         self.store(&mut data, kind, id, new, changed);
         if self.has(Fault::ReturnPassword) && password.is_some() {
             data.table_mut(kind).by_id.get_mut(id).expect("exists").password = password;
@@ -659,6 +785,24 @@ impl Service {
     ) -> Result<Rendered, ScimError> {
         let options = self.patch_options();
         let mut request = PatchRequest::from_json(body, &options)?;
+        if kind == Kind::Group {
+            for op in request.operations.iter().filter(|op| op.op != OpKind::Remove) {
+                let members = match (&op.path, &op.value) {
+                    (Some(p), Some(v))
+                        if p.attr.name.eq_ignore_ascii_case("members")
+                            && p.filter.is_none()
+                            && p.attr.sub_attr.is_none() =>
+                    {
+                        Some(v)
+                    }
+                    (None, Some(Value::Object(o))) => get_ci(o, "members").map(|(_, v)| v),
+                    _ => None,
+                };
+                if let Some(m) = members {
+                    members_have_values(m)?;
+                }
+            }
+        }
         if self.has(Fault::DropValuePathPatch) {
             request.operations.retain(|op| op.path.as_ref().is_none_or(|p| p.filter.is_none()));
             if request.operations.is_empty() {
@@ -670,36 +814,43 @@ impl Service {
         let mut data = self.data.write().expect("store lock");
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
         self.check_if_match(&old, if_match)?;
+        let old_json = old.json();
         let schema = self.schema(kind);
         let outcome = if self.has(Fault::PatchNotAtomic) {
             // The bug: each operation lands as it goes.
-            let mut current = old.json.clone();
+            let mut current = old_json.clone();
             for op in &request.operations {
                 let single = PatchRequest { operations: vec![op.clone()] };
                 match apply(&current, &single, schema, &options) {
                     Ok(out) => current = out.resource,
                     Err(e) => {
-                        let changed = current != old.json;
+                        let changed = current != old_json;
                         self.store(&mut data, kind, id, current, changed);
                         return Err(e.into());
                     }
                 }
             }
-            let changed = current != old.json;
+            let changed = current != old_json;
             crate::patch::Outcome { resource: current, changed }
         } else {
-            apply(&old.json, &request, schema, &options)?
+            apply(&old_json, &request, schema, &options)?
         };
         let mut new = outcome.resource;
+        // A password is write-only and this server does not keep one (changePassword.supported false):
+        // what a PATCH writes is discarded, as on POST and PUT, so it can neither be read nor searched.
+        let password = new.as_object_mut().and_then(|o| o.shift_remove("password"));
         if kind == Kind::Group {
             self.check_members(&data, id, &mut new)?;
         }
         self.check_unique(&data, kind, &new, Some(id))?;
         // id and meta stay the server's (the engine refuses readOnly writes; this keeps them exact).
         new["id"] = json!(id);
-        new["meta"] = old.json["meta"].clone();
-        let changed = new != old.json;
+        new["meta"] = old_json["meta"].clone();
+        let changed = new != old_json;
         self.store(&mut data, kind, id, new, changed);
+        if let Some(p) = password.filter(|_| self.has(Fault::ReturnPassword)) {
+            data.table_mut(kind).by_id.get_mut(id).expect("exists").password = Some(p);
+        }
         let stored = &data.table(kind).by_id[id];
         Ok(self.render(&data, kind, stored, base))
     }
@@ -708,7 +859,7 @@ impl Service {
         let mut data = self.data.write().expect("store lock");
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
         self.check_if_match(&old, if_match)?;
-        self.index(&mut data, kind, id, &old.json, false);
+        self.index(&mut data, kind, id, &old.json(), false);
         let table = data.table_mut(kind);
         table.by_id.remove(id);
         table.order.remove(&old.seq);
@@ -717,7 +868,7 @@ impl Service {
             if let Some(groups) = data.memberships.remove(id) {
                 for g in groups {
                     let Some(group) = data.groups.by_id.get(&g).cloned() else { continue };
-                    let mut json = group.json.clone();
+                    let mut json = group.json();
                     if let Some(Value::Array(members)) = json.get_mut("members") {
                         members.retain(|m| str_at(m, "value") != Some(id));
                         if members.is_empty() {
@@ -729,16 +880,45 @@ impl Service {
             }
         }
         if kind == Kind::Group {
-            // Its own members no longer point back at it.
+            // Its own members no longer point back at it, and their `groups` lose it.
             for set in data.memberships.values_mut() {
-                set.remove(id);
+                set.remove_id(id);
             }
             data.memberships.retain(|_, s| !s.is_empty());
+            self.touch_members(&mut data, &old.json(), &json!({}));
         }
         Ok(())
     }
 
     // ----- listing -------------------------------------------------------------------------------
+
+    /// Refuses a filter on a `returned: never` attribute (a password): matching on it would reveal it.
+    fn check_sensitive(&self, kind: Kind, filter: &Filter, in_uri: bool) -> Result<(), ScimError> {
+        fn paths<'f>(f: &'f Filter, out: &mut Vec<&'f crate::filter::AttrPath>) {
+            match f {
+                Filter::Attr { path, .. } => out.push(path),
+                Filter::ValuePath { attr, .. } => out.push(attr),
+                Filter::Not(inner) => paths(inner, out),
+                Filter::And(t) | Filter::Or(t) => t.iter().for_each(|f| paths(f, out)),
+            }
+        }
+        let mut found = Vec::new();
+        paths(filter, &mut found);
+        for p in found {
+            let Ok(r) = self.schema(kind).resolve(p.uri.as_deref(), &p.name, p.sub_attr.as_deref()) else { continue };
+            if r.target().returned == crate::schema::Returned::Never
+                || r.attribute.returned == crate::schema::Returned::Never
+            {
+                let detail = format!("`{p}` is never returned, so it cannot be filtered on");
+                return Err(if in_uri {
+                    ScimError::new(StatusCode::FORBIDDEN, Some("sensitive"), detail)
+                } else {
+                    ScimError::bad_request("invalidFilter", detail)
+                });
+            }
+        }
+        Ok(())
+    }
 
     fn compile_filter<'s>(&'s self, kind: Kind, filter: &Filter) -> Result<CompiledFilter<'s>, ScimError> {
         compile(filter, self.filter_schema(kind), &self.eval_options())
@@ -846,6 +1026,9 @@ impl Service {
             ["groups", "members", "meta.location", "meta.version"].iter().any(|k| f.contains(k))
         });
         for &kind in kinds {
+            if let Some(f) = &parsed {
+                self.check_sensitive(kind, f, query.in_uri)?;
+            }
             let compiled = match &parsed {
                 Some(f) => match self.compile_filter(kind, f) {
                     Ok(c) => Some(c),
@@ -867,14 +1050,14 @@ impl Service {
                 let Some(stored) = table.by_id.get(id) else { continue };
                 if self.has(Fault::HideInactiveUsers)
                     && kind == Kind::User
-                    && stored.json.get("active") == Some(&json!(false))
+                    && stored.json().get("active") == Some(&json!(false))
                 {
                     continue;
                 }
                 let matched = match &compiled {
                     None => true,
                     Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
-                    Some(c) => c.matches(&stored.json),
+                    Some(c) => c.matches(&stored.json()),
                 };
                 if matched {
                     hits.push((kind, stored));
@@ -922,15 +1105,29 @@ impl Service {
             Some((n, s)) => (n, Some(s)),
             None => (rest, None),
         };
+        let kinds: std::collections::BTreeSet<Kind> = hits.iter().map(|(k, _)| *k).collect();
+        if !kinds.is_empty() && kinds.iter().all(|k| self.schema(*k).resolve(uri, name, sub).is_err()) {
+            let k = *kinds.iter().next().expect("not empty");
+            let e = self.schema(k).resolve(uri, name, sub).expect_err("checked");
+            return Err(ScimError::bad_request("invalidValue", format!("sortBy `{sort_by}`: {e}")));
+        }
         let mut keyed = Vec::with_capacity(hits.len());
         for &(kind, stored) in hits.iter() {
-            let r = self
-                .schema(kind)
-                .resolve(uri, name, sub)
-                .map_err(|e| ScimError::bad_request("invalidValue", format!("sortBy `{sort_by}`: {e}")))?;
+            // A resource type without the attribute has no value for it: it sorts with the missing ones.
+            let Ok(r) = self.schema(kind).resolve(uri, name, sub) else {
+                keyed.push((None, crate::schema::Attribute::new("", AttributeType::String), kind, stored));
+                continue;
+            };
+            if r.target().returned == crate::schema::Returned::Never {
+                return Err(ScimError::bad_request(
+                    "invalidValue",
+                    format!("sortBy `{sort_by}`: it is never returned"),
+                ));
+            }
+            let whole = stored.json();
             let object = match r.owner.container() {
-                Some(urn) => stored.json.as_object().and_then(|o| get_ci(o, urn)).map(|(_, v)| v),
-                None => Some(&stored.json),
+                Some(urn) => whole.as_object().and_then(|o| get_ci(o, urn)).map(|(_, v)| v),
+                None => Some(&whole),
             };
             let mut v = object.and_then(|b| b.as_object()).and_then(|o| get_ci(o, &r.attribute.name)).map(|(_, v)| v);
             if let Some(Value::Array(items)) = v {

@@ -21,3 +21,6 @@ mod patch_props;
 mod robustness;
 mod serve_cli;
 mod server_faults;
+
+mod server_api;
+mod server_concurrency;
