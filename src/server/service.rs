@@ -205,6 +205,17 @@ fn members_have_values(members: &Value) -> Result<(), ScimError> {
     Ok(())
 }
 
+/// A built resource in the order it is answered in: `schemas`, `id`, its attributes, `meta`.
+fn arrange(mut json: Value, id: &str, meta: Value) -> Value {
+    let object = json.as_object_mut().expect("built resources are objects");
+    let mut ordered = Map::new();
+    ordered.insert("schemas".into(), object.shift_remove("schemas").unwrap_or_else(|| json!([])));
+    ordered.insert("id".into(), json!(id));
+    ordered.extend(std::mem::take(object));
+    ordered.insert("meta".into(), meta);
+    Value::Object(ordered)
+}
+
 fn fold(s: &str) -> String {
     s.to_lowercase()
 }
@@ -641,13 +652,7 @@ impl Service {
         }
         self.check_unique(&data, kind, &json, None)?;
         let now = now();
-        let object = json.as_object_mut().expect("built resources are objects");
-        let mut ordered = Map::new();
-        ordered.insert("schemas".into(), object.shift_remove("schemas").unwrap_or_else(|| json!([])));
-        ordered.insert("id".into(), json!(id));
-        ordered.extend(std::mem::take(object));
-        ordered.insert("meta".into(), json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
-        let json = Value::Object(ordered);
+        let json = arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
         data.next_seq += 1;
         self.index(&mut data, kind, &id, &json, true);
         if kind == Kind::Group {
@@ -759,13 +764,7 @@ impl Service {
                 return Err(ScimError::bad_request("mutability", format!("`{}` is immutable", attr.name)));
             }
         }
-        let object = json.as_object_mut().expect("built resources are objects");
-        let mut ordered = Map::new();
-        ordered.insert("schemas".into(), object.shift_remove("schemas").unwrap_or_else(|| json!([])));
-        ordered.insert("id".into(), json!(id));
-        ordered.extend(std::mem::take(object));
-        ordered.insert("meta".into(), old_json["meta"].clone());
-        let new = Value::Object(ordered);
+        let new = arrange(json, id, old_json["meta"].clone());
         let changed = new != old_json;
         self.store(&mut data, kind, id, new, changed);
         if self.has(Fault::ReturnPassword) && password.is_some() {
