@@ -3,10 +3,13 @@
 //! The pure core — [`schema`], [`value`], [`filter`], [`patch`] — understands SCIM exactly and knows
 //! nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on it.
 
+pub mod client;
 pub mod filter;
 pub mod patch;
+pub mod runner;
 pub mod schema;
 pub mod selftest;
 pub mod server;
+pub mod suite;
 pub mod tools;
 pub mod value;

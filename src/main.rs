@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use scimtest::filter::{Dialect, UnknownAttributes};
 use scimtest::patch::Mode;
+use scimtest::runner::RunConfig;
 use scimtest::tools::{self, Report, SchemaSource};
 
 #[derive(Parser)]
@@ -22,11 +23,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check the SCIM core against every RFC 7644 filter and PATCH example and the filter corpora.
+    /// Run the conformance suites against a SCIM endpoint (base URL + token).
+    Run(RunArgs),
+    /// Check the SCIM core (RFC 7644 examples, filter corpora), then run every suite against the bundled
+    /// reference server started on a loopback port.
     Selftest {
-        /// The fixtures directory (default: the one in this source tree).
-        #[arg(long, env = "SCIMTEST_FIXTURES")]
-        fixtures: Option<PathBuf>,
+        #[command(flatten)]
+        locations: Locations,
+        #[command(flatten)]
+        test: libtest_mimic::Arguments,
     },
     /// Parse or evaluate SCIM filters (RFC 7644 §3.4.2.2).
     Filter {
@@ -68,6 +73,54 @@ struct ServeArgs {
 enum ServeMode {
     Compat,
     Strict,
+}
+
+#[derive(clap::Args)]
+struct Locations {
+    /// The suites directory (default: the one in this source tree).
+    #[arg(long, env = "SCIMTEST_SUITES", value_name = "DIR")]
+    suites: Option<PathBuf>,
+    /// The fixtures directory (default: the one in this source tree).
+    #[arg(long, env = "SCIMTEST_FIXTURES", value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The SCIM base URL, e.g. https://example.com/scim/v2.
+    #[arg(long, env = "SCIM_BASE_URL")]
+    url: String,
+    /// Bearer token (better: the SCIM_TOKEN environment variable, kept out of shell history). Never printed.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Extra header sent with every request, `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Profile under suites/profiles/ (or a .toml file).
+    #[arg(long, env = "SCIM_PROFILE", default_value = "rfc")]
+    profile: String,
+    /// Only suites whose name contains this (e.g. `filtering`).
+    #[arg(long, value_name = "PATTERN")]
+    suite: Option<String>,
+    /// Run only checks that create or change nothing.
+    #[arg(long)]
+    read_only: bool,
+    /// Scenarios run in parallel.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the JSON report (docs/report-format.md).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    locations: Locations,
+    #[command(flatten)]
+    test: libtest_mimic::Arguments,
 }
 
 #[derive(Subcommand)]
@@ -160,9 +213,8 @@ fn main() -> ExitCode {
     };
     let report = match cli.command {
         Command::Serve(args) => return serve(args),
-        Command::Selftest { fixtures } => {
-            tools::selftest(&fixtures.unwrap_or_else(scimtest::selftest::default_fixtures))
-        }
+        Command::Run(args) => return run(args),
+        Command::Selftest { locations, test } => return selftest(locations, test),
         Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
             tools::filter_parse(&filter, dialect(strict))
         }
@@ -184,6 +236,71 @@ fn main() -> ExitCode {
         }
     };
     emit(&report)
+}
+
+fn run_config(
+    locations: Locations,
+    test: libtest_mimic::Arguments,
+    client: scimtest::client::ClientConfig,
+) -> RunConfig {
+    let fixtures = locations.fixtures.unwrap_or_else(scimtest::selftest::default_fixtures);
+    RunConfig {
+        client,
+        profile: "rfc".into(),
+        suites_dir: locations.suites.unwrap_or_else(scimtest::suite::default_suites_dir),
+        fixtures_dir: fixtures,
+        suite_pattern: None,
+        read_only: false,
+        concurrency: 4,
+        junit: None,
+        json: None,
+        args: test,
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        match h.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => headers.push((k.trim().to_string(), v.trim().to_string())),
+            _ => {
+                eprintln!("error: --header `{h}` is not `Name: value`\n  fix: e.g. --header 'X-Tenant: acme'");
+                return ExitCode::from(tools::EXIT_USAGE);
+            }
+        }
+    }
+    let mut client = scimtest::client::ClientConfig::new(args.url.clone());
+    client.token = args.token.filter(|t| !t.is_empty());
+    client.headers = headers;
+    client.timeout = std::time::Duration::from_secs(args.timeout.max(1));
+    let mut config = run_config(args.locations, args.test, client);
+    config.profile = args.profile;
+    config.suite_pattern = args.suite;
+    config.read_only = args.read_only;
+    config.concurrency = args.concurrency;
+    config.junit = args.junit;
+    config.json = args.json;
+    ExitCode::from(scimtest::runner::run(config))
+}
+
+fn selftest(locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
+    let fixtures = locations.fixtures.clone().unwrap_or_else(scimtest::selftest::default_fixtures);
+    // The core first: every RFC 7644 example and the filter corpora, through the engines.
+    let core = tools::selftest(&fixtures);
+    if core.exit != tools::EXIT_OK {
+        let _ = std::io::stdout().write_all(core.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(core.stderr.as_bytes());
+        return ExitCode::from(core.exit);
+    }
+    if let Some(last) = core.stdout.lines().last() {
+        println!("core self-check — {}", last.trim_start_matches("selftest: "));
+    }
+    let token = format!("selftest-{}", std::process::id());
+    let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
+    client.token = Some(token.clone());
+    let config = run_config(locations, test, client);
+    let server = scimtest::server::ServerConfig { token: Some(token), ..Default::default() };
+    ExitCode::from(scimtest::runner::selftest(config, server))
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

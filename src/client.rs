@@ -1,0 +1,331 @@
+//! The HTTP client of the runner: one base URL and token, SCIM media types, a per-request timeout, a
+//! capped body read, and retries on 429/503 (honouring `Retry-After`) for requests that are safe to
+//! repeat. Every exchange is kept as a transcript that can be shown and replayed with curl; the token
+//! never appears in either.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// The most of an answer's body that is read (and kept).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Which credentials to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// The configured token.
+    Token,
+    None,
+    /// A token that cannot be valid.
+    Wrong,
+}
+
+/// A request, with its path relative to the base URL.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub credentials: Credentials,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            credentials: Credentials::Token,
+            accept: Some(SCIM_JSON.into()),
+            content_type: None,
+            body: None,
+        }
+    }
+
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(serde_json::to_vec(body).expect("JSON values serialize"));
+        self.content_type = Some(SCIM_JSON.into());
+        self
+    }
+}
+
+/// One request and its answer (or the transport error), as a transcript.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    /// Request headers as sent, the token replaced by `$SCIM_TOKEN`.
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    /// The answer's header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The answer's body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.response_body).ok()
+    }
+
+    /// A curl command that sends the same request; the token is `$SCIM_TOKEN`.
+    pub fn curl(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut out = format!("curl -sS -X {} {}", self.method, quote(&self.url));
+        for (k, v) in &self.request_headers {
+            let header = format!("{k}: {v}");
+            if v.contains("$SCIM_TOKEN") {
+                out.push_str(&format!(" -H \"{}\"", header.replace('"', "\\\"")));
+            } else {
+                out.push_str(&format!(" -H {}", quote(&header)));
+            }
+        }
+        if let Some(b) = &self.request_body {
+            out.push_str(&format!(" --data-raw {}", quote(b)));
+        }
+        out
+    }
+
+    /// The exchange for a failure message: request line, request body, status, answer excerpt.
+    pub fn transcript(&self, excerpt: usize) -> String {
+        let clip = |s: &str| {
+            if s.chars().count() > excerpt {
+                format!("{}… ({} bytes)", s.chars().take(excerpt).collect::<String>(), s.len())
+            } else {
+                s.to_string()
+            }
+        };
+        let mut out = format!("> {} {}\n", self.method, self.url);
+        if let Some(b) = &self.request_body {
+            out.push_str(&format!("> {}\n", clip(b)));
+        }
+        match (&self.status, &self.error) {
+            (_, Some(e)) => out.push_str(&format!("< (no answer: {e})\n")),
+            (Some(s), None) => {
+                out.push_str(&format!("< {s}"));
+                if let Some(ct) = self.header("content-type") {
+                    out.push_str(&format!(" ({ct})"));
+                }
+                if self.attempts > 1 {
+                    out.push_str(&format!(" after {} attempts", self.attempts));
+                }
+                out.push('\n');
+                if !self.response_body.is_empty() {
+                    out.push_str(&format!("< {}\n", clip(&self.response_body)));
+                }
+            }
+            (None, None) => {}
+        }
+        out
+    }
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The SCIM base URL, e.g. `https://example.com/scim/v2`.
+    pub base_url: String,
+    pub token: Option<String>,
+    /// Extra headers sent on every request (`--header 'K: V'`).
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    /// Retries of a 429/503 on GET, PUT and DELETE.
+    pub retries: u32,
+    /// The longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            token: None,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The SCIM client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Client, String> {
+        let loopback = reqwest::Url::parse(&config.base_url)
+            .map_err(|e| format!("`{}` is not a URL: {e}", config.base_url))?
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            // Follow a few redirects; reqwest drops Authorization when the origin changes.
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
+        if loopback {
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    fn url(&self, request: &Request) -> String {
+        let mut url = format!("{}{}", self.config.base_url, request.path);
+        if !request.query.is_empty() {
+            let encoded = serde_urlencoded::to_string(&request.query).unwrap_or_default().replace('+', "%20");
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&encoded);
+        }
+        url
+    }
+
+    /// Sends `request`, retrying 429/503 where that is safe, and returns the transcript.
+    pub async fn send(&self, request: &Request) -> Exchange {
+        let url = self.url(request);
+        let mut shown = Vec::new();
+        let mut headers = HeaderMap::new();
+        let mut add = |k: &str, v: &str, display: &str| {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(k), HeaderValue::from_str(v)) {
+                headers.insert(name, value);
+                shown.push((k.to_string(), display.to_string()));
+            }
+        };
+        match (request.credentials, &self.config.token) {
+            (Credentials::Token, Some(t)) => add("Authorization", &format!("Bearer {t}"), "Bearer $SCIM_TOKEN"),
+            (Credentials::Wrong, _) => {
+                add("Authorization", "Bearer scimtest-not-a-valid-token", "Bearer scimtest-not-a-valid-token")
+            }
+            _ => {}
+        }
+        if let Some(a) = &request.accept {
+            add("Accept", a, a);
+        }
+        if let (Some(ct), Some(_)) = (&request.content_type, &request.body) {
+            add("Content-Type", ct, ct);
+        }
+        for (k, v) in self.config.headers.iter().chain(&request.headers) {
+            add(k, v, v);
+        }
+        let method = request.method.clone();
+        let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
+        let start = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut builder = self.http.request(method.clone(), &url).headers(headers.clone());
+            if let Some(b) = &request.body {
+                builder = builder.body(b.clone());
+            }
+            let mut exchange = Exchange {
+                method: method.to_string(),
+                url: url.clone(),
+                request_headers: shown.clone(),
+                request_body: request.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                status: None,
+                response_headers: Vec::new(),
+                response_body: String::new(),
+                error: None,
+                attempts,
+                elapsed: Duration::ZERO,
+            };
+            match builder.send().await {
+                Err(e) => {
+                    exchange.error = Some(describe_error(&e));
+                    exchange.elapsed = start.elapsed();
+                    return exchange;
+                }
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    exchange.status = Some(status);
+                    exchange.response_headers = response
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                        .collect();
+                    let mut body = Vec::new();
+                    loop {
+                        match response.chunk().await {
+                            Ok(Some(chunk)) => {
+                                let room = MAX_BODY.saturating_sub(body.len());
+                                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                                if body.len() >= MAX_BODY {
+                                    exchange.error = Some(format!(
+                                        "the answer's body is larger than {MAX_BODY} bytes; read that much"
+                                    ));
+                                    break;
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                exchange.error = Some(format!("the answer's body broke off: {}", describe_error(&e)));
+                                break;
+                            }
+                        }
+                    }
+                    exchange.response_body = String::from_utf8_lossy(&body).into_owned();
+                    exchange.elapsed = start.elapsed();
+                    let busy = status == 429 || status == 503;
+                    if busy && repeatable && attempts <= self.config.retries {
+                        let wait = exchange
+                            .header("retry-after")
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .map(Duration::from_secs)
+                            .unwrap_or(Duration::from_millis(250 * u64::from(attempts)))
+                            .min(self.config.max_retry_after);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return exchange;
+                }
+            }
+        }
+    }
+}
+
+fn describe_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "too many redirects"
+    } else if e.is_body() || e.is_decode() {
+        "bad body"
+    } else {
+        "request failed"
+    };
+    let mut text = format!("{kind}: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,407 @@
+//! Judging an answer against a step's expectations: status, headers, SCIM Error and ListResponse shapes,
+//! conformance of a returned resource to the discovered schema, and JSON checks by pointer or SCIM path.
+//! Each problem is one line saying what was expected and what came back.
+
+use serde_json::Value;
+
+use crate::client::Exchange;
+use crate::filter::{EvalOptions, ParseOptions, compile_value_filter, parse_path};
+use crate::schema::{AttributeType, ResourceSchema, Returned, get_ci};
+use crate::suite::{Expect, HeaderPredicate, JsonTarget, Predicate, Vars};
+use crate::value::fits_type;
+
+const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
+}
+
+/// Every way the answer in `exchange` misses `expect`.
+pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[ResourceSchema]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(status) = exchange.status else {
+        return vec![format!("no answer: {}", exchange.error.as_deref().unwrap_or("unknown error"))];
+    };
+    if let Some(e) = &exchange.error {
+        problems.push(e.clone());
+    }
+    if expect.status.is_empty() {
+        if !(200..300).contains(&status) {
+            problems.push(format!("expected a 2xx status, got {status}"));
+        }
+    } else if !expect.status.contains(&status) {
+        let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
+        problems.push(format!("expected status {}, got {status}", allowed.join(" or ")));
+    }
+    for h in &expect.headers {
+        let actual = exchange.header(&h.name);
+        match (&h.predicate, actual) {
+            (HeaderPredicate::Present(true), None) => {
+                problems.push(format!("expected a `{}` header; there is none", h.name))
+            }
+            (HeaderPredicate::Present(false), Some(v)) => {
+                problems.push(format!("expected no `{}` header; got `{v}`", h.name))
+            }
+            (HeaderPredicate::Equals(want), got) | (HeaderPredicate::Contains(want), got) => {
+                let want = match vars.expand(want) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        problems.push(format!("header `{}`: {e}", h.name));
+                        continue;
+                    }
+                };
+                let ok = match (&h.predicate, got) {
+                    (HeaderPredicate::Equals(_), Some(g)) => g == want,
+                    (HeaderPredicate::Contains(_), Some(g)) => {
+                        g.to_ascii_lowercase().contains(&want.to_ascii_lowercase())
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    let how = if matches!(h.predicate, HeaderPredicate::Equals(_)) { "equal to" } else { "containing" };
+                    problems.push(format!(
+                        "expected header `{}` {how} `{want}`, got {}",
+                        h.name,
+                        got.map_or("none".into(), |g| format!("`{g}`"))
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let needs_body = expect.error.is_some() || expect.list || expect.resource.is_some() || !expect.json.is_empty();
+    let body = exchange.json();
+    if needs_body && body.is_none() {
+        let shown = if exchange.response_body.is_empty() {
+            "an empty body".to_string()
+        } else {
+            "a body that is not JSON".to_string()
+        };
+        problems.push(format!("expected a JSON body, got {shown}"));
+        return problems;
+    }
+    let body = body.unwrap_or(Value::Null);
+    if let Some(scim_type) = &expect.error {
+        problems.extend(error_problems(&body, status, scim_type.as_deref()));
+    }
+    if expect.list {
+        problems.extend(list_problems(&body));
+    }
+    if let Some(kind) = &expect.resource {
+        match schemas.iter().find(|s| s.resource_type.name.eq_ignore_ascii_case(kind) || s.matches(kind)) {
+            Some(schema) => problems.extend(conformance(&body, schema)),
+            None => problems.push(format!("the server publishes no `{kind}` resource type to check the body against")),
+        }
+    }
+    for check in &expect.json {
+        let (label, found) = match &check.target {
+            JsonTarget::Pointer(p) => {
+                (format!("pointer `{p}`"), body.pointer(p).cloned().into_iter().collect::<Vec<_>>())
+            }
+            JsonTarget::Path(p) => {
+                let path = match vars.expand(p) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        problems.push(format!("path `{p}`: {e}"));
+                        continue;
+                    }
+                };
+                match select(&body, &path, schemas) {
+                    Ok(v) => (format!("path `{path}`"), v),
+                    Err(e) => {
+                        problems.push(format!("path `{path}`: {e}"));
+                        continue;
+                    }
+                }
+            }
+        };
+        let actual = match found.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            many => Some(Value::Array(many.to_vec())),
+        };
+        let shown = actual.as_ref().map_or("nothing".to_string(), short);
+        let problem = match &check.predicate {
+            Predicate::Present(want) => {
+                let present = actual.as_ref().is_some_and(|v| !v.is_null());
+                (present != *want).then(|| {
+                    format!("expected {label} to be {}, got {shown}", if *want { "present" } else { "absent" })
+                })
+            }
+            Predicate::Equals(want) => match vars.expand_json(want) {
+                Err(e) => Some(format!("{label}: {e}")),
+                Ok(want) => (!json_equal(actual.as_ref(), &want))
+                    .then(|| format!("expected {label} = {}, got {shown}", short(&want))),
+            },
+            Predicate::Contains(want) => match vars.expand_json(want) {
+                Err(e) => Some(format!("{label}: {e}")),
+                Ok(want) => {
+                    let holds = match &actual {
+                        Some(Value::Array(items)) => items.iter().any(|i| json_equal(Some(i), &want)),
+                        Some(Value::String(s)) => want.as_str().is_some_and(|w| s.contains(w)),
+                        Some(other) => json_equal(Some(other), &want),
+                        None => false,
+                    };
+                    (!holds).then(|| format!("expected {label} to contain {}, got {shown}", short(&want)))
+                }
+            },
+            Predicate::Length(n) => {
+                let len = match &actual {
+                    Some(Value::Array(a)) if matches!(check.target, JsonTarget::Pointer(_)) => a.len(),
+                    _ => found.len(),
+                };
+                (len != *n).then(|| format!("expected {label} to hold {n} values, got {len}: {shown}"))
+            }
+            Predicate::Type(t) => {
+                let ok = match (t.as_str(), &actual) {
+                    ("string", Some(Value::String(_))) => true,
+                    ("number", Some(Value::Number(_))) => true,
+                    ("integer", Some(Value::Number(n))) => n.is_i64() || n.is_u64(),
+                    ("boolean", Some(Value::Bool(_))) => true,
+                    ("array", Some(Value::Array(_))) => true,
+                    ("object", Some(Value::Object(_))) => true,
+                    ("null", Some(Value::Null)) => true,
+                    _ => false,
+                };
+                (!ok).then(|| format!("expected {label} to be of JSON type {t}, got {shown}"))
+            }
+            Predicate::OneOf(options) => {
+                let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
+                (!options.iter().any(|o| json_equal(actual.as_ref(), o))).then(|| {
+                    format!("expected {label} to be one of {}, got {shown}", short(&Value::Array(options.clone())))
+                })
+            }
+        };
+        problems.extend(problem);
+    }
+    problems
+}
+
+/// JSON equality with numbers compared by value (1 equals 1.0).
+fn json_equal(actual: Option<&Value>, want: &Value) -> bool {
+    match (actual, want) {
+        (Some(Value::Number(a)), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Some(a), b) => a == b,
+        (None, _) => false,
+    }
+}
+
+/// RFC 7644 §3.12: the Error schema, `status` the HTTP status as a string, `scimType` if asked for.
+pub fn error_problems(body: &Value, status: u16, scim_type: Option<&str>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Value::Object(o) = body else {
+        return vec![format!("expected a SCIM Error object, got {}", short(body))];
+    };
+    let listed = get_ci(o, "schemas")
+        .and_then(|(_, v)| v.as_array())
+        .is_some_and(|a| a.iter().any(|u| u.as_str() == Some(ERROR)));
+    if !listed {
+        problems.push(format!("expected `schemas` to list {ERROR} (RFC 7644 §3.12)"));
+    }
+    match get_ci(o, "status").map(|(_, v)| v) {
+        Some(Value::String(s)) if s == &status.to_string() => {}
+        Some(Value::String(s)) => problems.push(format!("expected the Error's `status` \"{status}\", got \"{s}\"")),
+        Some(Value::Number(n)) => problems.push(format!(
+            "expected the Error's `status` as the string \"{status}\", got the number {n} (RFC 7644 §3.12)"
+        )),
+        Some(other) => problems.push(format!("expected the Error's `status` \"{status}\", got {}", short(other))),
+        None => problems.push("expected the Error to have a `status`".into()),
+    }
+    if let Some(want) = scim_type {
+        match get_ci(o, "scimType").map(|(_, v)| v) {
+            Some(Value::String(t)) if t == want => {}
+            Some(v) => problems.push(format!("expected scimType `{want}`, got {}", short(v))),
+            None => problems.push(format!("expected scimType `{want}`, got none")),
+        }
+    }
+    if let Some((_, d)) = get_ci(o, "detail")
+        && !d.is_string()
+    {
+        problems.push(format!("expected the Error's `detail` to be a string, got {}", short(d)));
+    }
+    problems
+}
+
+/// RFC 7644 §3.4.2: the ListResponse envelope.
+pub fn list_problems(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Value::Object(o) = body else {
+        return vec![format!("expected a ListResponse object, got {}", short(body))];
+    };
+    let listed = get_ci(o, "schemas")
+        .and_then(|(_, v)| v.as_array())
+        .is_some_and(|a| a.iter().any(|u| u.as_str() == Some(LIST)));
+    if !listed {
+        problems.push(format!("expected `schemas` to list {LIST}"));
+    }
+    let integer = |k: &str| get_ci(o, k).map(|(_, v)| v.is_u64());
+    match integer("totalResults") {
+        Some(true) => {}
+        Some(false) => problems.push("expected `totalResults` to be a non-negative integer".into()),
+        None => problems.push("expected `totalResults` (REQUIRED)".into()),
+    }
+    for k in ["startIndex", "itemsPerPage"] {
+        if integer(k) == Some(false) {
+            problems.push(format!("expected `{k}` to be an integer"));
+        }
+    }
+    let total = get_ci(o, "totalResults").and_then(|(_, v)| v.as_u64()).unwrap_or(0);
+    match o.get("Resources") {
+        Some(Value::Array(items)) => {
+            if let Some(n) = get_ci(o, "itemsPerPage").and_then(|(_, v)| v.as_u64())
+                && n as usize != items.len()
+            {
+                problems.push(format!("`itemsPerPage` is {n} but `Resources` holds {}", items.len()));
+            }
+        }
+        Some(other) => problems.push(format!("expected `Resources` to be an array, got {}", short(other))),
+        None if total > 0 => problems.push("expected `Resources` (capital R) when totalResults > 0".into()),
+        None => {}
+    }
+    problems
+}
+
+/// A returned resource against its schema: `schemas`, `id`, `meta`, attribute types and multi-valuedness,
+/// `returned: never` attributes absent, extensions listed in `schemas` when present.
+pub fn conformance(body: &Value, schema: &ResourceSchema) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Value::Object(o) = body else {
+        return vec![format!("expected a {} object, got {}", schema.resource_type.name, short(body))];
+    };
+    let listed: Vec<&str> = get_ci(o, "schemas")
+        .and_then(|(_, v)| v.as_array())
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !listed.iter().any(|s| s.eq_ignore_ascii_case(&schema.core.id)) {
+        problems.push(format!("expected `schemas` to list {} (RFC 7643 §3)", schema.core.id));
+    }
+    match get_ci(o, "id").map(|(_, v)| v) {
+        Some(Value::String(s)) if !s.is_empty() && s != "bulkId" => {}
+        Some(v) => problems.push(format!("expected `id` to be a non-empty string, got {}", short(v))),
+        None => problems.push("expected an `id` (RFC 7643 §3.1)".into()),
+    }
+    for (key, value) in o {
+        if let Some(ext) = schema.extension(key) {
+            if !listed.iter().any(|s| s.eq_ignore_ascii_case(&ext.id)) {
+                problems
+                    .push(format!("extension data under `{}` but `schemas` does not list it (RFC 7643 §3)", ext.id));
+            }
+            if let Value::Object(inner) = value {
+                for (k, v) in inner {
+                    if let Some(a) = ext.attribute(k) {
+                        attribute_problems(a, &format!("{}:{k}", ext.id), v, &mut problems);
+                    }
+                }
+            }
+            continue;
+        }
+        if let Ok(r) = schema.resolve(None, key, None) {
+            attribute_problems(r.attribute, key, value, &mut problems);
+        }
+    }
+    problems
+}
+
+fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Value, problems: &mut Vec<String>) {
+    if attr.returned == Returned::Never && !value.is_null() {
+        problems.push(format!("`{label}` is returned: never, but the answer holds it (RFC 7643 §2.2)"));
+        return;
+    }
+    if value.is_null() {
+        return;
+    }
+    let values: Vec<&Value> = match (attr.multi_valued, value) {
+        (true, Value::Array(items)) => items.iter().collect(),
+        (true, other) => {
+            problems.push(format!("`{label}` is multi-valued: expected an array, got {}", short(other)));
+            return;
+        }
+        (false, Value::Array(_)) => {
+            problems.push(format!("`{label}` is single-valued: expected one value, got an array"));
+            return;
+        }
+        (false, v) => vec![v],
+    };
+    let mut primaries = 0;
+    for v in values {
+        if attr.ty == AttributeType::Complex {
+            let Value::Object(o) = v else {
+                problems.push(format!("`{label}` is complex: expected an object, got {}", short(v)));
+                continue;
+            };
+            if o.get("primary") == Some(&Value::Bool(true)) {
+                primaries += 1;
+            }
+            for (k, sv) in o {
+                if let Some(sub) = attr.sub_attribute(k) {
+                    if sv.is_null() {
+                        continue;
+                    }
+                    if sub.returned == Returned::Never {
+                        problems.push(format!("`{label}.{k}` is returned: never, but the answer holds it"));
+                    } else if !fits_type(sub.ty, sv) {
+                        problems.push(format!("`{label}.{k}` is {} {}, got {}", article(sub.ty), sub.ty, short(sv)));
+                    }
+                }
+            }
+        } else if !fits_type(attr.ty, v) {
+            problems.push(format!("`{label}` is {} {}, got {}", article(attr.ty), attr.ty, short(v)));
+        }
+    }
+    if primaries > 1 {
+        problems.push(format!("`{label}` has {primaries} values with primary: true; at most one may (RFC 7643 §2.4)"));
+    }
+}
+
+fn article(ty: AttributeType) -> &'static str {
+    if ty == AttributeType::Integer { "an" } else { "a" }
+}
+
+/// The values a SCIM path selects in `body` (`emails[type eq "work"].value`, `name.givenName`,
+/// `urn:…:User:department`), using the schema that defines its attribute for value filters.
+pub fn select(body: &Value, path: &str, schemas: &[ResourceSchema]) -> Result<Vec<Value>, String> {
+    let parsed = parse_path(path, &ParseOptions::default()).map_err(|e| e.render(path))?;
+    let Value::Object(root) = body else { return Ok(Vec::new()) };
+    let a = &parsed.attr;
+    let container = match &a.uri {
+        Some(uri) => {
+            let full = format!("{uri}:{}", a.name);
+            if let Some((_, ext)) = get_ci(root, &full) {
+                return Ok(vec![ext.clone()]);
+            }
+            match get_ci(root, uri) {
+                Some((_, Value::Object(ext))) => ext,
+                _ if schemas.iter().any(|s| s.core.id.eq_ignore_ascii_case(uri)) => root,
+                _ => return Ok(Vec::new()),
+            }
+        }
+        None => root,
+    };
+    let Some((_, value)) = get_ci(container, &a.name) else { return Ok(Vec::new()) };
+    let mut values: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
+        v => vec![v.clone()],
+    };
+    if let Some(filter) = &parsed.filter {
+        let attr = schemas
+            .iter()
+            .find_map(|s| s.resolve(a.uri.as_deref(), &a.name, None).ok().map(|r| r.attribute.clone()))
+            .ok_or_else(|| format!("no published schema defines `{}` to read its filter against", a.name))?;
+        let compiled = compile_value_filter(filter, &attr, &EvalOptions::default()).map_err(|e| e.message)?;
+        values.retain(|v| compiled.matches(v));
+    }
+    let sub = parsed.sub_attr.as_deref().or(if parsed.filter.is_none() { a.sub_attr.as_deref() } else { None });
+    if let Some(sub) = sub {
+        values = values
+            .iter()
+            .filter_map(|v| v.as_object().and_then(|o| get_ci(o, sub)).map(|(_, s)| s.clone()))
+            .flat_map(|v| match v {
+                Value::Array(items) => items,
+                v => vec![v],
+            })
+            .collect();
+    }
+    Ok(values)
+}

@@ -1,0 +1,497 @@
+//! The runner: discovery, then one libtest-mimic trial per scenario against any SCIM endpoint, a cleanup
+//! registry that deletes everything the run created (also after failures and on Ctrl-C), and the reports.
+//!
+//! It talks HTTP only: to a vendor's endpoint, or to the bundled server started in-process by
+//! [`selftest`] — exactly the same way.
+
+mod checks;
+pub mod report;
+
+pub use checks::{conformance, error_problems, list_problems, select};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use serde_json::Value;
+
+use crate::client::{Client, ClientConfig, Credentials, Exchange, Request};
+use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
+use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
+use report::{Outcome, Record, Summary};
+
+/// Everything a run is configured with (built by `main.rs` from arguments and environment).
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub client: ClientConfig,
+    /// A profile name under `suites/profiles/`, or a profile file.
+    pub profile: String,
+    pub suites_dir: PathBuf,
+    pub fixtures_dir: PathBuf,
+    /// Only suites whose name contains this.
+    pub suite_pattern: Option<String>,
+    /// Run only scenarios that create nothing.
+    pub read_only: bool,
+    /// Scenarios run in parallel (libtest's `--test-threads` wins when given).
+    pub concurrency: usize,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
+    pub args: Arguments,
+}
+
+/// Exit codes.
+pub const EXIT_PASS: u8 = 0;
+pub const EXIT_MUST_FAILED: u8 = 1;
+pub const EXIT_CONFIG: u8 = 2;
+
+/// What discovery found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    pub features: BTreeMap<Feature, bool>,
+    pub schemas: Vec<ResourceSchema>,
+    /// What could not be discovered, for the summary.
+    pub notes: Vec<String>,
+}
+
+async fn get_json(client: &Client, path: &str) -> Result<Value, String> {
+    let ex = client.send(&Request::new(reqwest::Method::GET, path)).await;
+    match (ex.status, ex.json()) {
+        (Some(200), Some(v)) => Ok(v),
+        (Some(s), _) => Err(format!("GET {path} answered {s}")),
+        (None, _) => Err(format!("GET {path}: {}", ex.error.unwrap_or_default())),
+    }
+}
+
+/// Reads `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`. What is missing is noted and the
+/// RFC's defaults are assumed, so the checks themselves report the deviation.
+pub async fn discover(client: &Client) -> Discovered {
+    let mut d = Discovered::default();
+    match get_json(client, "/ServiceProviderConfig").await {
+        Ok(spc) => {
+            for (feature, key) in [
+                (Feature::Patch, "patch"),
+                (Feature::Bulk, "bulk"),
+                (Feature::Filter, "filter"),
+                (Feature::Sort, "sort"),
+                (Feature::Etag, "etag"),
+                (Feature::ChangePassword, "changePassword"),
+            ] {
+                let supported = spc.get(key).and_then(|v| v.get("supported")).and_then(Value::as_bool);
+                if supported.is_none() {
+                    d.notes.push(format!("ServiceProviderConfig has no `{key}.supported`; taken as unsupported"));
+                }
+                d.features.insert(feature, supported.unwrap_or(false));
+            }
+        }
+        Err(e) => {
+            d.notes.push(format!("{e}; every feature is assumed supported"));
+            for f in Feature::ALL {
+                d.features.insert(f, true);
+            }
+        }
+    }
+    let schemas = get_json(client, "/Schemas").await.map(|j| parse_schemas(&j));
+    let types = get_json(client, "/ResourceTypes").await.map(|j| parse_resource_types(&j));
+    match (schemas, types) {
+        (Ok((schemas, s_issues)), Ok((types, t_issues))) if !schemas.is_empty() && !types.is_empty() => {
+            let (assembled, a_issues) = ResourceSchema::assemble(&types, &schemas);
+            for i in s_issues.iter().chain(&t_issues).chain(&a_issues).take(5) {
+                d.notes.push(format!("discovery: {i}"));
+            }
+            d.schemas = assembled;
+        }
+        (s, t) => {
+            for e in [s.err(), t.err()].into_iter().flatten() {
+                d.notes.push(format!("{e}; the RFC 7643 schemas are assumed"));
+            }
+        }
+    }
+    if d.schemas.is_empty() {
+        d.schemas = builtin_resource_types().to_vec();
+    }
+    let groups = d.schemas.iter().any(|s| s.matches("Group"));
+    d.features.insert(Feature::Groups, groups);
+    d
+}
+
+/// Resources this run created, deleted at the end (paths relative to the base URL).
+#[derive(Debug, Default)]
+pub struct Registry {
+    paths: Mutex<Vec<String>>,
+}
+
+impl Registry {
+    fn add(&self, path: String) {
+        let mut paths = self.paths.lock().expect("registry lock");
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+
+    fn remove(&self, path: &str) {
+        self.paths.lock().expect("registry lock").retain(|p| p != path);
+    }
+
+    /// Deletes everything registered: groups first (so member removals don't churn), then the rest.
+    pub async fn clean(&self, client: &Client) -> (usize, usize, Vec<String>) {
+        let mut paths: Vec<String> = std::mem::take(&mut *self.paths.lock().expect("registry lock"));
+        paths.sort_by_key(|p| !p.starts_with("/Groups/"));
+        let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
+        for path in paths {
+            let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
+            match ex.status {
+                Some(s) if (200..300).contains(&s) => deleted += 1,
+                Some(404) => gone += 1,
+                _ => failed.push(format!(
+                    "DELETE {path}: {}",
+                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
+                )),
+            }
+        }
+        (deleted, gone, failed)
+    }
+
+    pub fn len(&self) -> usize {
+        self.paths.lock().expect("registry lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The path of a resource location relative to the base URL (`/Users/abc`).
+fn relative(location: &str, base: &str) -> Option<String> {
+    if let Some(rest) = location.strip_prefix(base) {
+        return Some(rest.to_string());
+    }
+    ["/Users/", "/Groups/"].iter().find_map(|seg| location.find(seg).map(|i| location[i..].to_string()))
+}
+
+/// Registers what an exchange created and forgets what it deleted.
+fn track(registry: &Registry, step: &Step, path: &str, ex: &Exchange, base: &str) {
+    let Some(status) = ex.status else { return };
+    match step.method {
+        suite::Method::Delete if (200..300).contains(&status) || status == 404 => registry.remove(path),
+        suite::Method::Post | suite::Method::Put if status == 201 => {
+            let body = ex.json();
+            let id = body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str);
+            let location = ex.header("location").and_then(|l| relative(l, base));
+            let created = location.or_else(|| {
+                id.map(|id| {
+                    let collection = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+                    if step.method == suite::Method::Put {
+                        collection.to_string()
+                    } else {
+                        format!("{collection}/{id}")
+                    }
+                })
+            });
+            if let Some(p) = created {
+                registry.add(p);
+            }
+        }
+        suite::Method::Post if path.ends_with("/Bulk") => {
+            let ops = ex.json().and_then(|b| b.get("Operations").cloned());
+            for op in ops.as_ref().and_then(Value::as_array).into_iter().flatten() {
+                let method = op.get("method").and_then(Value::as_str).unwrap_or_default();
+                let ok =
+                    op.get("status").and_then(|s| s.as_str().map(str::to_string).or(s.as_u64().map(|n| n.to_string())));
+                let location = op.get("location").and_then(Value::as_str).and_then(|l| relative(l, base));
+                match (method.to_ascii_uppercase().as_str(), ok.as_deref(), location) {
+                    ("POST", Some("201"), Some(l)) => registry.add(l),
+                    ("DELETE", Some(s), Some(l)) if s.starts_with('2') => registry.remove(&l),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Shared by every trial of a run.
+struct Shared {
+    client: Client,
+    discovered: Discovered,
+    registry: Arc<Registry>,
+    run_prefix: String,
+    handle: tokio::runtime::Handle,
+    records: Mutex<Vec<Record>>,
+}
+
+fn short_tag(text: &str) -> String {
+    // FNV-1a: a stable, short tag per scenario for `${name:x}`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{:06x}", h & 0xff_ffff)
+}
+
+fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> {
+    let method = reqwest::Method::from_bytes(step.method.as_str().as_bytes()).expect("known methods");
+    let path = vars.expand(&step.path)?;
+    let mut request = Request::new(method, path.clone());
+    for (k, v) in &step.query {
+        request.query.push((k.clone(), vars.expand(v)?));
+    }
+    for (k, v) in &step.headers {
+        request.headers.push((k.clone(), vars.expand(v)?));
+    }
+    request.credentials = match step.auth {
+        Auth::Token => Credentials::Token,
+        Auth::None => Credentials::None,
+        Auth::Wrong => Credentials::Wrong,
+    };
+    request.accept = step.accept.clone();
+    match &step.body {
+        Body::None => {}
+        Body::Json(j) => {
+            request.body = Some(serde_json::to_vec(&vars.expand_json(j)?).expect("JSON values serialize"));
+            request.content_type = Some(step.content_type.clone());
+        }
+        Body::Raw(r) => {
+            request.body = Some(r.clone().into_bytes());
+            request.content_type = Some(step.content_type.clone());
+        }
+    }
+    Ok((request, path))
+}
+
+async fn execute(shared: &Shared, suite: &Suite, scenario: &Scenario) -> Result<(), String> {
+    let mut vars = Vars {
+        run: shared.run_prefix.clone(),
+        scenario: short_tag(&format!("{}::{}", suite.name, scenario.name)),
+        ..Vars::default()
+    };
+    let base = shared.client.base_url().to_string();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let label = format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str()));
+        let (request, path) =
+            build_request(step, &vars).map_err(|e| format!("{}\n{label}: {e}", scenario.requirement))?;
+        let exchange = shared.client.send(&request).await;
+        track(&shared.registry, step, &path, &exchange, &base);
+        // Captures first, so this step's own expectations may use them (`${user.meta.location}`).
+        let mut problems = Vec::new();
+        if !step.capture.is_empty() {
+            match exchange.json() {
+                None => problems.push("expected a JSON body to capture from".to_string()),
+                Some(body) => {
+                    for (name, pointer) in &step.capture {
+                        match body.pointer(pointer) {
+                            Some(value) => {
+                                vars.captures.insert(name.clone(), value.clone());
+                            }
+                            None => problems.push(format!("nothing at `{pointer}` to capture as `{name}`")),
+                        }
+                    }
+                }
+            }
+        }
+        let mut judged = checks::judge(&step.expect, &exchange, &vars, &shared.discovered.schemas);
+        judged.append(&mut problems);
+        if !judged.is_empty() {
+            return Err(failure(scenario, &label, &judged, &exchange));
+        }
+        vars.last_headers = exchange.response_headers.clone();
+    }
+    Ok(())
+}
+
+/// A failure message: the requirement, what was expected versus what came back, the exchange and a
+/// curl line that reproduces it.
+fn failure(scenario: &Scenario, label: &str, problems: &[String], ex: &Exchange) -> String {
+    let mut out = format!("requirement: {}\n", scenario.requirement);
+    let status = ex.status.map_or("no answer".to_string(), |s| s.to_string());
+    out.push_str(&format!("{label}: {} {} → {status}\n", ex.method, ex.url));
+    for p in problems {
+        out.push_str(&format!("  ✗ {p}\n"));
+    }
+    out.push_str("exchange:\n");
+    for line in ex.transcript(600).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&format!("reproduce:\n  {}\n", ex.curl()));
+    out
+}
+
+/// The reason a scenario cannot run here, if any.
+fn skip_reason(scenario: &Scenario, discovered: &Discovered, read_only: bool) -> Option<String> {
+    if read_only && !scenario.read_only() {
+        return Some("it creates or changes resources, and the run is --read-only".into());
+    }
+    scenario.requires.iter().find(|f| !discovered.features.get(f).copied().unwrap_or(false)).map(|f| match f {
+        Feature::Groups => "the server publishes no Group resource type (/ResourceTypes)".to_string(),
+        f => format!("the server declares `{}` unsupported (/ServiceProviderConfig)", f.as_str()),
+    })
+}
+
+fn load(config: &RunConfig) -> Result<(String, Vec<Suite>), suite::SuiteError> {
+    let profile = suite::load_profile(&config.suites_dir, &config.profile)?;
+    let mut suites = suite::load_profile_suites(&config.suites_dir, &config.fixtures_dir, &profile)?;
+    if let Some(p) = &config.suite_pattern {
+        suites.retain(|s| s.name.contains(p.as_str()));
+    }
+    Ok((profile.name, suites))
+}
+
+/// Runs the profile's suites against `config.client.base_url`; returns the exit code.
+pub fn run(config: RunConfig) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    run_on(&runtime, config)
+}
+
+/// Starts the bundled reference server on an ephemeral loopback port and runs every suite against it.
+pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let token = server.token.clone();
+    let running = match runtime.block_on(crate::server::spawn(server)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot start the reference server on 127.0.0.1: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    config.client.base_url = running.base_url();
+    config.client.token = token;
+    let code = run_on(&runtime, config);
+    let _ = runtime.block_on(running.shutdown());
+    code
+}
+
+/// [`run`] on a runtime the caller owns (so a server can share it).
+pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
+    let (profile, suites) = match load(&config) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let client = match Client::new(config.client.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
+            return EXIT_CONFIG;
+        }
+    };
+    let mut args = config.args.clone();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(config.concurrency.max(1));
+    }
+    let listing = args.list;
+    let discovered = if listing { Discovered::default() } else { runtime.block_on(discover(&client)) };
+    let run_prefix = format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id())));
+    let registry = Arc::new(Registry::default());
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        discovered,
+        registry: registry.clone(),
+        run_prefix: run_prefix.clone(),
+        handle: runtime.handle().clone(),
+        records: Mutex::new(Vec::new()),
+    });
+    // Ctrl-C: delete what the run created, then stop.
+    if !listing {
+        let (registry, client) = (registry.clone(), client.clone());
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupted: deleting the {} resources this run created…", registry.len());
+                let (deleted, gone, failed) = registry.clean(&client).await;
+                eprintln!("cleanup: {deleted} deleted, {gone} already gone, {} failed", failed.len());
+                std::process::exit(130);
+            }
+        });
+    }
+    let started = Instant::now();
+    let mut trials = Vec::new();
+    for suite in suites {
+        let suite = Arc::new(suite);
+        for (index, scenario) in suite.scenarios.iter().enumerate() {
+            let name = format!("{profile}::{}::{}", suite.name, scenario.name);
+            let kind = scenario.requirement.level.as_str().to_ascii_lowercase();
+            let (shared, suite) = (shared.clone(), suite.clone());
+            let read_only = config.read_only;
+            let trial_name = name.clone();
+            trials.push(
+                Trial::ignorable_test(name, move || {
+                    let scenario = &suite.scenarios[index];
+                    let start = Instant::now();
+                    let (outcome, result) = match skip_reason(scenario, &shared.discovered, read_only) {
+                        Some(reason) => (Outcome::Skipped(reason.clone()), Ok(Completion::ignored_with(reason))),
+                        None => match shared.handle.block_on(execute(&shared, &suite, scenario)) {
+                            Ok(()) => (Outcome::Passed, Ok(Completion::Completed)),
+                            Err(message) => (Outcome::Failed(message.clone()), Err(Failed::from(message))),
+                        },
+                    };
+                    shared.records.lock().expect("records lock").push(Record {
+                        name: trial_name,
+                        suite: suite.name.clone(),
+                        scenario: scenario.name.clone(),
+                        requirement: scenario.requirement.clone(),
+                        outcome,
+                        duration: start.elapsed(),
+                    });
+                    result
+                })
+                .with_kind(kind),
+            );
+        }
+    }
+    let _ = libtest_mimic::run(&args, trials);
+    if listing {
+        return EXIT_PASS;
+    }
+    let (deleted, gone, failed) = runtime.block_on(registry.clean(&client));
+    let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
+    records.sort_by(|a, b| a.name.cmp(&b.name));
+    let summary = Summary::of(&records);
+    let elapsed = started.elapsed();
+    eprintln!();
+    for note in &shared.discovered.notes {
+        eprintln!("note: {note}");
+    }
+    if deleted + gone + failed.len() > 0 {
+        eprintln!(
+            "cleanup: deleted the {deleted} resources this run created{}",
+            if gone > 0 { format!(" ({gone} were already gone)") } else { String::new() }
+        );
+    }
+    for f in &failed {
+        eprintln!("cleanup failed: {f}");
+    }
+    let meta = report::RunMeta {
+        target: client.base_url().to_string(),
+        profile: profile.clone(),
+        run_prefix,
+        duration: elapsed,
+    };
+    if let Some(path) = &config.json
+        && let Err(e) = report::write_json(path, &meta, &summary, &records)
+    {
+        eprintln!("error: cannot write the JSON report {}: {e}", path.display());
+    }
+    if let Some(path) = &config.junit
+        && let Err(e) = report::write_junit(path, &meta, &records)
+    {
+        eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
+    }
+    print!("{}", summary.render(&meta));
+    if summary.failed(Level::Must) > 0 { EXIT_MUST_FAILED } else { EXIT_PASS }
+}

@@ -1,0 +1,884 @@
+//! Declarative suites (`suites/`, documented key by key in `suites/README.md`): the model, and loading
+//! with validation. A suite that loads is runnable: every error — an unknown key, a body that is not JSON,
+//! a missing fixture, a filter that does not parse, a template naming nothing — is reported at load time
+//! with the file, the line and a fix.
+
+mod template;
+
+pub use template::{Placeholder, Vars, placeholders};
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use crate::filter::{ParseOptions, parse_path, parse_with};
+
+/// RFC 2119 level of a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum Level {
+    #[serde(rename = "MUST")]
+    Must,
+    #[serde(rename = "SHOULD")]
+    Should,
+    #[serde(rename = "MAY")]
+    May,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Must, Level::Should, Level::May];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A capability a scenario needs, read from discovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feature {
+    Patch,
+    Bulk,
+    Filter,
+    Sort,
+    Etag,
+    ChangePassword,
+    Groups,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 7] = [
+        Feature::Patch,
+        Feature::Bulk,
+        Feature::Filter,
+        Feature::Sort,
+        Feature::Etag,
+        Feature::ChangePassword,
+        Feature::Groups,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Patch => "patch",
+            Feature::Bulk => "bulk",
+            Feature::Filter => "filter",
+            Feature::Sort => "sort",
+            Feature::Etag => "etag",
+            Feature::ChangePassword => "changePassword",
+            Feature::Groups => "groups",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Feature> {
+        Feature::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// What a scenario verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// `RFC 7644 §3.3`, `Entra E-Q7`.
+    pub source: String,
+    pub level: Level,
+    pub text: String,
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} — {}", self.source, self.level, self.text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Which credentials a step sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Token,
+    None,
+    Wrong,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    None,
+    /// JSON whose strings may hold templates.
+    Json(Value),
+    /// Sent byte for byte.
+    Raw(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    Equals(Value),
+    Present(bool),
+    Contains(Value),
+    Length(usize),
+    Type(String),
+    OneOf(Vec<Value>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTarget {
+    Pointer(String),
+    Path(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonCheck {
+    pub target: JsonTarget,
+    pub predicate: Predicate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderPredicate {
+    Equals(String),
+    Contains(String),
+    Present(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderCheck {
+    pub name: String,
+    pub predicate: HeaderPredicate,
+}
+
+/// What an answer must be.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expect {
+    /// Allowed statuses; empty means any 2xx.
+    pub status: Vec<u16>,
+    pub resource: Option<String>,
+    pub list: bool,
+    /// `Some(None)`: a SCIM Error; `Some(Some(t))`: with scimType `t`.
+    pub error: Option<Option<String>>,
+    pub headers: Vec<HeaderCheck>,
+    pub json: Vec<JsonCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub name: Option<String>,
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub auth: Auth,
+    /// `None`: send no Accept header.
+    pub accept: Option<String>,
+    pub content_type: String,
+    pub body: Body,
+    pub expect: Expect,
+    /// (name, JSON pointer).
+    pub capture: Vec<(String, String)>,
+}
+
+impl Step {
+    /// Whether the step can change the server: anything but GET and a POST to `.search`.
+    pub fn writes(&self) -> bool {
+        match self.method {
+            Method::Get => false,
+            Method::Post => !self.path.ends_with("/.search"),
+            _ => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub requirement: Requirement,
+    pub requires: Vec<Feature>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// Whether the scenario sends only reads (allowed under `--read-only`).
+    pub fn read_only(&self) -> bool {
+        !self.steps.iter().any(Step::writes)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    /// The file stem.
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A profile: which suites it runs, and how it talks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub suites: Vec<String>,
+    pub patch_mode: crate::patch::Mode,
+}
+
+/// A suite or profile that cannot be used, with where and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+    pub fix: String,
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message)?,
+            None => write!(f, "{}: {}", self.file.display(), self.message)?,
+        }
+        if !self.fix.is_empty() {
+            write!(f, "\n  fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
+// ----- raw TOML shapes ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    suite: RawSuite,
+    #[serde(default)]
+    scenario: Vec<RawScenario>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    description: String,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    requirement: Requirement,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    step: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: Option<String>,
+    method: Spanned<String>,
+    path: Spanned<String>,
+    #[serde(default)]
+    query: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    headers: BTreeMap<String, Spanned<String>>,
+    auth: Option<Spanned<String>>,
+    accept: Option<String>,
+    content_type: Option<String>,
+    body: Option<Spanned<String>>,
+    body_file: Option<Spanned<String>>,
+    raw_body: Option<String>,
+    #[serde(default)]
+    expect: RawExpect,
+    #[serde(default)]
+    capture: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    status: Option<Spanned<RawStatus>>,
+    resource: Option<Spanned<String>>,
+    list: Option<bool>,
+    error: Option<RawError>,
+    #[serde(default)]
+    headers: Vec<RawHeader>,
+    #[serde(default)]
+    json: Vec<Spanned<RawJson>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStatus {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawError {
+    #[serde(rename = "scimType")]
+    scim_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    equals: Option<String>,
+    contains: Option<String>,
+    present: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJson {
+    pointer: Option<String>,
+    path: Option<String>,
+    equals: Option<toml::Value>,
+    present: Option<bool>,
+    contains: Option<toml::Value>,
+    length: Option<usize>,
+    #[serde(rename = "type")]
+    ty: Option<String>,
+    one_of: Option<Vec<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfileFile {
+    profile: RawProfile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: String,
+    description: String,
+    suites: Vec<String>,
+    #[serde(default = "default_patch_mode")]
+    patch_mode: String,
+}
+
+fn default_patch_mode() -> String {
+    "rfc".into()
+}
+
+fn to_json(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(to_json).collect()),
+        toml::Value::Table(t) => Value::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+    }
+}
+
+// ----- loading --------------------------------------------------------------------------------------
+
+struct Loader<'a> {
+    file: &'a Path,
+    text: &'a str,
+    fixtures: &'a Path,
+}
+
+impl Loader<'_> {
+    fn line(&self, span: std::ops::Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn err(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> SuiteError {
+        SuiteError {
+            file: self.file.to_path_buf(),
+            line: span.map(|s| self.line(s)),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    fn features(&self, raw: &[Spanned<String>]) -> Result<Vec<Feature>, SuiteError> {
+        raw.iter()
+            .map(|f| {
+                Feature::parse(f.get_ref()).ok_or_else(|| {
+                    let known: Vec<&str> = Feature::ALL.iter().map(|f| f.as_str()).collect();
+                    self.err(
+                        Some(f.span()),
+                        format!("unknown feature `{}`", f.get_ref()),
+                        format!("use one of {}", known.join(", ")),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Checks the placeholders of `s`: captures must be defined by an earlier step.
+    fn templates(&self, s: &str, span: std::ops::Range<usize>, captured: &HashSet<String>) -> Result<(), SuiteError> {
+        let found =
+            placeholders(s).map_err(|e| self.err(Some(span.clone()), e, "see \"Templates\" in suites/README.md"))?;
+        for p in found {
+            if let Placeholder::Capture(name, _) = &p
+                && !captured.contains(name)
+            {
+                return Err(self.err(
+                    Some(span.clone()),
+                    format!("`${{{name}…}}` refers to no capture of an earlier step"),
+                    format!("add `capture = {{ {name} = \"\" }}` to a step before this one"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn json_templates(
+        &self,
+        v: &Value,
+        span: std::ops::Range<usize>,
+        captured: &HashSet<String>,
+    ) -> Result<(), SuiteError> {
+        match v {
+            Value::String(s) => self.templates(s, span, captured),
+            Value::Array(a) => a.iter().try_for_each(|i| self.json_templates(i, span.clone(), captured)),
+            Value::Object(o) => o.iter().try_for_each(|(k, i)| {
+                self.templates(k, span.clone(), captured)?;
+                self.json_templates(i, span.clone(), captured)
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn step(&self, raw: RawStep, captured: &mut HashSet<String>) -> Result<Step, SuiteError> {
+        let method = match raw.method.get_ref().to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            m => {
+                return Err(self.err(
+                    Some(raw.method.span()),
+                    format!("unknown method `{m}`"),
+                    "use GET, POST, PUT, PATCH or DELETE",
+                ));
+            }
+        };
+        let path = raw.path.get_ref().clone();
+        if !path.starts_with('/') {
+            return Err(self.err(
+                Some(raw.path.span()),
+                format!("path `{path}` does not start with `/`"),
+                "write it relative to the base URL, e.g. \"/Users\"",
+            ));
+        }
+        self.templates(&path, raw.path.span(), captured)?;
+        let mut query = Vec::new();
+        for (k, v) in &raw.query {
+            self.templates(v.get_ref(), v.span(), captured)?;
+            if k.eq_ignore_ascii_case("filter") {
+                // Templates stand for values; check the filter's grammar with a stand-in.
+                let sample = replace_placeholders(v.get_ref());
+                if let Err(e) = parse_with(&sample, &ParseOptions::default()) {
+                    return Err(self.err(
+                        Some(v.span()),
+                        format!("the filter does not parse:\n{}", e.render(&sample)),
+                        "see docs/filter-grammar.md",
+                    ));
+                }
+            }
+            query.push((k.clone(), v.get_ref().clone()));
+        }
+        let mut headers = Vec::new();
+        for (k, v) in &raw.headers {
+            self.templates(v.get_ref(), v.span(), captured)?;
+            headers.push((k.clone(), v.get_ref().clone()));
+        }
+        let auth = match raw.auth.as_ref().map(|a| a.get_ref().as_str()) {
+            None | Some("token") => Auth::Token,
+            Some("none") => Auth::None,
+            Some("wrong") => Auth::Wrong,
+            Some(a) => {
+                return Err(self.err(
+                    raw.auth.as_ref().map(Spanned::span),
+                    format!("unknown auth `{a}`"),
+                    "use \"token\", \"none\" or \"wrong\"",
+                ));
+            }
+        };
+        let accept = match raw.accept.as_deref() {
+            None => Some(crate::client::SCIM_JSON.to_string()),
+            Some("none") => None,
+            Some(a) => Some(a.to_string()),
+        };
+        let bodies =
+            [raw.body.is_some(), raw.body_file.is_some(), raw.raw_body.is_some()].iter().filter(|b| **b).count();
+        if bodies > 1 {
+            return Err(self.err(
+                Some(raw.path.span()),
+                "a step has at most one of body, body_file and raw_body",
+                "keep one",
+            ));
+        }
+        let body = if let Some(b) = &raw.body {
+            let json: Value = serde_json::from_str(b.get_ref()).map_err(|e| {
+                self.err(Some(b.span()), format!("body is not JSON: {e}"), "check the JSON inside the ''' quotes")
+            })?;
+            self.json_templates(&json, b.span(), captured)?;
+            Body::Json(json)
+        } else if let Some(f) = &raw.body_file {
+            let path = self.fixtures.join("bodies").join(f.get_ref());
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                self.err(
+                    Some(f.span()),
+                    format!("cannot read body_file {}: {e}", path.display()),
+                    "body_file is relative to fixtures/bodies/",
+                )
+            })?;
+            let json: Value = serde_json::from_str(&text).map_err(|e| {
+                self.err(Some(f.span()), format!("{} is not JSON: {e}", path.display()), "fix the fixture")
+            })?;
+            self.json_templates(&json, f.span(), captured)?;
+            Body::Json(json)
+        } else if let Some(r) = raw.raw_body {
+            Body::Raw(r)
+        } else {
+            Body::None
+        };
+        // A step's captures are usable in its own expectations and in every later step.
+        let mut capture = Vec::new();
+        for (name, pointer) in raw.capture {
+            if !pointer.get_ref().is_empty() && !pointer.get_ref().starts_with('/') {
+                return Err(self.err(
+                    Some(pointer.span()),
+                    format!("capture `{name}`: `{}` is not a JSON pointer", pointer.get_ref()),
+                    "use \"\" for the whole body or \"/id\"-style pointers",
+                ));
+            }
+            captured.insert(name.clone());
+            capture.push((name, pointer.into_inner()));
+        }
+        let expect = self.expect(raw.expect, captured)?;
+        Ok(Step {
+            name: raw.name,
+            method,
+            path,
+            query,
+            headers,
+            auth,
+            accept,
+            content_type: raw.content_type.unwrap_or_else(|| crate::client::SCIM_JSON.to_string()),
+            body,
+            expect,
+            capture,
+        })
+    }
+
+    fn expect(&self, raw: RawExpect, captured: &HashSet<String>) -> Result<Expect, SuiteError> {
+        let status = match &raw.status {
+            None => Vec::new(),
+            Some(s) => {
+                let list = match s.get_ref() {
+                    RawStatus::One(c) => vec![*c],
+                    RawStatus::Many(c) => c.clone(),
+                };
+                if list.is_empty() || list.iter().any(|c| !(100..600).contains(c)) {
+                    return Err(self.err(
+                        Some(s.span()),
+                        "status must be an HTTP status or a non-empty list of them",
+                        "e.g. status = 201 or status = [200, 204]",
+                    ));
+                }
+                list
+            }
+        };
+        if let Some(r) = &raw.resource
+            && !["User", "Group"].contains(&r.get_ref().as_str())
+        {
+            return Err(self.err(
+                Some(r.span()),
+                format!("unknown resource type `{}`", r.get_ref()),
+                "use \"User\" or \"Group\"",
+            ));
+        }
+        let mut headers = Vec::new();
+        for h in raw.headers {
+            for text in [&h.equals, &h.contains].into_iter().flatten() {
+                placeholders(text).map_err(|e| {
+                    self.err(None, format!("header check `{}`: {e}", h.name), "see \"Templates\" in suites/README.md")
+                })?;
+            }
+            let predicate = match (h.equals, h.contains, h.present) {
+                (Some(e), None, None) => HeaderPredicate::Equals(e),
+                (None, Some(c), None) => HeaderPredicate::Contains(c),
+                (None, None, Some(p)) => HeaderPredicate::Present(p),
+                _ => {
+                    return Err(self.err(
+                        None,
+                        format!("header check `{}` needs exactly one of equals, contains, present", h.name),
+                        "keep one predicate per check",
+                    ));
+                }
+            };
+            headers.push(HeaderCheck { name: h.name, predicate });
+        }
+        let mut json = Vec::new();
+        for spanned in raw.json {
+            let span = spanned.span();
+            let j = spanned.into_inner();
+            let target = match (j.pointer, j.path) {
+                (Some(p), None) if p.is_empty() || p.starts_with('/') => JsonTarget::Pointer(p),
+                (Some(p), None) => {
+                    return Err(self.err(
+                        Some(span),
+                        format!("`{p}` is not a JSON pointer"),
+                        "pointers start with `/`: \"/id\"",
+                    ));
+                }
+                (None, Some(p)) => {
+                    let sample = replace_placeholders(&p);
+                    parse_path(&sample, &ParseOptions::default()).map_err(|e| {
+                        self.err(
+                            Some(span.clone()),
+                            format!("path does not parse:\n{}", e.render(&sample)),
+                            "see docs/filter-grammar.md",
+                        )
+                    })?;
+                    JsonTarget::Path(p)
+                }
+                _ => {
+                    return Err(self.err(Some(span), "a json check needs exactly one of pointer and path", "keep one"));
+                }
+            };
+            let predicates = [
+                j.equals.is_some(),
+                j.present.is_some(),
+                j.contains.is_some(),
+                j.length.is_some(),
+                j.ty.is_some(),
+                j.one_of.is_some(),
+            ];
+            if predicates.iter().filter(|p| **p).count() != 1 {
+                return Err(self.err(
+                    Some(span),
+                    "a json check needs exactly one of equals, present, contains, length, type, one_of",
+                    "split it into several checks",
+                ));
+            }
+            let predicate = if let Some(v) = j.equals {
+                Predicate::Equals(to_json(&v))
+            } else if let Some(p) = j.present {
+                Predicate::Present(p)
+            } else if let Some(v) = j.contains {
+                Predicate::Contains(to_json(&v))
+            } else if let Some(n) = j.length {
+                Predicate::Length(n)
+            } else if let Some(t) = j.ty {
+                if !["string", "number", "integer", "boolean", "array", "object", "null"].contains(&t.as_str()) {
+                    return Err(self.err(
+                        Some(span),
+                        format!("unknown type `{t}`"),
+                        "use string, number, integer, boolean, array, object or null",
+                    ));
+                }
+                Predicate::Type(t)
+            } else {
+                Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
+            };
+            if let Predicate::Equals(v) | Predicate::Contains(v) = &predicate {
+                self.json_templates(v, span.clone(), captured)?;
+            }
+            json.push(JsonCheck { target, predicate });
+        }
+        Ok(Expect {
+            status,
+            resource: raw.resource.map(Spanned::into_inner),
+            list: raw.list.unwrap_or(false),
+            error: raw.error.map(|e| e.scim_type),
+            headers,
+            json,
+        })
+    }
+}
+
+/// `filter` and path values with every `${…}` replaced by a plain word, to check their grammar.
+fn replace_placeholders(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(end) => {
+                out.push('x');
+                rest = &rest[i + end + 1..];
+            }
+            None => {
+                rest = &rest[i..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn toml_error(file: &Path, text: &str, e: toml::de::Error) -> SuiteError {
+    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let message = e.message().to_string();
+    let fix = if message.contains("unknown field") {
+        "see suites/README.md for the keys each table takes"
+    } else if message.contains("missing field") {
+        "add the missing key (suites/README.md lists the required ones)"
+    } else {
+        "fix the TOML syntax"
+    };
+    SuiteError { file: file.to_path_buf(), line, message, fix: fix.into() }
+}
+
+/// Loads and validates one suite file. `fixtures` is the directory holding `bodies/`.
+pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
+    let text = std::fs::read_to_string(file).map_err(|e| SuiteError {
+        file: file.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+        fix: "check the path".into(),
+    })?;
+    let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(file, &text, e))?;
+    let loader = Loader { file, text: &text, fixtures };
+    let suite_requires = loader.features(&raw.suite.requires)?;
+    let mut names = HashSet::new();
+    let mut scenarios = Vec::new();
+    for s in raw.scenario {
+        let name = s.name.get_ref().clone();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(loader.err(
+                Some(s.name.span()),
+                format!("scenario name `{name}` is not [a-z0-9_]+"),
+                "use lower-case letters, digits and `_`",
+            ));
+        }
+        if !names.insert(name.clone()) {
+            return Err(loader.err(
+                Some(s.name.span()),
+                format!("scenario `{name}` appears twice"),
+                "give each scenario of a file its own name",
+            ));
+        }
+        if s.step.is_empty() {
+            return Err(loader.err(
+                Some(s.name.span()),
+                format!("scenario `{name}` has no steps"),
+                "add [[scenario.step]] tables",
+            ));
+        }
+        let mut requires = suite_requires.clone();
+        requires.extend(loader.features(&s.requires)?);
+        requires.sort();
+        requires.dedup();
+        let mut captured = HashSet::new();
+        let steps = s.step.into_iter().map(|st| loader.step(st, &mut captured)).collect::<Result<Vec<_>, _>>()?;
+        scenarios.push(Scenario { name, description: s.description, requirement: s.requirement, requires, steps });
+    }
+    if scenarios.is_empty() {
+        return Err(loader.err(None, "the suite has no scenarios", "add [[scenario]] tables"));
+    }
+    let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(Suite { name, file: file.to_path_buf(), description: raw.suite.description, scenarios })
+}
+
+/// Loads `suites/profiles/<name>.toml` (or a profile file path).
+pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteError> {
+    let file = if name_or_file.ends_with(".toml") {
+        PathBuf::from(name_or_file)
+    } else {
+        suites.join("profiles").join(format!("{name_or_file}.toml"))
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| SuiteError {
+        file: file.clone(),
+        line: None,
+        message: format!("cannot read the profile: {e}"),
+        fix: format!("profiles live in {}; pass --profile NAME or a .toml file", suites.join("profiles").display()),
+    })?;
+    let raw: RawProfileFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
+    let patch_mode = raw.profile.patch_mode.parse().map_err(|e: String| SuiteError {
+        file: file.clone(),
+        line: None,
+        message: e,
+        fix: "use rfc, entra, okta or compat".into(),
+    })?;
+    Ok(Profile { name: raw.profile.name, description: raw.profile.description, suites: raw.profile.suites, patch_mode })
+}
+
+/// The suite files a profile names (`rfc/*` or `rfc/users`), sorted.
+pub fn profile_suite_files(suites: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SuiteError> {
+    let mut files = Vec::new();
+    for pattern in &profile.suites {
+        let pattern = pattern.trim_end_matches(".toml");
+        let matched: Vec<PathBuf> = if let Some(dir) = pattern.strip_suffix("/*") {
+            let dir = suites.join(dir);
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| SuiteError {
+                    file: dir.clone(),
+                    line: None,
+                    message: format!("cannot list: {e}"),
+                    fix: "check the profile's suites".into(),
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            found
+        } else {
+            vec![suites.join(format!("{pattern}.toml"))]
+        };
+        files.extend(matched);
+    }
+    Ok(files)
+}
+
+/// Loads every suite of a profile, stopping at the first invalid one.
+pub fn load_profile_suites(suites: &Path, fixtures: &Path, profile: &Profile) -> Result<Vec<Suite>, SuiteError> {
+    profile_suite_files(suites, profile)?.iter().map(|f| load_suite(f, fixtures)).collect()
+}
+
+/// The `suites/` directory of this source tree.
+pub fn default_suites_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites")
+}

@@ -1,0 +1,198 @@
+//! `${…}` templates in suites: the run prefix, unique names per scenario, captured values and headers.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// What templates can refer to while a scenario runs.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    /// `${run}`: the run prefix every created resource carries.
+    pub run: String,
+    /// A short tag of the scenario, making `${name:x}` unique per scenario.
+    pub scenario: String,
+    /// Captured bodies (or parts), by capture name.
+    pub captures: HashMap<String, Value>,
+    /// The previous answer's headers, lower-case names.
+    pub last_headers: Vec<(String, String)>,
+}
+
+/// One `${…}` occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placeholder {
+    Run,
+    Name(String),
+    Email(String),
+    Header(String),
+    /// `capture.dotted.path`: the capture's name, then the path.
+    Capture(String, Vec<String>),
+}
+
+impl Placeholder {
+    pub fn parse(inner: &str) -> Result<Placeholder, String> {
+        let inner = inner.trim();
+        if inner == "run" {
+            return Ok(Placeholder::Run);
+        }
+        let tag = |prefix: &str| inner.strip_prefix(prefix).map(str::trim);
+        let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if let Some(x) = tag("name:") {
+            return if word(x) {
+                Ok(Placeholder::Name(x.into()))
+            } else {
+                Err(format!("`${{name:{x}}}`: use letters, digits, `_` or `-`"))
+            };
+        }
+        if let Some(x) = tag("email:") {
+            return if word(x) {
+                Ok(Placeholder::Email(x.into()))
+            } else {
+                Err(format!("`${{email:{x}}}`: use letters, digits, `_` or `-`"))
+            };
+        }
+        if let Some(h) = tag("header:") {
+            return if h.is_empty() {
+                Err("`${header:}` needs a header name".into())
+            } else {
+                Ok(Placeholder::Header(h.into()))
+            };
+        }
+        let mut parts = inner.split('.');
+        let name = parts.next().unwrap_or_default();
+        if !word(name) {
+            return Err(format!(
+                "`${{{inner}}}` is not a template: use ${{run}}, ${{name:x}}, ${{email:x}}, ${{header:NAME}} or ${{capture.path}}"
+            ));
+        }
+        Ok(Placeholder::Capture(name.into(), parts.map(str::to_string).collect()))
+    }
+}
+
+/// The `${…}` placeholders of `s`, or the first syntax error.
+pub fn placeholders(s: &str) -> Result<Vec<Placeholder>, String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let end = after.find('}').ok_or_else(|| format!("`{}` has a `${{` without a closing `}}`", s))?;
+        out.push(Placeholder::parse(&after[..end])?);
+        rest = &after[end + 1..];
+    }
+    Ok(out)
+}
+
+impl Vars {
+    fn value(&self, p: &Placeholder) -> Result<Value, String> {
+        Ok(match p {
+            Placeholder::Run => Value::String(self.run.clone()),
+            Placeholder::Name(x) => Value::String(format!("{}-{}-{x}", self.run, self.scenario)),
+            Placeholder::Email(x) => Value::String(format!("{}-{}-{x}@example.com", self.run, self.scenario)),
+            Placeholder::Header(h) => {
+                let found = self.last_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(h));
+                Value::String(
+                    found.map(|(_, v)| v.clone()).ok_or_else(|| format!("the previous answer has no `{h}` header"))?,
+                )
+            }
+            Placeholder::Capture(name, path) => {
+                let mut v = self.captures.get(name).ok_or_else(|| format!("nothing was captured as `{name}`"))?;
+                for segment in path {
+                    v = match v {
+                        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                        Value::Object(o) => crate::schema::get_ci(o, segment).map(|(_, v)| v),
+                        _ => None,
+                    }
+                    .ok_or_else(|| format!("the capture `{name}` has nothing at `{}`", path.join(".")))?;
+                }
+                v.clone()
+            }
+        })
+    }
+
+    /// Substitutes every placeholder in `s` (values that are not strings are written as JSON).
+    pub fn expand(&self, s: &str) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let end = after.find('}').ok_or_else(|| format!("`{s}` has a `${{` without a closing `}}`"))?;
+            match self.value(&Placeholder::parse(&after[..end])?)? {
+                Value::String(v) => out.push_str(&v),
+                v => out.push_str(&v.to_string()),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// Substitutes inside the strings of a JSON value; a string that is one whole placeholder becomes the
+    /// captured value itself (so a number stays a number).
+    pub fn expand_json(&self, v: &Value) -> Result<Value, String> {
+        Ok(match v {
+            Value::String(s) => {
+                let trimmed = s.trim();
+                if trimmed.starts_with("${") && trimmed.ends_with('}') && trimmed.matches("${").count() == 1 {
+                    self.value(&Placeholder::parse(&trimmed[2..trimmed.len() - 1])?)?
+                } else {
+                    Value::String(self.expand(s)?)
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|i| self.expand_json(i)).collect::<Result<_, _>>()?),
+            Value::Object(o) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in o {
+                    out.insert(self.expand(k)?, self.expand_json(v)?);
+                }
+                Value::Object(out)
+            }
+            v => v.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn vars() -> Vars {
+        let mut v = Vars { run: "scimtest-abc".into(), scenario: "s1".into(), ..Vars::default() };
+        v.captures.insert(
+            "user".into(),
+            json!({"id": "42", "meta": {"version": "W/\"3\""}, "n": 7, "emails": [{"value": "a@x"}]}),
+        );
+        v.last_headers.push(("etag".into(), "W/\"3\"".into()));
+        v
+    }
+
+    #[test]
+    fn expands_every_kind_of_placeholder() {
+        let v = vars();
+        assert_eq!(v.expand("/Users/${user.id}").unwrap(), "/Users/42");
+        assert_eq!(
+            v.expand("${name:babs} ${email:babs}").unwrap(),
+            "scimtest-abc-s1-babs scimtest-abc-s1-babs@example.com"
+        );
+        assert_eq!(
+            v.expand("${header:ETag}|${user.meta.version}|${user.emails.0.value}").unwrap(),
+            "W/\"3\"|W/\"3\"|a@x"
+        );
+        assert_eq!(v.expand_json(&json!({"n": "${user.n}", "s": "n=${user.n}"})).unwrap(), json!({"n": 7, "s": "n=7"}));
+    }
+
+    #[test]
+    fn explains_what_is_wrong() {
+        let v = vars();
+        assert!(v.expand("${group.id}").unwrap_err().contains("nothing was captured as `group`"));
+        assert!(v.expand("${user.nope}").unwrap_err().contains("has nothing at `nope`"));
+        assert!(v.expand("${user.id").unwrap_err().contains("without a closing"));
+        assert!(placeholders("${name:a b}").unwrap_err().contains("letters, digits"));
+        assert!(placeholders("${}").unwrap_err().contains("is not a template"));
+        assert_eq!(
+            placeholders("a ${run} ${user.id}").unwrap(),
+            vec![Placeholder::Run, Placeholder::Capture("user".into(), vec!["id".into()])]
+        );
+    }
+}
