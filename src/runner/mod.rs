@@ -339,6 +339,59 @@ fn load(config: &RunConfig) -> Result<(String, Vec<Suite>), suite::SuiteError> {
     Ok((profile.name, suites))
 }
 
+/// Runs one scenario (or decides to skip it) and returns its record.
+async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scenario, read_only: bool) -> Record {
+    let start = Instant::now();
+    let outcome = match skip_reason(scenario, &shared.discovered, read_only) {
+        Some(reason) => Outcome::Skipped(reason),
+        None => match execute(shared, suite, scenario).await {
+            Ok(()) => Outcome::Passed,
+            Err(message) => Outcome::Failed(message),
+        },
+    };
+    Record {
+        name: format!("{profile}::{}::{}", suite.name, scenario.name),
+        suite: suite.name.clone(),
+        scenario: scenario.name.clone(),
+        requirement: scenario.requirement.clone(),
+        outcome,
+        duration: start.elapsed(),
+    }
+}
+
+/// Runs every scenario of a profile against an endpoint, quietly, one after the other, and cleans up:
+/// the records are the result. For tests and tools that judge a run themselves.
+pub async fn check(
+    client: ClientConfig,
+    suites_dir: &std::path::Path,
+    fixtures_dir: &std::path::Path,
+    profile: &str,
+) -> Result<Vec<Record>, String> {
+    let profile = suite::load_profile(suites_dir, profile).map_err(|e| e.to_string())?;
+    let suites = suite::load_profile_suites(suites_dir, fixtures_dir, &profile).map_err(|e| e.to_string())?;
+    let client = Client::new(client)?;
+    let discovered = discover(&client).await;
+    let shared = Shared {
+        client: client.clone(),
+        discovered,
+        registry: Arc::new(Registry::default()),
+        run_prefix: format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id()))),
+        handle: tokio::runtime::Handle::current(),
+        records: Mutex::new(Vec::new()),
+    };
+    let mut records = Vec::new();
+    for suite in &suites {
+        for scenario in &suite.scenarios {
+            records.push(run_scenario(&shared, &profile.name, suite, scenario, false).await);
+        }
+    }
+    let (_, _, failed) = shared.registry.clean(&client).await;
+    if !failed.is_empty() {
+        return Err(format!("cleanup failed: {}", failed.join("; ")));
+    }
+    Ok(records)
+}
+
 /// Runs the profile's suites against `config.client.base_url`; returns the exit code.
 pub fn run(config: RunConfig) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -426,28 +479,18 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         for (index, scenario) in suite.scenarios.iter().enumerate() {
             let name = format!("{profile}::{}::{}", suite.name, scenario.name);
             let kind = scenario.requirement.level.as_str().to_ascii_lowercase();
-            let (shared, suite) = (shared.clone(), suite.clone());
+            let (shared, suite, profile) = (shared.clone(), suite.clone(), profile.clone());
             let read_only = config.read_only;
-            let trial_name = name.clone();
             trials.push(
                 Trial::ignorable_test(name, move || {
                     let scenario = &suite.scenarios[index];
-                    let start = Instant::now();
-                    let (outcome, result) = match skip_reason(scenario, &shared.discovered, read_only) {
-                        Some(reason) => (Outcome::Skipped(reason.clone()), Ok(Completion::ignored_with(reason))),
-                        None => match shared.handle.block_on(execute(&shared, &suite, scenario)) {
-                            Ok(()) => (Outcome::Passed, Ok(Completion::Completed)),
-                            Err(message) => (Outcome::Failed(message.clone()), Err(Failed::from(message))),
-                        },
+                    let record = shared.handle.block_on(run_scenario(&shared, &profile, &suite, scenario, read_only));
+                    let result = match &record.outcome {
+                        Outcome::Passed => Ok(Completion::Completed),
+                        Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
+                        Outcome::Failed(message) => Err(Failed::from(message)),
                     };
-                    shared.records.lock().expect("records lock").push(Record {
-                        name: trial_name,
-                        suite: suite.name.clone(),
-                        scenario: scenario.name.clone(),
-                        requirement: scenario.requirement.clone(),
-                        outcome,
-                        duration: start.elapsed(),
-                    });
+                    shared.records.lock().expect("records lock").push(record);
                     result
                 })
                 .with_kind(kind),
@@ -494,4 +537,38 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     }
     print!("{}", summary.render(&meta));
     if summary.failed(Level::Must) > 0 { EXIT_MUST_FAILED } else { EXIT_PASS }
+}
+
+/// For a Rust project's own `tests/scim.rs` (`harness = false`): runs the suites inside `cargo test`.
+///
+/// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN`, and optionally
+/// `SCIM_PROFILE` (default `rfc`), `SCIM_JUNIT` and `SCIM_JSON` (report files) — and the command line
+/// takes libtest's arguments (name filters, `--exact`, `--list`, `--test-threads` …). Without
+/// `SCIM_BASE_URL` the suites run against the bundled reference server, which shows what passing looks
+/// like; the summary says which target was used.
+pub fn main_from_env() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut config = RunConfig {
+        client: ClientConfig::new(env("SCIM_BASE_URL").unwrap_or_default()),
+        profile: env("SCIM_PROFILE").unwrap_or_else(|| "rfc".into()),
+        suites_dir: env("SCIMTEST_SUITES").map(PathBuf::from).unwrap_or_else(suite::default_suites_dir),
+        fixtures_dir: env("SCIMTEST_FIXTURES").map(PathBuf::from).unwrap_or_else(crate::selftest::default_fixtures),
+        suite_pattern: None,
+        read_only: env("SCIM_READ_ONLY").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+        concurrency: 4,
+        junit: env("SCIM_JUNIT").map(PathBuf::from),
+        json: env("SCIM_JSON").map(PathBuf::from),
+        args,
+    };
+    config.client.token = env("SCIM_TOKEN");
+    let code = if config.client.base_url.is_empty() {
+        eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
+        let token = format!("local-{}", std::process::id());
+        config.client.token = Some(token.clone());
+        selftest(config, crate::server::ServerConfig { token: Some(token), ..Default::default() })
+    } else {
+        run(config)
+    };
+    std::process::ExitCode::from(code)
 }
