@@ -882,3 +882,6 @@ pub fn load_profile_suites(suites: &Path, fixtures: &Path, profile: &Profile) ->
 pub fn default_suites_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites")
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! Loading suites: what loads, and every kind of mistake reported with its line and a fix.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("scimtest-suite-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("bodies")).unwrap();
+        Dir(d)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const GOOD: &str = r#"[suite]
+description = "users"
+
+[[scenario]]
+name = "create"
+requirement = { source = "RFC 7644 §3.3", level = "MUST", text = "201" }
+requires = ["patch"]
+
+[[scenario.step]]
+method = "POST"
+path = "/Users"
+body = '''{ "userName": "${name:babs}" }'''
+expect.status = [201]
+capture = { user = "" }
+
+[[scenario.step.expect.json]]
+path = "userName"
+equals = "${name:babs}"
+
+[[scenario.step]]
+method = "GET"
+path = "/Users/${user.id}"
+query = { filter = 'userName eq "${name:babs}"' }
+"#;
+
+fn load(text: &str) -> Result<Suite, SuiteError> {
+    let dir = Dir::new(&format!("{:x}", text.len()));
+    let file = dir.write("users.toml", text);
+    load_suite(&file, &dir.0)
+}
+
+fn error(text: &str) -> SuiteError {
+    load(text).expect_err("the suite should not load")
+}
+
+#[test]
+fn a_good_suite_loads() {
+    let s = load(GOOD).unwrap();
+    assert_eq!(s.name, "users");
+    let sc = &s.scenarios[0];
+    assert_eq!(
+        (sc.name.as_str(), sc.requirement.level, sc.requires.clone()),
+        ("create", Level::Must, vec![Feature::Patch])
+    );
+    assert_eq!(sc.steps.len(), 2);
+    assert!(!sc.read_only());
+    assert_eq!(sc.steps[0].capture, vec![("user".to_string(), String::new())]);
+    assert!(matches!(&sc.steps[0].body, Body::Json(j) if j["userName"] == "${name:babs}"));
+    assert_eq!(sc.steps[1].query, vec![("filter".to_string(), "userName eq \"${name:babs}\"".to_string())]);
+}
+
+#[test]
+fn mistakes_name_the_line_and_a_fix() {
+    let cases: &[(&str, &str, usize, &str)] = &[
+        ("expect.status = [201]", "expect.statuses = [201]", 13, "unknown field"),
+        ("method = \"POST\"", "method = \"FETCH\"", 10, "unknown method"),
+        ("path = \"/Users\"\n", "path = \"Users\"\n", 11, "does not start with `/`"),
+        ("'''{ \"userName\": \"${name:babs}\" }'''", "'''{ \"userName\": }'''", 12, "body is not JSON"),
+        ("'userName eq \"${name:babs}\"'", "'userName zz \"${name:babs}\"'", 23, "the filter does not parse"),
+        ("/Users/${user.id}", "/Users/${group.id}", 22, "refers to no capture"),
+        ("requires = [\"patch\"]", "requires = [\"time-travel\"]", 7, "unknown feature"),
+        ("level = \"MUST\"", "level = \"MUSTNT\"", 6, "unknown variant"),
+        ("path = \"userName\"", "path = \"emails[type eq\"", 16, "path does not parse"),
+    ];
+    for (from, to, line, phrase) in cases {
+        let text = GOOD.replacen(from, to, 1);
+        assert_ne!(text, GOOD, "the case {from:?} changed nothing");
+        let e = error(&text);
+        assert!(e.message.contains(phrase), "{to}: {e}");
+        assert_eq!(e.line, Some(*line), "{to}: {e}");
+        assert!(!e.fix.is_empty(), "{to}: no fix given");
+        let shown = e.to_string();
+        assert!(shown.contains(&format!("users.toml:{line}:")) && shown.contains("fix:"), "{shown}");
+    }
+}
+
+#[test]
+fn structural_mistakes() {
+    assert!(error(&GOOD.replace("name = \"create\"", "name = \"Create Me\"")).message.contains("[a-z0-9_]"));
+    let twice = format!(
+        "{GOOD}\n[[scenario]]\nname = \"create\"\nrequirement = {{ source = \"x\", level = \"MAY\", text = \"y\" }}\n[[scenario.step]]\nmethod = \"GET\"\npath = \"/\"\n"
+    );
+    assert!(error(&twice).message.contains("appears twice"));
+    assert!(error("[suite]\ndescription = \"x\"\n").message.contains("no scenarios"));
+    let missing = GOOD.replace("body = '''{ \"userName\": \"${name:babs}\" }'''", "body_file = \"users/nope.json\"");
+    let e = error(&missing);
+    assert!(e.message.contains("cannot read body_file") && e.fix.contains("fixtures/bodies"), "{e}");
+}
+
+#[test]
+fn profiles_list_their_suite_files() {
+    let dir = Dir::new("profile");
+    std::fs::create_dir_all(dir.0.join("profiles")).unwrap();
+    std::fs::create_dir_all(dir.0.join("rfc")).unwrap();
+    dir.write(
+        "profiles/p.toml",
+        "[profile]\nname = \"p\"\ndescription = \"d\"\nsuites = [\"rfc/*\"]\npatch_mode = \"entra\"\n",
+    );
+    dir.write("rfc/b.toml", GOOD);
+    dir.write("rfc/a.toml", GOOD);
+    let p = load_profile(&dir.0, "p").unwrap();
+    assert_eq!(p.patch_mode, crate::patch::Mode::Entra);
+    let files = profile_suite_files(&dir.0, &p).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.file_name().unwrap().to_str().unwrap()).collect();
+    assert_eq!(names, ["a.toml", "b.toml"]);
+    assert!(load_profile(&dir.0, "nope").unwrap_err().fix.contains("profiles live in"));
+    let _ = Path::new("");
+}
+
+#[test]
+fn the_shipped_profile_and_suites_load() {
+    let suites = default_suites_dir();
+    let profile = load_profile(&suites, "rfc").unwrap();
+    let loaded = load_profile_suites(&suites, &crate::selftest::default_fixtures(), &profile);
+    assert!(loaded.is_ok(), "{}", loaded.unwrap_err());
+}
