@@ -135,6 +135,11 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                 Ok(want) => (!json_equal(actual.as_ref(), &want))
                     .then(|| format!("expected {label} = {}, got {shown}", short(&want))),
             },
+            Predicate::NotEquals(other) => match vars.expand_json(other) {
+                Err(e) => Some(format!("{label}: {e}")),
+                Ok(other) => json_equal(actual.as_ref(), &other)
+                    .then(|| format!("expected {label} to differ from {}, and it does not", short(&other))),
+            },
             Predicate::Contains(want) => match vars.expand_json(want) {
                 Err(e) => Some(format!("{label}: {e}")),
                 Ok(want) => {

@@ -404,6 +404,12 @@ pub fn run(config: RunConfig) -> u8 {
     run_on(&runtime, config)
 }
 
+/// The mode the bundled server runs in for a profile: the strict RFC server for `rfc`, the compat one
+/// (what Entra ID and Okta need) for the identity-provider profiles.
+pub fn server_mode_for(profile: &str) -> crate::server::ServerMode {
+    if profile == "rfc" { crate::server::ServerMode::Strict } else { crate::server::ServerMode::Compat }
+}
+
 /// Starts the bundled reference server on an ephemeral loopback port and runs every suite against it.
 pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -566,7 +572,8 @@ pub fn main_from_env() -> std::process::ExitCode {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
         let token = format!("local-{}", std::process::id());
         config.client.token = Some(token.clone());
-        selftest(config, crate::server::ServerConfig { token: Some(token), ..Default::default() })
+        let mode = server_mode_for(&config.profile);
+        selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() })
     } else {
         run(config)
     };

@@ -143,6 +143,7 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Predicate {
     Equals(Value),
+    NotEquals(Value),
     Present(bool),
     Contains(Value),
     Length(usize),
@@ -369,6 +370,7 @@ struct RawJson {
     pointer: Option<String>,
     path: Option<String>,
     equals: Option<toml::Value>,
+    not_equals: Option<toml::Value>,
     present: Option<bool>,
     contains: Option<toml::Value>,
     length: Option<usize>,
@@ -704,6 +706,8 @@ impl Loader<'_> {
             }
             let predicate = if let Some(v) = j.equals {
                 Predicate::Equals(to_json(&v))
+            } else if let Some(v) = j.not_equals {
+                Predicate::NotEquals(to_json(&v))
             } else if let Some(p) = j.present {
                 Predicate::Present(p)
             } else if let Some(v) = j.contains {
@@ -722,7 +726,7 @@ impl Loader<'_> {
             } else {
                 Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
             };
-            if let Predicate::Equals(v) | Predicate::Contains(v) = &predicate {
+            if let Predicate::Equals(v) | Predicate::NotEquals(v) | Predicate::Contains(v) = &predicate {
                 self.json_templates(v, span.clone(), captured)?;
             }
             json.push(JsonCheck { target, predicate });

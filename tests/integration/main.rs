@@ -24,3 +24,4 @@ mod server_faults;
 
 mod server_api;
 mod server_concurrency;
+mod suites;

@@ -1,0 +1,87 @@
+//! The suites against the bundled reference server: on the correct server every scenario passes; with
+//! each deliberate fault switched on, at least one named check fails — so every check set can fail.
+
+use std::collections::BTreeMap;
+
+use scimtest::client::ClientConfig;
+use scimtest::runner::check;
+use scimtest::runner::report::{Outcome, Record};
+use scimtest::server::{Fault, ServerConfig, spawn};
+
+async fn run_against(faults: &[Fault]) -> Vec<Record> {
+    let mut records = run_profile("rfc", faults).await;
+    records.extend(run_profile("entra", faults).await);
+    records
+}
+
+/// One profile against a fresh server in the mode that profile is judged in.
+async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
+    let token = "suites-test-token".to_string();
+    let server = spawn(ServerConfig {
+        token: Some(token.clone()),
+        // rfc checks the strict server, IdP profiles the compat one (scimtest::runner::server_mode_for).
+        mode: scimtest::runner::server_mode_for(profile),
+        faults: faults.iter().copied().collect(),
+        ..ServerConfig::default()
+    })
+    .await
+    .expect("start the reference server");
+    let mut client = ClientConfig::new(server.base_url());
+    client.token = Some(token);
+    let records =
+        check(client, &scimtest::suite::default_suites_dir(), &scimtest::selftest::default_fixtures(), profile)
+            .await
+            .unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
+    server.shutdown().await.expect("server stops");
+    records
+}
+
+fn failed(records: &[Record]) -> Vec<&Record> {
+    records.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_suite_passes_against_the_reference_server() {
+    let records = run_against(&[]).await;
+    assert!(records.len() >= 100, "only {} scenarios ran", records.len());
+    let failures: Vec<String> = failed(&records)
+        .iter()
+        .map(|r| match &r.outcome {
+            Outcome::Failed(m) => format!("---- {}\n{m}", r.name),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios fail against the reference server:\n{}",
+        failures.len(),
+        records.len(),
+        failures.join("\n")
+    );
+    let skipped: Vec<&str> =
+        records.iter().filter(|r| matches!(r.outcome, Outcome::Skipped(_))).map(|r| r.name.as_str()).collect();
+    assert!(skipped.is_empty(), "the reference server supports every feature, yet these were skipped: {skipped:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_fails_at_least_one_named_check() {
+    let mut table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for &fault in Fault::ALL {
+        let records = run_against(&[fault]).await;
+        table.insert(
+            fault.name(),
+            failed(&records).iter().map(|r| format!("{} [{}]", r.name, r.requirement.level)).collect(),
+        );
+    }
+    let mut shown = String::from("fault → checks that fail\n");
+    for (fault, checks) in &table {
+        shown.push_str(&format!(
+            "  {fault:<28} {} failing: {}\n",
+            checks.len(),
+            checks.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    eprintln!("{shown}");
+    let uncaught: Vec<&&str> = table.iter().filter(|(_, c)| c.is_empty()).map(|(f, _)| f).collect();
+    assert!(uncaught.is_empty(), "no check fails for these faults: {uncaught:?}\n{shown}");
+}
