@@ -1,0 +1,208 @@
+//! The runner as a vendor meets it: `scimtest run` against a live server (the bundled one, in this
+//! process), exit codes, reports, `--list`, `--read-only`, cleanup, the token never shown; and the
+//! client's retry policy against a server that answers 429.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use scimtest::client::{Client, ClientConfig, Request};
+use scimtest::server::{Fault, RunningServer, ServerConfig, spawn};
+
+const TOKEN: &str = "s3cr3t-runner-token-9f8e7d";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn start(rt: &tokio::runtime::Runtime, faults: &[Fault]) -> RunningServer {
+    rt.block_on(spawn(ServerConfig {
+        token: Some(TOKEN.into()),
+        mode: scimtest::runner::server_mode_for("rfc"),
+        faults: faults.iter().copied().collect(),
+        ..ServerConfig::default()
+    }))
+    .unwrap()
+}
+
+fn scimtest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scimtest"))
+        .args(args)
+        .env("SCIM_TOKEN", TOKEN)
+        .env_remove("SCIM_BASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("scimtest-runner-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn a_passing_run_exits_0_writes_reports_cleans_up_and_never_shows_the_token() {
+    let rt = runtime();
+    let server = start(&rt, &[]);
+    let (json, junit) = (temp("pass.json"), temp("pass.xml"));
+    let url = server.base_url();
+    let out = scimtest(&[
+        "run",
+        "--url",
+        &url,
+        "--suite",
+        "users",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("verdict: PASS") && shown.contains("[must]"), "{shown}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!((report["format"].as_str(), report["version"].as_u64()), (Some("scimtest-report"), Some(1)));
+    assert_eq!(report["verdict"], "pass");
+    assert!(
+        report["results"].as_array().unwrap().iter().all(|r| r["name"].as_str().unwrap().starts_with("rfc::users::"))
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuite") && xml.contains("rfc::users"), "{xml}");
+    for output in [shown.as_str(), &std::fs::read_to_string(&json).unwrap(), &xml] {
+        assert!(!output.contains(TOKEN), "the token leaked");
+    }
+    assert_eq!(server.state.counts(), (0, 0), "the run left resources behind");
+    let _ = (std::fs::remove_file(json), std::fs::remove_file(junit));
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_failing_must_exits_1_with_the_requirement_the_exchange_and_a_curl_line() {
+    let rt = runtime();
+    let server = start(&rt, &[Fault::NoLocationHeader]);
+    let json = temp("fail.json");
+    let out = scimtest(&["run", "--url", &server.base_url(), "--suite", "users", "--json", json.to_str().unwrap()]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("verdict: FAIL"), "{shown}");
+    assert!(shown.contains("requirement: RFC 7644 §3.3") && shown.contains("Location"), "{shown}");
+    assert!(
+        shown.contains("reproduce:") && shown.contains("curl -sS -X POST") && shown.contains("$SCIM_TOKEN"),
+        "{shown}"
+    );
+    assert!(!shown.contains(TOKEN) && !std::fs::read_to_string(&json).unwrap().contains(TOKEN), "the token leaked");
+    assert_eq!(server.state.counts(), (0, 0), "failed scenarios still clean up");
+    let _ = std::fs::remove_file(json);
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn read_only_creates_nothing_and_says_why_it_skipped() {
+    let rt = runtime();
+    let server = start(&rt, &[]);
+    let json = temp("ro.json");
+    let out = scimtest(&["run", "--url", &server.base_url(), "--read-only", "--json", json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let ran = results.iter().filter(|r| r["status"] == "passed").count();
+    let skipped: Vec<&serde_json::Value> = results.iter().filter(|r| r["status"] == "skipped").collect();
+    assert!(ran > 5 && !skipped.is_empty(), "{ran} ran, {} skipped", skipped.len());
+    assert!(skipped.iter().all(|r| r["detail"].as_str().unwrap().contains("--read-only")));
+    assert_eq!(server.state.counts(), (0, 0));
+    let _ = std::fs::remove_file(json);
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn list_needs_no_server_and_names_trials_like_cargo_test() {
+    let out = scimtest(&["run", "--url", "http://127.0.0.1:9/scim/v2", "--list"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("rfc::users::") && shown.contains("rfc::filtering::") && shown.contains(": test"),
+        "{shown}"
+    );
+    let filtered = scimtest(&[
+        "run",
+        "--url",
+        "http://127.0.0.1:9/scim/v2",
+        "--list",
+        "--exact",
+        "rfc::users::create_returns_201",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&filtered.stdout).lines().filter(|l| l.ends_with(": test")).count(),
+        1,
+        "{}",
+        text(&filtered)
+    );
+}
+
+#[test]
+fn configuration_errors_exit_2_with_a_fix() {
+    let bad_header = scimtest(&["run", "--url", "http://127.0.0.1:9/", "--header", "no-colon"]);
+    assert_eq!(bad_header.status.code(), Some(2));
+    assert!(text(&bad_header).contains("fix:"), "{}", text(&bad_header));
+    let bad_profile = scimtest(&["run", "--url", "http://127.0.0.1:9/", "--profile", "nope"]);
+    assert_eq!(bad_profile.status.code(), Some(2));
+    assert!(text(&bad_profile).contains("profiles live in"), "{}", text(&bad_profile));
+    let bad_url = scimtest(&["run", "--url", "not a url"]);
+    assert_eq!(bad_url.status.code(), Some(2), "{}", text(&bad_url));
+    let no_url = scimtest(&["run"]);
+    assert_eq!(no_url.status.code(), Some(2));
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_with_the_cause_not_a_panic() {
+    let out = scimtest(&["run", "--url", "http://127.0.0.1:9/scim/v2", "--suite", "discovery", "--timeout", "2"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("could not connect") && !shown.contains("panicked"), "{shown}");
+}
+
+/// A server that answers 429 (with Retry-After: 0) `busy` times, then 200.
+async fn flaky(busy: usize) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = Router::new().route(
+        "/thing",
+        get(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let mut headers = HeaderMap::new();
+                if n < busy {
+                    headers.insert("retry-after", "0".parse().unwrap());
+                    (StatusCode::TOO_MANY_REQUESTS, headers, "slow down")
+                } else {
+                    (StatusCode::OK, headers, "{}")
+                }
+            }
+        })
+        .post(|| async { (StatusCode::TOO_MANY_REQUESTS, "slow down") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), hits)
+}
+
+#[tokio::test]
+async fn the_client_retries_429_only_where_repeating_is_safe() {
+    let (url, hits) = flaky(2).await;
+    let mut config = ClientConfig::new(url);
+    config.token = Some(TOKEN.into());
+    let client = Client::new(config).unwrap();
+    let get = client.send(&Request::new(reqwest::Method::GET, "/thing")).await;
+    assert_eq!((get.status, get.attempts, hits.load(Ordering::SeqCst)), (Some(200), 3, 3));
+    let post = client.send(&Request::new(reqwest::Method::POST, "/thing").json(&serde_json::json!({"a": 1}))).await;
+    assert_eq!((post.status, post.attempts), (Some(429), 1), "a POST is never repeated");
+    let curl = post.curl();
+    assert!(curl.contains("Bearer $SCIM_TOKEN") && !curl.contains(TOKEN), "{curl}");
+    assert!(!post.transcript(1000).contains(TOKEN));
+}
