@@ -96,9 +96,12 @@ struct RunArgs {
     /// Extra header sent with every request, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
-    /// Profile under suites/profiles/ (or a .toml file).
-    #[arg(long, env = "SCIM_PROFILE", default_value = "rfc")]
-    profile: String,
+    /// Profile under suites/profiles/ (or a .toml file); repeatable. Default: the app's, else rfc.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// An integration under suites/apps/ (or a .toml file): its profile and capabilities.
+    #[arg(long, env = "SCIM_APP", value_name = "NAME|FILE")]
+    app: Option<String>,
     /// Only suites whose name contains this (e.g. `filtering`).
     #[arg(long, value_name = "PATTERN")]
     suite: Option<String>,
@@ -246,7 +249,8 @@ fn run_config(
     let fixtures = locations.fixtures.unwrap_or_else(scimtest::selftest::default_fixtures);
     RunConfig {
         client,
-        profile: "rfc".into(),
+        profiles: Vec::new(),
+        app: None,
         suites_dir: locations.suites.unwrap_or_else(scimtest::suite::default_suites_dir),
         fixtures_dir: fixtures,
         suite_pattern: None,
@@ -274,7 +278,14 @@ fn run(args: RunArgs) -> ExitCode {
     client.headers = headers;
     client.timeout = std::time::Duration::from_secs(args.timeout.max(1));
     let mut config = run_config(args.locations, args.test, client);
-    config.profile = args.profile;
+    config.profiles = args.profiles;
+    if config.profiles.is_empty() {
+        // SCIM_PROFILE=rfc,entra, as in `cargo test` use.
+        if let Ok(p) = std::env::var("SCIM_PROFILE") {
+            config.profiles = p.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        }
+    }
+    config.app = args.app;
     config.suite_pattern = args.suite;
     config.read_only = args.read_only;
     config.concurrency = args.concurrency;
@@ -299,7 +310,7 @@ fn selftest(locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
     let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
     client.token = Some(token.clone());
     let config = run_config(locations, test, client);
-    let mode = scimtest::runner::server_mode_for(&config.profile);
+    let mode = scimtest::runner::server_mode_for(&config.main_profile());
     let server = scimtest::server::ServerConfig { token: Some(token), mode, ..Default::default() };
     ExitCode::from(scimtest::runner::selftest(config, server))
 }

@@ -26,8 +26,10 @@ use report::{Outcome, Record, Summary};
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub client: ClientConfig,
-    /// A profile name under `suites/profiles/`, or a profile file.
-    pub profile: String,
+    /// Profile names under `suites/profiles/` (or profile files); empty means the app's, else `rfc`.
+    pub profiles: Vec<String>,
+    /// An app under `suites/apps/` (or an app file): its profile and capabilities.
+    pub app: Option<String>,
     pub suites_dir: PathBuf,
     pub fixtures_dir: PathBuf,
     /// Only suites whose name contains this.
@@ -220,6 +222,7 @@ struct Shared {
     run_prefix: String,
     handle: tokio::runtime::Handle,
     records: Mutex<Vec<Record>>,
+    app: Option<suite::App>,
 }
 
 fn short_tag(text: &str) -> String {
@@ -320,9 +323,20 @@ fn failure(scenario: &Scenario, label: &str, problems: &[String], ex: &Exchange)
 }
 
 /// The reason a scenario cannot run here, if any.
-fn skip_reason(scenario: &Scenario, discovered: &Discovered, read_only: bool) -> Option<String> {
+fn skip_reason(
+    scenario: &Scenario,
+    discovered: &Discovered,
+    read_only: bool,
+    app: Option<&suite::App>,
+) -> Option<String> {
     if read_only && !scenario.read_only() {
         return Some("it creates or changes resources, and the run is --read-only".into());
+    }
+    if let Some(app) = app
+        && scenario.requires.contains(&Feature::Groups)
+        && !app.can("groups")
+    {
+        return Some(format!("the app `{}` does not provision groups", app.name));
     }
     scenario.requires.iter().find(|f| !discovered.features.get(f).copied().unwrap_or(false)).map(|f| match f {
         Feature::Groups => "the server publishes no Group resource type (/ResourceTypes)".to_string(),
@@ -330,19 +344,40 @@ fn skip_reason(scenario: &Scenario, discovered: &Discovered, read_only: bool) ->
     })
 }
 
-fn load(config: &RunConfig) -> Result<(String, Vec<Suite>), suite::SuiteError> {
-    let profile = suite::load_profile(&config.suites_dir, &config.profile)?;
-    let mut suites = suite::load_profile_suites(&config.suites_dir, &config.fixtures_dir, &profile)?;
-    if let Some(p) = &config.suite_pattern {
-        suites.retain(|s| s.name.contains(p.as_str()));
+/// Each profile to run, with its suites.
+type Plan = Vec<(String, Vec<Suite>)>;
+
+/// The profiles to run (with their suites) and the app, if one was named.
+fn load(config: &RunConfig) -> Result<(Plan, Option<suite::App>), suite::SuiteError> {
+    let app = config.app.as_deref().map(|a| suite::load_app(&config.suites_dir, a)).transpose()?;
+    let names = match (&config.profiles[..], &app) {
+        ([], Some(app)) => vec![app.profile.clone()],
+        ([], None) => vec!["rfc".to_string()],
+        (given, _) => given.to_vec(),
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let profile = suite::load_profile(&config.suites_dir, &name)?;
+        let mut suites = suite::load_profile_suites(&config.suites_dir, &config.fixtures_dir, &profile)?;
+        if let Some(p) = &config.suite_pattern {
+            suites.retain(|s| s.name.contains(p.as_str()));
+        }
+        out.push((profile.name, suites));
     }
-    Ok((profile.name, suites))
+    Ok((out, app))
+}
+
+impl RunConfig {
+    /// The first profile the run uses (what the bundled server's mode follows in `selftest`).
+    pub fn main_profile(&self) -> String {
+        self.profiles.first().cloned().unwrap_or_else(|| "rfc".into())
+    }
 }
 
 /// Runs one scenario (or decides to skip it) and returns its record.
 async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scenario, read_only: bool) -> Record {
     let start = Instant::now();
-    let outcome = match skip_reason(scenario, &shared.discovered, read_only) {
+    let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref()) {
         Some(reason) => Outcome::Skipped(reason),
         None => match execute(shared, suite, scenario).await {
             Ok(()) => Outcome::Passed,
@@ -378,6 +413,7 @@ pub async fn check(
         run_prefix: format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id()))),
         handle: tokio::runtime::Handle::current(),
         records: Mutex::new(Vec::new()),
+        app: None,
     };
     let mut records = Vec::new();
     for suite in &suites {
@@ -436,7 +472,7 @@ pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u
 
 /// [`run`] on a runtime the caller owns (so a server can share it).
 pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
-    let (profile, suites) = match load(&config) {
+    let (profiles, app) = match load(&config) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
@@ -465,6 +501,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         run_prefix: run_prefix.clone(),
         handle: runtime.handle().clone(),
         records: Mutex::new(Vec::new()),
+        app,
     });
     // Ctrl-C: delete what the run created, then stop.
     if !listing {
@@ -480,7 +517,9 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     }
     let started = Instant::now();
     let mut trials = Vec::new();
-    for suite in suites {
+    let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
+    for (profile, suite) in profiles.into_iter().flat_map(|(p, suites)| suites.into_iter().map(move |s| (p.clone(), s)))
+    {
         let suite = Arc::new(suite);
         for (index, scenario) in suite.scenarios.iter().enumerate() {
             let name = format!("{profile}::{}::{}", suite.name, scenario.name);
@@ -527,7 +566,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     }
     let meta = report::RunMeta {
         target: client.base_url().to_string(),
-        profile: profile.clone(),
+        profile: profile_names.join(", "),
         run_prefix,
         duration: elapsed,
     };
@@ -557,7 +596,8 @@ pub fn main_from_env() -> std::process::ExitCode {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut config = RunConfig {
         client: ClientConfig::new(env("SCIM_BASE_URL").unwrap_or_default()),
-        profile: env("SCIM_PROFILE").unwrap_or_else(|| "rfc".into()),
+        profiles: env("SCIM_PROFILE").map(|p| p.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default(),
+        app: env("SCIM_APP"),
         suites_dir: env("SCIMTEST_SUITES").map(PathBuf::from).unwrap_or_else(suite::default_suites_dir),
         fixtures_dir: env("SCIMTEST_FIXTURES").map(PathBuf::from).unwrap_or_else(crate::selftest::default_fixtures),
         suite_pattern: None,
@@ -572,7 +612,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
         let token = format!("local-{}", std::process::id());
         config.client.token = Some(token.clone());
-        let mode = server_mode_for(&config.profile);
+        let mode = server_mode_for(&config.main_profile());
         selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() })
     } else {
         run(config)

@@ -3,7 +3,10 @@
 //! a missing fixture, a filter that does not parse, a template naming nothing — is reported at load time
 //! with the file, the line and a fix.
 
+mod app;
 mod template;
+
+pub use app::{App, AppAttribute, CAPABILITIES, Quirk, load_app};
 
 pub use template::{Placeholder, Vars, placeholders};
 

@@ -206,3 +206,52 @@ async fn the_client_retries_429_only_where_repeating_is_safe() {
     assert!(curl.contains("Bearer $SCIM_TOKEN") && !curl.contains(TOKEN), "{curl}");
     assert!(!post.transcript(1000).contains(TOKEN));
 }
+
+#[test]
+fn several_profiles_and_an_app_that_does_not_provision_groups() {
+    let rt = runtime();
+    let server = start(&rt, &[]);
+    let dir = temp("apps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = dir.join("users-only.toml");
+    std::fs::write(&app, "[app]\nname = \"users-only\"\ndescription = \"an app without groups\"\nprofile = \"rfc\"\ncapabilities = { groups = false }\n\n[[app.attribute]]\npath = \"userName\"\nmatching = true\n").unwrap();
+    let json = dir.join("r.json");
+    let out = scimtest(&[
+        "run",
+        "--url",
+        &server.base_url(),
+        "--app",
+        app.to_str().unwrap(),
+        "--suite",
+        "groups",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let skipped: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "skipped")
+        .filter_map(|r| r["detail"].as_str())
+        .collect();
+    assert!(!skipped.is_empty() && skipped.iter().all(|d| d.contains("does not provision groups")), "{skipped:?}");
+
+    let both = scimtest(&[
+        "run",
+        "--url",
+        &server.base_url(),
+        "--profile",
+        "rfc",
+        "--profile",
+        "entra",
+        "--suite",
+        "tolerances",
+        "--list",
+    ]);
+    let listed = String::from_utf8_lossy(&both.stdout);
+    assert!(listed.contains("entra::tolerances::") && !listed.contains("rfc::tolerances::"), "{listed}");
+    let _ = std::fs::remove_dir_all(dir);
+    rt.block_on(server.shutdown()).unwrap();
+}
