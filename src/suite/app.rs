@@ -3,7 +3,7 @@
 //! is provisioned with, what it supports, and the quirks it declares.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -108,17 +108,7 @@ fn string() -> String {
 
 /// Loads `suites/apps/<name>.toml` (or an app file path) and checks it.
 pub fn load_app(suites: &Path, name_or_file: &str) -> Result<App, SuiteError> {
-    let file = if name_or_file.ends_with(".toml") {
-        PathBuf::from(name_or_file)
-    } else {
-        suites.join("apps").join(format!("{name_or_file}.toml"))
-    };
-    let text = std::fs::read_to_string(&file).map_err(|e| SuiteError {
-        file: file.clone(),
-        line: None,
-        message: format!("cannot read the app: {e}"),
-        fix: format!("apps live in {}; pass --app NAME or a .toml file", suites.join("apps").display()),
-    })?;
+    let (file, text) = super::read_named(suites, "apps", name_or_file, "app")?;
     let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
     let line = |span: std::ops::Range<usize>| Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
     let err = |span: Option<std::ops::Range<usize>>, message: String, fix: &str| SuiteError {

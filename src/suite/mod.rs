@@ -830,19 +830,27 @@ pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
     Ok(Suite { name, file: file.to_path_buf(), description: raw.suite.description, scenarios })
 }
 
-/// Loads `suites/profiles/<name>.toml` (or a profile file path).
-pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteError> {
+/// Reads `suites/<dir>/<name>.toml`, or a `.toml` path given as is (`what`: "profile", "app").
+fn read_named(suites: &Path, dir: &str, name_or_file: &str, what: &str) -> Result<(PathBuf, String), SuiteError> {
     let file = if name_or_file.ends_with(".toml") {
         PathBuf::from(name_or_file)
     } else {
-        suites.join("profiles").join(format!("{name_or_file}.toml"))
+        suites.join(dir).join(format!("{name_or_file}.toml"))
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| SuiteError {
-        file: file.clone(),
-        line: None,
-        message: format!("cannot read the profile: {e}"),
-        fix: format!("profiles live in {}; pass --profile NAME or a .toml file", suites.join("profiles").display()),
-    })?;
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(SuiteError {
+            message: format!("cannot read the {what}: {e}"),
+            fix: format!("{dir} live in {}; pass --{what} NAME or a .toml file", suites.join(dir).display()),
+            file,
+            line: None,
+        }),
+    }
+}
+
+/// Loads `suites/profiles/<name>.toml` (or a profile file path).
+pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteError> {
+    let (file, text) = read_named(suites, "profiles", name_or_file, "profile")?;
     let raw: RawProfileFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
     let patch_mode = raw.profile.patch_mode.parse().map_err(|e: String| SuiteError {
         file: file.clone(),
