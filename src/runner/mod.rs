@@ -4,6 +4,7 @@
 //! It talks HTTP only: to a vendor's endpoint, or to the bundled server started in-process by
 //! [`selftest`] — exactly the same way.
 
+mod app_checks;
 mod checks;
 pub mod report;
 
@@ -364,6 +365,13 @@ fn load(config: &RunConfig) -> Result<(Plan, Option<suite::App>), suite::SuiteEr
         }
         out.push((profile.name, suites));
     }
+    // The checks generated from the app's attribute table run under the app's name.
+    if let Some(generated) = app.as_ref().and_then(app_checks::suite) {
+        let keep = config.suite_pattern.as_deref().is_none_or(|p| generated.name.contains(p));
+        if keep {
+            out.push((app.as_ref().map(|a| a.name.clone()).unwrap_or_default(), vec![generated]));
+        }
+    }
     Ok((out, app))
 }
 
@@ -580,6 +588,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     {
         eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
     }
+    print!("{}", report::lifecycle_view(&records));
     print!("{}", summary.render(&meta));
     if summary.failed(Level::Must) > 0 { EXIT_MUST_FAILED } else { EXIT_PASS }
 }

@@ -107,6 +107,106 @@ impl Summary {
     }
 }
 
+/// The lifecycle steps of the identity providers' request catalogues (idp-behaviour.md §1.0), by id.
+const LIFECYCLE: &[(&str, &str)] = &[
+    ("E-TC", "Test Connection"),
+    ("E-SD", "schema discovery"),
+    ("E-QU", "match user"),
+    ("E-CU", "create user"),
+    ("E-UU", "update user"),
+    ("E-UN", "rename user"),
+    ("E-MG", "set manager"),
+    ("E-DU", "disable user"),
+    ("E-RU", "re-enable user"),
+    ("E-XU", "delete user"),
+    ("E-QG", "match group"),
+    ("E-CG", "create group"),
+    ("E-RG", "rename group"),
+    ("E-AM", "add group members"),
+    ("E-RM", "remove group members"),
+    ("E-XG", "delete group"),
+    ("O-TC", "Test API Credentials"),
+    ("O-QU", "match user"),
+    ("O-CU", "create user"),
+    ("O-GU", "read user"),
+    ("O-UU", "push profile update"),
+    ("O-DU", "deactivate user"),
+    ("O-RU", "reactivate user"),
+    ("O-IU", "import users"),
+    ("O-IG", "import groups"),
+    ("O-LG", "link group"),
+    ("O-CG", "push group"),
+    ("O-RG", "rename group"),
+    ("O-MG", "push membership changes"),
+    ("O-MR", "push full membership"),
+    ("O-XG", "delete group"),
+];
+
+/// The lifecycle step (or quirk) a requirement source names: `Entra E-DU` → `Entra: disable user`.
+fn lifecycle_step(source: &str) -> Option<String> {
+    let idp = if source.starts_with("Entra") {
+        "Entra"
+    } else if source.starts_with("Okta") {
+        "Okta"
+    } else {
+        return None;
+    };
+    let id = source.split_whitespace().find(|w| w.starts_with("E-") || w.starts_with("E2-") || w.starts_with("O-"))?;
+    let id = id.trim_end_matches([',', ';', ')']);
+    let catalogue = id.replacen("E2-", "E-", 1);
+    match LIFECYCLE.iter().find(|(k, _)| *k == catalogue) {
+        Some((_, step)) => Some(format!("{idp}: {step}")),
+        None => Some(format!("{idp}: accepts quirk {id}")),
+    }
+}
+
+/// For the identity-provider scenarios of a run: each lifecycle step the IdP performs (and each quirk
+/// it relies on), whether it works, and the first reason it does not — what a vendor reads to know
+/// where Entra or Okta will fail.
+pub fn lifecycle_view(records: &[Record]) -> String {
+    let mut steps: BTreeMap<String, (usize, Vec<&Record>)> = BTreeMap::new();
+    for r in records {
+        if let Some(step) = lifecycle_step(&r.requirement.source) {
+            let entry = steps.entry(step).or_default();
+            match r.outcome {
+                Outcome::Failed(_) => entry.1.push(r),
+                _ => entry.0 += 1,
+            }
+        }
+    }
+    if steps.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "
+what the identity provider will see:
+",
+    );
+    for (step, (_, failed)) in &steps {
+        match failed.first() {
+            None => {
+                let _ = writeln!(out, "  ✓ {step}");
+            }
+            Some(r) => {
+                let why = match &r.outcome {
+                    Outcome::Failed(m) => m
+                        .lines()
+                        .find(|l| l.trim_start().starts_with('✗'))
+                        .unwrap_or("")
+                        .trim()
+                        .trim_start_matches('✗')
+                        .trim()
+                        .to_string(),
+                    _ => String::new(),
+                };
+                let more = if failed.len() > 1 { format!(" (and {} more)", failed.len() - 1) } else { String::new() };
+                let _ = writeln!(out, "  ✗ {step} — {why} [{}{more}]", r.name);
+            }
+        }
+    }
+    out
+}
+
 /// The JSON report, format version 1 (docs/report-format.md).
 pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_json::Value {
     let levels: serde_json::Map<String, serde_json::Value> = Level::ALL
@@ -190,4 +290,75 @@ pub fn to_junit(meta: &RunMeta, records: &[Record]) -> String {
 
 pub fn write_junit(path: &Path, meta: &RunMeta, records: &[Record]) -> std::io::Result<()> {
     std::fs::write(path, to_junit(meta, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str, source: &str, outcome: Outcome) -> Record {
+        Record {
+            name: name.into(),
+            suite: "s".into(),
+            scenario: name.into(),
+            requirement: Requirement { source: source.into(), level: Level::Must, text: "t".into() },
+            outcome,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_lifecycle_view_says_where_the_idp_fails_and_why() {
+        let records = [
+            record("entra::a::create", "Entra E-CU", Outcome::Passed),
+            record(
+                "entra::a::disable",
+                "Entra E-DU",
+                Outcome::Failed(
+                    "requirement: x\nstep 2: PATCH … → 400\n  ✗ expected status 200 or 204, got 400\n".into(),
+                ),
+            ),
+            record("entra::a::strings", "Entra E-Q2", Outcome::Passed),
+            record("rfc::users::x", "RFC 7644 §3.3", Outcome::Failed("✗ no".into())),
+            record("okta::g::push", "Okta O-CG", Outcome::Skipped("no groups".into())),
+        ];
+        let view = lifecycle_view(&records);
+        assert!(view.contains("✓ Entra: create user"), "{view}");
+        assert!(
+            view.contains("✗ Entra: disable user — expected status 200 or 204, got 400 [entra::a::disable]"),
+            "{view}"
+        );
+        assert!(view.contains("✓ Entra: accepts quirk E-Q2"), "{view}");
+        assert!(view.contains("✓ Okta: push group"), "{view}");
+        assert!(!view.contains("RFC"), "RFC scenarios are not IdP lifecycle steps: {view}");
+        assert_eq!(lifecycle_view(&records[3..4]), "");
+    }
+
+    #[test]
+    fn summaries_count_per_level_and_render_the_plain_closing_line() {
+        let records = [
+            record("a", "RFC", Outcome::Passed),
+            record("b", "RFC", Outcome::Failed("x".into())),
+            record("c", "RFC", Outcome::Skipped("y".into())),
+        ];
+        let s = Summary::of(&records);
+        assert_eq!((s.passed(Level::Must), s.failed(Level::Must), s.skipped(Level::Must)), (1, 1, 1));
+        let meta = RunMeta {
+            target: "http://x".into(),
+            profile: "rfc".into(),
+            run_prefix: "p".into(),
+            duration: Duration::ZERO,
+        };
+        let text = s.render(&meta);
+        assert!(
+            text.ends_with("scimtest: 1 passed, 1 failed, 1 skipped\n")
+                && text.contains("FAIL: 1 MUST requirement failed"),
+            "{text}"
+        );
+        let json = to_json(&meta, &s, &records);
+        assert_eq!((json["version"].as_u64(), json["verdict"].as_str()), (Some(1), Some("fail")));
+        assert_eq!(json["results"][1]["status"], "failed");
+        let xml = to_junit(&meta, &records);
+        assert!(xml.contains("<failure") && xml.contains("<skipped"), "{xml}");
+    }
 }

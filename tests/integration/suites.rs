@@ -8,9 +8,18 @@ use scimtest::runner::check;
 use scimtest::runner::report::{Outcome, Record};
 use scimtest::server::{Fault, ServerConfig, spawn};
 
+/// Every profile under suites/profiles/, each against a server in the mode it is judged in.
 async fn run_against(faults: &[Fault]) -> Vec<Record> {
-    let mut records = run_profile("rfc", faults).await;
-    records.extend(run_profile("entra", faults).await);
+    let dir = scimtest::suite::default_suites_dir().join("profiles");
+    let mut profiles: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    profiles.sort();
+    let mut records = Vec::new();
+    for profile in profiles {
+        records.extend(run_profile(&profile, faults).await);
+    }
     records
 }
 
