@@ -402,17 +402,12 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
     }
 }
 
-/// Runs every scenario of a profile against an endpoint, quietly, one after the other, and cleans up:
-/// the records are the result. For tests and tools that judge a run themselves.
-pub async fn check(
-    client: ClientConfig,
-    suites_dir: &std::path::Path,
-    fixtures_dir: &std::path::Path,
-    profile: &str,
-) -> Result<Vec<Record>, String> {
-    let profile = suite::load_profile(suites_dir, profile).map_err(|e| e.to_string())?;
-    let suites = suite::load_profile_suites(suites_dir, fixtures_dir, &profile).map_err(|e| e.to_string())?;
-    let client = Client::new(client)?;
+/// Runs what `config` names (profiles, app, suite pattern) against its endpoint, quietly, one scenario
+/// after the other, and cleans up: the records are the result. For tests and tools that judge a run
+/// themselves; libtest arguments in `config.args` are not used.
+pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
+    let (plan, app) = load(config).map_err(|e| e.to_string())?;
+    let client = Client::new(config.client.clone())?;
     let discovered = discover(&client).await;
     let shared = Shared {
         client: client.clone(),
@@ -421,12 +416,14 @@ pub async fn check(
         run_prefix: format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id()))),
         handle: tokio::runtime::Handle::current(),
         records: Mutex::new(Vec::new()),
-        app: None,
+        app,
     };
     let mut records = Vec::new();
-    for suite in &suites {
-        for scenario in &suite.scenarios {
-            records.push(run_scenario(&shared, &profile.name, suite, scenario, false).await);
+    for (profile, suites) in &plan {
+        for suite in suites {
+            for scenario in &suite.scenarios {
+                records.push(run_scenario(&shared, profile, suite, scenario, config.read_only).await);
+            }
         }
     }
     let (_, _, failed) = shared.registry.clean(&client).await;
@@ -434,6 +431,26 @@ pub async fn check(
         return Err(format!("cleanup failed: {}", failed.join("; ")));
     }
     Ok(records)
+}
+
+impl RunConfig {
+    /// A configuration for `base_url` with the shipped suites and fixtures, the `rfc` profile by default,
+    /// and libtest's defaults.
+    pub fn new(client: ClientConfig) -> RunConfig {
+        RunConfig {
+            client,
+            profiles: Vec::new(),
+            app: None,
+            suites_dir: suite::default_suites_dir(),
+            fixtures_dir: crate::selftest::default_fixtures(),
+            suite_pattern: None,
+            read_only: false,
+            concurrency: 4,
+            junit: None,
+            json: None,
+            args: Arguments::default(),
+        }
+    }
 }
 
 /// Runs the profile's suites against `config.client.base_url`; returns the exit code.

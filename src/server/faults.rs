@@ -81,6 +81,36 @@ faults! {
         "PUT to an unknown id creates the resource instead of 404 (RFC 7644 §3.5.1)",
     ExtensionNotInSchemas => "extension-not-in-schemas":
         "the enterprise extension URN is left out of `schemas` when a user has extension data (RFC 7643 §3)",
+    RejectNullRef => "reject-null-ref":
+        "a member written with `\"$ref\": null` is refused with 400 (Entra E-Q4 sends it)",
+    PathlessKeysLiteral => "pathless-keys-literal":
+        "keys of a path-less PATCH value such as `name.givenName` are not read as paths: 400 (Entra E-Q5)",
+    RejectUnknownQueryParams => "reject-unknown-query-params":
+        "an unknown query parameter (Entra's `aadOptscim062020`) is refused with 400 (Entra E-Q6)",
+    RequireScimAccept => "require-scim-accept":
+        "a request without `Accept: application/scim+json` gets 406 (Entra E-Q8 sends none)",
+    RejectCharset => "reject-charset":
+        "a body typed `application/scim+json; charset=utf-8` gets 415 (Entra E-Q9)",
+    RejectUnknownSchemaUrn => "reject-unknown-schema-urn":
+        "a create listing a schema URN the server does not know gets 400, also in compat mode (Entra E-Q11)",
+    FilteredWriteNoTarget => "filtered-write-no-target":
+        "`add` on `phoneNumbers[type eq \"mobile\"].value` with no mobile phone gets 400 noTarget (Entra E-Q22)",
+    RejectManagerArray => "reject-manager-array":
+        "a one-element array written to the single-valued `manager` is refused (Entra E-Q24)",
+    RejectUnchangedId => "reject-unchanged-id":
+        "a path-less PATCH value carrying the resource's own `id` gets 400 mutability (Okta O-Q12)",
+    PutRejectsReadOnly => "put-rejects-read-only":
+        "a PUT body carrying readOnly attributes (`id`, `meta`, `groups`) is refused instead of ignored (Okta O-Q8)",
+    NullIs500 => "null-is-500":
+        "an attribute sent as `null` on POST or PUT crashes the handler: 500 (Okta O-Q9, Sigma's `userType`)",
+    RejectApplicationJson => "reject-application-json":
+        "a body typed `application/json` gets 415 (Okta O-Q23)",
+    EmptyCreateBody => "empty-create-body":
+        "POST answers 201 with an empty body (Okta O-Q6: \"Create new user returned empty user\")",
+    IgnoreEmptyMemberReplace => "ignore-empty-member-replace":
+        "`replace members []` changes nothing instead of emptying the group (Okta O-Q14)",
+    StringPagingFields => "string-paging-fields":
+        "totalResults, startIndex and itemsPerPage are JSON strings (Okta O-Q3: they must be integers)",
 }
 
 impl FromStr for Fault {

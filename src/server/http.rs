@@ -99,7 +99,10 @@ fn resource_response(
     let schema = state.schema(r.kind);
     let excluded = if state.config().has(Fault::IgnoreExcludedAttributes) { &[][..] } else { &params.excluded[..] };
     project(&mut r.json, schema, &params.attributes, excluded, state.config().has(Fault::ReturnPassword));
-    let mut response = json_response(state, status, &r.json);
+    if status == StatusCode::CREATED && state.config().has(Fault::EmptyCreateBody) {
+        r.json = Value::Null;
+    }
+    let mut response = if r.json.is_null() { status.into_response() } else { json_response(state, status, &r.json) };
     if let Ok(v) = HeaderValue::from_str(&r.version) {
         response.headers_mut().insert(header::ETAG, v);
     }
@@ -141,6 +144,11 @@ fn sort_order(v: &str) -> Result<bool, ScimError> {
 }
 
 fn params(raw: Option<&str>) -> Result<Params, ScimError> {
+    params_with(raw, false)
+}
+
+/// Query parameters; `strict_names` (the `reject-unknown-query-params` fault) refuses unknown ones.
+fn params_with(raw: Option<&str>, strict_names: bool) -> Result<Params, ScimError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ScimError::bad_request("invalidSyntax", format!("the query string does not decode: {e}")))?;
     let mut p = Params::default();
@@ -153,6 +161,9 @@ fn params(raw: Option<&str>) -> Result<Params, ScimError> {
             "sortorder" => p.descending = sort_order(&v)?,
             "attributes" => p.attributes = split_list(&v),
             "excludedattributes" => p.excluded = split_list(&v),
+            name if strict_names => {
+                return Err(ScimError::bad_request("invalidValue", format!("unknown query parameter `{name}`")));
+            }
             _ => {} // Unknown parameters (Entra's ?aadOptscim062020) are ignored.
         }
     }
@@ -167,6 +178,15 @@ async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
     })?;
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = (state.config().has(Fault::RejectCharset) && ct.contains(';'))
+            || (state.config().has(Fault::RejectApplicationJson) && media == "application/json");
+        if refused {
+            return Err(ScimError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                format!("unsupported media type {ct}"),
+            ));
+        }
         let json_like = media == "application/json" || media == SCIM_JSON || media.ends_with("+json");
         if !json_like && (state.config().mode == ServerMode::Strict || !media.is_empty() && media != "text/plain") {
             return Err(ScimError::new(
@@ -187,6 +207,20 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 // ----- middleware and fallbacks -------------------------------------------------------------------
 
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.config().has(Fault::RequireScimAccept) {
+        let accept = header_str(request.headers(), header::ACCEPT).unwrap_or("");
+        if !accept.to_ascii_lowercase().contains(SCIM_JSON) {
+            return error_response(
+                &state,
+                ScimError::new(StatusCode::NOT_ACCEPTABLE, None, format!("Accept must include {SCIM_JSON}")),
+            );
+        }
+    }
+    if state.config().has(Fault::RejectUnknownQueryParams)
+        && let Err(e) = params_with(request.uri().query(), true)
+    {
+        return error_response(&state, e);
+    }
     if let Some(token) = &state.config().token {
         let given = header_str(request.headers(), header::AUTHORIZATION)
             .and_then(|h| h.split_once(' '))
@@ -376,13 +410,18 @@ fn list_response(
             r.json
         })
         .collect();
-    let body = json!({
+    let mut body = json!({
         "schemas": [LIST_RESPONSE],
         "totalResults": total,
         "startIndex": start,
         "itemsPerPage": resources.len(),
         "Resources": resources,
     });
+    if s.config().has(Fault::StringPagingFields) {
+        for k in ["totalResults", "startIndex", "itemsPerPage"] {
+            body[k] = json!(body[k].to_string());
+        }
+    }
     Ok(json_response(s, StatusCode::OK, &body))
 }
 

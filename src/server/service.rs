@@ -187,14 +187,18 @@ fn compact(json: &Value) -> Box<str> {
     serde_json::to_string(json).expect("JSON values serialize").into_boxed_str()
 }
 
-/// Each written member must name one: `{"display": "x"}` alone is refused, not dropped.
-fn members_have_values(members: &Value) -> Result<(), ScimError> {
+/// Each written member must name one: `{"display": "x"}` alone is refused, not dropped. Under the
+/// `reject-null-ref` fault, a `"$ref": null` is refused too.
+fn members_have_values(members: &Value, reject_null_ref: bool) -> Result<(), ScimError> {
     let items: Vec<&Value> = match members {
         Value::Array(a) => a.iter().collect(),
         Value::Null => Vec::new(),
         v => vec![v],
     };
     for m in items {
+        if reject_null_ref && m.get("$ref").is_some_and(Value::is_null) {
+            return Err(ScimError::bad_request("invalidValue", "`$ref` must be a URI, not null"));
+        }
         if m.as_object().and_then(|o| get_ci(o, "value")).is_none_or(|(_, v)| v.is_null()) {
             return Err(ScimError::bad_request(
                 "invalidValue",
@@ -314,6 +318,18 @@ impl Service {
         if self.has(Fault::RejectStringBooleans) {
             t.string_booleans = false;
         }
+        if self.has(Fault::PathlessKeysLiteral) {
+            t.pathless_keys_are_paths = false;
+        }
+        if self.has(Fault::FilteredWriteNoTarget) {
+            t.filtered_write_creates = false;
+        }
+        if self.has(Fault::RejectManagerArray) {
+            t.single_value_array = false;
+        }
+        if self.has(Fault::RejectUnchangedId) {
+            t.unchanged_readonly_ignored = false;
+        }
         options
     }
 
@@ -336,6 +352,14 @@ impl Service {
             Some(_) => return Err(ScimError::bad_request("invalidSyntax", "`schemas` must be an array of URIs")),
             None => Vec::new(),
         };
+        if self.has(Fault::RejectUnknownSchemaUrn)
+            && let Some(unknown) = listed.iter().find(|s| schema.schema(s).is_none())
+        {
+            return Err(ScimError::bad_request("invalidValue", format!("unknown schema `{unknown}`")));
+        }
+        if self.has(Fault::NullIs500) && fields.values().any(Value::is_null) {
+            return Err(ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "NullPointerException"));
+        }
         if self.strict() {
             if !listed.iter().any(|s| s.eq_ignore_ascii_case(&schema.core.id)) {
                 return Err(ScimError::bad_request(
@@ -353,7 +377,7 @@ impl Service {
         if kind == Kind::Group
             && let Some((_, members)) = get_ci(fields, "members")
         {
-            members_have_values(members)?;
+            members_have_values(members, self.has(Fault::RejectNullRef))?;
         }
         let mut value = Map::new();
         let mut password = None;
@@ -740,6 +764,12 @@ impl Service {
         if_match: Option<&str>,
         base: &str,
     ) -> Result<(Rendered, bool), ScimError> {
+        if self.has(Fault::PutRejectsReadOnly)
+            && let Some(key) =
+                ["id", "meta", "groups"].into_iter().find(|k| body.as_object().is_some_and(|o| get_ci(o, k).is_some()))
+        {
+            return Err(ScimError::bad_request("mutability", format!("`{key}` is readOnly")));
+        }
         let (mut json, password) = self.build(kind, body)?;
         let mut data = self.data.write().expect("store lock");
         let Some(old) = data.table(kind).by_id.get(id).cloned() else {
@@ -798,8 +828,20 @@ impl Service {
                     _ => None,
                 };
                 if let Some(m) = members {
-                    members_have_values(m)?;
+                    members_have_values(m, self.has(Fault::RejectNullRef))?;
                 }
+            }
+        }
+        if self.has(Fault::IgnoreEmptyMemberReplace) {
+            request.operations.retain(|op| {
+                !(op.op == OpKind::Replace
+                    && op.path.as_ref().is_some_and(|p| p.attr.name.eq_ignore_ascii_case("members"))
+                    && op.value.as_ref().is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)))
+            });
+            if request.operations.is_empty() {
+                let data = self.data.read().expect("store lock");
+                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+                return Ok(self.render(&data, kind, stored, base));
             }
         }
         if self.has(Fault::DropValuePathPatch) {

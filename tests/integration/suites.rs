@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use scimtest::client::ClientConfig;
-use scimtest::runner::check;
 use scimtest::runner::report::{Outcome, Record};
+use scimtest::runner::{RunConfig, check};
 use scimtest::server::{Fault, ServerConfig, spawn};
 
 /// Every profile under suites/profiles/, each against a server in the mode it is judged in.
@@ -37,10 +37,9 @@ async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
     .expect("start the reference server");
     let mut client = ClientConfig::new(server.base_url());
     client.token = Some(token);
-    let records =
-        check(client, &scimtest::suite::default_suites_dir(), &scimtest::selftest::default_fixtures(), profile)
-            .await
-            .unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
+    let mut config = RunConfig::new(client);
+    config.profiles = vec![profile.to_string()];
+    let records = check(&config).await.unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
     server.shutdown().await.expect("server stops");
     records
 }
@@ -93,4 +92,28 @@ async fn each_fault_fails_at_least_one_named_check() {
     eprintln!("{shown}");
     let uncaught: Vec<&&str> = table.iter().filter(|(_, c)| c.is_empty()).map(|(f, _)| f).collect();
     assert!(uncaught.is_empty(), "no check fails for these faults: {uncaught:?}\n{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_seed_app_passes_against_the_compat_server() {
+    let dir = scimtest::suite::default_suites_dir().join("apps");
+    let mut apps: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    apps.sort();
+    assert!(apps.len() >= 4, "the four seed apps ship in suites/apps: {apps:?}");
+    for app in apps {
+        let token = "apps-test-token".to_string();
+        let server = spawn(ServerConfig { token: Some(token.clone()), ..ServerConfig::default() }).await.unwrap();
+        let mut client = ClientConfig::new(server.base_url());
+        client.token = Some(token);
+        let mut config = RunConfig::new(client);
+        config.app = Some(app.clone());
+        let records = check(&config).await.unwrap_or_else(|e| panic!("app {app}: {e}"));
+        let generated = records.iter().filter(|r| r.name.starts_with(&format!("{app}::attributes::"))).count();
+        assert!(generated >= 3, "app {app}: only {generated} checks from its attribute table");
+        let failures: Vec<String> = failed(&records).iter().map(|r| r.name.clone()).collect();
+        assert!(failures.is_empty(), "app {app} fails against the compat server: {failures:?}");
+        server.shutdown().await.unwrap();
+    }
 }
