@@ -266,10 +266,11 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> 
     Ok((request, path))
 }
 
-async fn execute(shared: &Shared, suite: &Suite, scenario: &Scenario) -> Result<(), String> {
+async fn execute(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scenario) -> Result<(), String> {
     let mut vars = Vars {
         run: shared.run_prefix.clone(),
-        scenario: short_tag(&format!("{}::{}", suite.name, scenario.name)),
+        // Unique per trial, so one suite run under two profiles never collides with itself.
+        scenario: short_tag(&format!("{profile}::{}::{}", suite.name, scenario.name)),
         ..Vars::default()
     };
     let base = shared.client.base_url().to_string();
@@ -387,7 +388,7 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
     let start = Instant::now();
     let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref()) {
         Some(reason) => Outcome::Skipped(reason),
-        None => match execute(shared, suite, scenario).await {
+        None => match execute(shared, profile, suite, scenario).await {
             Ok(()) => Outcome::Passed,
             Err(message) => Outcome::Failed(message),
         },

@@ -160,6 +160,27 @@ fn lifecycle_step(source: &str) -> Option<String> {
     }
 }
 
+/// The `detail` of a SCIM Error in a failure's transcript, if the answer was one.
+fn error_detail(message: &str) -> Option<String> {
+    let body = message.lines().map(str::trim).find(|l| l.starts_with("< {"))?.trim_start_matches("< ");
+    let start = body.find("\"detail\"")? + "\"detail\"".len();
+    let rest = body[start..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let mut out = String::new();
+    let mut escaped = false;
+    for c in rest.chars() {
+        match (escaped, c) {
+            (true, c) => {
+                out.push(c);
+                escaped = false;
+            }
+            (false, '\\') => escaped = true,
+            (false, '"') => return Some(out.chars().take(160).collect()),
+            (false, c) => out.push(c),
+        }
+    }
+    None
+}
+
 /// For the identity-provider scenarios of a run: each lifecycle step the IdP performs (and each quirk
 /// it relies on), whether it works, and the first reason it does not — what a vendor reads to know
 /// where Entra or Okta will fail.
@@ -189,14 +210,15 @@ what the identity provider will see:
             }
             Some(r) => {
                 let why = match &r.outcome {
-                    Outcome::Failed(m) => m
-                        .lines()
-                        .find(|l| l.trim_start().starts_with('✗'))
-                        .unwrap_or("")
-                        .trim()
-                        .trim_start_matches('✗')
-                        .trim()
-                        .to_string(),
+                    Outcome::Failed(m) => {
+                        let first = m.lines().find(|l| l.trim_start().starts_with('✗')).unwrap_or("");
+                        let mut why = first.trim().trim_start_matches('✗').trim().to_string();
+                        // The server's own words, when it answered a SCIM Error.
+                        if let Some(detail) = error_detail(m) {
+                            why.push_str(&format!(": the server said \"{detail}\""));
+                        }
+                        why
+                    }
                     _ => String::new(),
                 };
                 let more = if failed.len() > 1 { format!(" (and {} more)", failed.len() - 1) } else { String::new() };

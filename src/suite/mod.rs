@@ -694,6 +694,7 @@ impl Loader<'_> {
             };
             let predicates = [
                 j.equals.is_some(),
+                j.not_equals.is_some(),
                 j.present.is_some(),
                 j.contains.is_some(),
                 j.length.is_some(),

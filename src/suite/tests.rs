@@ -143,3 +143,12 @@ fn the_shipped_profile_and_suites_load() {
     let loaded = load_profile_suites(&suites, &crate::selftest::default_fixtures(), &profile);
     assert!(loaded.is_ok(), "{}", loaded.unwrap_err());
 }
+
+#[test]
+fn not_equals_is_a_predicate_of_its_own() {
+    let text = GOOD.replace("equals = \"${name:babs}\"", "not_equals = \"${name:other}\"");
+    let s = load(&text).unwrap();
+    assert!(
+        matches!(&s.scenarios[0].steps[0].expect.json[0].predicate, Predicate::NotEquals(v) if v == "${name:other}")
+    );
+}
