@@ -33,10 +33,24 @@ for _ in $(seq 1 600); do
   if ! kill -0 $server 2>/dev/null; then echo "error: scim2-server did not start:" >&2; cat "$log" >&2; exit 1; fi
   sleep 0.2
 done
-json=${JSON_REPORT:-$root/target/interop-report.json}
-set +e
-"$root/target/release/scimtest" run --url "$url" --json "$json" "${extra[@]}"
-code=$?
-set -e
-echo "interop: scim2-server 0.8.3 at $url — exit $code; JSON report: $json"
-exit $code
+# The rfc profile, then every seed app (its profile and the checks from its attribute table).
+runs=("rfc")
+for app in "$root"/suites/apps/*.toml; do runs+=("app:$(basename "$app" .toml)"); done
+worst=0
+summary=()
+for run in "${runs[@]}"; do
+  name=${run#app:}
+  json="$root/target/interop-$name.json"
+  if [ "$run" = rfc ]; then args=(--profile rfc); else args=(--app "$name"); fi
+  echo "=== scimtest run ${args[*]} against scim2-server"
+  set +e
+  "$root/target/release/scimtest" run --url "$url" "${args[@]}" --json "$json" "${extra[@]}"
+  code=$?
+  set -e
+  [ $code -gt $worst ] && worst=$code
+  summary+=("$name: exit $code, $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); s=d['summary']; print(', '.join(f\"{k} {v['passed']}/{v['passed']+v['failed']}\" for k,v in s.items()))" "$json") — $json")
+done
+echo
+echo "interop: scim2-server 0.8.3 at $url"
+printf '  %s\n' "${summary[@]}"
+exit $worst

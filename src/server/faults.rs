@@ -111,6 +111,20 @@ faults! {
         "`replace members []` changes nothing instead of emptying the group (Okta O-Q14)",
     StringPagingFields => "string-paging-fields":
         "totalResults, startIndex and itemsPerPage are JSON strings (Okta O-Q3: they must be integers)",
+    IgnorePathlessOps => "ignore-pathless-ops":
+        "PATCH operations without a path are silently ignored, as Microsoft's reference code does (Okta O-Q10, Entra E2-UU)",
+    StoreEmptyStrings => "store-empty-strings":
+        "`\"\"` written to an attribute is stored as a value instead of unassigning it (Entra E-Q21)",
+    StrictFilterDialect => "strict-filter-dialect":
+        "filters only in the RFC grammar: Entra's `emails[type eq \"work\"].value eq` and `primary eq \"True\"` get 400 (E-Q17, E-Q23)",
+    NormalizePhoneNumbers => "normalize-phone-numbers":
+        "phone numbers are stored reformatted to digits (`+1 (425) 555-0100` → `+14255550100`), so what the IdP wrote does not read back (Entra E-Q19)",
+    AcceptAnyToken => "accept-any-token":
+        "a configured bearer token is not checked: any or no Authorization is accepted (Entra E-Q29, Okta O-Q20)",
+    UnknownId200 => "unknown-id-200":
+        "GET of an unknown id answers 200 with an empty body instead of 404 (Entra E-Q32)",
+    MemberLimit => "member-limit-50":
+        "a PATCH adding more than 50 members in one operation is refused with 400 (Entra E-Q28)",
 }
 
 impl FromStr for Fault {

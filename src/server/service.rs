@@ -330,11 +330,15 @@ impl Service {
         if self.has(Fault::RejectUnchangedId) {
             t.unchanged_readonly_ignored = false;
         }
+        if self.has(Fault::StoreEmptyStrings) {
+            t.empty_string_unassigns = false;
+        }
         options
     }
 
     fn eval_options(&self) -> EvalOptions {
-        EvalOptions { dialect: if self.strict() { Dialect::Strict } else { Dialect::Compat }, ..EvalOptions::default() }
+        let strict = self.strict() || self.has(Fault::StrictFilterDialect);
+        EvalOptions { dialect: if strict { Dialect::Strict } else { Dialect::Compat }, ..EvalOptions::default() }
     }
 
     // ----- building and checking representations ----------------------------------------------
@@ -488,6 +492,20 @@ impl Service {
             resource.as_object_mut().expect("resources are objects").shift_remove("members");
         }
         Ok(())
+    }
+
+    /// The `normalize-phone-numbers` fault: phone numbers stored as `+` and digits only.
+    fn bend_values(&self, json: &mut Value) {
+        if !self.has(Fault::NormalizePhoneNumbers) {
+            return;
+        }
+        if let Some(Value::Array(phones)) = json.get_mut("phoneNumbers") {
+            for p in phones {
+                if let Some(Value::String(v)) = p.get_mut("value") {
+                    *v = v.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+                }
+            }
+        }
     }
 
     fn unique_key(&self, kind: Kind, json: &Value) -> Option<String> {
@@ -676,7 +694,8 @@ impl Service {
         }
         self.check_unique(&data, kind, &json, None)?;
         let now = now();
-        let json = arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
+        let mut json = arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
+        self.bend_values(&mut json);
         data.next_seq += 1;
         self.index(&mut data, kind, &id, &json, true);
         if kind == Kind::Group {
@@ -692,6 +711,9 @@ impl Service {
 
     pub fn get(&self, kind: Kind, id: &str, base: &str) -> Result<Rendered, ScimError> {
         let data = self.data.read().expect("store lock");
+        if self.has(Fault::UnknownId200) && !data.table(kind).by_id.contains_key(id) {
+            return Ok(Rendered { kind, json: Value::Null, version: String::new(), location: String::new() });
+        }
         let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
         Ok(self.render(&data, kind, stored, base))
     }
@@ -701,6 +723,7 @@ impl Service {
         if !changed {
             return;
         }
+        self.bend_values(&mut new);
         let (old_json, old_version) = {
             let old = &data.table(kind).by_id[id];
             (old.json(), old.version)
@@ -831,6 +854,22 @@ impl Service {
                     members_have_values(m, self.has(Fault::RejectNullRef))?;
                 }
             }
+        }
+        if self.has(Fault::IgnorePathlessOps) {
+            request.operations.retain(|op| op.path.is_some());
+            if request.operations.is_empty() {
+                let data = self.data.read().expect("store lock");
+                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+                return Ok(self.render(&data, kind, stored, base));
+            }
+        }
+        if self.has(Fault::MemberLimit)
+            && request.operations.iter().any(|op| {
+                op.path.as_ref().is_some_and(|p| p.attr.name.eq_ignore_ascii_case("members"))
+                    && op.value.as_ref().and_then(Value::as_array).is_some_and(|a| a.len() > 50)
+            })
+        {
+            return Err(ScimError::bad_request("tooMany", "at most 50 members per operation"));
         }
         if self.has(Fault::IgnoreEmptyMemberReplace) {
             request.operations.retain(|op| {

@@ -117,3 +117,35 @@ async fn each_seed_app_passes_against_the_compat_server() {
         server.shutdown().await.unwrap();
     }
 }
+
+/// The IdP profiles against the strict server fail exactly where RFC-only behaviour breaks those IdPs
+/// (the list in fixtures/strict-breaks-idps.txt), and nowhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_mode_breaks_the_idps_exactly_where_expected() {
+    let listed =
+        std::fs::read_to_string(scimtest::selftest::default_fixtures().join("strict-breaks-idps.txt")).unwrap();
+    let expected: std::collections::BTreeSet<&str> =
+        listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let token = "strict-test-token".to_string();
+    let server = spawn(ServerConfig {
+        token: Some(token.clone()),
+        mode: scimtest::server::ServerMode::Strict,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut client = ClientConfig::new(server.base_url());
+    client.token = Some(token);
+    let mut config = RunConfig::new(client);
+    config.profiles = ["entra", "entra-compliant", "okta", "okta-aiw"].map(String::from).to_vec();
+    let records = check(&config).await.unwrap();
+    server.shutdown().await.unwrap();
+    let actual: std::collections::BTreeSet<&str> = failed(&records).iter().map(|r| r.name.as_str()).collect();
+    let unexpected: Vec<&&str> = actual.difference(&expected).collect();
+    let missing: Vec<&&str> = expected.difference(&actual).collect();
+    assert!(
+        unexpected.is_empty() && missing.is_empty(),
+        "strict mode fails these IdP scenarios it should not: {unexpected:?}\nand no longer fails these: {missing:?}"
+    );
+    assert!(expected.len() >= 10, "strict mode must break the IdPs somewhere");
+}
