@@ -252,6 +252,19 @@ pub struct Profile {
     pub description: String,
     pub suites: Vec<String>,
     pub patch_mode: crate::patch::Mode,
+    /// Where the RFC and this IdP disagree (idp-behaviour.md §8): which answers pass, and why.
+    pub positions: Vec<Position>,
+}
+
+/// A profile's position on one point where the RFC and an identity provider disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// The point of disagreement, e.g. "remove on members with a value array".
+    pub tension: String,
+    /// Which server answers pass in this profile.
+    pub passes: String,
+    pub why: String,
 }
 
 /// A suite or profile that cannot be used, with where and how to fix it.
@@ -396,6 +409,8 @@ struct RawProfile {
     suites: Vec<String>,
     #[serde(default = "default_patch_mode")]
     patch_mode: String,
+    #[serde(default)]
+    position: Vec<Position>,
 }
 
 fn default_patch_mode() -> String {
@@ -859,7 +874,13 @@ pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteE
         message: e,
         fix: "use rfc, entra, okta or compat".into(),
     })?;
-    Ok(Profile { name: raw.profile.name, description: raw.profile.description, suites: raw.profile.suites, patch_mode })
+    Ok(Profile {
+        name: raw.profile.name,
+        description: raw.profile.description,
+        suites: raw.profile.suites,
+        patch_mode,
+        positions: raw.profile.position,
+    })
 }
 
 /// The suite files a profile names (`rfc/*` or `rfc/users`), sorted.

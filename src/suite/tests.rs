@@ -152,3 +152,14 @@ fn not_equals_is_a_predicate_of_its_own() {
         matches!(&s.scenarios[0].steps[0].expect.json[0].predicate, Predicate::NotEquals(v) if v == "${name:other}")
     );
 }
+
+#[test]
+fn the_idp_profiles_state_their_positions() {
+    let suites = default_suites_dir();
+    for name in ["rfc", "entra", "entra-compliant", "okta", "okta-aiw"] {
+        let p = load_profile(&suites, name).unwrap();
+        assert_eq!(p.name, name);
+        assert!(!p.positions.is_empty(), "profile {name} states no position on the RFC/IdP tensions");
+        assert!(p.positions.iter().all(|x| !x.passes.is_empty() && !x.why.is_empty()));
+    }
+}
