@@ -312,9 +312,7 @@ fn selftest(locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
     let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
     client.token = Some(token.clone());
     let config = run_config(locations, test, client);
-    let mode = scimtest::runner::server_mode_for(&config.main_profile());
-    let server = scimtest::server::ServerConfig { token: Some(token), mode, ..Default::default() };
-    ExitCode::from(scimtest::runner::selftest(config, server))
+    ExitCode::from(scimtest::runner::selftest_every_profile(config, &token))
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

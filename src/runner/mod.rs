@@ -496,6 +496,44 @@ pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u
     code
 }
 
+/// Every profile under `suites/profiles/` against the bundled server, each in the mode it is judged in:
+/// `rfc` against the strict server, the identity-provider profiles against the compat one. Returns the
+/// worst exit code.
+pub fn selftest_every_profile(config: RunConfig, token: &str) -> u8 {
+    let dir = config.suites_dir.join("profiles");
+    let mut profiles: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(d) => d
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect(),
+        Err(e) => {
+            eprintln!("error: cannot list {}: {e}\n  fix: pass --suites DIR", dir.display());
+            return EXIT_CONFIG;
+        }
+    };
+    profiles.sort();
+    let mut groups: BTreeMap<bool, Vec<String>> = BTreeMap::new();
+    for p in profiles {
+        groups.entry(server_mode_for(&p) == crate::server::ServerMode::Strict).or_default().push(p);
+    }
+    let mut worst = EXIT_PASS;
+    // Strict (rfc) first, then the IdP profiles on the compat server.
+    for (strict, profiles) in groups.into_iter().rev() {
+        let mut c = config.clone();
+        c.profiles = profiles;
+        let mode = if strict { crate::server::ServerMode::Strict } else { crate::server::ServerMode::Compat };
+        println!(
+            "\n=== {} against the bundled server in {} mode",
+            c.profiles.join(", "),
+            if strict { "strict" } else { "compat" }
+        );
+        let server = crate::server::ServerConfig { token: Some(token.to_string()), mode, ..Default::default() };
+        worst = worst.max(selftest(c, server));
+    }
+    worst
+}
+
 /// [`run`] on a runtime the caller owns (so a server can share it).
 pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let (profiles, app) = match load(&config) {
