@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod filter;
+pub mod r#gen;
 pub mod patch;
 pub mod runner;
 pub mod schema;

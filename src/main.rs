@@ -31,6 +31,8 @@ enum Command {
     /// reference server started on a loopback port.
     Selftest {
         #[command(flatten)]
+        generated: GeneratedArgs,
+        #[command(flatten)]
         locations: Locations,
         #[command(flatten)]
         test: libtest_mimic::Arguments,
@@ -123,9 +125,44 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     #[command(flatten)]
+    generated: GeneratedArgs,
+    #[command(flatten)]
     locations: Locations,
     #[command(flatten)]
     test: libtest_mimic::Arguments,
+}
+
+#[derive(clap::Args)]
+struct GeneratedArgs {
+    /// Seed of the generated filter and PATCH checks (printed with every failure, to replay it).
+    #[arg(long, env = "SCIM_SEED")]
+    seed: Option<u64>,
+    /// Generated filters per profile; PATCH sequences are half as many.
+    #[arg(long, default_value_t = 1000)]
+    cases: u32,
+    /// Seconds each generated check may spend generating new cases.
+    #[arg(long, default_value_t = 20)]
+    budget: u64,
+    /// Run only the declarative scenarios.
+    #[arg(long)]
+    no_generated: bool,
+    /// Where minimal failing generated inputs are kept and replayed first (default: fixtures/regressions).
+    #[arg(long, value_name = "DIR")]
+    regressions: Option<PathBuf>,
+}
+
+impl GeneratedArgs {
+    fn config(&self, regressions: PathBuf) -> Option<scimtest::runner::property::PropertyConfig> {
+        (!self.no_generated).then(|| scimtest::runner::property::PropertyConfig {
+            filter_cases: self.cases,
+            patch_cases: (self.cases / 2).max(1),
+            seed: self.seed.unwrap_or_else(|| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+            }),
+            budget: std::time::Duration::from_secs(self.budget),
+            regressions: Some(self.regressions.clone().unwrap_or(regressions)),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -219,7 +256,7 @@ fn main() -> ExitCode {
     let report = match cli.command {
         Command::Serve(args) => return serve(args),
         Command::Run(args) => return run(args),
-        Command::Selftest { locations, test } => return selftest(locations, test),
+        Command::Selftest { generated, locations, test } => return selftest(generated, locations, test),
         Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
             tools::filter_parse(&filter, dialect(strict))
         }
@@ -260,6 +297,7 @@ fn run_config(
         concurrency: 4,
         junit: None,
         json: None,
+        properties: None,
         args: test,
     }
 }
@@ -293,10 +331,11 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
+    config.properties = args.generated.config(config.fixtures_dir.join("regressions"));
     ExitCode::from(scimtest::runner::run(config))
 }
 
-fn selftest(locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
+fn selftest(generated: GeneratedArgs, locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
     let fixtures = locations.fixtures.clone().unwrap_or_else(scimtest::selftest::default_fixtures);
     // The core first: every RFC 7644 example and the filter corpora, through the engines.
     let core = tools::selftest(&fixtures);
@@ -311,7 +350,11 @@ fn selftest(locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
     let token = format!("selftest-{}", std::process::id());
     let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
     client.token = Some(token.clone());
-    let config = run_config(locations, test, client);
+    let mut config = run_config(locations, test, client);
+    // The bundled server is right by construction: a fixed seed keeps selftest reproducible.
+    let mut generated = generated;
+    generated.seed = generated.seed.or(Some(0x5c1a_7e57));
+    config.properties = generated.config(config.fixtures_dir.join("regressions"));
     ExitCode::from(scimtest::runner::selftest_every_profile(config, &token))
 }
 

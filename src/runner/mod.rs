@@ -6,6 +6,7 @@
 
 mod app_checks;
 mod checks;
+pub mod property;
 pub mod report;
 
 pub use checks::{conformance, error_problems, list_problems, select};
@@ -41,6 +42,8 @@ pub struct RunConfig {
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    /// Generated filter and PATCH checks per profile (`None`: only the scenarios).
+    pub properties: Option<property::PropertyConfig>,
     /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
     pub args: Arguments,
 }
@@ -349,8 +352,11 @@ fn skip_reason(
 /// Each profile to run, with its suites.
 type Plan = Vec<(String, Vec<Suite>)>;
 
-/// The profiles to run (with their suites) and the app, if one was named.
-fn load(config: &RunConfig) -> Result<(Plan, Option<suite::App>), suite::SuiteError> {
+/// The profiles (with their PATCH modes) that get generated checks.
+type PropertyPlan = Vec<(String, crate::patch::Mode)>;
+
+/// The profiles to run (with their suites), the app if one was named, and the profiles' PATCH modes.
+fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPlan), suite::SuiteError> {
     let app = config.app.as_deref().map(|a| suite::load_app(&config.suites_dir, a)).transpose()?;
     let names = match (&config.profiles[..], &app) {
         ([], Some(app)) => vec![app.profile.clone()],
@@ -358,8 +364,10 @@ fn load(config: &RunConfig) -> Result<(Plan, Option<suite::App>), suite::SuiteEr
         (given, _) => given.to_vec(),
     };
     let mut out = Vec::new();
+    let mut modes = Vec::new();
     for name in names {
         let profile = suite::load_profile(&config.suites_dir, &name)?;
+        modes.push((profile.name.clone(), profile.patch_mode));
         let mut suites = suite::load_profile_suites(&config.suites_dir, &config.fixtures_dir, &profile)?;
         if let Some(p) = &config.suite_pattern {
             suites.retain(|s| s.name.contains(p.as_str()));
@@ -373,13 +381,79 @@ fn load(config: &RunConfig) -> Result<(Plan, Option<suite::App>), suite::SuiteEr
             out.push((app.as_ref().map(|a| a.name.clone()).unwrap_or_default(), vec![generated]));
         }
     }
-    Ok((out, app))
+    Ok((out, app, modes))
 }
 
 impl RunConfig {
     /// The first profile the run uses (what the bundled server's mode follows in `selftest`).
     pub fn main_profile(&self) -> String {
         self.profiles.first().cloned().unwrap_or_else(|| "rfc".into())
+    }
+}
+
+/// Whether `--suite` lets the generated checks (suite `properties`) run.
+fn wants_properties(config: &RunConfig) -> bool {
+    config.suite_pattern.as_deref().is_none_or(|p| "properties".contains(p))
+}
+
+/// Runs one generated check (`filters` or `patch`) for a profile and returns its record.
+fn run_property(
+    shared: &Shared,
+    profile: &str,
+    mode: crate::patch::Mode,
+    what: &str,
+    config: &property::PropertyConfig,
+    read_only: bool,
+) -> Record {
+    let start = Instant::now();
+    let (feature, source, text) = if what == "filters" {
+        (
+            Feature::Filter,
+            "RFC 7644 §3.4.2.2",
+            "generated filters select exactly the users the core's evaluator selects",
+        )
+    } else {
+        (
+            Feature::Patch,
+            "RFC 7644 §3.5.2",
+            "generated PATCH requests do what the core's engine does, or fail as it fails, atomically",
+        )
+    };
+    let requirement = suite::Requirement { source: source.into(), level: Level::Must, text: text.into() };
+    let skip = if read_only {
+        Some("it creates resources, and the run is --read-only".to_string())
+    } else if !shared.discovered.features.get(&feature).copied().unwrap_or(false) {
+        Some(format!("the server declares `{}` unsupported (/ServiceProviderConfig)", feature.as_str()))
+    } else {
+        None
+    };
+    let outcome = match skip {
+        Some(reason) => Outcome::Skipped(reason),
+        None => {
+            let dialect = if mode == crate::patch::Mode::Rfc {
+                crate::filter::Dialect::Strict
+            } else {
+                crate::filter::Dialect::Compat
+            };
+            let result = if what == "filters" {
+                property::filters(shared, profile, dialect, config)
+                    .map(|f| format!("{} filters agreed ({} declined)", f.passed, f.declined))
+            } else {
+                property::patches(shared, profile, mode, config).map(|f| format!("{} PATCH requests agreed", f.passed))
+            };
+            match result {
+                Ok(_) => Outcome::Passed,
+                Err(message) => Outcome::Failed(format!("requirement: {requirement}\n{message}")),
+            }
+        }
+    };
+    Record {
+        name: format!("{profile}::properties::{what}"),
+        suite: "properties".into(),
+        scenario: what.into(),
+        requirement,
+        outcome,
+        duration: start.elapsed(),
     }
 }
 
@@ -407,7 +481,7 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
 /// after the other, and cleans up: the records are the result. For tests and tools that judge a run
 /// themselves; libtest arguments in `config.args` are not used.
 pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
-    let (plan, app) = load(config).map_err(|e| e.to_string())?;
+    let (plan, app, modes) = load_all(config).map_err(|e| e.to_string())?;
     let client = Client::new(config.client.clone())?;
     let discovered = discover(&client).await;
     let shared = Shared {
@@ -424,6 +498,16 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
         for suite in suites {
             for scenario in &suite.scenarios {
                 records.push(run_scenario(&shared, profile, suite, scenario, config.read_only).await);
+            }
+        }
+    }
+    if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(config)) {
+        for (profile, mode) in &modes {
+            for what in ["filters", "patch"] {
+                let record = tokio::task::block_in_place(|| {
+                    run_property(&shared, profile, *mode, what, properties, config.read_only)
+                });
+                records.push(record);
             }
         }
     }
@@ -449,6 +533,7 @@ impl RunConfig {
             concurrency: 4,
             junit: None,
             json: None,
+            properties: None,
             args: Arguments::default(),
         }
     }
@@ -536,7 +621,7 @@ pub fn selftest_every_profile(config: RunConfig, token: &str) -> u8 {
 
 /// [`run`] on a runtime the caller owns (so a server can share it).
 pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
-    let (profiles, app) = match load(&config) {
+    let (profiles, app, modes) = match load_all(&config) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
@@ -606,6 +691,27 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             );
         }
     }
+    if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(&config)) {
+        for (profile, mode) in modes {
+            for what in ["filters", "patch"] {
+                let (shared, profile, properties) = (shared.clone(), profile.clone(), properties.clone());
+                let read_only = config.read_only;
+                trials.push(
+                    Trial::ignorable_test(format!("{profile}::properties::{what}"), move || {
+                        let record = run_property(&shared, &profile, mode, what, &properties, read_only);
+                        let result = match &record.outcome {
+                            Outcome::Passed => Ok(Completion::Completed),
+                            Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
+                            Outcome::Failed(message) => Err(Failed::from(message)),
+                        };
+                        shared.records.lock().expect("records lock").push(record);
+                        result
+                    })
+                    .with_kind("must"),
+                );
+            }
+        }
+    }
     let _ = libtest_mimic::run(&args, trials);
     if listing {
         return EXIT_PASS;
@@ -670,6 +776,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
+        properties: Some(property::PropertyConfig::default()),
         args,
     };
     config.client.token = env("SCIM_TOKEN");

@@ -22,6 +22,7 @@ mod robustness;
 mod serve_cli;
 mod server_faults;
 
+mod properties;
 mod runner;
 mod server_api;
 mod server_concurrency;

@@ -1,0 +1,392 @@
+//! Generated checks: filters and PATCH sequences from `crate::gen`, sent to the server and compared with
+//! the core's own answer for the same input over the server's own representations (so a vendor's data
+//! never matters); a disagreement is shrunk to a minimal counterexample and reported with its seed.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use serde_json::Value;
+
+use super::Shared;
+use crate::client::{Exchange, Request};
+use crate::filter::{Dialect, EvalOptions, Filter, ParseOptions, compile, parse_with};
+use crate::patch::{Mode, PatchOptions, apply_json};
+use crate::schema::ResourceSchema;
+use crate::value::{CanonicalOptions, canonicalize, diff};
+
+/// How much to generate.
+#[derive(Debug, Clone)]
+pub struct PropertyConfig {
+    pub filter_cases: u32,
+    pub patch_cases: u32,
+    pub seed: u64,
+    /// Stop generating new cases after this long (shrinking a failure may take longer).
+    pub budget: Duration,
+    /// Where failing inputs are kept and replayed first (`None`: neither).
+    pub regressions: Option<PathBuf>,
+}
+
+impl Default for PropertyConfig {
+    fn default() -> Self {
+        PropertyConfig {
+            filter_cases: 1000,
+            patch_cases: 500,
+            seed: 0x5c1a_7e57,
+            budget: Duration::from_secs(20),
+            regressions: None,
+        }
+    }
+}
+
+fn rng(seed: u64) -> TestRng {
+    let mut bytes = [0u8; 32];
+    for (i, b) in seed.to_le_bytes().iter().cycle().take(32).enumerate() {
+        bytes[i] = b.wrapping_add(i as u8);
+    }
+    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+}
+
+fn runner(cases: u32, seed: u64) -> TestRunner {
+    let config = Config { cases, max_shrink_iters: 2048, failure_persistence: None, ..Config::default() };
+    TestRunner::new_with_rng(config, rng(seed))
+}
+
+fn send(shared: &Shared, request: &Request) -> Exchange {
+    shared.handle.block_on(shared.client.send(request))
+}
+
+fn get(path: &str) -> Request {
+    Request::new(reqwest::Method::GET, path)
+}
+
+/// What a run of a property found.
+pub struct Found {
+    pub passed: u32,
+    /// Cases the server declined with 400 invalidFilter (a feature it may legally not support).
+    pub declined: u32,
+}
+
+fn regressions_file(config: &PropertyConfig, profile: &str, what: &str) -> Option<PathBuf> {
+    config.regressions.as_ref().map(|d| d.join(format!("{profile}-{what}.txt")))
+}
+
+fn replayed(file: &Option<PathBuf>) -> Vec<String> {
+    file.as_ref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .map(|t| t.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Keeps a minimal failing input — a disagreement of the server with the core, not a transport or
+/// set-up failure, which says nothing about the input.
+fn remember(file: &Option<PathBuf>, line: &str, reason: &str) {
+    if reason.contains("could not create") || reason.contains("no answer") {
+        return;
+    }
+    let Some(f) = file else { return };
+    if replayed(file).iter().any(|l| l == line) {
+        return;
+    }
+    let _ = std::fs::create_dir_all(f.parent().unwrap_or(f));
+    let mut text = std::fs::read_to_string(f).unwrap_or_else(|_| {
+        "# Minimal failing inputs found by generated checks; replayed first on every run. One per line.\n".into()
+    });
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::fs::write(f, text);
+}
+
+/// The filter property: for each generated filter `F`, `(F) and userName sw "<prefix>"` on the server
+/// selects exactly the users of the population the core's evaluator selects.
+pub(super) fn filters(
+    shared: &Shared,
+    profile: &str,
+    dialect: Dialect,
+    config: &PropertyConfig,
+) -> Result<Found, String> {
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::filters")));
+    let mut seeding = runner(1, config.seed);
+    let people = crate::r#gen::population(&prefix, 12)
+        .new_tree(&mut seeding)
+        .map_err(|e| format!("cannot generate the population: {e}"))?
+        .current();
+    // Create the population; read back the server's own representations, which the oracle evaluates.
+    let mut users = Vec::new();
+    for body in &people {
+        let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(body));
+        let created = ex.json().filter(|_| ex.status == Some(201));
+        let Some(id) = created.as_ref().and_then(|c| c.get("id")).and_then(Value::as_str).map(str::to_string) else {
+            return Err(format!("could not create the population: {}", ex.transcript(400)));
+        };
+        shared.registry.add(format!("/Users/{id}"));
+        let read = send(shared, &get(&format!("/Users/{id}")));
+        users.push(read.json().ok_or_else(|| format!("could not read back a created user: {}", read.transcript(400)))?);
+    }
+    let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
+    let options = EvalOptions { dialect, ..EvalOptions::default() };
+    let start = Instant::now();
+    let declined = std::cell::Cell::new(0u32);
+    let last = std::cell::RefCell::new(None::<Exchange>);
+    let check = |f: &Filter| -> Result<(), TestCaseError> {
+        let Ok(oracle) = compile(f, schema, &options) else {
+            return Ok(()); // Not checkable against this server's schema.
+        };
+        let expected: BTreeSet<&str> =
+            users.iter().filter(|u| oracle.matches(u)).filter_map(|u| u.get("id").and_then(Value::as_str)).collect();
+        let text = format!("({f}) and userName sw \"{prefix}\"");
+        let mut request = get("/Users");
+        request.query = vec![("filter".into(), text.clone()), ("count".into(), "1000".into())];
+        let ex = send(shared, &request);
+        let verdict = match (ex.status, ex.json()) {
+            (Some(200), Some(body)) => {
+                let actual: BTreeSet<String> = body
+                    .get("Resources")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(|x| x.get("id").and_then(Value::as_str).map(str::to_string)).collect())
+                    .unwrap_or_default();
+                let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+                if actual == expected {
+                    Ok(())
+                } else {
+                    let name = |id: &String| {
+                        users
+                            .iter()
+                            .find(|u| u.get("id").and_then(Value::as_str) == Some(id))
+                            .and_then(|u| u.get("userName"))
+                            .and_then(Value::as_str)
+                            .unwrap_or(id)
+                            .to_string()
+                    };
+                    let missing: Vec<String> = expected.difference(&actual).map(name).collect();
+                    let extra: Vec<String> = actual.difference(&expected).map(name).collect();
+                    Err(TestCaseError::fail(format!(
+                        "filter `{f}`: the server's answer differs\n  missing (should match): {missing:?}\n  extra (should not match): {extra:?}"
+                    )))
+                }
+            }
+            (Some(400), Some(body))
+                if body.get("scimType").and_then(Value::as_str) == Some("invalidFilter")
+                    && !(dialect == Dialect::Compat && uses_entra_form(f)) =>
+            {
+                declined.set(declined.get() + 1);
+                Ok(())
+            }
+            _ => Err(TestCaseError::fail(format!(
+                "filter `{f}`: expected 200 with a ListResponse (or 400 invalidFilter), got {}",
+                ex.status.map_or("no answer".into(), |s| s.to_string())
+            ))),
+        };
+        *last.borrow_mut() = Some(ex);
+        verdict
+    };
+    let file = regressions_file(config, profile, "filters");
+    for line in replayed(&file) {
+        let Ok(f) = parse_with(&line, &ParseOptions::with_dialect(dialect)) else { continue };
+        if let Err(e) = check(&f) {
+            return Err(report(
+                "filter",
+                &line,
+                &e.to_string(),
+                config.seed,
+                last.borrow().as_ref(),
+                "replayed from the regressions file",
+            ));
+        }
+    }
+    let mut runner = runner(config.filter_cases, config.seed);
+    let strategy = crate::r#gen::filter(dialect == Dialect::Compat);
+    let passed = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy, |f| {
+        if start.elapsed() > config.budget {
+            return Ok(());
+        }
+        let r = check(&f);
+        if r.is_ok() {
+            passed.set(passed.get() + 1);
+        }
+        r
+    });
+    match result {
+        Ok(()) => Ok(Found { passed: passed.get(), declined: declined.get() }),
+        Err(TestError::Fail(reason, minimal)) => {
+            let _ = check(&minimal); // The transcript of the minimal case.
+            let text = minimal.to_string();
+            remember(&file, &text, &reason.to_string());
+            Err(report(
+                "filter",
+                &text,
+                &reason.to_string(),
+                config.seed,
+                last.borrow().as_ref(),
+                &format!("{} comparisons after shrinking", minimal.term_count()),
+            ))
+        }
+        Err(TestError::Abort(reason)) => Err(format!("the filter property stopped: {reason}")),
+    }
+}
+
+/// Whether a filter uses Entra's `attr[filter].sub op value` form, which an Entra profile requires.
+fn uses_entra_form(f: &Filter) -> bool {
+    match f {
+        Filter::ValuePath { sub, .. } => sub.is_some(),
+        Filter::Not(inner) => uses_entra_form(inner),
+        Filter::And(t) | Filter::Or(t) => t.iter().any(uses_entra_form),
+        Filter::Attr { .. } => false,
+    }
+}
+
+fn report(what: &str, input: &str, reason: &str, seed: u64, ex: Option<&Exchange>, note: &str) -> String {
+    let mut out = format!("generated {what} check failed (seed {seed:#x}; {note})\nminimal input: {input}\n{reason}\n");
+    if let Some(ex) = ex {
+        out.push_str("exchange:\n");
+        for l in ex.transcript(600).lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+        out.push_str(&format!("reproduce:\n  {}\n", ex.curl()));
+    }
+    out
+}
+
+/// The PATCH property: on a fresh user, a generated PatchOp does on the server what the core does to
+/// the server's own representation — the same resulting user, or the same error with the user unchanged.
+pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &PropertyConfig) -> Result<Found, String> {
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::patch")));
+    let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user()).clone();
+    let options = PatchOptions::new(mode);
+    let canonical = |v: &Value| canonicalize(v, &schema, &CanonicalOptions::default().ignore(["meta", "groups"]));
+    let start = Instant::now();
+    let last = std::cell::RefCell::new(None::<Exchange>);
+    let counter = std::cell::Cell::new(0u32);
+    let check = |(body, patch): &(Value, Value)| -> Result<(), TestCaseError> {
+        counter.set(counter.get() + 1);
+        let mut body = body.clone();
+        body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
+        let created = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
+        let Some(id) = created
+            .json()
+            .filter(|_| created.status == Some(201))
+            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+        else {
+            return Err(TestCaseError::fail(format!(
+                "could not create the user to patch: {}",
+                created.status.unwrap_or(0)
+            )));
+        };
+        let path = format!("/Users/{id}");
+        shared.registry.add(path.clone());
+        let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
+        let oracle = apply_json(&before, patch, &schema, &options);
+        let ex = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(patch));
+        let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
+        let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
+        shared.registry.remove(&path);
+        let status = ex.status.unwrap_or(0);
+        let verdict = match oracle {
+            Ok(out) => {
+                if !(status == 200 || status == 204) {
+                    Err(format!("expected 200 or 204 (the core applies it), got {status}"))
+                } else {
+                    let (want, got) = (canonical(&out.resource), canonical(&after));
+                    if want == got {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "the user differs from the core's result (expected → server):\n  {}",
+                            diff(&want, &got).join("\n  ")
+                        ))
+                    }
+                }
+            }
+            // Under an identity provider's profile a server may accept more than the IdP needs.
+            Err(_) if mode != Mode::Rfc && (status == 200 || status == 204) => Ok(()),
+            Err(e) => {
+                let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
+                // The RFC profile pins the error; an IdP profile's lenient server may fail at a later
+                // operation than the IdP's rules would, with that operation's error.
+                let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
+                if status != 400 || !same_error {
+                    Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
+                } else if canonical(&before) != canonical(&after) {
+                    Err(format!(
+                        "the PATCH failed but changed the user (RFC 7644 §3.5.2 atomicity):\n  {}",
+                        diff(&canonical(&before), &canonical(&after)).join("\n  ")
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        *last.borrow_mut() = Some(ex);
+        verdict.map_err(|m| {
+            TestCaseError::fail(format!(
+                "PATCH {}\n{m}",
+                serde_json::to_string(&patch["Operations"]).unwrap_or_default()
+            ))
+        })
+    };
+    // A server that cannot create a user cannot be patched: say so once, without shrinking anything.
+    let probe = send(
+        shared,
+        &Request::new(reqwest::Method::POST, "/Users").json(&serde_json::json!({
+            "schemas": [crate::schema::USER], "userName": format!("{prefix}-probe"),
+        })),
+    );
+    match probe
+        .json()
+        .filter(|_| probe.status == Some(201))
+        .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_string))
+    {
+        Some(id) => {
+            let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Users/{id}")));
+        }
+        None => return Err(format!("could not create a user to patch:\n{}", probe.transcript(400))),
+    }
+    let file = regressions_file(config, profile, "patch");
+    for line in replayed(&file) {
+        let Ok(case) = serde_json::from_str::<(Value, Value)>(&line) else { continue };
+        if let Err(e) = check(&case) {
+            return Err(report(
+                "PATCH",
+                &line,
+                &e.to_string(),
+                config.seed,
+                last.borrow().as_ref(),
+                "replayed from the regressions file",
+            ));
+        }
+    }
+    let strategy = (crate::r#gen::patch_subject(&prefix), crate::r#gen::patch_sequence(mode));
+    let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
+    let passed = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy, |case| {
+        if start.elapsed() > config.budget {
+            return Ok(());
+        }
+        let r = check(&case);
+        if r.is_ok() {
+            passed.set(passed.get() + 1);
+        }
+        r
+    });
+    match result {
+        Ok(()) => Ok(Found { passed: passed.get(), declined: 0 }),
+        Err(TestError::Fail(reason, minimal)) => {
+            let _ = check(&minimal);
+            let line = serde_json::to_string(&minimal).unwrap_or_default();
+            remember(&file, &line, &reason.to_string());
+            let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
+            Err(report(
+                "PATCH",
+                &line,
+                &reason.to_string(),
+                config.seed,
+                last.borrow().as_ref(),
+                &format!("{ops} operations after shrinking"),
+            ))
+        }
+        Err(TestError::Abort(reason)) => Err(format!("the PATCH property stopped: {reason}")),
+    }
+}

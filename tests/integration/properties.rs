@@ -1,0 +1,85 @@
+//! The generated checks: they pass against the reference server, and each filter- or PATCH-related
+//! fault makes them fail with a counterexample shrunk to at most 3 comparisons or 2 operations.
+
+use scimtest::client::ClientConfig;
+use scimtest::runner::property::PropertyConfig;
+use scimtest::runner::report::{Outcome, Record};
+use scimtest::runner::{RunConfig, check, server_mode_for};
+use scimtest::server::{Fault, ServerConfig, spawn};
+
+async fn properties(profile: &str, faults: &[Fault], filter_cases: u32, patch_cases: u32) -> Vec<Record> {
+    let token = "properties-token".to_string();
+    let server = spawn(ServerConfig {
+        token: Some(token.clone()),
+        mode: server_mode_for(profile),
+        faults: faults.iter().copied().collect(),
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut client = ClientConfig::new(server.base_url());
+    client.token = Some(token);
+    let mut config = RunConfig::new(client);
+    config.profiles = vec![profile.to_string()];
+    config.suite_pattern = Some("properties".into());
+    config.properties = Some(PropertyConfig { filter_cases, patch_cases, seed: 7, ..PropertyConfig::default() });
+    let records = check(&config).await.unwrap();
+    assert_eq!(server.state.counts(), (0, 0), "the generated checks left resources behind");
+    server.shutdown().await.unwrap();
+    records
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_checks_pass_against_the_reference_server() {
+    for profile in ["rfc", "entra"] {
+        let records = properties(profile, &[], 1000, 500).await;
+        assert_eq!(records.len(), 2, "{profile}: the filter and the PATCH property");
+        for r in &records {
+            assert!(matches!(r.outcome, Outcome::Passed), "{}: {:?}", r.name, r.outcome);
+        }
+    }
+}
+
+/// (fault, profile, property, the most the shrunk counterexample may hold)
+const FAULTS: &[(Fault, &str, &str, usize)] = &[
+    (Fault::CaseSensitiveUserName, "rfc", "filters", 3),
+    (Fault::AndOrPrecedence, "rfc", "filters", 3),
+    (Fault::NotIgnored, "rfc", "filters", 3),
+    (Fault::HideInactiveUsers, "rfc", "filters", 3),
+    (Fault::StrictFilterDialect, "entra", "filters", 3),
+    (Fault::DropValuePathPatch, "rfc", "patch", 2),
+    (Fault::PatchNotAtomic, "rfc", "patch", 2),
+    (Fault::IgnorePathlessOps, "rfc", "patch", 2),
+    (Fault::ExtensionNotInSchemas, "rfc", "patch", 2),
+    (Fault::FilteredWriteNoTarget, "entra", "patch", 2),
+    (Fault::StoreEmptyStrings, "entra", "patch", 2),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_filter_or_patch_fault_fails_and_shrinks_small() {
+    let mut problems = Vec::new();
+    for &(fault, profile, what, most) in FAULTS {
+        let records = properties(profile, &[fault], 400, 300).await;
+        let record = records.iter().find(|r| r.scenario == what).expect("the property ran");
+        let Outcome::Failed(message) = &record.outcome else {
+            problems.push(format!("{}: {profile}::properties::{what} did not fail", fault.name()));
+            continue;
+        };
+        // "… ; 2 comparisons after shrinking)" or "… ; 1 operations after shrinking)"
+        let size = message
+            .split(" after shrinking")
+            .next()
+            .and_then(|head| head.rsplit(';').next())
+            .and_then(|n| n.split_whitespace().next())
+            .and_then(|n| n.parse::<usize>().ok());
+        match size {
+            Some(n) if n <= most => {}
+            other => problems.push(format!("{}: shrunk to {other:?}, more than {most}:\n{message}", fault.name())),
+        }
+        assert!(
+            message.contains("seed 0x7") && message.contains("minimal input:") && message.contains("curl"),
+            "{message}"
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
