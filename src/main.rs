@@ -361,9 +361,9 @@ fn selftest(generated: GeneratedArgs, locations: Locations, test: libtest_mimic:
 fn serve(args: ServeArgs) -> ExitCode {
     use scimtest::server::{Fault, ServerConfig, ServerMode};
     if args.list_faults {
-        for f in Fault::ALL {
-            println!("{:<28} {}", f.name(), f.description());
-        }
+        // Written at once and errors ignored, so `--list-faults | head` ends quietly.
+        let list: String = Fault::ALL.iter().map(|f| format!("{:<28} {}\n", f.name(), f.description())).collect();
+        let _ = std::io::stdout().write_all(list.as_bytes());
         return ExitCode::SUCCESS;
     }
     let mut faults = std::collections::BTreeSet::new();
