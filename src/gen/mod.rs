@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::filter::{AttrPath, CompValue, CompareOp, Filter, Test};
 use crate::patch::PATCH_OP;
 use crate::schema::{ENTERPRISE_USER, USER};
+use crate::value::DateTime;
 
 /// Words for string values: case variants of one word, shared prefixes and suffixes, quotes,
 /// backslashes, non-ASCII, and the empty string.
@@ -123,8 +124,27 @@ fn word_values() -> Vec<String> {
     v
 }
 
-fn leaf() -> BoxedStrategy<Filter> {
-    prop_oneof![
+const ORDERING_OPS: [CompareOp; 6] =
+    [CompareOp::Eq, CompareOp::Ne, CompareOp::Gt, CompareOp::Ge, CompareOp::Lt, CompareOp::Le];
+
+/// Literals for dateTime filters: the earliest, a middle and the latest of `instants` (the server's own
+/// `meta` values), each in UTC and at two other offsets, so text ordering and instant ordering disagree.
+pub fn instant_literals(instants: &[DateTime]) -> Vec<String> {
+    let mut sorted = instants.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let picks = match sorted.len() {
+        0 => vec![],
+        n => vec![sorted[0], sorted[n / 2], sorted[n - 1]],
+    };
+    let mut literals: Vec<String> =
+        picks.iter().flat_map(|t| [0, 120, -330].map(|offset| t.to_string_at_offset(offset))).collect();
+    literals.dedup();
+    literals
+}
+
+fn leaf(instants: Vec<String>) -> BoxedStrategy<Filter> {
+    let common = prop_oneof![
         compare(&["userName", "urn:ietf:params:scim:schemas:core:2.0:User:userName"], &ALL_OPS, word_values()),
         compare(&["title", "displayName", "name.givenName", "name.familyName"], &ALL_OPS, word_values()),
         compare(&["externalId"], &ALL_OPS, EXTERNAL.iter().map(|x| x.to_string()).collect()),
@@ -154,8 +174,11 @@ fn leaf() -> BoxedStrategy<Filter> {
             op,
             CompValue::Null
         )),
-    ]
-    .boxed()
+    ];
+    if instants.is_empty() {
+        return common.boxed();
+    }
+    prop_oneof![10 => common, 1 => compare(&["meta.created", "meta.lastModified"], &ORDERING_OPS, instants)].boxed()
 }
 
 fn email_filter() -> BoxedStrategy<Filter> {
@@ -175,8 +198,9 @@ fn email_filter() -> BoxedStrategy<Filter> {
     .boxed()
 }
 
-/// Filters over the population's attributes. `compat` adds Entra's `emails[…].value eq` form.
-pub fn filter(compat: bool) -> BoxedStrategy<Filter> {
+/// Filters over the population's attributes. `compat` adds Entra's `emails[…].value eq` form;
+/// `instants` (from [`instant_literals`]) add ordering filters on `meta.created` and `meta.lastModified`.
+pub fn filter(compat: bool, instants: Vec<String>) -> BoxedStrategy<Filter> {
     let value_path = (email_filter(), proptest::option::of((select(&EQ_NE[..]), select(word_values())))).prop_map(
         move |(inner, sub)| Filter::ValuePath {
             attr: path("emails"),
@@ -184,7 +208,7 @@ pub fn filter(compat: bool) -> BoxedStrategy<Filter> {
             sub: if compat { sub.map(|(op, v)| ("value".to_string(), Test::Compare(op, s(&v)))) } else { None },
         },
     );
-    prop_oneof![4 => leaf(), 1 => value_path]
+    prop_oneof![4 => leaf(instants), 1 => value_path]
         .prop_recursive(3, 12, 3, |inner| {
             prop_oneof![
                 inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
@@ -193,6 +217,67 @@ pub fn filter(compat: bool) -> BoxedStrategy<Filter> {
             ]
         })
         .boxed()
+}
+
+/// Every filter one structural step simpler than `f`: a sub-filter in place of its parent, one term of an
+/// `and`/`or` dropped, or a sub-filter simplified. proptest's shrinking keeps the tree's shape (an `and`
+/// stays an `and` of at least two terms); the runner finishes with these steps until none still fails.
+pub fn simpler(f: &Filter) -> Vec<Filter> {
+    let mut out = Vec::new();
+    match f {
+        Filter::Attr { .. } => {}
+        Filter::Not(inner) => {
+            out.push((**inner).clone());
+            out.extend(simpler(inner).into_iter().map(|s| Filter::Not(Box::new(s))));
+        }
+        Filter::And(terms) | Filter::Or(terms) => {
+            let rebuild = |t: Vec<Filter>| match f {
+                Filter::And(_) => Filter::And(t),
+                _ => Filter::Or(t),
+            };
+            out.extend(terms.iter().cloned());
+            if terms.len() > 2 {
+                for i in 0..terms.len() {
+                    let mut fewer = terms.clone();
+                    fewer.remove(i);
+                    out.push(rebuild(fewer));
+                }
+            }
+            for (i, term) in terms.iter().enumerate() {
+                for s in simpler(term) {
+                    let mut changed = terms.clone();
+                    changed[i] = s;
+                    out.push(rebuild(changed));
+                }
+            }
+        }
+        Filter::ValuePath { attr, filter, sub } => {
+            for s in simpler(filter) {
+                out.push(Filter::ValuePath { attr: attr.clone(), filter: Box::new(s), sub: sub.clone() });
+            }
+        }
+    }
+    out
+}
+
+/// Applies [`simpler`] steps while `still_fails` holds, at most `limit` tries; returns the smallest found.
+pub fn simplify(f: Filter, limit: usize, mut still_fails: impl FnMut(&Filter) -> bool) -> Filter {
+    let mut current = f;
+    let mut tries = 0;
+    'outer: loop {
+        for candidate in simpler(&current) {
+            if tries >= limit {
+                break 'outer;
+            }
+            tries += 1;
+            if still_fails(&candidate) {
+                current = candidate;
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    current
 }
 
 fn nonempty_word() -> impl Strategy<Value = &'static str> {
@@ -253,4 +338,37 @@ pub fn patch_sequence(mode: crate::patch::Mode) -> BoxedStrategy<Value> {
 /// A user to patch (no prefix needed: each case creates and deletes its own).
 pub fn patch_subject(prefix: &str) -> BoxedStrategy<Value> {
     user(prefix.to_string(), 0).boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::parse;
+
+    #[test]
+    fn simplify_reaches_the_single_failing_term() {
+        let f = parse(r#"userName eq "a" and (title pr or not (emails[type eq "work"].value eq "x"))"#).unwrap();
+        let uses_sub = |f: &Filter| f.to_string().contains("].value");
+        let minimal = simplify(f, 100, uses_sub);
+        assert_eq!(minimal.to_string(), r#"emails[type eq "work"].value eq "x""#);
+    }
+
+    #[test]
+    fn simplify_keeps_a_filter_whose_parts_all_pass() {
+        let f = parse(r#"userName eq "a" and title pr"#).unwrap();
+        let both = |f: &Filter| matches!(f, Filter::And(t) if t.len() == 2);
+        assert_eq!(simplify(f.clone(), 100, both), f);
+    }
+
+    #[test]
+    fn instant_literals_spell_each_pick_three_ways() {
+        let t = |s: &str| DateTime::parse(s).unwrap();
+        let literals =
+            instant_literals(&[t("2026-01-01T00:00:02Z"), t("2026-01-01T00:00:00Z"), t("2026-01-01T00:00:01Z")]);
+        assert_eq!(literals.len(), 9);
+        assert_eq!(literals[0], "2026-01-01T00:00:00Z");
+        assert_eq!(literals[1], "2026-01-01T02:00:00+02:00");
+        assert!(literals.iter().all(|l| DateTime::parse(l).is_some()));
+        assert!(instant_literals(&[]).is_empty());
+    }
 }

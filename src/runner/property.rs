@@ -197,7 +197,14 @@ pub(super) fn filters(
         }
     }
     let mut runner = runner(config.filter_cases, config.seed);
-    let strategy = crate::r#gen::filter(dialect == Dialect::Compat);
+    // The server's own timestamps, re-spelled at other offsets, for the dateTime filters.
+    let instants: Vec<crate::value::DateTime> = users
+        .iter()
+        .flat_map(|u| ["created", "lastModified"].map(|k| u.pointer(&format!("/meta/{k}")).cloned()))
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(crate::value::DateTime::parse))
+        .collect();
+    let strategy = crate::r#gen::filter(dialect == Dialect::Compat, crate::r#gen::instant_literals(&instants));
     let passed = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy, |f| {
         if start.elapsed() > config.budget {
@@ -212,7 +219,9 @@ pub(super) fn filters(
     match result {
         Ok(()) => Ok(Found { passed: passed.get(), declined: declined.get() }),
         Err(TestError::Fail(reason, minimal)) => {
-            let _ = check(&minimal); // The transcript of the minimal case.
+            let minimal = crate::r#gen::simplify(minimal, 200, |f| check(f).is_err());
+            // Rerun the minimal case: its reason and transcript.
+            let reason = check(&minimal).err().map_or(reason.to_string(), |e| e.to_string());
             let text = minimal.to_string();
             remember(&file, &text, &reason.to_string());
             Err(report(

@@ -71,6 +71,20 @@ impl DateTime {
         DateTime { seconds, nanos: nanos.min(999_999_999) }
     }
 
+    /// The same instant in local time `offset_minutes` east of UTC (`…+02:00`, `…-05:30`; `Z` for 0):
+    /// another spelling that a server comparing text instead of instants orders wrongly.
+    pub fn to_string_at_offset(&self, offset_minutes: i32) -> String {
+        let local = DateTime { seconds: self.seconds + i64::from(offset_minutes) * 60, nanos: self.nanos };
+        let text = local.to_string();
+        let text = text.trim_end_matches('Z');
+        if offset_minutes == 0 {
+            return format!("{text}Z");
+        }
+        let sign = if offset_minutes < 0 { '-' } else { '+' };
+        let m = offset_minutes.unsigned_abs();
+        format!("{text}{sign}{:02}:{:02}", m / 60, m % 60)
+    }
+
     /// Parses `[-]YYYY-MM-DDThh:mm:ss[.f+][Z|(+|-)hh:mm]`. Returns `None` for anything else,
     /// including out-of-range fields (`2023-02-29`, `25:00:00`).
     pub fn parse(text: &str) -> Option<DateTime> {
@@ -172,6 +186,17 @@ mod tests {
         assert_eq!(z, frac);
         assert!(later > z);
         assert_eq!(DateTime::parse("2011-05-13T04:42:34").unwrap(), z, "no zone is UTC");
+    }
+
+    #[test]
+    fn offset_spellings_are_the_same_instant() {
+        let t = DateTime::parse("2026-11-24T00:18:18.635Z").unwrap();
+        assert_eq!(t.to_string_at_offset(120), "2026-11-24T02:18:18.635+02:00");
+        assert_eq!(t.to_string_at_offset(-330), "2026-11-23T18:48:18.635-05:30");
+        assert_eq!(t.to_string_at_offset(0), "2026-11-24T00:18:18.635Z");
+        for offset in [-720, -330, 0, 60, 840] {
+            assert_eq!(DateTime::parse(&t.to_string_at_offset(offset)), Some(t), "offset {offset}");
+        }
     }
 
     #[test]

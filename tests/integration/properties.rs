@@ -46,6 +46,7 @@ const FAULTS: &[(Fault, &str, &str, usize)] = &[
     (Fault::AndOrPrecedence, "rfc", "filters", 3),
     (Fault::NotIgnored, "rfc", "filters", 3),
     (Fault::HideInactiveUsers, "rfc", "filters", 3),
+    (Fault::DateTimeAsString, "rfc", "filters", 3),
     (Fault::StrictFilterDialect, "entra", "filters", 3),
     (Fault::DropValuePathPatch, "rfc", "patch", 2),
     (Fault::PatchNotAtomic, "rfc", "patch", 2),
