@@ -340,6 +340,55 @@ pub fn patch_subject(prefix: &str) -> BoxedStrategy<Value> {
     user(prefix.to_string(), 0).boxed()
 }
 
+/// How many users a group membership case can refer to (`@0` … `@3` in a generated PatchOp).
+pub const MEMBER_POOL: usize = 4;
+
+fn member_ref() -> impl Strategy<Value = String> {
+    (0..MEMBER_POOL).prop_map(|i| format!("@{i}"))
+}
+
+/// One membership PATCH operation on a group, in the shapes Entra ID (capitalised ops, removal by a
+/// value array), Okta (`members[value eq …]` removal, path-less `displayName` rename) and the RFC use.
+/// Member ids are `@i` placeholders and the group's own name is `@name`, filled in when sent.
+fn group_operation(mode: crate::patch::Mode) -> BoxedStrategy<Value> {
+    use crate::patch::Mode;
+    let entra = mode == Mode::Entra;
+    let (add, remove, replace) = if entra { ("Add", "Remove", "Replace") } else { ("add", "remove", "replace") };
+    let members =
+        || vec(member_ref(), 1..3).prop_map(|ids| json!(ids.iter().map(|i| json!({ "value": i })).collect::<Vec<_>>()));
+    let mut shapes: Vec<BoxedStrategy<Value>> = vec![
+        members().prop_map(move |m| json!({ "op": add, "path": "members", "value": m })).boxed(),
+        member_ref().prop_map(move |i| json!({ "op": remove, "path": format!("members[value eq \"{i}\"]") })).boxed(),
+        Just(json!({ "op": replace, "path": "displayName", "value": "@name-renamed" })).boxed(),
+        Just(json!({ "op": replace, "value": { "displayName": "@name-renamed" } })).boxed(),
+        // Invalid on purpose: the whole request must fail and leave the members as they were.
+        Just(json!({ "op": remove })).boxed(),
+    ];
+    if entra {
+        // Entra removes members with a value array (E-Q3); under the RFC that removes every member.
+        shapes.push(members().prop_map(move |m| json!({ "op": remove, "path": "members", "value": m })).boxed());
+    }
+    if mode == Mode::Okta {
+        // "Push now" on an empty group (O-Q14).
+        shapes.push(Just(json!({ "op": "replace", "path": "members", "value": [] })).boxed());
+    } else {
+        let some_members = vec(member_ref(), 0..3)
+            .prop_map(|ids| json!(ids.iter().map(|i| json!({ "value": i })).collect::<Vec<_>>()));
+        shapes.push(some_members.prop_map(move |m| json!({ "op": replace, "path": "members", "value": m })).boxed());
+        shapes.push(Just(json!({ "op": remove, "path": "members" })).boxed());
+    }
+    proptest::strategy::Union::new(shapes).boxed()
+}
+
+/// A group case: the members it starts with (indexes into the pool) and a PatchOp of 1–4 operations.
+pub fn group_case(mode: crate::patch::Mode) -> BoxedStrategy<(Vec<usize>, Value)> {
+    (
+        proptest::sample::subsequence((0..MEMBER_POOL).collect::<Vec<_>>(), 0..=MEMBER_POOL),
+        vec(group_operation(mode), 1..5).prop_map(|ops| json!({ "schemas": [PATCH_OP], "Operations": ops })),
+    )
+        .boxed()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

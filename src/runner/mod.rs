@@ -412,16 +412,24 @@ fn run_property(
             "RFC 7644 §3.4.2.2",
             "generated filters select exactly the users the core's evaluator selects",
         )
-    } else {
+    } else if what == "patch" {
         (
             Feature::Patch,
             "RFC 7644 §3.5.2",
             "generated PATCH requests do what the core's engine does, or fail as it fails, atomically",
         )
+    } else {
+        (
+            Feature::Patch,
+            "RFC 7644 §3.5.2",
+            "generated group membership PATCH requests leave the members the core's engine computes",
+        )
     };
     let requirement = suite::Requirement { source: source.into(), level: Level::Must, text: text.into() };
     let skip = if read_only {
         Some("it creates resources, and the run is --read-only".to_string())
+    } else if what == "groups" && !shared.discovered.schemas.iter().any(|s| s.matches("Group")) {
+        Some("the server publishes no Group schema (/Schemas)".to_string())
     } else if !shared.discovered.features.get(&feature).copied().unwrap_or(false) {
         Some(format!("the server declares `{}` unsupported (/ServiceProviderConfig)", feature.as_str()))
     } else {
@@ -438,8 +446,11 @@ fn run_property(
             let result = if what == "filters" {
                 property::filters(shared, profile, dialect, config)
                     .map(|f| format!("{} filters agreed ({} declined)", f.passed, f.declined))
-            } else {
+            } else if what == "patch" {
                 property::patches(shared, profile, mode, config).map(|f| format!("{} PATCH requests agreed", f.passed))
+            } else {
+                property::groups(shared, profile, mode, config)
+                    .map(|f| format!("{} group PATCH requests agreed", f.passed))
             };
             match result {
                 Ok(_) => Outcome::Passed,
@@ -503,7 +514,7 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
     }
     if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(config)) {
         for (profile, mode) in &modes {
-            for what in ["filters", "patch"] {
+            for what in ["filters", "patch", "groups"] {
                 let record = tokio::task::block_in_place(|| {
                     run_property(&shared, profile, *mode, what, properties, config.read_only)
                 });
@@ -693,7 +704,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     }
     if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(&config)) {
         for (profile, mode) in modes {
-            for what in ["filters", "patch"] {
+            for what in ["filters", "patch", "groups"] {
                 let (shared, profile, properties) = (shared.clone(), profile.clone(), properties.clone());
                 let read_only = config.read_only;
                 trials.push(

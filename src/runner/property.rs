@@ -221,7 +221,7 @@ pub(super) fn filters(
         Err(TestError::Fail(reason, minimal)) => {
             let minimal = crate::r#gen::simplify(minimal, 200, |f| check(f).is_err());
             // Rerun the minimal case: its reason and transcript.
-            let reason = check(&minimal).err().map_or(reason.to_string(), |e| e.to_string());
+            let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
             let text = minimal.to_string();
             remember(&file, &text, &reason.to_string());
             Err(report(
@@ -234,6 +234,14 @@ pub(super) fn filters(
             ))
         }
         Err(TestError::Abort(reason)) => Err(format!("the filter property stopped: {reason}")),
+    }
+}
+
+/// The message of a failed case, without proptest's "Case failed: " label.
+fn failure_text(e: TestCaseError) -> String {
+    match e {
+        TestCaseError::Fail(reason) => reason.message().to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -397,5 +405,176 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
             ))
         }
         Err(TestError::Abort(reason)) => Err(format!("the PATCH property stopped: {reason}")),
+    }
+}
+
+/// The members and name of a group, which is what a membership PATCH changes. (`display`, `$ref` and
+/// `type` of a member are the server's to fill in, so they are not compared.)
+fn membership(group: &Value) -> (Option<String>, BTreeSet<String>) {
+    let name = group.get("displayName").and_then(Value::as_str).map(str::to_string);
+    let members = group
+        .get("members")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default();
+    (name, members)
+}
+
+/// The group membership property: a group holding some users of a small pool takes a generated PatchOp
+/// in the profile's shapes; afterwards its name and member ids are what the core computes from the
+/// server's own representation, or the server refuses as the core does and the group is unchanged.
+pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &PropertyConfig) -> Result<Found, String> {
+    use crate::r#gen::MEMBER_POOL;
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::groups")));
+    let schema =
+        shared.discovered.schemas.iter().find(|s| s.matches("Group")).unwrap_or(ResourceSchema::group()).clone();
+    let options = PatchOptions::new(mode);
+    let mut pool = Vec::new();
+    for i in 0..MEMBER_POOL {
+        let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
+        let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
+        let Some(id) = ex
+            .json()
+            .filter(|_| ex.status == Some(201))
+            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+        else {
+            return Err(format!("could not create the users to add as members:\n{}", ex.transcript(400)));
+        };
+        shared.registry.add(format!("/Users/{id}"));
+        pool.push(id);
+    }
+    // Placeholders in generated (and saved) cases: `@i` is the pool's i-th user, `@name` the group's name.
+    let fill = |v: &Value, name: &str| -> Value {
+        let mut text = serde_json::to_string(v).unwrap_or_default().replace("@name", name);
+        for (i, id) in pool.iter().enumerate() {
+            text = text.replace(&format!("@{i}"), id);
+        }
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    };
+    let start = Instant::now();
+    let last = std::cell::RefCell::new(None::<Exchange>);
+    let counter = std::cell::Cell::new(0u32);
+    let create = |name: &str, members: &[usize]| -> Exchange {
+        let members: Vec<Value> = members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect();
+        let body = serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name, "members": members });
+        send(shared, &Request::new(reqwest::Method::POST, "/Groups").json(&body))
+    };
+    let check = |(initial, patch): &(Vec<usize>, Value)| -> Result<(), TestCaseError> {
+        counter.set(counter.get() + 1);
+        let name = format!("{prefix}-g{}", counter.get());
+        let created = create(&name, initial);
+        let Some(id) = created
+            .json()
+            .filter(|_| created.status == Some(201))
+            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+        else {
+            return Err(TestCaseError::fail(format!(
+                "could not create the group to patch: {}",
+                created.status.unwrap_or(0)
+            )));
+        };
+        let path = format!("/Groups/{id}");
+        shared.registry.add(path.clone());
+        let patch = fill(patch, &name);
+        let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
+        let oracle = apply_json(&before, &patch, &schema, &options);
+        let ex = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(&patch));
+        let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
+        let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
+        shared.registry.remove(&path);
+        let status = ex.status.unwrap_or(0);
+        let verdict = match oracle {
+            Ok(out) if status == 200 || status == 204 => {
+                let (want, got) = (membership(&out.resource), membership(&after));
+                if want == got {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the group differs from the core's result:\n  expected name {:?}, members {:?}\n  server   name {:?}, members {:?}",
+                        want.0, want.1, got.0, got.1
+                    ))
+                }
+            }
+            Ok(_) => Err(format!("expected 200 or 204 (the core applies it), got {status}")),
+            Err(_) if mode != Mode::Rfc && (status == 200 || status == 204) => Ok(()),
+            Err(e) => {
+                let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
+                let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
+                if status != 400 || !same_error {
+                    Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
+                } else if membership(&before) != membership(&after) {
+                    Err("the PATCH failed but changed the group (RFC 7644 §3.5.2 atomicity)".to_string())
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        *last.borrow_mut() = Some(ex);
+        verdict.map_err(|m| {
+            TestCaseError::fail(format!(
+                "PATCH {}\n{m}",
+                serde_json::to_string(&patch["Operations"]).unwrap_or_default()
+            ))
+        })
+    };
+    // A server that cannot create a group cannot be patched: say so once, without shrinking anything.
+    let probe = create(&format!("{prefix}-probe"), &[0]);
+    match probe
+        .json()
+        .filter(|_| probe.status == Some(201))
+        .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_string))
+    {
+        Some(id) => {
+            let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Groups/{id}")));
+        }
+        None => return Err(format!("could not create a group to patch:\n{}", probe.transcript(400))),
+    }
+    let file = regressions_file(config, profile, "groups");
+    for line in replayed(&file) {
+        let Ok(case) = serde_json::from_str::<(Vec<usize>, Value)>(&line) else { continue };
+        if case.0.iter().any(|&i| i >= MEMBER_POOL) {
+            continue;
+        }
+        if let Err(e) = check(&case) {
+            return Err(report(
+                "group PATCH",
+                &line,
+                &e.to_string(),
+                config.seed,
+                last.borrow().as_ref(),
+                "replayed from the regressions file",
+            ));
+        }
+    }
+    let strategy = crate::r#gen::group_case(mode);
+    let mut runner = runner(config.patch_cases / 2, config.seed ^ 0x6a09);
+    let passed = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy, |case| {
+        if start.elapsed() > config.budget {
+            return Ok(());
+        }
+        let r = check(&case);
+        if r.is_ok() {
+            passed.set(passed.get() + 1);
+        }
+        r
+    });
+    match result {
+        Ok(()) => Ok(Found { passed: passed.get(), declined: 0 }),
+        Err(TestError::Fail(reason, minimal)) => {
+            let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
+            let line = serde_json::to_string(&minimal).unwrap_or_default();
+            remember(&file, &line, &reason);
+            let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
+            Err(report(
+                "group PATCH",
+                &line,
+                &reason,
+                config.seed,
+                last.borrow().as_ref(),
+                &format!("{ops} operations after shrinking; @i is the i-th member user, @name the group's name"),
+            ))
+        }
+        Err(TestError::Abort(reason)) => Err(format!("the group PATCH property stopped: {reason}")),
     }
 }

@@ -33,7 +33,7 @@ async fn properties(profile: &str, faults: &[Fault], filter_cases: u32, patch_ca
 async fn generated_checks_pass_against_the_reference_server() {
     for profile in ["rfc", "entra"] {
         let records = properties(profile, &[], 1000, 500).await;
-        assert_eq!(records.len(), 2, "{profile}: the filter and the PATCH property");
+        assert_eq!(records.len(), 3, "{profile}: the filter, PATCH and group PATCH properties");
         for r in &records {
             assert!(matches!(r.outcome, Outcome::Passed), "{}: {:?}", r.name, r.outcome);
         }
@@ -54,6 +54,9 @@ const FAULTS: &[(Fault, &str, &str, usize)] = &[
     (Fault::ExtensionNotInSchemas, "rfc", "patch", 2),
     (Fault::FilteredWriteNoTarget, "entra", "patch", 2),
     (Fault::StoreEmptyStrings, "entra", "patch", 2),
+    (Fault::RemoveAllMembers, "entra", "groups", 2),
+    (Fault::IgnoreEmptyMemberReplace, "okta", "groups", 2),
+    (Fault::PatchNotAtomic, "rfc", "groups", 2),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
