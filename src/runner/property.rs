@@ -205,19 +205,9 @@ pub(super) fn filters(
         .filter_map(|v| v.as_str().and_then(crate::value::DateTime::parse))
         .collect();
     let strategy = crate::r#gen::filter(dialect == Dialect::Compat, crate::r#gen::instant_literals(&instants));
-    let passed = std::cell::Cell::new(0u32);
-    let result = runner.run(&strategy, |f| {
-        if start.elapsed() > config.budget {
-            return Ok(());
-        }
-        let r = check(&f);
-        if r.is_ok() {
-            passed.set(passed.get() + 1);
-        }
-        r
-    });
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
-        Ok(()) => Ok(Found { passed: passed.get(), declined: declined.get() }),
+        Ok(()) => Ok(Found { passed, declined: declined.get() }),
         Err(TestError::Fail(reason, minimal)) => {
             let minimal = crate::r#gen::simplify(minimal, 200, |f| check(f).is_err());
             // Rerun the minimal case: its reason and transcript.
@@ -234,6 +224,69 @@ pub(super) fn filters(
             ))
         }
         Err(TestError::Abort(reason)) => Err(format!("the filter property stopped: {reason}")),
+    }
+}
+
+/// The `id` of a resource the exchange created (201 with a body), if it did.
+fn created_id(ex: &Exchange) -> Option<String> {
+    ex.json().filter(|_| ex.status == Some(201)).and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+}
+
+/// Runs `check` over generated cases, generating no new ones after `deadline` (shrinking a failure
+/// still finishes); returns how many cases passed and proptest's result.
+fn generate<S: Strategy>(
+    runner: &mut TestRunner,
+    strategy: &S,
+    deadline: Instant,
+    check: &dyn Fn(&S::Value) -> Result<(), TestCaseError>,
+) -> (u32, Result<(), TestError<S::Value>>) {
+    let passed = std::cell::Cell::new(0u32);
+    let result = runner.run(strategy, |case| {
+        if Instant::now() > deadline {
+            return Ok(());
+        }
+        let r = check(&case);
+        if r.is_ok() {
+            passed.set(passed.get() + 1);
+        }
+        r
+    });
+    (passed.get(), result)
+}
+
+/// The verdict on one PATCH: the server's answer and the resource afterwards against the core's outcome
+/// on the server's own `before`. `differs` says how a resource differs from another (`None`: it does not).
+fn judge_patch(
+    mode: Mode,
+    oracle: Result<crate::patch::Outcome, crate::patch::PatchError>,
+    ex: &Exchange,
+    before: &Value,
+    after: &Value,
+    differs: impl Fn(&Value, &Value) -> Option<String>,
+) -> Result<(), String> {
+    let status = ex.status.unwrap_or(0);
+    let applied = status == 200 || status == 204;
+    match oracle {
+        Ok(out) if applied => match differs(&out.resource, after) {
+            None => Ok(()),
+            Some(d) => Err(format!("the resource differs from the core's result (expected → server):\n  {d}")),
+        },
+        Ok(_) => Err(format!("expected 200 or 204 (the core applies it), got {status}")),
+        // Under an identity provider's profile a server may accept more than the IdP needs.
+        Err(_) if mode != Mode::Rfc && applied => Ok(()),
+        Err(e) => {
+            let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
+            // The RFC profile pins the error; an IdP profile's lenient server may fail at a later
+            // operation than the IdP's rules would, with that operation's error.
+            let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
+            if status != 400 || !same_error {
+                Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
+            } else if let Some(d) = differs(before, after) {
+                Err(format!("the PATCH failed but changed the resource (RFC 7644 §3.5.2 atomicity):\n  {d}"))
+            } else {
+                Ok(())
+            }
+        }
     }
 }
 
@@ -282,11 +335,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         let mut body = body.clone();
         body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
         let created = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some(id) = created
-            .json()
-            .filter(|_| created.status == Some(201))
-            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
-        else {
+        let Some(id) = created_id(&created) else {
             return Err(TestCaseError::fail(format!(
                 "could not create the user to patch: {}",
                 created.status.unwrap_or(0)
@@ -300,42 +349,10 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let status = ex.status.unwrap_or(0);
-        let verdict = match oracle {
-            Ok(out) => {
-                if !(status == 200 || status == 204) {
-                    Err(format!("expected 200 or 204 (the core applies it), got {status}"))
-                } else {
-                    let (want, got) = (canonical(&out.resource), canonical(&after));
-                    if want == got {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "the user differs from the core's result (expected → server):\n  {}",
-                            diff(&want, &got).join("\n  ")
-                        ))
-                    }
-                }
-            }
-            // Under an identity provider's profile a server may accept more than the IdP needs.
-            Err(_) if mode != Mode::Rfc && (status == 200 || status == 204) => Ok(()),
-            Err(e) => {
-                let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
-                // The RFC profile pins the error; an IdP profile's lenient server may fail at a later
-                // operation than the IdP's rules would, with that operation's error.
-                let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
-                if status != 400 || !same_error {
-                    Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
-                } else if canonical(&before) != canonical(&after) {
-                    Err(format!(
-                        "the PATCH failed but changed the user (RFC 7644 §3.5.2 atomicity):\n  {}",
-                        diff(&canonical(&before), &canonical(&after)).join("\n  ")
-                    ))
-                } else {
-                    Ok(())
-                }
-            }
-        };
+        let verdict = judge_patch(mode, oracle, &ex, &before, &after, |want, got| {
+            let (want, got) = (canonical(want), canonical(got));
+            (want != got).then(|| diff(&want, &got).join("\n  "))
+        });
         *last.borrow_mut() = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
@@ -351,11 +368,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
             "schemas": [crate::schema::USER], "userName": format!("{prefix}-probe"),
         })),
     );
-    match probe
-        .json()
-        .filter(|_| probe.status == Some(201))
-        .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_string))
-    {
+    match created_id(&probe) {
         Some(id) => {
             let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Users/{id}")));
         }
@@ -377,19 +390,9 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
     }
     let strategy = (crate::r#gen::patch_subject(&prefix), crate::r#gen::patch_sequence(mode));
     let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
-    let passed = std::cell::Cell::new(0u32);
-    let result = runner.run(&strategy, |case| {
-        if start.elapsed() > config.budget {
-            return Ok(());
-        }
-        let r = check(&case);
-        if r.is_ok() {
-            passed.set(passed.get() + 1);
-        }
-        r
-    });
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
-        Ok(()) => Ok(Found { passed: passed.get(), declined: 0 }),
+        Ok(()) => Ok(Found { passed, declined: 0 }),
         Err(TestError::Fail(reason, minimal)) => {
             let _ = check(&minimal);
             let line = serde_json::to_string(&minimal).unwrap_or_default();
@@ -433,11 +436,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     for i in 0..MEMBER_POOL {
         let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
         let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some(id) = ex
-            .json()
-            .filter(|_| ex.status == Some(201))
-            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
-        else {
+        let Some(id) = created_id(&ex) else {
             return Err(format!("could not create the users to add as members:\n{}", ex.transcript(400)));
         };
         shared.registry.add(format!("/Users/{id}"));
@@ -463,11 +462,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         counter.set(counter.get() + 1);
         let name = format!("{prefix}-g{}", counter.get());
         let created = create(&name, initial);
-        let Some(id) = created
-            .json()
-            .filter(|_| created.status == Some(201))
-            .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
-        else {
+        let Some(id) = created_id(&created) else {
             return Err(TestCaseError::fail(format!(
                 "could not create the group to patch: {}",
                 created.status.unwrap_or(0)
@@ -482,33 +477,10 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let status = ex.status.unwrap_or(0);
-        let verdict = match oracle {
-            Ok(out) if status == 200 || status == 204 => {
-                let (want, got) = (membership(&out.resource), membership(&after));
-                if want == got {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "the group differs from the core's result:\n  expected name {:?}, members {:?}\n  server   name {:?}, members {:?}",
-                        want.0, want.1, got.0, got.1
-                    ))
-                }
-            }
-            Ok(_) => Err(format!("expected 200 or 204 (the core applies it), got {status}")),
-            Err(_) if mode != Mode::Rfc && (status == 200 || status == 204) => Ok(()),
-            Err(e) => {
-                let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
-                let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
-                if status != 400 || !same_error {
-                    Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
-                } else if membership(&before) != membership(&after) {
-                    Err("the PATCH failed but changed the group (RFC 7644 §3.5.2 atomicity)".to_string())
-                } else {
-                    Ok(())
-                }
-            }
-        };
+        let verdict = judge_patch(mode, oracle, &ex, &before, &after, |want, got| {
+            let (want, got) = (membership(want), membership(got));
+            (want != got).then(|| format!("name {:?} → {:?}\n  members {:?} → {:?}", want.0, got.0, want.1, got.1))
+        });
         *last.borrow_mut() = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
@@ -519,11 +491,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     };
     // A server that cannot create a group cannot be patched: say so once, without shrinking anything.
     let probe = create(&format!("{prefix}-probe"), &[0]);
-    match probe
-        .json()
-        .filter(|_| probe.status == Some(201))
-        .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_string))
-    {
+    match created_id(&probe) {
         Some(id) => {
             let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Groups/{id}")));
         }
@@ -548,19 +516,9 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     }
     let strategy = crate::r#gen::group_case(mode);
     let mut runner = runner(config.patch_cases / 2, config.seed ^ 0x6a09);
-    let passed = std::cell::Cell::new(0u32);
-    let result = runner.run(&strategy, |case| {
-        if start.elapsed() > config.budget {
-            return Ok(());
-        }
-        let r = check(&case);
-        if r.is_ok() {
-            passed.set(passed.get() + 1);
-        }
-        r
-    });
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
-        Ok(()) => Ok(Found { passed: passed.get(), declined: 0 }),
+        Ok(()) => Ok(Found { passed, declined: 0 }),
         Err(TestError::Fail(reason, minimal)) => {
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
             let line = serde_json::to_string(&minimal).unwrap_or_default();
