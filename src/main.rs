@@ -137,9 +137,9 @@ struct GeneratedArgs {
     /// Seed of the generated filter and PATCH checks (printed with every failure, to replay it).
     #[arg(long, env = "SCIM_SEED")]
     seed: Option<u64>,
-    /// Generated filters per profile; PATCH sequences are half as many.
-    #[arg(long, default_value_t = 1000)]
-    cases: u32,
+    /// Generated filters per profile (default: 1000; selftest: 250); PATCH sequences are half as many.
+    #[arg(long)]
+    cases: Option<u32>,
     /// Seconds each generated check may spend generating new cases.
     #[arg(long, default_value_t = 20)]
     budget: u64,
@@ -152,10 +152,11 @@ struct GeneratedArgs {
 }
 
 impl GeneratedArgs {
-    fn config(&self, regressions: PathBuf) -> Option<scimtest::runner::property::PropertyConfig> {
+    fn config(&self, regressions: PathBuf, default_cases: u32) -> Option<scimtest::runner::property::PropertyConfig> {
+        let cases = self.cases.unwrap_or(default_cases);
         (!self.no_generated).then(|| scimtest::runner::property::PropertyConfig {
-            filter_cases: self.cases,
-            patch_cases: (self.cases / 2).max(1),
+            filter_cases: cases,
+            patch_cases: (cases / 2).max(1),
             seed: self.seed.unwrap_or_else(|| {
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
             }),
@@ -331,7 +332,7 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
-    config.properties = args.generated.config(config.fixtures_dir.join("regressions"));
+    config.properties = args.generated.config(config.fixtures_dir.join("regressions"), 1000);
     ExitCode::from(scimtest::runner::run(config))
 }
 
@@ -354,7 +355,9 @@ fn selftest(generated: GeneratedArgs, locations: Locations, test: libtest_mimic:
     // The bundled server is right by construction: a fixed seed keeps selftest reproducible.
     let mut generated = generated;
     generated.seed = generated.seed.or(Some(0x5c1a_7e57));
-    config.properties = generated.config(config.fixtures_dir.join("regressions"));
+    // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
+    // runs the full 1,000 / 500 against the same server.
+    config.properties = generated.config(config.fixtures_dir.join("regressions"), 250);
     ExitCode::from(scimtest::runner::selftest_every_profile(config, &token))
 }
 
