@@ -428,8 +428,12 @@ fn run_property(
     let requirement = suite::Requirement { source: source.into(), level: Level::Must, text: text.into() };
     let skip = if read_only {
         Some("it creates resources, and the run is --read-only".to_string())
-    } else if what == "groups" && !shared.discovered.schemas.iter().any(|s| s.matches("Group")) {
-        Some("the server publishes no Group schema (/Schemas)".to_string())
+    } else if what == "groups"
+        && let Some(app) = shared.app.as_ref().filter(|a| !a.can("groups"))
+    {
+        Some(format!("the app `{}` does not provision groups", app.name))
+    } else if what == "groups" && !shared.discovered.features.get(&Feature::Groups).copied().unwrap_or(false) {
+        Some("the server publishes no Group resource type (/ResourceTypes)".to_string())
     } else if !shared.discovered.features.get(&feature).copied().unwrap_or(false) {
         Some(format!("the server declares `{}` unsupported (/ServiceProviderConfig)", feature.as_str()))
     } else {

@@ -87,3 +87,25 @@ async fn each_filter_or_patch_fault_fails_and_shrinks_small() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_property_runs_only_for_apps_that_provision_groups() {
+    for (app, runs) in [("cloud-academy-entra", false), ("sigma-entra", true)] {
+        let server = spawn(ServerConfig { mode: server_mode_for("entra"), ..ServerConfig::default() }).await.unwrap();
+        let mut config = RunConfig::new(ClientConfig::new(server.base_url()));
+        config.app = Some(app.into());
+        config.suite_pattern = Some("properties".into());
+        config.properties =
+            Some(PropertyConfig { filter_cases: 20, patch_cases: 20, seed: 7, ..PropertyConfig::default() });
+        let records = check(&config).await.unwrap();
+        let groups = records.iter().find(|r| r.scenario == "groups").expect("the group property is listed");
+        match (&groups.outcome, runs) {
+            (Outcome::Passed, true) => {}
+            (Outcome::Skipped(reason), false) => {
+                assert!(reason.contains("does not provision groups"), "{app}: {reason}")
+            }
+            (other, _) => panic!("{app}: the group property ended {other:?}"),
+        }
+        server.shutdown().await.unwrap();
+    }
+}
