@@ -181,6 +181,24 @@ fn leaf(instants: Vec<String>) -> BoxedStrategy<Filter> {
     prop_oneof![10 => common, 1 => compare(&["meta.created", "meta.lastModified"], &ORDERING_OPS, instants)].boxed()
 }
 
+/// `leaf` combined with `not`, `and` and `or` of 2 to `width` terms, up to `depth` levels and about
+/// `size` leaves: the shape of every generated filter.
+pub fn combined(
+    leaf: impl Strategy<Value = Filter> + 'static,
+    depth: u32,
+    size: u32,
+    width: usize,
+) -> BoxedStrategy<Filter> {
+    leaf.prop_recursive(depth, size, width as u32, move |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
+            vec(inner.clone(), 2..=width).prop_map(Filter::And),
+            vec(inner, 2..=width).prop_map(Filter::Or),
+        ]
+    })
+    .boxed()
+}
+
 fn email_filter() -> BoxedStrategy<Filter> {
     let leaf = prop_oneof![
         compare(&["type"], &EQ_NE, TYPES.iter().map(|x| x.to_string()).collect()),
@@ -188,14 +206,7 @@ fn email_filter() -> BoxedStrategy<Filter> {
         any::<bool>().prop_map(|b| Filter::compare(path("primary"), CompareOp::Eq, CompValue::Bool(b))),
         Just(Filter::present(path("primary"))),
     ];
-    leaf.prop_recursive(2, 6, 2, |inner| {
-        prop_oneof![
-            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-            vec(inner.clone(), 2..3).prop_map(Filter::And),
-            vec(inner, 2..3).prop_map(Filter::Or),
-        ]
-    })
-    .boxed()
+    combined(leaf, 2, 6, 2)
 }
 
 /// Filters over the population's attributes. `compat` adds Entra's `emails[…].value eq` form;
@@ -208,15 +219,7 @@ pub fn filter(compat: bool, instants: Vec<String>) -> BoxedStrategy<Filter> {
             sub: if compat { sub.map(|(op, v)| ("value".to_string(), Test::Compare(op, s(&v)))) } else { None },
         },
     );
-    prop_oneof![4 => leaf(instants), 1 => value_path]
-        .prop_recursive(3, 12, 3, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-                vec(inner.clone(), 2..4).prop_map(Filter::And),
-                vec(inner, 2..4).prop_map(Filter::Or),
-            ]
-        })
-        .boxed()
+    combined(prop_oneof![4 => leaf(instants), 1 => value_path], 3, 12, 3)
 }
 
 /// Every filter one structural step simpler than `f`: a sub-filter in place of its parent, one term of an

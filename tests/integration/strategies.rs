@@ -73,26 +73,14 @@ fn leaf() -> impl Strategy<Value = Filter> {
 
 /// Trees without value paths (what may stand inside brackets).
 fn plain_tree() -> impl Strategy<Value = Filter> {
-    leaf().prop_recursive(3, 16, 3, |inner| {
-        prop_oneof![
-            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-            vec(inner.clone(), 2..4).prop_map(Filter::And),
-            vec(inner, 2..4).prop_map(Filter::Or),
-        ]
-    })
+    scimtest::r#gen::combined(leaf(), 3, 16, 3)
 }
 
 /// Any filter tree the grammar can express (compat dialect).
 pub fn tree() -> impl Strategy<Value = Filter> {
     let value_path = (attr_path(false), plain_tree(), proptest::option::of((name(), test_strategy())))
         .prop_map(|(attr, f, sub)| Filter::ValuePath { attr, filter: Box::new(f), sub });
-    prop_oneof![3 => leaf(), 1 => value_path].prop_recursive(3, 24, 3, |inner| {
-        prop_oneof![
-            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-            vec(inner.clone(), 2..4).prop_map(Filter::And),
-            vec(inner, 2..4).prop_map(Filter::Or),
-        ]
-    })
+    scimtest::r#gen::combined(prop_oneof![3 => leaf(), 1 => value_path], 3, 24, 3)
 }
 
 pub fn spelling() -> impl Strategy<Value = Spelling> {
@@ -192,14 +180,7 @@ fn email_inner() -> BoxedStrategy<Filter> {
         any::<bool>().prop_map(|b| Filter::compare(path("primary"), CompareOp::Eq, CompValue::Bool(b))),
         Just(Filter::present(path("primary"))),
     ];
-    leaf.prop_recursive(2, 6, 2, |inner| {
-        prop_oneof![
-            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-            vec(inner.clone(), 2..3).prop_map(Filter::And),
-            vec(inner, 2..3).prop_map(Filter::Or),
-        ]
-    })
-    .boxed()
+    scimtest::r#gen::combined(leaf, 2, 6, 2)
 }
 
 /// Filters that check against the User schema in the compat dialect.
@@ -211,15 +192,7 @@ pub fn user_filter() -> BoxedStrategy<Filter> {
             sub: sub.map(|(op, v)| ("value".to_string(), Test::Compare(op, s(v)))),
         },
     );
-    prop_oneof![4 => typed_leaf(), 1 => value_path]
-        .prop_recursive(3, 16, 3, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
-                vec(inner.clone(), 2..4).prop_map(Filter::And),
-                vec(inner, 2..4).prop_map(Filter::Or),
-            ]
-        })
-        .boxed()
+    scimtest::r#gen::combined(prop_oneof![4 => typed_leaf(), 1 => value_path], 3, 16, 3)
 }
 
 fn email() -> impl Strategy<Value = Value> {
