@@ -327,6 +327,17 @@ fn failure(scenario: &Scenario, label: &str, problems: &[String], ex: &Exchange)
     out
 }
 
+/// A trial's libtest verdict from its record, which is kept for the reports.
+fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
+    let result = match &record.outcome {
+        Outcome::Passed => Ok(Completion::Completed),
+        Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
+        Outcome::Failed(message) => Err(Failed::from(message)),
+    };
+    shared.records.lock().expect("records lock").push(record);
+    result
+}
+
 /// The reason a scenario cannot run here, if any.
 fn skip_reason(
     scenario: &Scenario,
@@ -693,14 +704,10 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             trials.push(
                 Trial::ignorable_test(name, move || {
                     let scenario = &suite.scenarios[index];
-                    let record = shared.handle.block_on(run_scenario(&shared, &profile, &suite, scenario, read_only));
-                    let result = match &record.outcome {
-                        Outcome::Passed => Ok(Completion::Completed),
-                        Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
-                        Outcome::Failed(message) => Err(Failed::from(message)),
-                    };
-                    shared.records.lock().expect("records lock").push(record);
-                    result
+                    conclude(
+                        &shared,
+                        shared.handle.block_on(run_scenario(&shared, &profile, &suite, scenario, read_only)),
+                    )
                 })
                 .with_kind(kind),
             );
@@ -713,14 +720,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
                 let read_only = config.read_only;
                 trials.push(
                     Trial::ignorable_test(format!("{profile}::properties::{what}"), move || {
-                        let record = run_property(&shared, &profile, mode, what, &properties, read_only);
-                        let result = match &record.outcome {
-                            Outcome::Passed => Ok(Completion::Completed),
-                            Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
-                            Outcome::Failed(message) => Err(Failed::from(message)),
-                        };
-                        shared.records.lock().expect("records lock").push(record);
-                        result
+                        conclude(&shared, run_property(&shared, &profile, mode, what, &properties, read_only))
                     })
                     .with_kind("must"),
                 );
