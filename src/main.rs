@@ -286,21 +286,15 @@ fn run_config(
     test: libtest_mimic::Arguments,
     client: scimtest::client::ClientConfig,
 ) -> RunConfig {
-    let fixtures = locations.fixtures.unwrap_or_else(scimtest::selftest::default_fixtures);
-    RunConfig {
-        client,
-        profiles: Vec::new(),
-        app: None,
-        suites_dir: locations.suites.unwrap_or_else(scimtest::suite::default_suites_dir),
-        fixtures_dir: fixtures,
-        suite_pattern: None,
-        read_only: false,
-        concurrency: 4,
-        junit: None,
-        json: None,
-        properties: None,
-        args: test,
+    let mut config = RunConfig::new(client);
+    if let Some(suites) = locations.suites {
+        config.suites_dir = suites;
     }
+    if let Some(fixtures) = locations.fixtures {
+        config.fixtures_dir = fixtures;
+    }
+    config.args = test;
+    config
 }
 
 fn run(args: RunArgs) -> ExitCode {
