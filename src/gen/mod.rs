@@ -95,7 +95,9 @@ pub fn population(prefix: &str, n: usize) -> BoxedStrategy<Vec<Value>> {
     users.boxed()
 }
 
-fn path(text: &str) -> AttrPath {
+/// An attribute path from its text (`name`, `name.sub`, `urn:…:name`), for generators and tests that
+/// spell paths literally; it does not validate.
+pub fn path(text: &str) -> AttrPath {
     let (uri, rest) = match text.rfind(':') {
         Some(i) => (Some(text[..i].to_string()), &text[i + 1..]),
         None => (None, text),

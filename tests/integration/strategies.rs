@@ -103,17 +103,7 @@ fn s(v: &str) -> CompValue {
     CompValue::String(v.to_string())
 }
 
-fn path(text: &str) -> AttrPath {
-    let (uri, rest) = match text.rfind(':') {
-        Some(i) => (Some(text[..i].to_string()), &text[i + 1..]),
-        None => (None, text),
-    };
-    let (name, sub) = match rest.split_once('.') {
-        Some((n, s)) => (n.to_string(), Some(s.to_string())),
-        None => (rest.to_string(), None),
-    };
-    AttrPath { uri, name, sub_attr: sub }
-}
+use scimtest::r#gen::path;
 
 const STRING_OPS: [CompareOp; 9] = CompareOp::ALL;
 const EQUALITY_OPS: [CompareOp; 2] = [CompareOp::Eq, CompareOp::Ne];
