@@ -1,25 +1,20 @@
 //! The generated checks: they pass against the reference server, and each filter- or PATCH-related
 //! fault makes them fail with a counterexample shrunk to at most 3 comparisons or 2 operations.
 
-use scimtest::client::ClientConfig;
 use scimtest::runner::property::PropertyConfig;
 use scimtest::runner::report::{Outcome, Record};
-use scimtest::runner::{RunConfig, check, server_mode_for};
-use scimtest::server::{Fault, ServerConfig, spawn};
+use scimtest::runner::{check, server_mode_for};
+use scimtest::server::{Fault, ServerConfig};
+
+use crate::util::server_with_run_config;
 
 async fn properties(profile: &str, faults: &[Fault], filter_cases: u32, patch_cases: u32) -> Vec<Record> {
-    let token = "properties-token".to_string();
-    let server = spawn(ServerConfig {
-        token: Some(token.clone()),
+    let (server, mut config) = server_with_run_config(ServerConfig {
         mode: server_mode_for(profile),
         faults: faults.iter().copied().collect(),
         ..ServerConfig::default()
     })
-    .await
-    .unwrap();
-    let mut client = ClientConfig::new(server.base_url());
-    client.token = Some(token);
-    let mut config = RunConfig::new(client);
+    .await;
     config.profiles = vec![profile.to_string()];
     config.suite_pattern = Some("properties".into());
     config.properties = Some(PropertyConfig { filter_cases, patch_cases, seed: 7, ..PropertyConfig::default() });
@@ -91,8 +86,8 @@ async fn each_filter_or_patch_fault_fails_and_shrinks_small() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_group_property_runs_only_for_apps_that_provision_groups() {
     for (app, runs) in [("cloud-academy-entra", false), ("sigma-entra", true)] {
-        let server = spawn(ServerConfig { mode: server_mode_for("entra"), ..ServerConfig::default() }).await.unwrap();
-        let mut config = RunConfig::new(ClientConfig::new(server.base_url()));
+        let (server, mut config) =
+            server_with_run_config(ServerConfig { mode: server_mode_for("entra"), ..ServerConfig::default() }).await;
         config.app = Some(app.into());
         config.suite_pattern = Some("properties".into());
         config.properties =

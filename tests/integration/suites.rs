@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use scimtest::client::ClientConfig;
+use scimtest::runner::check;
 use scimtest::runner::report::{Outcome, Record};
-use scimtest::runner::{RunConfig, check};
-use scimtest::server::{Fault, ServerConfig, spawn};
+use scimtest::server::{Fault, ServerConfig};
+
+use crate::util::server_with_run_config;
 
 /// Every profile under suites/profiles/, each against a server in the mode it is judged in.
 async fn run_against(faults: &[Fault]) -> Vec<Record> {
@@ -25,19 +26,13 @@ async fn run_against(faults: &[Fault]) -> Vec<Record> {
 
 /// One profile against a fresh server in the mode that profile is judged in.
 async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
-    let token = "suites-test-token".to_string();
-    let server = spawn(ServerConfig {
-        token: Some(token.clone()),
+    let (server, mut config) = server_with_run_config(ServerConfig {
         // rfc checks the strict server, IdP profiles the compat one (scimtest::runner::server_mode_for).
         mode: scimtest::runner::server_mode_for(profile),
         faults: faults.iter().copied().collect(),
         ..ServerConfig::default()
     })
-    .await
-    .expect("start the reference server");
-    let mut client = ClientConfig::new(server.base_url());
-    client.token = Some(token);
-    let mut config = RunConfig::new(client);
+    .await;
     config.profiles = vec![profile.to_string()];
     let records = check(&config).await.unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
     server.shutdown().await.expect("server stops");
@@ -103,11 +98,7 @@ async fn each_seed_app_passes_against_the_compat_server() {
     apps.sort();
     assert!(apps.len() >= 4, "the four seed apps ship in suites/apps: {apps:?}");
     for app in apps {
-        let token = "apps-test-token".to_string();
-        let server = spawn(ServerConfig { token: Some(token.clone()), ..ServerConfig::default() }).await.unwrap();
-        let mut client = ClientConfig::new(server.base_url());
-        client.token = Some(token);
-        let mut config = RunConfig::new(client);
+        let (server, mut config) = server_with_run_config(ServerConfig::default()).await;
         config.app = Some(app.clone());
         let records = check(&config).await.unwrap_or_else(|e| panic!("app {app}: {e}"));
         let generated = records.iter().filter(|r| r.name.starts_with(&format!("{app}::attributes::"))).count();
@@ -126,17 +117,9 @@ async fn strict_mode_breaks_the_idps_exactly_where_expected() {
         std::fs::read_to_string(scimtest::selftest::default_fixtures().join("strict-breaks-idps.txt")).unwrap();
     let expected: std::collections::BTreeSet<&str> =
         listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-    let token = "strict-test-token".to_string();
-    let server = spawn(ServerConfig {
-        token: Some(token.clone()),
-        mode: scimtest::server::ServerMode::Strict,
-        ..ServerConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut client = ClientConfig::new(server.base_url());
-    client.token = Some(token);
-    let mut config = RunConfig::new(client);
+    let (server, mut config) =
+        server_with_run_config(ServerConfig { mode: scimtest::server::ServerMode::Strict, ..ServerConfig::default() })
+            .await;
     config.profiles = ["entra", "entra-compliant", "okta", "okta-aiw"].map(String::from).to_vec();
     let records = check(&config).await.unwrap();
     server.shutdown().await.unwrap();

@@ -16,3 +16,17 @@ pub fn corpus(relative: &str) -> Vec<(usize, String)> {
         .map(|(i, l)| (i + 1, l.to_string()))
         .collect()
 }
+
+/// The reference server started with `config` under a bearer token, and a run config that talks to it
+/// with that token.
+pub async fn server_with_run_config(
+    config: scimtest::server::ServerConfig,
+) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
+    let token = "integration-test-token".to_string();
+    let server = scimtest::server::spawn(scimtest::server::ServerConfig { token: Some(token.clone()), ..config })
+        .await
+        .expect("start the reference server");
+    let mut client = scimtest::client::ClientConfig::new(server.base_url());
+    client.token = Some(token);
+    (server, scimtest::runner::RunConfig::new(client))
+}
