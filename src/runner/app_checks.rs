@@ -40,6 +40,11 @@ fn sample(attr: &AppAttribute, variant: &str) -> Value {
     }
 }
 
+/// POST `body` to /Users, expecting 201, and capture the answer as `user`.
+fn create_user(body: &Value) -> Step {
+    step(Method::Post, "/Users", Some(body.clone()), expect(&[201]), vec![("user".into(), String::new())])
+}
+
 fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture: Vec<(String, String)>) -> Step {
     Step {
         name: None,
@@ -109,16 +114,7 @@ pub fn suite(app: &App) -> Option<Suite> {
             "a user created with every mapped attribute reads back with the same values (Entra E-Q19)".into(),
         ),
         requires: Vec::new(),
-        steps: vec![
-            step(
-                Method::Post,
-                "/Users",
-                Some(create_body.clone()),
-                expect(&[201]),
-                vec![("user".into(), String::new())],
-            ),
-            step(Method::Get, "/Users/${user.id}", None, read, Vec::new()),
-        ],
+        steps: vec![create_user(&create_body), step(Method::Get, "/Users/${user.id}", None, read, Vec::new())],
     });
 
     // The IdP finds the user by each matching (or filterable) string attribute.
@@ -151,16 +147,7 @@ pub fn suite(app: &App) -> Option<Suite> {
                 ),
             ),
             requires: vec![Feature::Filter],
-            steps: vec![
-                step(
-                    Method::Post,
-                    "/Users",
-                    Some(create_body.clone()),
-                    expect(&[201]),
-                    vec![("user".into(), String::new())],
-                ),
-                lookup,
-            ],
+            steps: vec![create_user(&create_body), lookup],
         });
     }
 
@@ -172,7 +159,7 @@ pub fn suite(app: &App) -> Option<Suite> {
     for a in attrs.iter().filter(|a| !a.path.eq_ignore_ascii_case("userName") && a.ty == AttributeType::String) {
         let new = sample(a, "2");
         let patch = json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "schemas": [crate::patch::PATCH_OP],
             "Operations": [{ "op": op, "path": a.path, "value": new }],
         });
         let mut read = expect(&[200]);
@@ -187,13 +174,7 @@ pub fn suite(app: &App) -> Option<Suite> {
             ),
             requires: vec![Feature::Patch],
             steps: vec![
-                step(
-                    Method::Post,
-                    "/Users",
-                    Some(create_body.clone()),
-                    expect(&[201]),
-                    vec![("user".into(), String::new())],
-                ),
+                create_user(&create_body),
                 step(Method::Patch, "/Users/${user.id}", Some(patch), expect(&[200, 204]), Vec::new()),
                 step(Method::Get, "/Users/${user.id}", None, read, Vec::new()),
             ],
