@@ -58,6 +58,7 @@ fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture
         body: body.map_or(Body::None, Body::Json),
         expect,
         capture,
+        snapshot: Some(Default::default()),
     }
 }
 

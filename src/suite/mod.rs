@@ -4,10 +4,12 @@
 //! with the file, the line and a fix.
 
 mod app;
+mod selector;
 mod template;
 
 pub use app::{App, AppAttribute, CAPABILITIES, Quirk, load_app};
 
+pub use selector::{REDACTED, Selector};
 pub use template::{Placeholder, Vars, placeholders};
 
 use std::collections::{BTreeMap, HashSet};
@@ -207,6 +209,19 @@ pub struct Step {
     pub expect: Expect,
     /// (name, JSON pointer).
     pub capture: Vec<(String, String)>,
+    /// How the step's answer goes into the scenario's response snapshot; `None`: it doesn't.
+    pub snapshot: Option<StepSnapshot>,
+}
+
+/// What a step's snapshot keeps beyond the defaults (status, Content-Type, Location, ETag, the body with
+/// ids, timestamps, versions, the host and the run prefix redacted): the suite's, the scenario's and the
+/// step's own `snapshot_redact` and `snapshot_headers`, together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepSnapshot {
+    /// Parts of the body that vary legitimately, replaced with `"[redacted]"`.
+    pub redact: Vec<Selector>,
+    /// More response headers to keep (lower-case).
+    pub headers: Vec<String>,
 }
 
 impl Step {
@@ -307,6 +322,12 @@ struct RawSuite {
     description: String,
     #[serde(default)]
     requires: Vec<Spanned<String>>,
+    /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot.
+    snapshot: Option<bool>,
+    #[serde(default)]
+    snapshot_redact: Vec<Spanned<String>>,
+    #[serde(default)]
+    snapshot_headers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -320,6 +341,12 @@ struct RawScenario {
     requires: Vec<Spanned<String>>,
     #[serde(default)]
     step: Vec<RawStep>,
+    /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot.
+    snapshot: Option<bool>,
+    #[serde(default)]
+    snapshot_redact: Vec<Spanned<String>>,
+    #[serde(default)]
+    snapshot_headers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -342,6 +369,12 @@ struct RawStep {
     expect: RawExpect,
     #[serde(default)]
     capture: BTreeMap<String, Spanned<String>>,
+    /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot.
+    snapshot: Option<bool>,
+    #[serde(default)]
+    snapshot_redact: Vec<Spanned<String>>,
+    #[serde(default)]
+    snapshot_headers: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -506,7 +539,47 @@ impl Loader<'_> {
         }
     }
 
-    fn step(&self, raw: RawStep, captured: &mut HashSet<String>) -> Result<Step, SuiteError> {
+    /// The snapshot settings of a level (suite, scenario, step) inside those of the level around it: the
+    /// nearest `snapshot = true|false` wins; redactions and headers add up.
+    fn snapshot(
+        &self,
+        outer: &(bool, StepSnapshot),
+        on: Option<bool>,
+        redact: &[Spanned<String>],
+        headers: &[String],
+    ) -> Result<(bool, StepSnapshot), SuiteError> {
+        let (mut enabled, mut spec) = outer.clone();
+        enabled = on.unwrap_or(enabled);
+        for r in redact {
+            let selector = Selector::parse(r.get_ref()).map_err(|e| {
+                self.err(Some(r.span()), e, "see \"Snapshots\" in suites/README.md for the selector syntax")
+            })?;
+            spec.redact.push(selector);
+        }
+        for h in headers {
+            if h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+                return Err(self.err(
+                    None,
+                    format!("snapshot_headers: `{h}` is not a header name"),
+                    "use names like \"Cache-Control\"",
+                ));
+            }
+            let h = h.to_ascii_lowercase();
+            if !spec.headers.contains(&h) {
+                spec.headers.push(h);
+            }
+        }
+        Ok((enabled, spec))
+    }
+
+    fn step(
+        &self,
+        raw: RawStep,
+        captured: &mut HashSet<String>,
+        outer: &(bool, StepSnapshot),
+    ) -> Result<Step, SuiteError> {
+        let (snapshot_on, snapshot) =
+            self.snapshot(outer, raw.snapshot, &raw.snapshot_redact, &raw.snapshot_headers)?;
         let method = match raw.method.get_ref().to_ascii_uppercase().as_str() {
             "GET" => Method::Get,
             "POST" => Method::Post,
@@ -628,6 +701,7 @@ impl Loader<'_> {
             body,
             expect,
             capture,
+            snapshot: snapshot_on.then_some(snapshot),
         })
     }
 
@@ -806,6 +880,12 @@ pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
     let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(file, &text, e))?;
     let loader = Loader { file, text: &text, fixtures };
     let suite_requires = loader.features(&raw.suite.requires)?;
+    let suite_snapshot = loader.snapshot(
+        &(true, StepSnapshot::default()),
+        raw.suite.snapshot,
+        &raw.suite.snapshot_redact,
+        &raw.suite.snapshot_headers,
+    )?;
     let mut names = HashSet::new();
     let mut scenarios = Vec::new();
     for s in raw.scenario {
@@ -836,7 +916,9 @@ pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
         requires.sort();
         requires.dedup();
         let mut captured = HashSet::new();
-        let steps = s.step.into_iter().map(|st| loader.step(st, &mut captured)).collect::<Result<Vec<_>, _>>()?;
+        let snapshot = loader.snapshot(&suite_snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers)?;
+        let steps =
+            s.step.into_iter().map(|st| loader.step(st, &mut captured, &snapshot)).collect::<Result<Vec<_>, _>>()?;
         scenarios.push(Scenario { name, description: s.description, requirement: s.requirement, requires, steps });
     }
     if scenarios.is_empty() {
