@@ -33,6 +33,8 @@ enum Command {
         #[command(flatten)]
         generated: GeneratedArgs,
         #[command(flatten)]
+        snapshots: SnapshotArgs,
+        #[command(flatten)]
         locations: Locations,
         #[command(flatten)]
         test: libtest_mimic::Arguments,
@@ -127,9 +129,76 @@ struct RunArgs {
     #[command(flatten)]
     generated: GeneratedArgs,
     #[command(flatten)]
+    snapshots: SnapshotArgs,
+    #[command(flatten)]
     locations: Locations,
     #[command(flatten)]
     test: libtest_mimic::Arguments,
+}
+
+#[derive(clap::Args)]
+struct SnapshotArgs {
+    /// Response snapshots: `check` fails on drift and writes the new answers as .snap.new files for
+    /// `cargo insta review`; `update` records them as the baseline.
+    #[arg(long, value_enum, env = "SCIM_SNAPSHOTS", default_value_t = SnapshotMode::Off)]
+    snapshots: SnapshotMode,
+    /// The target's folder in the snapshot directory (default: the host, e.g. acme.example.com;
+    /// selftest: reference).
+    #[arg(long, env = "SCIM_TARGET", value_name = "NAME")]
+    target: Option<String>,
+    /// Where snapshots live (default: ./snapshots; selftest: the one in this source tree).
+    #[arg(long, env = "SCIM_SNAPSHOT_DIR", value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// A part of every answer's body that varies legitimately, stored as "[redacted]" (repeatable),
+    /// e.g. `.meta.lastLogin` or `.**.tenantId`.
+    #[arg(long = "redact", value_name = "SELECTOR")]
+    redact: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SnapshotMode {
+    Check,
+    Update,
+    Off,
+}
+
+impl SnapshotArgs {
+    /// The validated snapshot settings; `default_target` and `default_dir` apply when not given.
+    fn config(
+        self,
+        default_target: Option<String>,
+        default_dir: PathBuf,
+    ) -> Result<scimtest::runner::snapshot::SnapshotConfig, String> {
+        use scimtest::runner::snapshot::{Mode, SnapshotConfig, is_ci};
+        let mode = match self.snapshots {
+            SnapshotMode::Check => Mode::Check,
+            SnapshotMode::Update => Mode::Update,
+            SnapshotMode::Off => Mode::Off,
+        };
+        let target = match self.target.or(default_target) {
+            Some(t) if !t.is_empty() && t != "." && t != ".." && !t.contains(['/', '\\']) => t,
+            Some(t) => {
+                return Err(format!(
+                    "--target `{t}` is not a folder name\n  fix: use a plain name, e.g. --target staging"
+                ));
+            }
+            None => {
+                return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
+            }
+        };
+        let redact = self
+            .redact
+            .iter()
+            .map(|r| r.parse().map_err(|e| format!("--redact: {e}")))
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(SnapshotConfig {
+            mode,
+            dir: self.snapshot_dir.unwrap_or(default_dir),
+            target,
+            redact,
+            ci: is_ci(|k| std::env::var(k).ok()),
+        })
+    }
 }
 
 #[derive(clap::Args)]
@@ -257,7 +326,9 @@ fn main() -> ExitCode {
     let report = match cli.command {
         Command::Serve(args) => return serve(args),
         Command::Run(args) => return run(args),
-        Command::Selftest { generated, locations, test } => return selftest(generated, locations, test),
+        Command::Selftest { generated, snapshots, locations, test } => {
+            return selftest(generated, snapshots, locations, test);
+        }
         Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
             tools::filter_parse(&filter, dialect(strict))
         }
@@ -327,10 +398,30 @@ fn run(args: RunArgs) -> ExitCode {
     config.junit = args.junit;
     config.json = args.json;
     config.properties = args.generated.config(config.fixtures_dir.join("regressions"), 1000);
+    let target = scimtest::runner::snapshot::target_from_url(&args.url);
+    config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
     ExitCode::from(scimtest::runner::run(config))
 }
 
-fn selftest(generated: GeneratedArgs, locations: Locations, test: libtest_mimic::Arguments) -> ExitCode {
+fn selftest(
+    generated: GeneratedArgs,
+    snapshots: SnapshotArgs,
+    locations: Locations,
+    test: libtest_mimic::Arguments,
+) -> ExitCode {
+    let snapshots = match snapshots.config(Some("reference".into()), scimtest::runner::snapshot::default_dir()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
     let fixtures = locations.fixtures.clone().unwrap_or_else(scimtest::selftest::default_fixtures);
     // The core first: every RFC 7644 example and the filter corpora, through the engines.
     let core = tools::selftest(&fixtures);
@@ -352,6 +443,7 @@ fn selftest(generated: GeneratedArgs, locations: Locations, test: libtest_mimic:
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
     // runs the full 1,000 / 500 against the same server.
     config.properties = generated.config(config.fixtures_dir.join("regressions"), 250);
+    config.snapshots = snapshots;
     ExitCode::from(scimtest::runner::selftest_every_profile(config, &token))
 }
 

@@ -8,6 +8,7 @@ mod app_checks;
 mod checks;
 pub mod property;
 pub mod report;
+pub mod snapshot;
 
 pub use checks::{conformance, error_problems, list_problems, select};
 
@@ -44,12 +45,15 @@ pub struct RunConfig {
     pub json: Option<PathBuf>,
     /// Generated filter and PATCH checks per profile (`None`: only the scenarios).
     pub properties: Option<property::PropertyConfig>,
+    /// Response snapshots: off, check or update, and where they live.
+    pub snapshots: snapshot::SnapshotConfig,
     /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
     pub args: Arguments,
 }
 
 /// Exit codes.
 pub const EXIT_PASS: u8 = 0;
+/// A MUST requirement failed, or (with `--snapshots check`) a snapshot drifted.
 pub const EXIT_MUST_FAILED: u8 = 1;
 pub const EXIT_CONFIG: u8 = 2;
 
@@ -227,6 +231,10 @@ struct Shared {
     handle: tokio::runtime::Handle,
     records: Mutex<Vec<Record>>,
     app: Option<suite::App>,
+    /// `None` when snapshots are off.
+    snapshots: Option<snapshot::SnapshotConfig>,
+    /// Where suite files are, to name them relative to it in snapshot headers.
+    suites_dir: PathBuf,
 }
 
 fn short_tag(text: &str) -> String {
@@ -269,13 +277,32 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> 
     Ok((request, path))
 }
 
-async fn execute(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scenario) -> Result<(), String> {
-    let mut vars = Vars {
-        run: shared.run_prefix.clone(),
-        // Unique per trial, so one suite run under two profiles never collides with itself.
-        scenario: short_tag(&format!("{profile}::{}::{}", suite.name, scenario.name)),
-        ..Vars::default()
-    };
+/// The scenario's tag in `${name:x}`: unique per trial, so one suite run under two profiles never
+/// collides with itself.
+fn scenario_tag(profile: &str, suite: &Suite, scenario: &Scenario) -> String {
+    short_tag(&format!("{profile}::{}::{}", suite.name, scenario.name))
+}
+
+/// `GET /Users?filter=…`: a request as a snapshot names it (query values as sent, not encoded).
+fn request_line(request: &Request) -> String {
+    let mut line = format!("{} {}", request.method, request.path);
+    for (i, (k, v)) in request.query.iter().enumerate() {
+        line.push(if i == 0 { '?' } else { '&' });
+        line.push_str(&format!("{k}={v}"));
+    }
+    line
+}
+
+/// Runs the scenario's steps until one fails; `tape` receives the exchanges its snapshot keeps.
+async fn execute(
+    shared: &Shared,
+    profile: &str,
+    suite: &Suite,
+    scenario: &Scenario,
+    tape: &mut Vec<snapshot::Taken>,
+) -> Result<(), String> {
+    let mut vars =
+        Vars { run: shared.run_prefix.clone(), scenario: scenario_tag(profile, suite, scenario), ..Vars::default() };
     let base = shared.client.base_url().to_string();
     for (i, step) in scenario.steps.iter().enumerate() {
         let label = format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str()));
@@ -283,6 +310,13 @@ async fn execute(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scena
             build_request(step, &vars).map_err(|e| format!("{}\n{label}: {e}", scenario.requirement))?;
         let exchange = shared.client.send(&request).await;
         track(&shared.registry, step, &path, &exchange, &base);
+        if let Some(spec) = step.snapshot.as_ref().filter(|_| shared.snapshots.is_some()) {
+            tape.push(snapshot::Taken {
+                request: request_line(&request),
+                exchange: exchange.clone(),
+                spec: spec.clone(),
+            });
+        }
         // Captures first, so this step's own expectations may use them (`${user.meta.location}`).
         let mut problems = Vec::new();
         if !step.capture.is_empty() {
@@ -327,12 +361,17 @@ fn failure(scenario: &Scenario, label: &str, problems: &[String], ex: &Exchange)
     out
 }
 
-/// A trial's libtest verdict from its record, which is kept for the reports.
+/// A trial's libtest verdict from its record, which is kept for the reports: it fails when the
+/// requirement fails or when its snapshot drifted.
 fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
-    let result = match &record.outcome {
-        Outcome::Passed => Ok(Completion::Completed),
-        Outcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
-        Outcome::Failed(message) => Err(Failed::from(message)),
+    let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
+    let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
+    let result = match (&record.outcome, drift) {
+        (Outcome::Passed, None) => Ok(Completion::Completed),
+        (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
+        (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
+        (Outcome::Failed(message), None) => Err(Failed::from(message)),
+        (Outcome::Failed(message), Some(drift)) => Err(Failed::from(format!("{message}\n{drift}"))),
     };
     shared.records.lock().expect("records lock").push(record);
     result
@@ -480,26 +519,45 @@ fn run_property(
         requirement,
         outcome,
         duration: start.elapsed(),
+        snapshot: None,
     }
 }
 
 /// Runs one scenario (or decides to skip it) and returns its record.
 async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &Scenario, read_only: bool) -> Record {
     let start = Instant::now();
+    let name = format!("{profile}::{}::{}", suite.name, scenario.name);
+    let mut tape = Vec::new();
     let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref()) {
         Some(reason) => Outcome::Skipped(reason),
-        None => match execute(shared, profile, suite, scenario).await {
+        None => match execute(shared, profile, suite, scenario, &mut tape).await {
             Ok(()) => Outcome::Passed,
             Err(message) => Outcome::Failed(message),
         },
     };
+    // Compared even when the scenario failed: the drift says what changed since the baseline.
+    let snapshot = shared.snapshots.as_ref().filter(|_| !tape.is_empty()).map(|config| {
+        let volatile = snapshot::Volatile {
+            base_url: shared.client.base_url().to_string(),
+            run: shared.run_prefix.clone(),
+            scenario_tag: scenario_tag(profile, suite, scenario),
+        };
+        let document = snapshot::document(&tape, &volatile, &config.redact);
+        let source = match suite.file.strip_prefix(&shared.suites_dir) {
+            Ok(rel) => format!("suites/{}", rel.display()),
+            Err(_) => suite.file.display().to_string(),
+        };
+        let file = config.file(profile, &suite.name, &scenario.name);
+        snapshot::settle(config, &file, &source, &format!("{name} — {}", scenario.requirement), &document)
+    });
     Record {
-        name: format!("{profile}::{}::{}", suite.name, scenario.name),
+        name,
         suite: suite.name.clone(),
         scenario: scenario.name.clone(),
         requirement: scenario.requirement.clone(),
         outcome,
         duration: start.elapsed(),
+        snapshot,
     }
 }
 
@@ -518,6 +576,8 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
         handle: tokio::runtime::Handle::current(),
         records: Mutex::new(Vec::new()),
         app,
+        snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
+        suites_dir: config.suites_dir.clone(),
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -560,6 +620,7 @@ impl RunConfig {
             junit: None,
             json: None,
             properties: None,
+            snapshots: snapshot::SnapshotConfig::default(),
             args: Arguments::default(),
         }
     }
@@ -677,6 +738,8 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         handle: runtime.handle().clone(),
         records: Mutex::new(Vec::new()),
         app,
+        snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
+        suites_dir: config.suites_dir.clone(),
     });
     // Ctrl-C: delete what the run created, then stop.
     if !listing {
@@ -691,6 +754,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         });
     }
     let started = Instant::now();
+    let stale = if listing { Vec::new() } else { stale_snapshots(&config, &profiles) };
     let mut trials = Vec::new();
     let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
     for (profile, suite) in profiles.into_iter().flat_map(|(p, suites)| suites.into_iter().map(move |s| (p.clone(), s)))
@@ -765,9 +829,49 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     {
         eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
     }
+    if !stale.is_empty() {
+        let update = config.snapshots.mode == snapshot::Mode::Update;
+        eprintln!(
+            "note: {} snapshot file{} no scenario produces any more (renamed or removed){}:",
+            stale.len(),
+            if stale.len() == 1 { "" } else { "s" },
+            if update { "; deleted" } else { "; --snapshots update deletes them" }
+        );
+        for f in &stale {
+            eprintln!("  {}", f.display());
+            if update {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
     print!("{}", report::lifecycle_view(&records));
     print!("{}", summary.render(&meta));
-    if summary.failed(Level::Must) > 0 { EXIT_MUST_FAILED } else { EXIT_PASS }
+    if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
+}
+
+/// Snapshot files under the planned profiles (and suites, with `--suite`) that no planned scenario
+/// produces. Scenarios skipped or filtered out still count as producing theirs.
+fn stale_snapshots(config: &RunConfig, plan: &Plan) -> Vec<PathBuf> {
+    let c = &config.snapshots;
+    if c.mode == snapshot::Mode::Off {
+        return Vec::new();
+    }
+    let mut referenced = std::collections::HashSet::new();
+    let mut dirs = Vec::new();
+    for (profile, suites) in plan {
+        if config.suite_pattern.is_none() {
+            dirs.push(c.dir.join(&c.target).join(profile));
+        }
+        for suite in suites {
+            if config.suite_pattern.is_some() {
+                dirs.push(c.dir.join(&c.target).join(profile).join(&suite.name));
+            }
+            for scenario in &suite.scenarios {
+                referenced.insert(c.file(profile, &suite.name, &scenario.name));
+            }
+        }
+    }
+    dirs.iter().flat_map(|d| snapshot::unreferenced(d, &referenced)).collect()
 }
 
 /// For a Rust project's own `tests/scim.rs` (`harness = false`): runs the suites inside `cargo test`.
@@ -792,9 +896,29 @@ pub fn main_from_env() -> std::process::ExitCode {
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
         properties: Some(property::PropertyConfig::default()),
+        snapshots: snapshot::SnapshotConfig::default(),
         args,
     };
     config.client.token = env("SCIM_TOKEN");
+    if let Some(mode) = env("SCIM_SNAPSHOTS") {
+        match mode.parse() {
+            Ok(mode) => config.snapshots.mode = mode,
+            Err(e) => {
+                eprintln!("error: SCIM_SNAPSHOTS: {e}");
+                return std::process::ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    }
+    config.snapshots.dir = env("SCIM_SNAPSHOT_DIR").map_or_else(|| PathBuf::from("snapshots"), PathBuf::from);
+    config.snapshots.ci = snapshot::is_ci(|k| std::env::var(k).ok());
+    let target = env("SCIM_TARGET").or_else(|| {
+        if config.client.base_url.is_empty() {
+            Some("reference".into())
+        } else {
+            snapshot::target_from_url(&config.client.base_url)
+        }
+    });
+    config.snapshots.target = target.unwrap_or_else(|| "default".into());
     let code = if config.client.base_url.is_empty() {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
         let token = format!("local-{}", std::process::id());

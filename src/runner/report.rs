@@ -29,6 +29,8 @@ pub struct Record {
     pub requirement: Requirement,
     pub outcome: Outcome,
     pub duration: Duration,
+    /// The response snapshot's verdict, when snapshots are on and the scenario ran.
+    pub snapshot: Option<super::snapshot::Verdict>,
 }
 
 /// About the run as a whole.
@@ -44,12 +46,18 @@ pub struct RunMeta {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     counts: BTreeMap<Level, [usize; 3]>,
+    /// Snapshot verdicts by label (matched, new, changed, written, error).
+    snapshots: BTreeMap<&'static str, usize>,
 }
 
 impl Summary {
     pub fn of(records: &[Record]) -> Summary {
         let mut counts: BTreeMap<Level, [usize; 3]> = Level::ALL.iter().map(|l| (*l, [0; 3])).collect();
+        let mut snapshots = BTreeMap::new();
         for r in records {
+            if let Some(v) = &r.snapshot {
+                *snapshots.entry(v.label()).or_default() += 1;
+            }
             let slot = counts.entry(r.requirement.level).or_default();
             match r.outcome {
                 Outcome::Passed => slot[0] += 1,
@@ -57,7 +65,17 @@ impl Summary {
                 Outcome::Skipped(_) => slot[2] += 1,
             }
         }
-        Summary { counts }
+        Summary { counts, snapshots }
+    }
+
+    /// Snapshots that are new, changed or could not be checked: each fails the run.
+    pub fn snapshots_failed(&self) -> usize {
+        ["new", "changed", "error"].iter().map(|l| self.snapshots.get(l).copied().unwrap_or(0)).sum()
+    }
+
+    /// Whether the run passes: every MUST holds and no snapshot drifted.
+    pub fn passes(&self) -> bool {
+        self.failed(Level::Must) == 0 && self.snapshots_failed() == 0
     }
 
     pub fn passed(&self, level: Level) -> usize {
@@ -94,11 +112,18 @@ impl Summary {
                 self.skipped(level)
             );
         }
+        if !self.snapshots.is_empty() {
+            let counts: Vec<String> = self.snapshots.iter().map(|(label, n)| format!("{n} {label}")).collect();
+            let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
+        }
         let must = self.failed(Level::Must);
-        let verdict = if must == 0 {
-            "PASS: every MUST requirement holds".to_string()
-        } else {
-            format!("FAIL: {must} MUST requirement{} failed", if must == 1 { "" } else { "s" })
+        let drift = self.snapshots_failed();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let verdict = match (must, drift) {
+            (0, 0) => "PASS: every MUST requirement holds".to_string(),
+            (0, d) => format!("FAIL: {d} snapshot{} drifted (every MUST requirement holds)", plural(d)),
+            (m, 0) => format!("FAIL: {m} MUST requirement{} failed", plural(m)),
+            (m, d) => format!("FAIL: {m} MUST requirement{} failed, {d} snapshot{} drifted", plural(m), plural(d)),
         };
         let _ = writeln!(out, "verdict: {verdict}");
         let _ =
@@ -256,6 +281,11 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                 "status": status,
                 "detail": detail,
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
+                "snapshot": r.snapshot.as_ref().map(|v| json!({
+                    "status": v.label(),
+                    "file": v.file().map(|f| f.display().to_string()),
+                    "detail": v.fails().then(|| v.message(false)),
+                })),
             })
         })
         .collect();
@@ -267,8 +297,9 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "profile": meta.profile,
         "run_prefix": meta.run_prefix,
         "duration_ms": meta.duration.as_secs_f64() * 1000.0,
-        "verdict": if summary.failed(Level::Must) == 0 { "pass" } else { "fail" },
+        "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
+        "snapshots": summary.snapshots,
         "results": results,
     })
 }
@@ -285,16 +316,27 @@ pub fn to_junit(meta: &RunMeta, records: &[Record]) -> String {
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
     for r in records {
         let suite = suites.entry(&r.suite).or_insert_with(|| TestSuite::new(format!("{}::{}", meta.profile, r.suite)));
-        let status = match &r.outcome {
-            Outcome::Passed => TestCaseStatus::success(),
-            Outcome::Failed(m) => {
+        let drift = r.snapshot.as_ref().filter(|v| v.fails());
+        let status = match (&r.outcome, drift) {
+            (Outcome::Passed, Some(v)) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!("snapshot {}", v.label()));
+                s.set_type("snapshot");
+                s.set_description(v.message(false));
+                s
+            }
+            (Outcome::Passed, None) => TestCaseStatus::success(),
+            (Outcome::Failed(m), drift) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(format!("{} {}", r.requirement.level, r.requirement.source));
                 s.set_type(r.requirement.level.as_str());
-                s.set_description(m.clone());
+                s.set_description(match drift {
+                    Some(v) => format!("{m}\n{}", v.message(false)),
+                    None => m.clone(),
+                });
                 s
             }
-            Outcome::Skipped(m) => {
+            (Outcome::Skipped(m), _) => {
                 let mut s = TestCaseStatus::skipped();
                 s.set_message(m.clone());
                 s
@@ -326,6 +368,7 @@ mod tests {
             requirement: Requirement { source: source.into(), level: Level::Must, text: "t".into() },
             outcome,
             duration: Duration::ZERO,
+            snapshot: None,
         }
     }
 
