@@ -21,6 +21,7 @@ mod patch_props;
 mod robustness;
 mod serve_cli;
 mod server_faults;
+mod snapshots;
 
 mod properties;
 mod runner;
