@@ -877,7 +877,8 @@ fn stale_snapshots(config: &RunConfig, plan: &Plan) -> Vec<PathBuf> {
 /// For a Rust project's own `tests/scim.rs` (`harness = false`): runs the suites inside `cargo test`.
 ///
 /// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN`, and optionally
-/// `SCIM_PROFILE` (default `rfc`), `SCIM_JUNIT` and `SCIM_JSON` (report files) — and the command line
+/// `SCIM_PROFILE` (default `rfc`), `SCIM_JUNIT` and `SCIM_JSON` (report files), `SCIM_SNAPSHOTS`
+/// (`check`, `update`; default off), `SCIM_TARGET` and `SCIM_SNAPSHOT_DIR` (default `snapshots`) — and the command line
 /// takes libtest's arguments (name filters, `--exact`, `--list`, `--test-threads` …). Without
 /// `SCIM_BASE_URL` the suites run against the bundled reference server, which shows what passing looks
 /// like; the summary says which target was used.
