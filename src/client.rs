@@ -3,6 +3,8 @@
 //! repeat. Every exchange is kept as a transcript that can be shown and replayed with curl; the token
 //! never appears in either.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -168,7 +170,35 @@ impl ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
+    gate: Arc<Gate>,
+    /// Values never shown: the token and sensitive `--header` values.
+    secrets: Arc<Vec<String>>,
 }
+
+/// Lets an interrupted run stop sending and wait for what is in flight before it cleans up.
+#[derive(Debug, Default)]
+struct Gate {
+    stopped: AtomicBool,
+    in_flight: AtomicUsize,
+}
+
+/// Decrements the in-flight count however `send` returns.
+struct InFlight<'a>(&'a Gate);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether an extra header carries a credential, so its value is never shown.
+fn sensitive(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["auth", "key", "token", "secret", "cookie", "session", "password", "signature"].iter().any(|w| n.contains(w))
+}
+
+/// What a secret is shown as.
+pub const HIDDEN: &str = "[hidden]";
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, String> {
@@ -179,21 +209,78 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            // Follow a few redirects; reqwest drops Authorization when the origin changes.
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects are followed only within the origin: no header of ours (the token, a `--header`
+            // API key) ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first().map(reqwest::Url::origin);
+                if first.is_some_and(|o| o != attempt.url().origin()) {
+                    attempt.stop()
+                } else if attempt.previous().len() > 5 {
+                    attempt.error("more than 5 redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
         if loopback {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let mut secrets: Vec<String> = config.token.iter().filter(|t| !t.is_empty()).cloned().collect();
+        secrets.extend(config.headers.iter().filter(|(k, v)| sensitive(k) && !v.is_empty()).map(|(_, v)| v.clone()));
         Ok(Client {
             http,
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
+            gate: Arc::default(),
+            secrets: Arc::new(secrets),
         })
+    }
+
+    /// Stops sending: every later request fails at once with "interrupted", without a connection.
+    pub fn stop(&self) {
+        self.gate.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Client::stop`] was called.
+    pub fn stopped(&self) -> bool {
+        self.gate.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no request is in flight, or `limit` has passed; returns how many still are.
+    pub async fn drained(&self, limit: Duration) -> usize {
+        let end = Instant::now() + limit;
+        loop {
+            let n = self.gate.in_flight.load(Ordering::SeqCst);
+            if n == 0 || Instant::now() >= end {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The same client with a gate of its own, for the cleanup after [`Client::stop`].
+    pub fn for_cleanup(&self) -> Client {
+        Client { gate: Arc::default(), ..self.clone() }
+    }
+
+    /// `text` with every secret (the token, sensitive header values) replaced by [`HIDDEN`].
+    pub fn hide_secrets(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in self.secrets.iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), HIDDEN);
+            }
+        }
+        out
     }
 
     pub fn base_url(&self) -> &str {
         &self.config.base_url
+    }
+
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.config.timeout
     }
 
     fn url(&self, request: &Request) -> String {
@@ -230,11 +317,16 @@ impl Client {
         if let (Some(ct), Some(_)) = (&request.content_type, &request.body) {
             add("Content-Type", ct, ct);
         }
-        for (k, v) in self.config.headers.iter().chain(&request.headers) {
+        for (k, v) in &self.config.headers {
+            add(k, v, if sensitive(k) { HIDDEN } else { v });
+        }
+        for (k, v) in &request.headers {
             add(k, v, v);
         }
         let method = request.method.clone();
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
+        self.gate.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _in_flight = InFlight(&self.gate);
         let start = Instant::now();
         let mut attempts = 0;
         loop {
@@ -255,9 +347,13 @@ impl Client {
                 attempts,
                 elapsed: Duration::ZERO,
             };
+            if self.gate.stopped.load(Ordering::SeqCst) {
+                exchange.error = Some("not sent: the run was interrupted".into());
+                return exchange;
+            }
             match builder.send().await {
                 Err(e) => {
-                    exchange.error = Some(describe_error(&e));
+                    exchange.error = Some(self.hide_secrets(&describe_error(&e)));
                     exchange.elapsed = start.elapsed();
                     return exchange;
                 }
@@ -267,7 +363,9 @@ impl Client {
                     exchange.response_headers = response
                         .headers()
                         .iter()
-                        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                        .map(|(k, v)| {
+                            (k.as_str().to_string(), self.hide_secrets(&String::from_utf8_lossy(v.as_bytes())))
+                        })
                         .collect();
                     let mut body = Vec::new();
                     loop {
@@ -289,7 +387,9 @@ impl Client {
                             }
                         }
                     }
-                    exchange.response_body = String::from_utf8_lossy(&body).into_owned();
+                    // A server that echoes the token (an error quoting the Authorization header) must
+                    // not get it printed, stored in a snapshot or written to a report.
+                    exchange.response_body = self.hide_secrets(&String::from_utf8_lossy(&body));
                     exchange.elapsed = start.elapsed();
                     let busy = status == 429 || status == 503;
                     if busy && repeatable && attempts <= self.config.retries {
