@@ -18,6 +18,23 @@ fn short(v: &Value) -> String {
     if s.chars().count() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
 }
 
+/// What a body that is not JSON is instead: empty, an HTML page, or text that does not parse (and where).
+pub fn not_json(exchange: &Exchange) -> String {
+    let body = exchange.response_body.trim_start();
+    let ct = exchange.header("content-type").map_or("no Content-Type".to_string(), |c| format!("`{c}`"));
+    if body.is_empty() {
+        return format!("an empty body ({ct})");
+    }
+    let excerpt: String = body.chars().take(80).collect::<String>().replace('\n', " ");
+    if body.starts_with('<') {
+        return format!("an HTML or XML page ({ct}): `{excerpt}…`");
+    }
+    match serde_json::from_str::<Value>(body) {
+        Err(e) => format!("a body that is not JSON ({ct}; {e}): `{excerpt}`"),
+        Ok(_) => format!("a JSON body ({ct})"),
+    }
+}
+
 /// Every way the answer in `exchange` misses `expect`.
 pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[ResourceSchema]) -> Vec<String> {
     let mut problems = Vec::new();
@@ -27,13 +44,30 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     if let Some(e) = &exchange.error {
         problems.push(e.clone());
     }
+    // `429 Too Many Requests after 4 attempts`: a rate limit or an outage names itself.
+    let got = {
+        let reason = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason());
+        let mut got = status.to_string();
+        if let Some(r) = reason.filter(|_| status == 429 || status >= 500 || (300..400).contains(&status)) {
+            got.push_str(&format!(" {r}"));
+        }
+        if (300..400).contains(&status)
+            && let Some(to) = exchange.header("location")
+        {
+            got.push_str(&format!(" to {to} (not followed: another origin)"));
+        }
+        if exchange.attempts > 1 {
+            got.push_str(&format!(" after {} attempts", exchange.attempts));
+        }
+        got
+    };
     if expect.status.is_empty() {
         if !(200..300).contains(&status) {
-            problems.push(format!("expected a 2xx status, got {status}"));
+            problems.push(format!("expected a 2xx status, got {got}"));
         }
     } else if !expect.status.contains(&status) {
         let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
-        problems.push(format!("expected status {}, got {status}", allowed.join(" or ")));
+        problems.push(format!("expected status {}, got {got}", allowed.join(" or ")));
     }
     for h in &expect.headers {
         let actual = exchange.header(&h.name);
@@ -74,11 +108,7 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     let needs_body = expect.error.is_some() || expect.list || expect.resource.is_some() || !expect.json.is_empty();
     let body = exchange.json();
     if needs_body && body.is_none() {
-        let shown = if exchange.response_body.is_empty() {
-            "an empty body".to_string()
-        } else {
-            "a body that is not JSON".to_string()
-        };
+        let shown = not_json(exchange);
         problems.push(format!("expected a JSON body, got {shown}"));
         return problems;
     }
