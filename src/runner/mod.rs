@@ -10,7 +10,7 @@ pub mod property;
 pub mod report;
 pub mod snapshot;
 
-pub use checks::{conformance, error_problems, list_problems, select};
+pub use checks::{conformance, error_problems, judge, list_problems, not_json, select};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -171,6 +171,56 @@ impl Registry {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Deletes the users and groups whose name starts with the run prefix: what the run created but could
+/// not register (a create whose answer was lost). The server's filter is not trusted: a resource is
+/// deleted only if its own `userName` or `displayName` starts with the prefix. Returns (deleted, problems).
+pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
+    let (mut deleted, mut problems) = (0, Vec::new());
+    for (collection, name) in [("/Groups", "displayName"), ("/Users", "userName")] {
+        // A few pages at most: what is left over after the registry's cleanup is small.
+        for _ in 0..10 {
+            let mut request = Request::new(reqwest::Method::GET, collection);
+            request.query = vec![
+                ("filter".into(), format!("{name} sw \"{run_prefix}\"")),
+                ("count".into(), "100".into()),
+                ("attributes".into(), name.into()),
+            ];
+            let ex = client.send(&request).await;
+            let found: Vec<String> = ex
+                .json()
+                .and_then(|b| b.get("Resources").and_then(Value::as_array).cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter(|r| {
+                    crate::schema::get_ci(r.as_object().unwrap_or(&Default::default()), name)
+                        .and_then(|(_, v)| v.as_str())
+                        .is_some_and(|n| n.starts_with(run_prefix))
+                })
+                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            let before = deleted;
+            for id in found {
+                let path = format!("{collection}/{id}");
+                let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
+                match ex.status {
+                    Some(s) if (200..300).contains(&s) || s == 404 => deleted += 1,
+                    _ => problems.push(format!(
+                        "DELETE {path}: {}",
+                        ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
+                    )),
+                }
+            }
+            if deleted == before {
+                break;
+            }
+        }
+    }
+    (deleted, problems)
 }
 
 /// The path of a resource location relative to the base URL (`/Users/abc`).
@@ -597,7 +647,10 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
             }
         }
     }
-    let (_, _, failed) = shared.registry.clean(&client).await;
+    let (_, _, mut failed) = shared.registry.clean(&client).await;
+    if !config.read_only {
+        failed.extend(sweep(&client, &shared.run_prefix).await.1);
+    }
     if !failed.is_empty() {
         return Err(format!("cleanup failed: {}", failed.join("; ")));
     }
@@ -741,14 +794,43 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
         suites_dir: config.suites_dir.clone(),
     });
-    // Ctrl-C: delete what the run created, then stop.
+    // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
+    // what the run created and sweep its prefix, then stop.
     if !listing {
-        let (registry, client) = (registry.clone(), client.clone());
+        let (registry, client, prefix, read_only) =
+            (registry.clone(), client.clone(), run_prefix.clone(), config.read_only);
         runtime.spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupted: deleting the {} resources this run created…", registry.len());
-                let (deleted, gone, failed) = registry.clean(&client).await;
-                eprintln!("cleanup: {deleted} deleted, {gone} already gone, {} failed", failed.len());
+                eprintln!(
+                    "\ninterrupted: waiting for the requests in flight, then deleting what this run created                      (Ctrl-C again to quit at once)…"
+                );
+                client.stop();
+                let again = prefix.clone();
+                tokio::spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        eprintln!("quit before cleanup: resources named `{again}…` may remain");
+                        std::process::exit(130);
+                    }
+                });
+                let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
+                let cleaner = client.for_cleanup();
+                let (deleted, gone, mut failed) = registry.clean(&cleaner).await;
+                let swept = if read_only {
+                    0
+                } else {
+                    let (swept, problems) = sweep(&cleaner, &prefix).await;
+                    failed.extend(problems);
+                    swept
+                };
+                eprintln!(
+                    "cleanup: {} deleted, {gone} already gone, {} failed{}",
+                    deleted + swept,
+                    failed.len(),
+                    if pending > 0 { format!("; {pending} requests were still in flight") } else { String::new() }
+                );
+                for f in &failed {
+                    eprintln!("cleanup failed: {f}");
+                }
                 std::process::exit(130);
             }
         });
@@ -795,7 +877,21 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     if listing {
         return EXIT_PASS;
     }
-    let (deleted, gone, failed) = runtime.block_on(registry.clean(&client));
+    if client.stopped() {
+        // Interrupted: the Ctrl-C task cleans up and ends the process; the summary would only list
+        // requests that were never sent.
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+    let (deleted, gone, mut failed) = runtime.block_on(registry.clean(&client));
+    let deleted = if config.read_only {
+        deleted
+    } else {
+        let (swept, problems) = runtime.block_on(sweep(&client, &run_prefix));
+        failed.extend(problems);
+        deleted + swept
+    };
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by(|a, b| a.name.cmp(&b.name));
     let summary = Summary::of(&records);
