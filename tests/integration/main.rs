@@ -19,6 +19,7 @@ mod differential;
 mod filter_props;
 mod patch_props;
 mod robustness;
+mod safety;
 mod serve_cli;
 mod server_faults;
 mod snapshots;

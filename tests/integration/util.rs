@@ -30,3 +30,87 @@ pub async fn server_with_run_config(
     client.token = Some(token);
     (server, scimtest::runner::RunConfig::new(client))
 }
+
+/// One request as an instrumented server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+}
+
+/// The reference server behind a layer that logs every request and can delay each answer — for tests
+/// that assert what the runner sent (`--read-only`), or interrupt it midway.
+pub struct Instrumented {
+    pub base_url: String,
+    pub state: scimtest::server::AppState,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Instrumented {
+    pub async fn start(config: scimtest::server::ServerConfig, delay: std::time::Duration) -> Instrumented {
+        Instrumented::launch(config, delay, false).await
+    }
+
+    /// Like [`Instrumented::start`], but every error answer quotes the request's Authorization header
+    /// back in its `detail`, as some frameworks' debug pages do.
+    pub async fn start_echoing(config: scimtest::server::ServerConfig) -> Instrumented {
+        Instrumented::launch(config, std::time::Duration::ZERO, true).await
+    }
+
+    async fn launch(config: scimtest::server::ServerConfig, delay: std::time::Duration, echo: bool) -> Instrumented {
+        use axum::extract::Request;
+        use axum::middleware::{Next, from_fn};
+        use axum::response::IntoResponse;
+        let state = scimtest::server::state(config);
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = log.clone();
+        let layer = from_fn(move |request: Request, next: Next| {
+            let seen = seen.clone();
+            async move {
+                let authorization =
+                    request.headers().get("authorization").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                seen.lock()
+                    .unwrap()
+                    .push(Seen { method: request.method().to_string(), path: request.uri().path().to_string() });
+                tokio::time::sleep(delay).await;
+                let response = next.run(request).await;
+                let status = response.status();
+                if !echo || status.as_u16() < 400 {
+                    return response;
+                }
+                let body = serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": status.as_u16().to_string(),
+                    "detail": format!("request refused; Authorization was {authorization:?}"),
+                });
+                (status, [("content-type", "application/scim+json")], body.to_string()).into_response()
+            }
+        });
+        let app = scimtest::server::app(state.clone()).layer(layer);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let base_url = format!("http://{addr}{}", state.config().base_path);
+        Instrumented { base_url, state, log, stop: Some(stop), task }
+    }
+
+    pub fn methods(&self) -> Vec<(String, String)> {
+        self.log.lock().unwrap().iter().map(|s| (s.method.clone(), s.path.clone())).collect()
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
