@@ -59,6 +59,9 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
         if exchange.attempts > 1 {
             got.push_str(&format!(" after {} attempts", exchange.attempts));
         }
+        if let Some(wait) = exchange.header("retry-after").filter(|_| status == 429 || status == 503) {
+            got.push_str(&format!(" (Retry-After: {wait}; waits longer than 10 s are cut short)"));
+        }
         got
     };
     if expect.status.is_empty() {

@@ -1,0 +1,225 @@
+//! Hostile endpoints (wiremock, and a raw socket for resets): malformed JSON, HTML error pages, wrong
+//! content types, empty 200s, enormous bodies, slow answers, connection resets, 429s and bursts of 5xx.
+//! Each gives a failure that names the cause, never a panic; the run finishes and deletes what it created.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use scimtest::client::{Client, ClientConfig, MAX_BODY, Request};
+use scimtest::runner::report::{Outcome, Record};
+use scimtest::runner::{RunConfig, check};
+use serde_json::json;
+use wiremock::matchers::{any, method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SCIM: &str = "application/scim+json";
+
+/// A server whose creates work (so the run has something to clean up) and whose every other answer is
+/// `hostile`.
+async fn hostile(answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    let base = format!("{}/scim", server.uri());
+    let next = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/scim/Users"))
+        .respond_with(move |request: &wiremock::Request| {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            let id = format!("h-{}", next.fetch_add(1, Ordering::SeqCst));
+            let user = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": id,
+                "userName": body.get("userName").cloned().unwrap_or_default(),
+                "meta": {"resourceType": "User", "location": format!("{base}/Users/{id}")}
+            });
+            ResponseTemplate::new(201)
+                .insert_header("Location", format!("{base}/Users/{id}"))
+                .set_body_raw(user.to_string(), SCIM)
+        })
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path_regex(r"^/scim/Users/h-\d+$"))
+        .respond_with(ResponseTemplate::new(204))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any()).respond_with(answer).with_priority(10).mount(&server).await;
+    server
+}
+
+fn config(base_url: &str) -> RunConfig {
+    let mut client = ClientConfig::new(base_url);
+    client.token = Some("hostile-token".into());
+    client.timeout = Duration::from_millis(300);
+    client.retries = 1;
+    client.max_retry_after = Duration::from_millis(100);
+    let mut config = RunConfig::new(client);
+    config.suite_pattern = Some("users".into());
+    // The generated checks too: their population is created, then everything else is garbage.
+    config.properties = Some(scimtest::runner::property::PropertyConfig {
+        filter_cases: 10,
+        patch_cases: 5,
+        seed: 3,
+        budget: Duration::from_secs(5),
+        regressions: None,
+    });
+    config
+}
+
+fn failures(records: &[Record]) -> Vec<&str> {
+    records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Failed(m) => Some(m.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs the users suite and the generated checks against `server`; asserts the run finished, failed
+/// naming `cause`, and deleted each user it created.
+async fn assert_named_and_cleaned(what: &str, server: &MockServer, cause: &str) {
+    let records = check(&config(&format!("{}/scim", server.uri())))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the run did not finish cleanly: {e}"));
+    let failed = failures(&records);
+    assert!(failed.len() >= 5, "{what}: only {} failures", failed.len());
+    assert!(
+        failed.iter().any(|m| m.contains(cause)),
+        "{what}: no failure names the cause `{cause}`; the first says:\n{}",
+        failed[0]
+    );
+    let requests = server.received_requests().await.unwrap();
+    let count =
+        |m: &str, p: &str| requests.iter().filter(|r| r.method.as_str() == m && r.url.path().starts_with(p)).count();
+    let (created, deleted) = (count("POST", "/scim/Users"), count("DELETE", "/scim/Users/h-"));
+    assert!(created > 10, "{what}: only {created} creates");
+    assert_eq!(created, deleted, "{what}: {created} users created, {deleted} deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_garbage_is_named_and_the_run_still_cleans_up() {
+    let html = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
+    let huge = format!("{{\"schemas\": [], \"padding\": \"{}\"}}", "x".repeat(MAX_BODY + 1024));
+    let cases: Vec<(&str, ResponseTemplate, &str)> = vec![
+        (
+            "malformed JSON",
+            ResponseTemplate::new(200).set_body_raw("{\"schemas\": [\"urn:", SCIM),
+            "a body that is not JSON (`application/scim+json`; EOF while parsing",
+        ),
+        ("an HTML error page", ResponseTemplate::new(502).set_body_raw(html, "text/html"), "got 502 Bad Gateway"),
+        (
+            "an HTML page with 200",
+            ResponseTemplate::new(200).set_body_raw(html, "text/html"),
+            "an HTML or XML page (`text/html`)",
+        ),
+        (
+            "JSON as text/plain",
+            ResponseTemplate::new(200).set_body_raw(r#"{"schemas": ["x"], "Resources": []}"#, "text/plain"),
+            "`text/plain`",
+        ),
+        ("200 with an empty body", ResponseTemplate::new(200), "an empty body"),
+        ("an enormous body", ResponseTemplate::new(200).set_body_raw(huge, SCIM), "larger than 4194304 bytes"),
+        ("slow answers", ResponseTemplate::new(200).set_delay(Duration::from_secs(1)), "timed out"),
+        ("429 without Retry-After", ResponseTemplate::new(429), "got 429 Too Many Requests after 2 attempts"),
+        (
+            "429 with a long Retry-After",
+            ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+            "got 429 Too Many Requests after 2 attempts (Retry-After: 3600",
+        ),
+        ("a burst of 500s", ResponseTemplate::new(500), "got 500 Internal Server Error"),
+        ("503s", ResponseTemplate::new(503), "got 503 Service Unavailable after 2 attempts"),
+    ];
+    // Side by side: most of the time is spent waiting (timeouts, backoff).
+    let mut runs = tokio::task::JoinSet::new();
+    for (what, answer, cause) in cases {
+        runs.spawn(async move {
+            let server = hostile(answer).await;
+            assert_named_and_cleaned(what, &server, cause).await;
+        });
+    }
+    while let Some(done) = runs.join_next().await {
+        if let Err(e) = done {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_resets_are_named() {
+    // Accepts, reads the request, and resets the connection (SO_LINGER 0) without answering.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            // Deprecated because a non-zero linger blocks on drop; zero resets at once, which is the point.
+            #[allow(deprecated)]
+            let _ = stream.set_linger(Some(Duration::ZERO));
+            let mut buf = [0u8; 1024];
+            let _ = stream.readable().await;
+            let _ = stream.try_read(&mut buf);
+            drop(stream);
+        }
+    });
+    let records = check(&config(&format!("http://{addr}/scim"))).await.unwrap();
+    let failed = failures(&records);
+    assert!(failed.len() >= 5, "only {} failures", failed.len());
+    assert!(
+        failed.iter().all(|m| m.contains("no answer:") && (m.contains("reset") || m.contains("closed"))),
+        "{}",
+        failed[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_and_a_burst_of_503s_is_ridden_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/Users"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/scim/Groups"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"totalResults": 0}"#, SCIM))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let client = Client::new(ClientConfig::new(format!("{}/scim", server.uri()))).unwrap();
+    let start = Instant::now();
+    let ex = client.send(&Request::new(reqwest::Method::GET, "/Users")).await;
+    assert_eq!((ex.status, ex.attempts), (Some(200), 2));
+    assert!(start.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was not waited for");
+    let ex = client.send(&Request::new(reqwest::Method::GET, "/Groups")).await;
+    assert_eq!((ex.status, ex.attempts), (Some(200), 3));
+    // A POST is not repeated: it could create twice.
+    let server2 = MockServer::start().await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(503)).mount(&server2).await;
+    let client = Client::new(ClientConfig::new(server2.uri())).unwrap();
+    let ex = client.send(&Request::new(reqwest::Method::POST, "/Users").json(&json!({}))).await;
+    assert_eq!((ex.status, ex.attempts), (Some(503), 1));
+}
+
+#[test]
+fn the_cli_exits_1_not_101_against_garbage_and_says_it_cleaned_up() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = rt.block_on(hostile(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html")));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"))
+        .args(["run", "--url", &format!("{}/scim", server.uri()), "--suite", "users", "--cases", "10"])
+        .env("SCIM_TOKEN", "hostile-token")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("an HTML or XML page") && text.contains("cleanup: deleted the"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
