@@ -23,6 +23,7 @@ mod robustness;
 mod safety;
 mod serve_cli;
 mod server_faults;
+mod server_fuzz;
 mod snapshots;
 
 mod properties;

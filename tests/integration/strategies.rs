@@ -302,3 +302,113 @@ pub fn bad_operation() -> impl Strategy<Value = (Value, &'static str)> {
         Just((json!({ "op": "remove", "path": "userName" }), "mutability")),
     ]
 }
+
+/// Filter-like soup: tokens of the grammar in random order and case.
+pub fn filter_soup() -> impl Strategy<Value = String> {
+    let token = proptest::sample::select(vec![
+        "userName",
+        "emails",
+        "name.givenName",
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+        "urn:",
+        "$ref",
+        " ",
+        "  ",
+        "\t",
+        "eq",
+        "EQ",
+        "pr",
+        "gt",
+        "and",
+        "or",
+        "not",
+        "not(",
+        "(",
+        ")",
+        "[",
+        "]",
+        ".",
+        ":",
+        "\"x\"",
+        "\"a\\\"b\"",
+        "\"\\u00e9\"",
+        "\"",
+        "\\",
+        "1",
+        "-2.5e3",
+        "01",
+        "true",
+        "NULL",
+        "é",
+        "日本",
+    ]);
+    proptest::collection::vec(token, 0..16).prop_map(|t| t.concat())
+}
+
+/// Arbitrary JSON, biased towards the names and values a SCIM server reads (PatchOp and resource keys).
+pub fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
+        ".{0,8}".prop_map(Value::String),
+        proptest::sample::select(vec![
+            "add",
+            "Remove",
+            "replace",
+            "members",
+            "emails[type eq \"work\"].value",
+            "userName",
+            "id",
+            "True",
+            "POST",
+            "PATCH",
+            "DELETE",
+            "/Users",
+            "/Groups/bulkId:g",
+            "bulkId:u",
+            "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(4, 32, 5, |inner| {
+        let key = proptest::sample::select(vec![
+            "op",
+            "path",
+            "value",
+            "schemas",
+            "Operations",
+            "userName",
+            "emails",
+            "members",
+            "type",
+            "primary",
+            "active",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "name",
+            "givenName",
+            "meta",
+            "id",
+            "x",
+            // Bulk and search requests.
+            "method",
+            "bulkId",
+            "data",
+            "version",
+            "failOnErrors",
+            "displayName",
+            "$ref",
+            "filter",
+            "count",
+            "startIndex",
+            "attributes",
+            "sortBy",
+        ]);
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((key, inner), 0..5)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
