@@ -26,6 +26,7 @@ mod server_faults;
 mod server_fuzz;
 mod snapshots;
 
+mod mutation;
 mod properties;
 mod runner;
 mod server_api;

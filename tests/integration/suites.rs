@@ -1,7 +1,6 @@
-//! The suites against the bundled reference server: on the correct server every scenario passes; with
-//! each deliberate fault switched on, at least one named check fails — so every check set can fail.
-
-use std::collections::BTreeMap;
+//! The suites against the bundled reference server: on the correct server every scenario passes; the seed
+//! apps pass on the compat server; strict mode breaks the IdPs exactly where listed. (Each fault against
+//! every suite: `mutation.rs`.)
 
 use scimtest::runner::check;
 use scimtest::runner::report::{Outcome, Record};
@@ -10,7 +9,7 @@ use scimtest::server::{Fault, ServerConfig};
 use crate::util::server_with_run_config;
 
 /// Every profile under suites/profiles/, each against a server in the mode it is judged in.
-async fn run_against(faults: &[Fault]) -> Vec<Record> {
+pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
     let dir = scimtest::suite::default_suites_dir().join("profiles");
     let mut profiles: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -64,29 +63,6 @@ async fn every_suite_passes_against_the_reference_server() {
     let skipped: Vec<&str> =
         records.iter().filter(|r| matches!(r.outcome, Outcome::Skipped(_))).map(|r| r.name.as_str()).collect();
     assert!(skipped.is_empty(), "the reference server supports every feature, yet these were skipped: {skipped:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_fault_fails_at_least_one_named_check() {
-    let mut table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for &fault in Fault::ALL {
-        let records = run_against(&[fault]).await;
-        table.insert(
-            fault.name(),
-            failed(&records).iter().map(|r| format!("{} [{}]", r.name, r.requirement.level)).collect(),
-        );
-    }
-    let mut shown = String::from("fault → checks that fail\n");
-    for (fault, checks) in &table {
-        shown.push_str(&format!(
-            "  {fault:<28} {} failing: {}\n",
-            checks.len(),
-            checks.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    eprintln!("{shown}");
-    let uncaught: Vec<&&str> = table.iter().filter(|(_, c)| c.is_empty()).map(|(f, _)| f).collect();
-    assert!(uncaught.is_empty(), "no check fails for these faults: {uncaught:?}\n{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
