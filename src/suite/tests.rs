@@ -163,3 +163,34 @@ fn the_idp_profiles_state_their_positions() {
         assert!(p.positions.iter().all(|x| !x.passes.is_empty() && !x.why.is_empty()));
     }
 }
+
+#[test]
+fn snapshot_settings_nest_suite_scenario_step_and_bad_selectors_name_the_line() {
+    // Every step is in the snapshot by default, with nothing extra.
+    let s = load(GOOD).unwrap();
+    assert_eq!(s.scenarios[0].steps[0].snapshot, Some(StepSnapshot::default()));
+    // Redactions and headers add up; the nearest `snapshot` wins.
+    let text = GOOD
+        .replace(
+            "description = \"users\"",
+            "description = \"users\"\nsnapshot_redact = [\".meta.lastLogin\"]\nsnapshot_headers = [\"Cache-Control\"]",
+        )
+        .replace("requires = [\"patch\"]", "requires = [\"patch\"]\nsnapshot = false")
+        .replace("expect.status = [201]", "expect.status = [201]\nsnapshot = true\nsnapshot_redact = [\".**.tenant\"]");
+    let s = load(&text).unwrap();
+    let first = s.scenarios[0].steps[0].snapshot.clone().expect("the step turns it back on");
+    let redacted: Vec<String> = first.redact.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        (redacted, first.headers),
+        (vec![".meta.lastLogin".into(), ".**.tenant".into()], vec!["cache-control".into()])
+    );
+    assert_eq!(s.scenarios[0].steps[1].snapshot, None, "the scenario's `snapshot = false`");
+    // A selector that does not parse is a load error at its line.
+    let bad = GOOD.replace("expect.status = [201]", "expect.status = [201]\nsnapshot_redact = [\"meta\"]");
+    let e = error(&bad);
+    assert_eq!(e.line, Some(14), "{e}");
+    assert!(e.message.contains("redaction selector `meta`") && e.fix.contains("Snapshots"), "{e}");
+    let e =
+        error(&GOOD.replace("requires = [\"patch\"]", "requires = [\"patch\"]\nsnapshot_headers = [\"no spaces\"]"));
+    assert!(e.message.contains("not a header name"), "{e}");
+}

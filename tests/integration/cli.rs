@@ -452,6 +452,15 @@ fn usage_errors_exit_2() {
     assert_eq!(r.code, 2, "{r:?}");
     let r = run(["frobnicate"]);
     assert_eq!(r.code, 2, "{r:?}");
+    // Snapshot settings are checked before anything is sent, with a fix.
+    let r = run(["run", "--url", "http://127.0.0.1:9", "--redact", "meta.version"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--redact") && r.stderr.contains("`.meta.lastLogin`"), "{r:?}");
+    let r = run(["run", "--url", "http://127.0.0.1:9", "--target", "../elsewhere"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("fix: use a plain name"), "{r:?}");
+    let r = run(["run", "--url", "http://127.0.0.1:9", "--snapshots", "sometimes"]);
+    assert_eq!(r.code, 2, "{r:?}");
     // --help is not an error.
     let r = run(["--help"]);
     assert_eq!(r.code, 0, "{r:?}");
