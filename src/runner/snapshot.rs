@@ -209,6 +209,8 @@ pub fn document(taken: &[Taken], volatile: &Volatile, extra: &[Selector]) -> Val
     for t in taken {
         redactor.learn(t);
     }
+    redactor.longest_first = redactor.ids.clone();
+    redactor.longest_first.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
     Value::Array(taken.iter().map(|t| redactor.step(t, extra)).collect())
 }
 
@@ -422,6 +424,8 @@ struct Redactor {
     name_prefix: String,
     /// (id, placeholder), in order of appearance.
     ids: Vec<(String, String)>,
+    /// The same, longest id first (so no id is replaced inside a longer one); made after learning.
+    longest_first: Vec<(String, String)>,
     per_type: BTreeMap<String, usize>,
     /// (entity tag, placeholder).
     versions: Vec<(String, String)>,
@@ -449,6 +453,7 @@ impl Redactor {
             run: v.run.clone(),
             name_prefix: format!("{}-{}", v.run, v.scenario_tag),
             ids: Vec::new(),
+            longest_first: Vec::new(),
             per_type: BTreeMap::new(),
             versions: Vec::new(),
             times: Vec::new(),
@@ -565,9 +570,7 @@ impl Redactor {
         }
         // Long ids are unique enough to replace anywhere (error details, URLs); short ones (a vendor's
         // `42`) only as a whole path segment.
-        let mut ids = self.ids.clone();
-        ids.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
-        for (id, p) in &ids {
+        for (id, p) in &self.longest_first {
             if id.len() >= 8 {
                 out = out.replace(id.as_str(), p);
             } else if out.contains('/') {
