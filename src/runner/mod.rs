@@ -205,7 +205,11 @@ pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
             }
             let before = deleted;
             for id in found {
-                let path = format!("{collection}/{id}");
+                let Some(path) = resource_path(collection, &id) else {
+                    problems
+                        .push(format!("{collection}: the id `{id}` cannot be put in a URL path; delete it by hand"));
+                    continue;
+                };
                 let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
                 match ex.status {
                     Some(s) if (200..300).contains(&s) || s == 404 => deleted += 1,
@@ -223,12 +227,37 @@ pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
     (deleted, problems)
 }
 
-/// The path of a resource location relative to the base URL (`/Users/abc`).
+/// Whether a path segment is empty, `.` or `..` (also percent-encoded): URL parsers resolve those, so
+/// `/Users/..` would reach something else than a user.
+fn dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded.is_empty() || decoded == "." || decoded == ".."
+}
+
+/// `/Users/<id>` for an id the server gave, percent-encoded into one path segment; `None` when it cannot
+/// be one. What the run deletes is always such a path: a hostile id never aims a DELETE elsewhere.
+pub fn resource_path(collection: &str, id: &str) -> Option<String> {
+    let encoded: String = id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (!dot_segment(&encoded)).then(|| format!("{collection}/{encoded}"))
+}
+
+/// The path of a resource location relative to the base URL (`/Users/abc`): a collection and exactly one
+/// more segment, or nothing.
 fn relative(location: &str, base: &str) -> Option<String> {
-    if let Some(rest) = location.strip_prefix(base) {
-        return Some(rest.to_string());
-    }
-    ["/Users/", "/Groups/"].iter().find_map(|seg| location.find(seg).map(|i| location[i..].to_string()))
+    let path = location.strip_prefix(base).unwrap_or(location);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let (collection, id) =
+        ["/Users/", "/Groups/"].iter().find_map(|c| path.find(c).map(|i| (&c[..c.len() - 1], &path[i + c.len()..])))?;
+    (!id.contains('/') && !dot_segment(id)).then(|| format!("{collection}/{id}"))
 }
 
 /// Registers what an exchange created and forgets what it deleted.
@@ -239,17 +268,18 @@ fn track(registry: &Registry, step: &Step, path: &str, ex: &Exchange, base: &str
         suite::Method::Post | suite::Method::Put if status == 201 => {
             let body = ex.json();
             let id = body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str);
-            let location = ex.header("location").and_then(|l| relative(l, base));
-            let created = location.or_else(|| {
-                id.map(|id| {
-                    let collection = path.split('?').next().unwrap_or(path).trim_end_matches('/');
-                    if step.method == suite::Method::Put {
-                        collection.to_string()
-                    } else {
-                        format!("{collection}/{id}")
-                    }
-                })
-            });
+            let target = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+            // What the run will delete is derived so that no answer can aim it elsewhere: a PUT that
+            // created names its resource itself (never a collection); a POST's resource is the collection
+            // and the answer's id as one encoded segment, the Location only when there is no id.
+            let created = if step.method == suite::Method::Put {
+                relative(target, "")
+            } else {
+                match (target.rsplit('/').next(), id) {
+                    (Some(kind @ ("Users" | "Groups")), Some(id)) => resource_path(&format!("/{kind}"), id),
+                    _ => ex.header("location").and_then(|l| relative(l, base)),
+                }
+            };
             if let Some(p) = created {
                 registry.add(p);
             }
@@ -299,7 +329,7 @@ fn short_tag(text: &str) -> String {
 
 fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> {
     let method = reqwest::Method::from_bytes(step.method.as_str().as_bytes()).expect("known methods");
-    let path = vars.expand(&step.path)?;
+    let path = vars.expand_path(&step.path)?;
     let mut request = Request::new(method, path.clone());
     for (k, v) in &step.query {
         request.query.push((k.clone(), vars.expand(v)?));

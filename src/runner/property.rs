@@ -117,12 +117,11 @@ pub(super) fn filters(
     let mut users = Vec::new();
     for body in &people {
         let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(body));
-        let created = ex.json().filter(|_| ex.status == Some(201));
-        let Some(id) = created.as_ref().and_then(|c| c.get("id")).and_then(Value::as_str).map(str::to_string) else {
+        let Some((_, path)) = created_path(&ex, "/Users") else {
             return Err(format!("could not create the population: {}", ex.transcript(400)));
         };
-        shared.registry.add(format!("/Users/{id}"));
-        let read = send(shared, &get(&format!("/Users/{id}")));
+        shared.registry.add(path.clone());
+        let read = send(shared, &get(&path));
         users.push(read.json().ok_or_else(|| format!("could not read back a created user: {}", read.transcript(400)))?);
     }
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
@@ -228,8 +227,12 @@ pub(super) fn filters(
 }
 
 /// The `id` of a resource the exchange created (201 with a body), if it did.
-fn created_id(ex: &Exchange) -> Option<String> {
-    ex.json().filter(|_| ex.status == Some(201)).and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+/// The id a 201 answer carries, with the resource's path under `collection` — only when the id can be
+/// one path segment (see [`super::resource_path`]).
+fn created_path(ex: &Exchange, collection: &str) -> Option<(String, String)> {
+    let id = ex.json().filter(|_| ex.status == Some(201))?.get("id")?.as_str()?.to_string();
+    let path = super::resource_path(collection, &id)?;
+    Some((id, path))
 }
 
 /// Runs `check` over generated cases, generating no new ones after `deadline` (shrinking a failure
@@ -335,13 +338,12 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         let mut body = body.clone();
         body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
         let created = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some(id) = created_id(&created) else {
+        let Some((_, path)) = created_path(&created, "/Users") else {
             return Err(TestCaseError::fail(format!(
                 "could not create the user to patch: {}",
                 created.status.unwrap_or(0)
             )));
         };
-        let path = format!("/Users/{id}");
         shared.registry.add(path.clone());
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, patch, &schema, &options);
@@ -368,9 +370,9 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
             "schemas": [crate::schema::USER], "userName": format!("{prefix}-probe"),
         })),
     );
-    match created_id(&probe) {
-        Some(id) => {
-            let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Users/{id}")));
+    match created_path(&probe, "/Users") {
+        Some((_, path)) => {
+            let _ = send(shared, &Request::new(reqwest::Method::DELETE, path));
         }
         None => return Err(format!("could not create a user to patch:\n{}", probe.transcript(400))),
     }
@@ -436,10 +438,10 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     for i in 0..MEMBER_POOL {
         let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
         let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some(id) = created_id(&ex) else {
+        let Some((id, path)) = created_path(&ex, "/Users") else {
             return Err(format!("could not create the users to add as members:\n{}", ex.transcript(400)));
         };
-        shared.registry.add(format!("/Users/{id}"));
+        shared.registry.add(path);
         pool.push(id);
     }
     // Placeholders in generated (and saved) cases: `@i` is the pool's i-th user, `@name` the group's name.
@@ -462,13 +464,12 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         counter.set(counter.get() + 1);
         let name = format!("{prefix}-g{}", counter.get());
         let created = create(&name, initial);
-        let Some(id) = created_id(&created) else {
+        let Some((_, path)) = created_path(&created, "/Groups") else {
             return Err(TestCaseError::fail(format!(
                 "could not create the group to patch: {}",
                 created.status.unwrap_or(0)
             )));
         };
-        let path = format!("/Groups/{id}");
         shared.registry.add(path.clone());
         let patch = fill(patch, &name);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
@@ -491,9 +492,9 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     };
     // A server that cannot create a group cannot be patched: say so once, without shrinking anything.
     let probe = create(&format!("{prefix}-probe"), &[0]);
-    match created_id(&probe) {
-        Some(id) => {
-            let _ = send(shared, &Request::new(reqwest::Method::DELETE, format!("/Groups/{id}")));
+    match created_path(&probe, "/Groups") {
+        Some((_, path)) => {
+            let _ = send(shared, &Request::new(reqwest::Method::DELETE, path));
         }
         None => return Err(format!("could not create a group to patch:\n{}", probe.transcript(400))),
     }

@@ -110,16 +110,41 @@ impl Vars {
 
     /// Substitutes every placeholder in `s` (values that are not strings are written as JSON).
     pub fn expand(&self, s: &str) -> Result<String, String> {
+        self.expand_with(s, |_, v| Ok(v))
+    }
+
+    /// [`Vars::expand`] for a request path: each value is percent-encoded, so a server's id can only ever
+    /// be one path segment. An id of `..` or with a `/` could otherwise aim a DELETE at a resource the
+    /// run did not create; `.` and `..` are refused outright, since URL parsers resolve them even encoded.
+    pub fn expand_path(&self, s: &str) -> Result<String, String> {
+        self.expand_with(s, |name, v| {
+            if v == "." || v == ".." {
+                return Err(format!("`${{{name}}}` is `{v}`, which cannot be put in a URL path"));
+            }
+            Ok(v.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn expand_with(&self, s: &str, fit: impl Fn(&str, String) -> Result<String, String>) -> Result<String, String> {
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("${") {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let end = after.find('}').ok_or_else(|| format!("`{s}` has a `${{` without a closing `}}`"))?;
-            match self.value(&Placeholder::parse(&after[..end])?)? {
-                Value::String(v) => out.push_str(&v),
-                v => out.push_str(&v.to_string()),
-            }
+            let text = match self.value(&Placeholder::parse(&after[..end])?)? {
+                Value::String(v) => v,
+                v => v.to_string(),
+            };
+            out.push_str(&fit(after[..end].trim(), text)?);
             rest = &after[end + 1..];
         }
         out.push_str(rest);
@@ -180,6 +205,19 @@ mod tests {
             "W/\"3\"|W/\"3\"|a@x"
         );
         assert_eq!(v.expand_json(&json!({"n": "${user.n}", "s": "n=${user.n}"})).unwrap(), json!({"n": 7, "s": "n=7"}));
+    }
+
+    #[test]
+    fn a_value_in_a_path_stays_one_segment() {
+        let mut v = vars();
+        v.captures.insert("evil".into(), json!({"id": "../Users/canary?x#y", "dots": "..", "mail": "a b@x.org"}));
+        assert_eq!(v.expand_path("/Users/${evil.id}").unwrap(), "/Users/..%2FUsers%2Fcanary%3Fx%23y");
+        assert_eq!(
+            v.expand_path("/Users?filter=userName%20eq%20%22${evil.mail}%22").unwrap(),
+            "/Users?filter=userName%20eq%20%22a%20b@x.org%22"
+        );
+        assert!(v.expand_path("/Users/${evil.dots}").unwrap_err().contains("cannot be put in a URL path"));
+        assert_eq!(v.expand_path("/Users/${user.id}").unwrap(), "/Users/42");
     }
 
     #[test]

@@ -223,3 +223,47 @@ fn the_cli_exits_1_not_101_against_garbage_and_says_it_cleaned_up() {
     assert!(text.contains("an HTML or XML page") && text.contains("cleanup: deleted the"), "{text}");
     assert!(!text.contains("panicked"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_ids_never_aim_a_request_at_another_resource() {
+    // Creates answer ids and Locations that would, pasted into a URL, resolve to `/scim/Users/canary`.
+    let server = MockServer::start().await;
+    let base = format!("{}/scim", server.uri());
+    let evil = ["../Users/canary", "..", "%2e%2E", "canary/../canary", "./canary", "canary?x=1#y"];
+    let next = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path_regex("^/scim/(Users|Groups)$"))
+        .respond_with(move |request: &wiremock::Request| {
+            let mut created: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            let Some(fields) = created.as_object_mut() else { return ResponseTemplate::new(400) };
+            let id = evil[next.fetch_add(1, Ordering::SeqCst) % evil.len()];
+            fields.insert("id".into(), json!(id));
+            ResponseTemplate::new(201)
+                .insert_header("Location", format!("{base}{}/{id}", request.url.path().trim_start_matches("/scim")))
+                .set_body_raw(created.to_string(), SCIM)
+        })
+        .mount(&server)
+        .await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    let mut config = config(&format!("{}/scim", server.uri()));
+    config.suite_pattern = None;
+    let _ = check(&config).await;
+    let requests = server.received_requests().await.unwrap();
+    let writes: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method.as_str() != "GET" && r.method.as_str() != "POST")
+        // The rfc errors suite PUTs to the collection on purpose (to see it refused).
+        .filter(|r| !(r.method.as_str() == "PUT" && ["/scim/Users", "/scim/Groups"].contains(&r.url.path())))
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert!(writes.len() > 20, "only {} PUT/PATCH/DELETE requests", writes.len());
+    // Every write names one resource by one segment, and none reaches the canary.
+    for write in &writes {
+        let path = write.split_once(' ').map_or("", |(_, p)| p);
+        let rest = path.strip_prefix("/scim/Users/").or_else(|| path.strip_prefix("/scim/Groups/"));
+        assert!(
+            rest.is_some_and(|id| !id.contains('/') && id != "canary"),
+            "{write}: no create answered that resource; every write: {writes:?}"
+        );
+    }
+}
