@@ -173,17 +173,20 @@ impl Registry {
     }
 }
 
-/// Deletes the users and groups whose name starts with the run prefix: what the run created but could
-/// not register (a create whose answer was lost). The server's filter is not trusted: a resource is
-/// deleted only if its own `userName` or `displayName` starts with the prefix. Returns (deleted, problems).
+/// Deletes the users and groups whose name starts with the run prefix and a `-` (every name a run gives
+/// does): what the run created but could not register (a create whose answer was lost). The server's
+/// filter is not trusted: a resource is deleted only if its own `userName` or `displayName` starts so.
+/// Returns (deleted, problems).
 pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
     let (mut deleted, mut problems) = (0, Vec::new());
     for (collection, name) in [("/Groups", "displayName"), ("/Users", "userName")] {
+        // Each id once: a server that still lists what it deleted must not loop the sweep.
+        let mut tried = std::collections::HashSet::new();
         // A few pages at most: what is left over after the registry's cleanup is small.
         for _ in 0..10 {
             let mut request = Request::new(reqwest::Method::GET, collection);
             request.query = vec![
-                ("filter".into(), format!("{name} sw \"{run_prefix}\"")),
+                ("filter".into(), format!("{name} sw \"{run_prefix}-\"")),
                 ("count".into(), "100".into()),
                 ("attributes".into(), name.into()),
             ];
@@ -196,9 +199,10 @@ pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
                 .filter(|r| {
                     crate::schema::get_ci(r.as_object().unwrap_or(&Default::default()), name)
                         .and_then(|(_, v)| v.as_str())
-                        .is_some_and(|n| n.starts_with(run_prefix))
+                        .is_some_and(|n| n.starts_with(&format!("{run_prefix}-")))
                 })
                 .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                .filter(|id| tried.insert(id.clone()))
                 .collect();
             if found.is_empty() {
                 break;

@@ -289,3 +289,49 @@ fn a_redirect_to_another_origin_is_not_followed_and_carries_no_credentials() {
         assert_eq!((ex.status, ex.json()), (Some(200), Some(json!({"auth": "Bearer [hidden]"}))));
     });
 }
+
+#[test]
+fn the_sweep_deletes_only_names_that_start_with_the_run_prefix_even_when_the_filter_is_ignored() {
+    let rt = runtime();
+    rt.block_on(async {
+        let (server, config) = server_with_run_config(ServerConfig::default()).await;
+        let c = client(&server.base_url(), config.client.token.as_deref().unwrap());
+        let prefix = "scimtest-5a5a5a";
+        for name in [
+            &format!("{prefix}-a") as &str,
+            &format!("{prefix}-b@example.com"),
+            "scimtest-5a5a5ab-x",
+            "scimtest-5a5a5a",
+            "other",
+        ] {
+            post(&c, "/Users", json!({"schemas": [USER], "userName": name})).await;
+        }
+        post(&c, "/Groups", json!({"schemas": [GROUP], "displayName": format!("{prefix}-team")})).await;
+        post(&c, "/Groups", json!({"schemas": [GROUP], "displayName": "scimtest-5a5a5a"})).await;
+        let (deleted, problems) = scimtest::runner::sweep(&c, prefix).await;
+        assert_eq!((deleted, problems), (3, vec![]));
+        assert_eq!(server.state.counts(), (3, 1));
+        server.shutdown().await.unwrap();
+
+        // A server that ignores the filter and answers everyone: still only the run's own names go.
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let mock = MockServer::start().await;
+        let everyone = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 3,
+            "Resources": [{"id": "1", "userName": "ceo@example.com"}, {"id": "2", "userName": format!("{prefix}-x")},
+                          {"id": "3", "displayName": format!("{prefix}-g")}]});
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(everyone)).mount(&mock).await;
+        Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&mock).await;
+        // (A one-letter token also proves short tokens are not "hidden" inside every answer.)
+        let (deleted, _) = scimtest::runner::sweep(&client(&mock.uri(), "t"), prefix).await;
+        let deletes: Vec<String> = mock
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.method.as_str() == "DELETE")
+            .map(|r| r.url.path().to_string())
+            .collect();
+        assert_eq!((deletes.as_slice(), deleted), (&["/Groups/3".to_string(), "/Users/2".to_string()][..], 2));
+    });
+}
