@@ -168,7 +168,11 @@ impl ClientConfig {
 /// The SCIM client.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// Follows redirects within the origin; used for GET only.
     http: reqwest::Client,
+    /// Follows no redirect: a write answered with a 307 comes back as it is, since following it would
+    /// send the same PUT, PATCH or DELETE to a resource the run never named.
+    http_no_redirect: reqwest::Client,
     config: ClientConfig,
     gate: Arc<Gate>,
     /// Values never shown: the token and sensitive `--header` values.
@@ -182,10 +186,12 @@ struct Gate {
     in_flight: AtomicUsize,
 }
 
-/// Decrements the in-flight count however `send` returns.
-struct InFlight<'a>(&'a Gate);
+/// Counts as a request in flight while it lives: [`Client::drained`] waits for it. `send` holds one;
+/// a caller holds one across a send and the registration of what it created, so an interrupt never
+/// cleans up between the two.
+pub struct InFlight(Arc<Gate>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
@@ -194,8 +200,39 @@ impl Drop for InFlight<'_> {
 /// Whether an extra header carries a credential, so its value is never shown.
 fn sensitive(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["auth", "key", "token", "secret", "cookie", "session", "password", "signature"].iter().any(|w| n.contains(w))
+    ["auth", "key", "token", "secret", "cookie", "session", "pass", "signature", "credential", "bearer", "jwt"]
+        .iter()
+        .any(|w| n.contains(w))
 }
+
+/// The forms a secret can take in an answer: as is, JSON-escaped (`\/` for `/`, `\u…`), percent-encoded.
+fn secret_forms(secret: &str) -> Vec<String> {
+    let quoted = serde_json::to_string(secret).unwrap_or_default();
+    let json = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_string();
+    let ascii_escaped: String = secret
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_string() } else { format!("\\u{:04x}", c as u32) })
+        .collect();
+    let percent: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut forms = vec![secret.to_string(), json.clone(), json.replace('/', "\\/"), ascii_escaped, percent];
+    forms.sort();
+    forms.dedup();
+    // Longest first, so no form is replaced inside a longer one.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms
+}
+
+/// The error of a request [`Client::stop`] kept from being sent.
+pub const NOT_SENT: &str = "not sent: the run was interrupted";
 
 /// What a secret is shown as.
 pub const HIDDEN: &str = "[hidden]";
@@ -206,37 +243,49 @@ impl Client {
             .map_err(|e| format!("`{}` is not a URL: {e}", config.base_url))?
             .host_str()
             .is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            // Redirects are followed only within the origin: no header of ours (the token, a `--header`
-            // API key) ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt.previous().first().map(reqwest::Url::origin);
-                if first.is_some_and(|o| o != attempt.url().origin()) {
-                    attempt.stop()
-                } else if attempt.previous().len() > 5 {
-                    attempt.error("more than 5 redirects")
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
-        if loopback {
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let build = |policy: reqwest::redirect::Policy| {
+            let mut builder = reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                .redirect(policy)
+                .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
+            if loopback {
+                builder = builder.no_proxy();
+            }
+            builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
+        };
+        // Redirects are followed only within the origin: no header of ours (the token, a `--header` API
+        // key) ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
+        let http = build(reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(reqwest::Url::origin);
+            if first.is_some_and(|o| o != attempt.url().origin()) {
+                attempt.stop()
+            } else if attempt.previous().len() > 5 {
+                attempt.error("more than 5 redirects")
+            } else {
+                attempt.follow()
+            }
+        }))?;
+        let http_no_redirect = build(reqwest::redirect::Policy::none())?;
         // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
         // mangle the answers (real credentials are far longer).
         let mut secrets: Vec<String> = config.token.iter().cloned().collect();
         secrets.extend(config.headers.iter().filter(|(k, _)| sensitive(k)).map(|(_, v)| v.clone()));
         secrets.retain(|s| s.len() >= 8);
+        let secrets = secrets.iter().flat_map(|s| secret_forms(s)).collect();
         Ok(Client {
             http,
+            http_no_redirect,
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             gate: Arc::default(),
             secrets: Arc::new(secrets),
         })
+    }
+
+    /// Counts as a request in flight until dropped (see [`InFlight`]).
+    pub fn hold(&self) -> InFlight {
+        self.gate.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.gate.clone())
     }
 
     /// Stops sending: every later request fails at once with "interrupted", without a connection.
@@ -264,6 +313,11 @@ impl Client {
     /// The same client with a gate of its own, for the cleanup after [`Client::stop`].
     pub fn for_cleanup(&self) -> Client {
         Client { gate: Arc::default(), ..self.clone() }
+    }
+
+    /// The secrets, in every form they are searched for (see [`Client::hide_secrets`]).
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// `text` with every secret (the token, sensitive header values) replaced by [`HIDDEN`].
@@ -328,13 +382,13 @@ impl Client {
         }
         let method = request.method.clone();
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
-        self.gate.in_flight.fetch_add(1, Ordering::SeqCst);
-        let _in_flight = InFlight(&self.gate);
+        let _in_flight = self.hold();
+        let http = if method == reqwest::Method::GET { &self.http } else { &self.http_no_redirect };
         let start = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let mut builder = self.http.request(method.clone(), &url).headers(headers.clone());
+            let mut builder = http.request(method.clone(), &url).headers(headers.clone());
             if let Some(b) = &request.body {
                 builder = builder.body(b.clone());
             }
@@ -351,7 +405,7 @@ impl Client {
                 elapsed: Duration::ZERO,
             };
             if self.gate.stopped.load(Ordering::SeqCst) {
-                exchange.error = Some("not sent: the run was interrupted".into());
+                exchange.error = Some(NOT_SENT.into());
                 return exchange;
             }
             match builder.send().await {
@@ -431,4 +485,36 @@ fn describe_error(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_hidden_in_every_form_an_answer_may_carry_them() {
+        let mut config = ClientConfig::new("http://127.0.0.1:9/scim");
+        config.token = Some("abcd/efgh+ijkl=".into());
+        config.headers =
+            vec![("X-Api-Credential".into(), "cred-123456".into()), ("X-Tenant".into(), "acme-tenant".into())];
+        let client = Client::new(config).unwrap();
+        for echoed in [
+            "Bearer abcd/efgh+ijkl=",
+            r#"{"detail": "Bearer abcd\/efgh+ijkl="}"#,
+            r"abcd\u002fefgh\u002bijkl\u003d",
+            "token=abcd%2Fefgh%2Bijkl%3D",
+            "credential cred-123456",
+        ] {
+            let shown = client.hide_secrets(echoed);
+            assert!(
+                shown.contains(HIDDEN) && !shown.contains("ijkl") && !shown.contains("123456"),
+                "{echoed} → {shown}"
+            );
+        }
+        assert_eq!(client.hide_secrets("tenant acme-tenant"), "tenant acme-tenant", "not a credential header");
+        // Short values are not searched for: they would mangle every answer.
+        let mut short = ClientConfig::new("http://127.0.0.1:9");
+        short.token = Some("t".into());
+        assert_eq!(Client::new(short).unwrap().hide_secrets(r#"{"totalResults": 1}"#), r#"{"totalResults": 1}"#);
+    }
 }
