@@ -175,17 +175,10 @@ impl SnapshotArgs {
             SnapshotMode::Update => Mode::Update,
             SnapshotMode::Off => Mode::Off,
         };
-        let target = match self.target.or(default_target) {
-            Some(t) if !t.is_empty() && t != "." && t != ".." && !t.contains(['/', '\\']) => t,
-            Some(t) => {
-                return Err(format!(
-                    "--target `{t}` is not a folder name\n  fix: use a plain name, e.g. --target staging"
-                ));
-            }
-            None => {
-                return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
-            }
+        let Some(target) = self.target.or(default_target) else {
+            return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
         };
+        scimtest::runner::snapshot::check_target(&target).map_err(|e| format!("--{e}"))?;
         let redact = self
             .redact
             .iter()

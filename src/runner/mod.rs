@@ -20,7 +20,7 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
-use crate::client::{Client, ClientConfig, Credentials, Exchange, Request};
+use crate::client::{Client, ClientConfig, Credentials, Exchange, NOT_SENT, Request};
 use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
 use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
 use report::{Outcome, Record, Summary};
@@ -254,14 +254,53 @@ pub fn resource_path(collection: &str, id: &str) -> Option<String> {
     (!dot_segment(&encoded)).then(|| format!("{collection}/{encoded}"))
 }
 
-/// The path of a resource location relative to the base URL (`/Users/abc`): a collection and exactly one
-/// more segment, or nothing.
+/// `%XX` sequences decoded (invalid ones kept as they are).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The resource a location names, as a path relative to the base URL (`/Users/abc`): its path must be
+/// the base's path, a collection and exactly one segment — which is decoded and encoded again, so it stays
+/// one segment. Anything else (another path, `Users/x/Users/victim`, a dot segment) names nothing.
 fn relative(location: &str, base: &str) -> Option<String> {
-    let path = location.strip_prefix(base).unwrap_or(location);
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    let (collection, id) =
-        ["/Users/", "/Groups/"].iter().find_map(|c| path.find(c).map(|i| (&c[..c.len() - 1], &path[i + c.len()..])))?;
-    (!id.contains('/') && !dot_segment(id)).then(|| format!("{collection}/{id}"))
+    // Dot segments are refused before the URL parser resolves them away.
+    let lower = location.to_ascii_lowercase();
+    let path = lower.split(['?', '#']).next().unwrap_or_default();
+    if path.split('/').any(|seg| matches!(seg.replace("%2e", ".").as_str(), "." | "..")) {
+        return None;
+    }
+    let base = reqwest::Url::parse(base).ok()?;
+    let url = base.join(location).ok()?;
+    let rest = url.path().strip_prefix(base.path().trim_end_matches('/'))?;
+    let (collection, id) = ["/Users", "/Groups"]
+        .iter()
+        .find_map(|c| rest.strip_prefix(c).and_then(|r| r.strip_prefix('/')).map(|id| (*c, id)))?;
+    if id.contains('/') {
+        return None;
+    }
+    resource_path(collection, &percent_decode(id))
+}
+
+/// The resource a PUT names, when the path names one (`/Users/<one segment>`), not a collection.
+fn put_target(path: &str) -> Option<String> {
+    let (collection, id) = ["/Users/", "/Groups/"].iter().find_map(|c| path.strip_prefix(c).map(|id| (c, id)))?;
+    (!id.contains('/') && !dot_segment(id)).then(|| format!("{collection}{id}"))
 }
 
 /// Registers what an exchange created and forgets what it deleted.
@@ -277,7 +316,7 @@ fn track(registry: &Registry, step: &Step, path: &str, ex: &Exchange, base: &str
             // created names its resource itself (never a collection); a POST's resource is the collection
             // and the answer's id as one encoded segment, the Location only when there is no id.
             let created = if step.method == suite::Method::Put {
-                relative(target, "")
+                put_target(target)
             } else {
                 match (target.rsplit('/').next(), id) {
                     (Some(kind @ ("Users" | "Groups")), Some(id)) => resource_path(&format!("/{kind}"), id),
@@ -392,8 +431,11 @@ async fn execute(
         let label = format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str()));
         let (request, path) =
             build_request(step, &vars).map_err(|e| format!("{}\n{label}: {e}", scenario.requirement))?;
+        // Held until what the request created is registered: an interrupt waits for both.
+        let hold = shared.client.hold();
         let exchange = shared.client.send(&request).await;
         track(&shared.registry, step, &path, &exchange, &base);
+        drop(hold);
         if let Some(spec) = step.snapshot.as_ref().filter(|_| shared.snapshots.is_some()) {
             tape.push(snapshot::Taken {
                 request: request_line(&request),
@@ -619,12 +661,15 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
             Err(message) => Outcome::Failed(message),
         },
     };
-    // Compared even when the scenario failed: the drift says what changed since the baseline.
-    let snapshot = shared.snapshots.as_ref().filter(|_| !tape.is_empty()).map(|config| {
+    // Compared even when the scenario failed: the drift says what changed since the baseline. Not after
+    // an interrupt, though: answers never sent would overwrite (or contest) a good snapshot.
+    let interrupted = shared.client.stopped() || tape.iter().any(|t| t.exchange.error.as_deref() == Some(NOT_SENT));
+    let snapshot = shared.snapshots.as_ref().filter(|_| !tape.is_empty() && !interrupted).map(|config| {
         let volatile = snapshot::Volatile {
             base_url: shared.client.base_url().to_string(),
             run: shared.run_prefix.clone(),
             scenario_tag: scenario_tag(profile, suite, scenario),
+            secrets: shared.client.secrets().to_vec(),
         };
         let document = snapshot::document(&tape, &volatile, &config.redact);
         let source = match suite.file.strip_prefix(&shared.suites_dir) {
@@ -817,6 +862,9 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let discovered = if listing { Discovered::default() } else { runtime.block_on(discover(&client)) };
     let run_prefix = format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id())));
     let registry = Arc::new(Registry::default());
+    // Whoever cleans up holds this: the end of the run (through its reports) or the Ctrl-C task, never
+    // both at once, so an interrupt during the final cleanup waits for it instead of cutting it short.
+    let cleaning = Arc::new(tokio::sync::Mutex::new(()));
     let shared = Arc::new(Shared {
         client: client.clone(),
         discovered,
@@ -831,12 +879,13 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
     if !listing {
-        let (registry, client, prefix, read_only) =
-            (registry.clone(), client.clone(), run_prefix.clone(), config.read_only);
+        let (registry, client, prefix, read_only, cleaning) =
+            (registry.clone(), client.clone(), run_prefix.clone(), config.read_only, cleaning.clone());
         runtime.spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!(
-                    "\ninterrupted: waiting for the requests in flight, then deleting what this run created                      (Ctrl-C again to quit at once)…"
+                    "\ninterrupted: waiting for the requests in flight, then deleting what this run created \
+                     (Ctrl-C again to quit at once)…"
                 );
                 client.stop();
                 let again = prefix.clone();
@@ -847,6 +896,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
                     }
                 });
                 let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
+                let _cleaning = cleaning.lock().await;
                 let cleaner = client.for_cleanup();
                 let (deleted, gone, mut failed) = registry.clean(&cleaner).await;
                 let swept = if read_only {
@@ -918,11 +968,14 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             std::thread::sleep(std::time::Duration::from_secs(1));
         }
     }
-    let (deleted, gone, mut failed) = runtime.block_on(registry.clean(&client));
+    let _cleaning = runtime.block_on(cleaning.lock_owned());
+    // Its own gate: an interrupt from here on must not stop the cleanup.
+    let cleaner = client.for_cleanup();
+    let (deleted, gone, mut failed) = runtime.block_on(registry.clean(&cleaner));
     let deleted = if config.read_only {
         deleted
     } else {
-        let (swept, problems) = runtime.block_on(sweep(&client, &run_prefix));
+        let (swept, problems) = runtime.block_on(sweep(&cleaner, &run_prefix));
         failed.extend(problems);
         deleted + swept
     };
@@ -1050,6 +1103,10 @@ pub fn main_from_env() -> std::process::ExitCode {
         }
     });
     config.snapshots.target = target.unwrap_or_else(|| "default".into());
+    if let Err(e) = snapshot::check_target(&config.snapshots.target) {
+        eprintln!("error: SCIM_TARGET: {e}");
+        return std::process::ExitCode::from(EXIT_CONFIG);
+    }
     let code = if config.client.base_url.is_empty() {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
         let token = format!("local-{}", std::process::id());

@@ -116,11 +116,14 @@ pub(super) fn filters(
     // Create the population; read back the server's own representations, which the oracle evaluates.
     let mut users = Vec::new();
     for body in &people {
+        // Held from the create to its registration, so an interrupt cleans up after both.
+        let hold = shared.client.hold();
         let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(body));
         let Some((_, path)) = created_path(&ex, "/Users") else {
             return Err(format!("could not create the population: {}", ex.transcript(400)));
         };
         shared.registry.add(path.clone());
+        drop(hold);
         let read = send(shared, &get(&path));
         users.push(read.json().ok_or_else(|| format!("could not read back a created user: {}", read.transcript(400)))?);
     }
@@ -337,6 +340,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         counter.set(counter.get() + 1);
         let mut body = body.clone();
         body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
+        let hold = shared.client.hold();
         let created = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
         let Some((_, path)) = created_path(&created, "/Users") else {
             return Err(TestCaseError::fail(format!(
@@ -345,6 +349,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
             )));
         };
         shared.registry.add(path.clone());
+        drop(hold);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, patch, &schema, &options);
         let ex = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(patch));
@@ -437,11 +442,13 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     let mut pool = Vec::new();
     for i in 0..MEMBER_POOL {
         let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
+        let hold = shared.client.hold();
         let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
         let Some((id, path)) = created_path(&ex, "/Users") else {
             return Err(format!("could not create the users to add as members:\n{}", ex.transcript(400)));
         };
         shared.registry.add(path);
+        drop(hold);
         pool.push(id);
     }
     // Placeholders in generated (and saved) cases: `@i` is the pool's i-th user, `@name` the group's name.
@@ -463,6 +470,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     let check = |(initial, patch): &(Vec<usize>, Value)| -> Result<(), TestCaseError> {
         counter.set(counter.get() + 1);
         let name = format!("{prefix}-g{}", counter.get());
+        let hold = shared.client.hold();
         let created = create(&name, initial);
         let Some((_, path)) = created_path(&created, "/Groups") else {
             return Err(TestCaseError::fail(format!(
@@ -471,6 +479,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
             )));
         };
         shared.registry.add(path.clone());
+        drop(hold);
         let patch = fill(patch, &name);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, &patch, &schema, &options);

@@ -82,6 +82,15 @@ pub fn is_ci(var: impl Fn(&str) -> Option<String>) -> bool {
     }
 }
 
+/// Checks a target name (`--target`, `SCIM_TARGET`): one plain folder name, so snapshots stay inside the
+/// snapshot directory.
+pub fn check_target(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
+        return Err(format!("target `{name}` is not a folder name\n  fix: use a plain name, e.g. --target staging"));
+    }
+    Ok(())
+}
+
 /// A folder name for a target from its base URL: the host, and the port when one is given
 /// (`https://acme.example.com/scim/v2` → `acme.example.com`, `http://127.0.0.1:8080/x` → `127.0.0.1_8080`).
 pub fn target_from_url(url: &str) -> Option<String> {
@@ -112,6 +121,8 @@ pub struct Volatile {
     pub run: String,
     /// The scenario's tag in `${name:x}` values.
     pub scenario_tag: String,
+    /// Values that must never be stored (the token and sensitive headers; see `Client::secrets`).
+    pub secrets: Vec<String>,
 }
 
 /// How a scenario's snapshot ended.
@@ -422,6 +433,7 @@ struct Redactor {
     origin: String,
     run: String,
     name_prefix: String,
+    secrets: Vec<String>,
     /// (id, placeholder), in order of appearance.
     ids: Vec<(String, String)>,
     /// The same, longest id first (so no id is replaced inside a longer one); made after learning.
@@ -442,6 +454,11 @@ const HEADERS: [&str; 3] = ["content-type", "location", "etag"];
 /// Keys whose string values are timestamps of the server's clock.
 const TIMESTAMPS: [&str; 2] = ["created", "lastModified"];
 
+/// A member that holds a timestamp of the server's clock: one of [`TIMESTAMPS`], with an xsd:dateTime.
+fn is_timestamp(key: &str, value: &str) -> bool {
+    TIMESTAMPS.iter().any(|t| t.eq_ignore_ascii_case(key)) && crate::value::DateTime::parse(value).is_some()
+}
+
 impl Redactor {
     fn new(v: &Volatile) -> Redactor {
         let base = v.base_url.trim_end_matches('/').to_string();
@@ -452,6 +469,7 @@ impl Redactor {
             origin,
             run: v.run.clone(),
             name_prefix: format!("{}-{}", v.run, v.scenario_tag),
+            secrets: v.secrets.clone(),
             ids: Vec::new(),
             longest_first: Vec::new(),
             per_type: BTreeMap::new(),
@@ -515,7 +533,8 @@ impl Redactor {
                         Value::String(s) if k.eq_ignore_ascii_case("version") => {
                             self.version(s);
                         }
-                        Value::String(s) if TIMESTAMPS.iter().any(|t| t.eq_ignore_ascii_case(k)) => {
+                        // Only real xsd:dateTimes: an empty or odd value stays visible as what it is.
+                        Value::String(s) if is_timestamp(k, s) => {
                             if !self.times.contains(s) {
                                 self.times.push(s.clone());
                             }
@@ -559,7 +578,11 @@ impl Redactor {
         if let Some((_, p)) = self.versions.iter().find(|(t, _)| t == s) {
             return p.clone();
         }
-        let mut out = self.entity_tags(s);
+        let mut out = s.to_string();
+        for secret in &self.secrets {
+            out = out.replace(secret.as_str(), crate::client::HIDDEN);
+        }
+        out = self.entity_tags(&out);
         for t in &self.times {
             out = out.replace(t.as_str(), "[datetime]");
         }
@@ -569,12 +592,20 @@ impl Redactor {
             out = out.replace(&self.run, "[run]");
         }
         // Long ids are unique enough to replace anywhere (error details, URLs); short ones (a vendor's
-        // `42`) only as a whole path segment.
+        // `42`) only as a whole path segment or a whole quoted literal (`members.value eq "42"`).
         for (id, p) in &self.longest_first {
             if id.len() >= 8 {
                 out = out.replace(id.as_str(), p);
-            } else if out.contains('/') {
-                out = out.split('/').map(|seg| if seg == id { p.as_str() } else { seg }).collect::<Vec<_>>().join("/");
+                continue;
+            }
+            out = out.replace(&format!("\"{id}\""), &format!("\"{p}\""));
+            if out.contains('/') {
+                let (path, query) = match out.find(['?', '#']) {
+                    Some(i) => out.split_at(i),
+                    None => (out.as_str(), ""),
+                };
+                let path: Vec<&str> = path.split('/').map(|seg| if seg == id { p.as_str() } else { seg }).collect();
+                out = format!("{}{query}", path.join("/"));
             }
         }
         out
@@ -608,9 +639,7 @@ impl Redactor {
                 for k in keys {
                     let child = &o[k];
                     let redacted = match child {
-                        Value::String(_) if TIMESTAMPS.iter().any(|t| t.eq_ignore_ascii_case(k)) => {
-                            Value::String("[datetime]".into())
-                        }
+                        Value::String(s) if is_timestamp(k, s) => Value::String("[datetime]".into()),
                         _ => self.json(child),
                     };
                     out.insert(k.clone(), redacted);
@@ -692,7 +721,7 @@ mod tests {
     }
 
     fn volatile(base: &str, run: &str) -> Volatile {
-        Volatile { base_url: base.into(), run: run.into(), scenario_tag: "abc123".into() }
+        Volatile { base_url: base.into(), run: run.into(), scenario_tag: "abc123".into(), secrets: Vec::new() }
     }
 
     /// A user and a group with that user as member, as two different servers (or runs) answer them.
@@ -778,6 +807,31 @@ mod tests {
         assert_eq!(d[0]["body"]["displayName"], "team 7");
         assert_eq!(d[0]["body"]["meta"]["location"], "[base]/Groups/[Group 1]");
         assert_eq!(d[0]["request"], "GET /Groups/[Group 1]");
+    }
+
+    #[test]
+    fn short_ids_in_queries_and_odd_timestamps_and_echoed_secrets() {
+        let group = json!({"id": "42", "displayName": "team 42", "meta": {"resourceType": "Group", "created": "", "lastModified": "1"}});
+        let t = vec![
+            taken("POST /Groups", exchange(201, &[], group)),
+            taken("GET /Groups/42?excludedAttributes=members", exchange(200, &[], json!({"id": "42"}))),
+            taken(
+                "GET /Users?filter=groups.value eq \"42\"",
+                exchange(200, &[], json!({"detail": "token abcd/efgh+ijkl1"})),
+            ),
+        ];
+        let mut v = volatile("http://h/v2", "scimtest-aaaaaa");
+        v.secrets = vec!["abcd/efgh+ijkl1".into()];
+        let d = document(&t, &v, &[]);
+        assert_eq!(d[1]["request"], "GET /Groups/[Group 1]?excludedAttributes=members");
+        assert_eq!(d[2]["request"], "GET /Users?filter=groups.value eq \"[Group 1]\"");
+        // Not a dateTime: kept as it is, and nothing else is touched by it.
+        assert_eq!(
+            (&d[0]["body"]["meta"]["created"], &d[0]["body"]["meta"]["lastModified"]),
+            (&json!(""), &json!("1"))
+        );
+        assert_eq!(d[0]["body"]["displayName"], "team 42");
+        assert_eq!(d[2]["body"]["detail"], "token [hidden]");
     }
 
     #[test]

@@ -115,10 +115,11 @@ impl Vars {
 
     /// [`Vars::expand`] for a request path: each value is percent-encoded, so a server's id can only ever
     /// be one path segment. An id of `..` or with a `/` could otherwise aim a DELETE at a resource the
-    /// run did not create; `.` and `..` are refused outright, since URL parsers resolve them even encoded.
+    /// run did not create; `.` and `..` are refused outright, since URL parsers resolve them even encoded,
+    /// and so is an empty value (`/Users/` is the collection).
     pub fn expand_path(&self, s: &str) -> Result<String, String> {
         self.expand_with(s, |name, v| {
-            if v == "." || v == ".." {
+            if v.is_empty() || v == "." || v == ".." {
                 return Err(format!("`${{{name}}}` is `{v}`, which cannot be put in a URL path"));
             }
             Ok(v.bytes()
@@ -217,6 +218,8 @@ mod tests {
             "/Users?filter=userName%20eq%20%22a%20b@x.org%22"
         );
         assert!(v.expand_path("/Users/${evil.dots}").unwrap_err().contains("cannot be put in a URL path"));
+        v.captures.insert("empty".into(), json!({"id": ""}));
+        assert!(v.expand_path("/Users/${empty.id}").unwrap_err().contains("cannot be put in a URL path"));
         assert_eq!(v.expand_path("/Users/${user.id}").unwrap(), "/Users/42");
     }
 
