@@ -197,3 +197,38 @@ fn snapshot_settings_nest_suite_scenario_step_and_bad_selectors_name_the_line() 
         error(&GOOD.replace("requires = [\"patch\"]", "requires = [\"patch\"]\nsnapshot_headers = [\"no spaces\"]"));
     assert!(e.message.contains("not a header name"), "{e}");
 }
+
+/// The end-of-run sweep finds what a run created by its name prefix: every userName and group
+/// displayName a shipped suite creates must start with `${name:…}` or `${email:…}`.
+#[test]
+fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
+    let suites = default_suites_dir();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(&suites).unwrap().flatten().filter(|d| d.path().is_dir()) {
+        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            if file.path().extension().is_none_or(|x| x != "toml")
+                || matches!(dir.file_name().to_str(), Some("profiles" | "apps"))
+            {
+                continue;
+            }
+            let suite = load_suite(&file.path(), &fixtures).unwrap();
+            for scenario in &suite.scenarios {
+                for step in scenario.steps.iter().filter(|s| matches!(s.method, Method::Post | Method::Put)) {
+                    let Body::Json(body) = &step.body else { continue };
+                    let key = if step.path.starts_with("/Groups") { "displayName" } else { "userName" };
+                    if let Some(name) = body.get(key).and_then(Value::as_str) {
+                        checked += 1;
+                        assert!(
+                            name.starts_with("${name:") || name.starts_with("${email:"),
+                            "{}::{}: {key} `{name}` does not start with the run prefix",
+                            suite.name,
+                            scenario.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} names checked");
+}
