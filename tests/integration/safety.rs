@@ -121,8 +121,12 @@ fn an_interrupted_run_deletes_everything_it_created() {
     let c = client(&server.base_url, "interrupt-token");
     let canaries = rt.block_on(seed_canaries(&c));
     let before = rt.block_on(snapshot(&c, &canaries));
+    // Recording snapshots too: an interrupt must not store the answers of requests it kept from being sent.
+    let snapshots = std::env::temp_dir().join(format!("scimtest-interrupt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&snapshots);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimtest"))
         .args(["run", "--url", &server.base_url, "--cases", "200", "--test-threads", "4"])
+        .args(["--snapshots", "update", "--snapshot-dir", snapshots.to_str().unwrap()])
         .env("SCIM_TOKEN", "interrupt-token")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -148,6 +152,14 @@ fn an_interrupted_run_deletes_everything_it_created() {
     assert!(stderr.contains("interrupted") && stderr.contains("cleanup:"), "{stderr}");
     assert_eq!(server.state.counts(), (4, 2), "after {created:?} at the interrupt, resources remain:\n{stderr}");
     assert_eq!(rt.block_on(snapshot(&c, &canaries)), before, "a canary changed");
+    let mut stored = Vec::new();
+    files(&snapshots, &mut stored);
+    assert!(!stored.is_empty(), "nothing was recorded before the interrupt");
+    for f in &stored {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(!text.contains("not sent"), "{} holds an answer that was never received", f.display());
+    }
+    let _ = std::fs::remove_dir_all(&snapshots);
     rt.block_on(server.shutdown());
 }
 
@@ -259,7 +271,8 @@ fn a_redirect_to_another_origin_is_not_followed_and_carries_no_credentials() {
             )
             .route(
                 "/scim/Old",
-                get(|| async { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "/scim/Users/me")]) }),
+                get(|| async { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "/scim/Users/me")]) })
+                    .delete(|| async { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "/scim/Users/me")]) }),
             )
             .route(
                 "/scim/Users/me",
@@ -284,9 +297,12 @@ fn a_redirect_to_another_origin_is_not_followed_and_carries_no_credentials() {
             problems.iter().any(|p| p.contains("307 Temporary Redirect to") && p.contains("another origin")),
             "{problems:?}"
         );
-        // Within the origin, redirects are followed, credentials and all.
+        // Within the origin, a read is followed, credentials and all …
         let ex = c.send(&Request::new(reqwest::Method::GET, "/Old")).await;
         assert_eq!((ex.status, ex.json()), (Some(200), Some(json!({"auth": "Bearer [hidden]"}))));
+        // … but a write is not: a DELETE redirected would delete what the run never named.
+        let ex = c.send(&Request::new(reqwest::Method::DELETE, "/Old")).await;
+        assert_eq!(ex.status, Some(307), "{}", ex.transcript(300));
     });
 }
 
