@@ -1118,3 +1118,36 @@ pub fn main_from_env() -> std::process::ExitCode {
     };
     std::process::ExitCode::from(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_run_deletes_is_always_one_resource_by_one_segment() {
+        let base = "https://scim.example.com/v2";
+        // A Location must be the base, a collection and one segment; the segment is re-encoded.
+        assert_eq!(relative("https://scim.example.com/v2/Users/abc", base).as_deref(), Some("/Users/abc"));
+        assert_eq!(relative("/v2/Groups/a%20b", base).as_deref(), Some("/Groups/a%20b"));
+        assert_eq!(relative("https://scim.example.com/v2/Users/x%2Fy", base).as_deref(), Some("/Users/x%2Fy"));
+        for hostile in [
+            "https://scim.example.com/v2/Users/../Users/canary",
+            "https://scim.example.com/v2/Users/%2e%2e",
+            "https://scim.example.com/v2/Groups/x/Users/victim",
+            "https://scim.example.com/other/Users/abc",
+            "https://scim.example.com/v2/Users/",
+            "https://scim.example.com/v2/Users",
+        ] {
+            assert_eq!(relative(hostile, base), None, "{hostile}");
+        }
+        // An id becomes one encoded segment, or nothing.
+        assert_eq!(resource_path("/Users", "a/b?c").as_deref(), Some("/Users/a%2Fb%3Fc"));
+        assert_eq!(resource_path("/Users", ".."), None);
+        assert_eq!(resource_path("/Users", ""), None);
+        // A PUT that created names its resource; a collection is never registered.
+        assert_eq!(put_target("/Users/abc").as_deref(), Some("/Users/abc"));
+        assert_eq!(put_target("/Users"), None);
+        assert_eq!(put_target("/Users/a/b"), None);
+        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
+    }
+}
