@@ -213,22 +213,31 @@ fn secret_forms(secret: &str) -> Vec<String> {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c.to_string() } else { format!("\\u{:04x}", c as u32) })
         .collect();
-    let percent: String = secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let percent = percent_encode(secret, b"-._~");
     let mut forms = vec![secret.to_string(), json.clone(), json.replace('/', "\\/"), ascii_escaped, percent];
     forms.sort();
     forms.dedup();
     // Longest first, so no form is replaced inside a longer one.
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     forms
+}
+
+/// What may stay unencoded in a URL path segment besides letters and digits (RFC 3986 §3.3, pchar).
+pub const SEGMENT_SAFE: &[u8] = b"-._~:@!$&'()*+,;=";
+
+/// `text` with every byte but ASCII letters, digits and `keep` written as `%XX`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    text.bytes()
+        .map(
+            |b| {
+                if b.is_ascii_alphanumeric() || keep.contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            },
+        )
+        .collect()
 }
 
 /// The error of a request [`Client::stop`] kept from being sent.

@@ -241,16 +241,7 @@ fn dot_segment(segment: &str) -> bool {
 /// `/Users/<id>` for an id the server gave, percent-encoded into one path segment; `None` when it cannot
 /// be one. What the run deletes is always such a path: a hostile id never aims a DELETE elsewhere.
 pub fn resource_path(collection: &str, id: &str) -> Option<String> {
-    let encoded: String = id
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::client::percent_encode(id, crate::client::SEGMENT_SAFE);
     (!dot_segment(&encoded)).then(|| format!("{collection}/{encoded}"))
 }
 

@@ -122,15 +122,7 @@ impl Vars {
             if v.is_empty() || v == "." || v == ".." {
                 return Err(format!("`${{{name}}}` is `{v}`, which cannot be put in a URL path"));
             }
-            Ok(v.bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect())
+            Ok(crate::client::percent_encode(&v, crate::client::SEGMENT_SAFE))
         })
     }
 
