@@ -245,6 +245,23 @@ pub fn resource_path(collection: &str, id: &str) -> Option<String> {
     (!dot_segment(&encoded)).then(|| format!("{collection}/{encoded}"))
 }
 
+/// The whole cleanup of a run: what the registry holds, then (unless the run was read-only and created
+/// nothing) a sweep of the run prefix. Returns (deleted, already gone, failures).
+async fn clean_up(
+    registry: &Registry,
+    client: &Client,
+    run_prefix: &str,
+    read_only: bool,
+) -> (usize, usize, Vec<String>) {
+    let (deleted, gone, mut failed) = registry.clean(client).await;
+    if read_only {
+        return (deleted, gone, failed);
+    }
+    let (swept, problems) = sweep(client, run_prefix).await;
+    failed.extend(problems);
+    (deleted + swept, gone, failed)
+}
+
 /// `%XX` sequences decoded (invalid ones kept as they are).
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -717,10 +734,7 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
             }
         }
     }
-    let (_, _, mut failed) = shared.registry.clean(&client).await;
-    if !config.read_only {
-        failed.extend(sweep(&client, &shared.run_prefix).await.1);
-    }
+    let (_, _, failed) = clean_up(&shared.registry, &client, &shared.run_prefix, config.read_only).await;
     if !failed.is_empty() {
         return Err(format!("cleanup failed: {}", failed.join("; ")));
     }
@@ -889,17 +903,9 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
                 let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
                 let _cleaning = cleaning.lock().await;
                 let cleaner = client.for_cleanup();
-                let (deleted, gone, mut failed) = registry.clean(&cleaner).await;
-                let swept = if read_only {
-                    0
-                } else {
-                    let (swept, problems) = sweep(&cleaner, &prefix).await;
-                    failed.extend(problems);
-                    swept
-                };
+                let (deleted, gone, failed) = clean_up(&registry, &cleaner, &prefix, read_only).await;
                 eprintln!(
-                    "cleanup: {} deleted, {gone} already gone, {} failed{}",
-                    deleted + swept,
+                    "cleanup: {deleted} deleted, {gone} already gone, {} failed{}",
                     failed.len(),
                     if pending > 0 { format!("; {pending} requests were still in flight") } else { String::new() }
                 );
@@ -962,14 +968,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let _cleaning = runtime.block_on(cleaning.lock_owned());
     // Its own gate: an interrupt from here on must not stop the cleanup.
     let cleaner = client.for_cleanup();
-    let (deleted, gone, mut failed) = runtime.block_on(registry.clean(&cleaner));
-    let deleted = if config.read_only {
-        deleted
-    } else {
-        let (swept, problems) = runtime.block_on(sweep(&cleaner, &run_prefix));
-        failed.extend(problems);
-        deleted + swept
-    };
+    let (deleted, gone, failed) = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by(|a, b| a.name.cmp(&b.name));
     let summary = Summary::of(&records);
