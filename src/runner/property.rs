@@ -116,14 +116,8 @@ pub(super) fn filters(
     // Create the population; read back the server's own representations, which the oracle evaluates.
     let mut users = Vec::new();
     for body in &people {
-        // Held from the create to its registration, so an interrupt cleans up after both.
-        let hold = shared.client.hold();
-        let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(body));
-        let Some((_, path)) = created_path(&ex, "/Users") else {
-            return Err(format!("could not create the population: {}", ex.transcript(400)));
-        };
-        shared.registry.add(path.clone());
-        drop(hold);
+        let (_, path) = create(shared, "/Users", body)
+            .map_err(|ex| format!("could not create the population: {}", ex.transcript(400)))?;
         let read = send(shared, &get(&path));
         users.push(read.json().ok_or_else(|| format!("could not read back a created user: {}", read.transcript(400)))?);
     }
@@ -238,6 +232,17 @@ fn created_path(ex: &Exchange, collection: &str) -> Option<(String, String)> {
     Some((id, path))
 }
 
+/// POSTs `body` to `collection` and registers what it created, holding the client from the send to the
+/// registration so an interrupt cleans up after both. Returns (id, path), or the exchange when nothing
+/// was created.
+fn create(shared: &Shared, collection: &str, body: &Value) -> Result<(String, String), Box<Exchange>> {
+    let _hold = shared.client.hold();
+    let ex = send(shared, &Request::new(reqwest::Method::POST, collection).json(body));
+    let Some(created) = created_path(&ex, collection) else { return Err(Box::new(ex)) };
+    shared.registry.add(created.1.clone());
+    Ok(created)
+}
+
 /// Runs `check` over generated cases, generating no new ones after `deadline` (shrinking a failure
 /// still finishes); returns how many cases passed and proptest's result.
 fn generate<S: Strategy>(
@@ -340,16 +345,9 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         counter.set(counter.get() + 1);
         let mut body = body.clone();
         body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
-        let hold = shared.client.hold();
-        let created = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some((_, path)) = created_path(&created, "/Users") else {
-            return Err(TestCaseError::fail(format!(
-                "could not create the user to patch: {}",
-                created.status.unwrap_or(0)
-            )));
-        };
-        shared.registry.add(path.clone());
-        drop(hold);
+        let (_, path) = create(shared, "/Users", &body).map_err(|created| {
+            TestCaseError::fail(format!("could not create the user to patch: {}", created.status.unwrap_or(0)))
+        })?;
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, patch, &schema, &options);
         let ex = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(patch));
@@ -442,13 +440,8 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     let mut pool = Vec::new();
     for i in 0..MEMBER_POOL {
         let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
-        let hold = shared.client.hold();
-        let ex = send(shared, &Request::new(reqwest::Method::POST, "/Users").json(&body));
-        let Some((id, path)) = created_path(&ex, "/Users") else {
-            return Err(format!("could not create the users to add as members:\n{}", ex.transcript(400)));
-        };
-        shared.registry.add(path);
-        drop(hold);
+        let (id, _) = create(shared, "/Users", &body)
+            .map_err(|ex| format!("could not create the users to add as members:\n{}", ex.transcript(400)))?;
         pool.push(id);
     }
     // Placeholders in generated (and saved) cases: `@i` is the pool's i-th user, `@name` the group's name.
@@ -462,24 +455,16 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     let start = Instant::now();
     let last = std::cell::RefCell::new(None::<Exchange>);
     let counter = std::cell::Cell::new(0u32);
-    let create = |name: &str, members: &[usize]| -> Exchange {
+    let group = |name: &str, members: &[usize]| -> Value {
         let members: Vec<Value> = members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect();
-        let body = serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name, "members": members });
-        send(shared, &Request::new(reqwest::Method::POST, "/Groups").json(&body))
+        serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name, "members": members })
     };
     let check = |(initial, patch): &(Vec<usize>, Value)| -> Result<(), TestCaseError> {
         counter.set(counter.get() + 1);
         let name = format!("{prefix}-g{}", counter.get());
-        let hold = shared.client.hold();
-        let created = create(&name, initial);
-        let Some((_, path)) = created_path(&created, "/Groups") else {
-            return Err(TestCaseError::fail(format!(
-                "could not create the group to patch: {}",
-                created.status.unwrap_or(0)
-            )));
-        };
-        shared.registry.add(path.clone());
-        drop(hold);
+        let (_, path) = create(shared, "/Groups", &group(&name, initial)).map_err(|created| {
+            TestCaseError::fail(format!("could not create the group to patch: {}", created.status.unwrap_or(0)))
+        })?;
         let patch = fill(patch, &name);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, &patch, &schema, &options);
@@ -500,7 +485,8 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         })
     };
     // A server that cannot create a group cannot be patched: say so once, without shrinking anything.
-    let probe = create(&format!("{prefix}-probe"), &[0]);
+    let probe =
+        send(shared, &Request::new(reqwest::Method::POST, "/Groups").json(&group(&format!("{prefix}-probe"), &[0])));
     match created_path(&probe, "/Groups") {
         Some((_, path)) => {
             let _ = send(shared, &Request::new(reqwest::Method::DELETE, path));
