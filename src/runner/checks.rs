@@ -226,16 +226,18 @@ fn json_equal(actual: Option<&Value>, want: &Value) -> bool {
     }
 }
 
+/// Whether the message's `schemas` array lists `urn`.
+fn lists_schema(o: &serde_json::Map<String, Value>, urn: &str) -> bool {
+    get_ci(o, "schemas").and_then(|(_, v)| v.as_array()).is_some_and(|a| a.iter().any(|u| u.as_str() == Some(urn)))
+}
+
 /// RFC 7644 §3.12: the Error schema, `status` the HTTP status as a string, `scimType` if asked for.
 pub fn error_problems(body: &Value, status: u16, scim_type: Option<&str>) -> Vec<String> {
     let mut problems = Vec::new();
     let Value::Object(o) = body else {
         return vec![format!("expected a SCIM Error object, got {}", short(body))];
     };
-    let listed = get_ci(o, "schemas")
-        .and_then(|(_, v)| v.as_array())
-        .is_some_and(|a| a.iter().any(|u| u.as_str() == Some(ERROR)));
-    if !listed {
+    if !lists_schema(o, ERROR) {
         problems.push(format!("expected `schemas` to list {ERROR} (RFC 7644 §3.12)"));
     }
     match get_ci(o, "status").map(|(_, v)| v) {
@@ -268,10 +270,7 @@ pub fn list_problems(body: &Value) -> Vec<String> {
     let Value::Object(o) = body else {
         return vec![format!("expected a ListResponse object, got {}", short(body))];
     };
-    let listed = get_ci(o, "schemas")
-        .and_then(|(_, v)| v.as_array())
-        .is_some_and(|a| a.iter().any(|u| u.as_str() == Some(LIST)));
-    if !listed {
+    if !lists_schema(o, LIST) {
         problems.push(format!("expected `schemas` to list {LIST}"));
     }
     let integer = |k: &str| get_ci(o, k).map(|(_, v)| v.is_u64());

@@ -312,7 +312,8 @@ struct RawSuite {
     description: String,
     #[serde(default)]
     requires: Vec<Spanned<String>>,
-    /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot.
+    /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot. Repeated in RawScenario and
+    /// RawStep rather than flattened: `#[serde(flatten)]` defeats deny_unknown_fields and loses spans.
     snapshot: Option<bool>,
     #[serde(default)]
     snapshot_redact: Vec<Spanned<String>>,
