@@ -216,12 +216,7 @@ impl Verdict {
 
 /// The scenario's redacted answers as the snapshot document.
 pub fn document(taken: &[Taken], volatile: &Volatile, extra: &[Selector]) -> Value {
-    let mut redactor = Redactor::new(volatile);
-    for t in taken {
-        redactor.learn(t);
-    }
-    redactor.longest_first = redactor.ids.clone();
-    redactor.longest_first.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+    let mut redactor = Redactor::learnt(volatile, taken);
     Value::Array(taken.iter().map(|t| redactor.step(t, extra)).collect())
 }
 
@@ -460,6 +455,17 @@ fn is_timestamp(key: &str, value: &str) -> bool {
 }
 
 impl Redactor {
+    /// A redactor that has read every step the scenario kept, so placeholders follow first appearance.
+    fn learnt(v: &Volatile, taken: &[Taken]) -> Redactor {
+        let mut redactor = Redactor::new(v);
+        for t in taken {
+            redactor.learn(t);
+        }
+        redactor.longest_first = redactor.ids.clone();
+        redactor.longest_first.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+        redactor
+    }
+
     fn new(v: &Volatile) -> Redactor {
         let base = v.base_url.trim_end_matches('/').to_string();
         let origin =
