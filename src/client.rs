@@ -59,7 +59,7 @@ impl Request {
 }
 
 /// One request and its answer (or the transport error), as a transcript.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
     pub method: String,
     pub url: String,

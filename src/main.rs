@@ -196,8 +196,9 @@ impl SnapshotArgs {
 
 #[derive(clap::Args)]
 struct GeneratedArgs {
-    /// Seed of the generated filter and PATCH checks (printed with every failure, to replay it).
-    #[arg(long, env = "SCIM_SEED")]
+    /// Seed of the generated checks: as printed with a failure (0x5c1a7e57), in decimal, or `random` to
+    /// explore. Default: a fixed seed, so an unchanged server gets the same verdict every run.
+    #[arg(long, env = "SCIM_SEED", value_parser = scimtest::runner::property::parse_seed, value_name = "SEED")]
     seed: Option<u64>,
     /// Generated filters per profile (default: 1000; selftest: 250); PATCH sequences are half as many.
     #[arg(long)]
@@ -208,22 +209,26 @@ struct GeneratedArgs {
     /// Run only the declarative scenarios.
     #[arg(long)]
     no_generated: bool,
-    /// Where minimal failing generated inputs are kept and replayed first (default: fixtures/regressions).
+    /// Where minimal failing generated inputs are kept and replayed first (default:
+    /// ./scimtest-regressions/<target>; selftest keeps none).
     #[arg(long, value_name = "DIR")]
     regressions: Option<PathBuf>,
 }
 
 impl GeneratedArgs {
-    fn config(&self, regressions: PathBuf, default_cases: u32) -> Option<scimtest::runner::property::PropertyConfig> {
+    /// `regressions`: the default directory for minimal failing inputs (`None`: keep none).
+    fn config(
+        &self,
+        regressions: Option<PathBuf>,
+        default_cases: u32,
+    ) -> Option<scimtest::runner::property::PropertyConfig> {
         let cases = self.cases.unwrap_or(default_cases);
         (!self.no_generated).then(|| scimtest::runner::property::PropertyConfig {
             filter_cases: cases,
             patch_cases: (cases / 2).max(1),
-            seed: self.seed.unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
-            }),
+            seed: self.seed.unwrap_or(scimtest::runner::property::DEFAULT_SEED),
             budget: std::time::Duration::from_secs(self.budget),
-            regressions: Some(self.regressions.clone().unwrap_or(regressions)),
+            regressions: self.regressions.clone().or(regressions),
         })
     }
 }
@@ -390,7 +395,6 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
-    config.properties = args.generated.config(config.fixtures_dir.join("regressions"), 1000);
     let target = scimtest::runner::snapshot::target_from_url(&args.url);
     config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {
         Ok(s) => s,
@@ -399,6 +403,8 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(tools::EXIT_USAGE);
         }
     };
+    let regressions = scimtest::runner::property::default_regressions_dir(&config.snapshots.target);
+    config.properties = args.generated.config(Some(regressions), 1000);
     ExitCode::from(scimtest::runner::run(config))
 }
 
@@ -430,12 +436,10 @@ fn selftest(
     let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
     client.token = Some(token.clone());
     let mut config = run_config(locations, test, client);
-    // The bundled server is right by construction: a fixed seed keeps selftest reproducible.
-    let mut generated = generated;
-    generated.seed = generated.seed.or(Some(0x5c1a_7e57));
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
-    // runs the full 1,000 / 500 against the same server.
-    config.properties = generated.config(config.fixtures_dir.join("regressions"), 250);
+    // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so
+    // nothing is kept unless --regressions says where (never in the harness's own files).
+    config.properties = generated.config(None, 250);
     config.snapshots = snapshots;
     ExitCode::from(scimtest::runner::selftest_every_profile(config, &token))
 }

@@ -1,9 +1,10 @@
 //! Judging an answer against a step's expectations: status, headers, SCIM Error and ListResponse shapes,
 //! conformance of a returned resource to the discovered schema, and JSON checks by pointer or SCIM path.
-//! Each problem is one line saying what was expected and what came back.
+//! Each problem is a [`Problem`]: what it is about, what was expected and what came back.
 
 use serde_json::Value;
 
+use super::failure::{Problem, ProblemKind as K};
 use crate::client::Exchange;
 use crate::filter::{EvalOptions, ParseOptions, compile_value_filter, parse_path};
 use crate::schema::{AttributeType, ResourceSchema, Returned, get_ci};
@@ -36,13 +37,18 @@ pub fn not_json(exchange: &Exchange) -> String {
 }
 
 /// Every way the answer in `exchange` misses `expect`.
-pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[ResourceSchema]) -> Vec<String> {
+pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[ResourceSchema]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let Some(status) = exchange.status else {
-        return vec![format!("no answer: {}", exchange.error.as_deref().unwrap_or("unknown error"))];
+        return vec![Problem::new(
+            K::Transport,
+            "answer",
+            "an answer",
+            exchange.error.as_deref().unwrap_or("unknown error"),
+        )];
     };
     if let Some(e) = &exchange.error {
-        problems.push(e.clone());
+        problems.push(Problem::new(K::Body, "body", "a complete answer", e.clone()));
     }
     // `429 Too Many Requests after 4 attempts`: a rate limit or an outage names itself.
     let got = {
@@ -66,26 +72,29 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     };
     if expect.status.is_empty() {
         if !(200..300).contains(&status) {
-            problems.push(format!("expected a 2xx status, got {got}"));
+            problems.push(Problem::new(K::Status, "status", "a 2xx status", got));
         }
     } else if !expect.status.contains(&status) {
         let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
-        problems.push(format!("expected status {}, got {got}", allowed.join(" or ")));
+        problems.push(Problem::new(K::Status, "status", allowed.join(" or "), got));
     }
     for h in &expect.headers {
         let actual = exchange.header(&h.name);
         match (&h.predicate, actual) {
             (HeaderPredicate::Present(true), None) => {
-                problems.push(format!("expected a `{}` header; there is none", h.name))
+                problems.push(Problem::new(K::Header, format!("header `{}`", h.name), "the header", "none"))
             }
-            (HeaderPredicate::Present(false), Some(v)) => {
-                problems.push(format!("expected no `{}` header; got `{v}`", h.name))
-            }
+            (HeaderPredicate::Present(false), Some(v)) => problems.push(Problem::new(
+                K::Header,
+                format!("header `{}`", h.name),
+                "no such header",
+                format!("`{v}`"),
+            )),
             (HeaderPredicate::Equals(want), got) | (HeaderPredicate::Contains(want), got) => {
                 let want = match vars.expand(want) {
                     Ok(w) => w,
                     Err(e) => {
-                        problems.push(format!("header `{}`: {e}", h.name));
+                        problems.push(Problem::new(K::Suite, format!("header `{}`", h.name), "a value to compare", e));
                         continue;
                     }
                 };
@@ -98,10 +107,11 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                 };
                 if !ok {
                     let how = if matches!(h.predicate, HeaderPredicate::Equals(_)) { "equal to" } else { "containing" };
-                    problems.push(format!(
-                        "expected header `{}` {how} `{want}`, got {}",
-                        h.name,
-                        got.map_or("none".into(), |g| format!("`{g}`"))
+                    problems.push(Problem::new(
+                        K::Header,
+                        format!("header `{}`", h.name),
+                        format!("{how} `{want}`"),
+                        got.map_or("none".into(), |g| format!("`{g}`")),
                     ));
                 }
             }
@@ -112,7 +122,7 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     let body = exchange.json();
     if needs_body && body.is_none() {
         let shown = not_json(exchange);
-        problems.push(format!("expected a JSON body, got {shown}"));
+        problems.push(Problem::new(K::Body, "body", "a JSON body", shown));
         return problems;
     }
     let body = body.unwrap_or(Value::Null);
@@ -125,26 +135,33 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     if let Some(kind) = &expect.resource {
         match schemas.iter().find(|s| s.resource_type.name.eq_ignore_ascii_case(kind) || s.matches(kind)) {
             Some(schema) => problems.extend(conformance(&body, schema)),
-            None => problems.push(format!("the server publishes no `{kind}` resource type to check the body against")),
+            None => problems.push(Problem::new(
+                K::Schema,
+                format!("no published `{kind}` resource type"),
+                format!("a `{kind}` resource type in /ResourceTypes to check the body against"),
+                "none",
+            )),
         }
     }
     for check in &expect.json {
-        let (label, found) = match &check.target {
+        // `subject` is the path as the suite writes it (the same in every run); `label` as it was read.
+        let (subject, label, found) = match &check.target {
             JsonTarget::Pointer(p) => {
-                (format!("pointer `{p}`"), body.pointer(p).cloned().into_iter().collect::<Vec<_>>())
+                let label = format!("pointer `{p}`");
+                (label.clone(), label, body.pointer(p).cloned().into_iter().collect::<Vec<_>>())
             }
             JsonTarget::Path(p) => {
                 let path = match vars.expand(p) {
                     Ok(p) => p,
                     Err(e) => {
-                        problems.push(format!("path `{p}`: {e}"));
+                        problems.push(Problem::new(K::Suite, format!("path `{p}`"), "a path to read", e));
                         continue;
                     }
                 };
                 match select(&body, &path, schemas) {
-                    Ok(v) => (format!("path `{path}`"), v),
+                    Ok(v) => (format!("path `{p}`"), format!("path `{path}`"), v),
                     Err(e) => {
-                        problems.push(format!("path `{path}`: {e}"));
+                        problems.push(Problem::new(K::Suite, format!("path `{path}`"), "a path to read", e));
                         continue;
                     }
                 }
@@ -156,25 +173,25 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
             many => Some(Value::Array(many.to_vec())),
         };
         let shown = actual.as_ref().map_or("nothing".to_string(), short);
+        let problem = |expected: String, observed: String| Problem::new(K::Json, subject.clone(), expected, observed);
+        let unresolved = |e: String| Problem::new(K::Suite, label.clone(), "a value to compare", e);
         let problem = match &check.predicate {
             Predicate::Present(want) => {
                 let present = actual.as_ref().is_some_and(|v| !v.is_null());
-                (present != *want).then(|| {
-                    format!("expected {label} to be {}, got {shown}", if *want { "present" } else { "absent" })
-                })
+                (present != *want)
+                    .then(|| problem((if *want { "a value" } else { "nothing" }).to_string(), shown.clone()))
             }
             Predicate::Equals(want) => match vars.expand_json(want) {
-                Err(e) => Some(format!("{label}: {e}")),
-                Ok(want) => (!json_equal(actual.as_ref(), &want))
-                    .then(|| format!("expected {label} = {}, got {shown}", short(&want))),
+                Err(e) => Some(unresolved(e)),
+                Ok(want) => (!json_equal(actual.as_ref(), &want)).then(|| problem(short(&want), shown.clone())),
             },
             Predicate::NotEquals(other) => match vars.expand_json(other) {
-                Err(e) => Some(format!("{label}: {e}")),
+                Err(e) => Some(unresolved(e)),
                 Ok(other) => json_equal(actual.as_ref(), &other)
-                    .then(|| format!("expected {label} to differ from {}, and it does not", short(&other))),
+                    .then(|| problem(format!("a value other than {}", short(&other)), shown.clone())),
             },
             Predicate::Contains(want) => match vars.expand_json(want) {
-                Err(e) => Some(format!("{label}: {e}")),
+                Err(e) => Some(unresolved(e)),
                 Ok(want) => {
                     let holds = match &actual {
                         Some(Value::Array(items)) => items.iter().any(|i| json_equal(Some(i), &want)),
@@ -182,7 +199,7 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                         Some(other) => json_equal(Some(other), &want),
                         None => false,
                     };
-                    (!holds).then(|| format!("expected {label} to contain {}, got {shown}", short(&want)))
+                    (!holds).then(|| problem(format!("something containing {}", short(&want)), shown.clone()))
                 }
             },
             Predicate::Length(n) => {
@@ -190,7 +207,7 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                     Some(Value::Array(a)) if matches!(check.target, JsonTarget::Pointer(_)) => a.len(),
                     _ => found.len(),
                 };
-                (len != *n).then(|| format!("expected {label} to hold {n} values, got {len}: {shown}"))
+                (len != *n).then(|| problem(format!("{n} values"), format!("{len}: {shown}")))
             }
             Predicate::Type(t) => {
                 let ok = match (t.as_str(), &actual) {
@@ -203,13 +220,12 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                     ("null", Some(Value::Null)) => true,
                     _ => false,
                 };
-                (!ok).then(|| format!("expected {label} to be of JSON type {t}, got {shown}"))
+                (!ok).then(|| problem(format!("a JSON {t}"), shown.clone()))
             }
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
-                (!options.iter().any(|o| json_equal(actual.as_ref(), o))).then(|| {
-                    format!("expected {label} to be one of {}, got {shown}", short(&Value::Array(options.clone())))
-                })
+                (!options.iter().any(|o| json_equal(actual.as_ref(), o)))
+                    .then(|| problem(format!("one of {}", short(&Value::Array(options.clone()))), shown.clone()))
             }
         };
         problems.extend(problem);
@@ -232,56 +248,80 @@ fn lists_schema(o: &serde_json::Map<String, Value>, urn: &str) -> bool {
 }
 
 /// RFC 7644 §3.12: the Error schema, `status` the HTTP status as a string, `scimType` if asked for.
-pub fn error_problems(body: &Value, status: u16, scim_type: Option<&str>) -> Vec<String> {
+pub fn error_problems(body: &Value, status: u16, scim_type: Option<&str>) -> Vec<Problem> {
+    const RFC: &str = "(RFC 7644 §3.12)";
     let mut problems = Vec::new();
     let Value::Object(o) = body else {
-        return vec![format!("expected a SCIM Error object, got {}", short(body))];
+        return vec![Problem::new(
+            K::ErrorEnvelope,
+            format!("SCIM Error body {RFC}"),
+            "a SCIM Error object",
+            short(body),
+        )];
     };
     if !lists_schema(o, ERROR) {
-        problems.push(format!("expected `schemas` to list {ERROR} (RFC 7644 §3.12)"));
+        let listed = get_ci(o, "schemas").map_or("none".to_string(), |(_, v)| short(v));
+        problems.push(Problem::new(
+            K::ErrorEnvelope,
+            format!("Error `schemas` {RFC}"),
+            format!("to list {ERROR}"),
+            listed,
+        ));
     }
+    let subject = format!("Error `status` {RFC}");
     match get_ci(o, "status").map(|(_, v)| v) {
         Some(Value::String(s)) if s == &status.to_string() => {}
-        Some(Value::String(s)) => problems.push(format!("expected the Error's `status` \"{status}\", got \"{s}\"")),
-        Some(Value::Number(n)) => problems.push(format!(
-            "expected the Error's `status` as the string \"{status}\", got the number {n} (RFC 7644 §3.12)"
+        Some(Value::String(s)) => {
+            problems.push(Problem::new(K::ErrorEnvelope, subject, format!("\"{status}\""), format!("\"{s}\"")))
+        }
+        Some(Value::Number(n)) => problems.push(Problem::new(
+            K::ErrorEnvelope,
+            format!("Error `status` is a number, not a string {RFC}"),
+            format!("the string \"{status}\""),
+            format!("the number {n}"),
         )),
-        Some(other) => problems.push(format!("expected the Error's `status` \"{status}\", got {}", short(other))),
-        None => problems.push("expected the Error to have a `status`".into()),
+        Some(other) => problems.push(Problem::new(K::ErrorEnvelope, subject, format!("\"{status}\""), short(other))),
+        None => problems.push(Problem::new(K::ErrorEnvelope, subject, format!("\"{status}\""), "none")),
     }
     if let Some(want) = scim_type {
         match get_ci(o, "scimType").map(|(_, v)| v) {
             Some(Value::String(t)) if t == want => {}
-            Some(v) => problems.push(format!("expected scimType `{want}`, got {}", short(v))),
-            None => problems.push(format!("expected scimType `{want}`, got none")),
+            Some(v) => problems.push(Problem::new(K::Json, "`scimType`", format!("`{want}`"), short(v))),
+            None => problems.push(Problem::new(K::Json, "`scimType`", format!("`{want}`"), "none")),
         }
     }
     if let Some((_, d)) = get_ci(o, "detail")
         && !d.is_string()
     {
-        problems.push(format!("expected the Error's `detail` to be a string, got {}", short(d)));
+        problems.push(Problem::new(K::ErrorEnvelope, format!("Error `detail` {RFC}"), "a string", short(d)));
     }
     problems
 }
 
 /// RFC 7644 §3.4.2: the ListResponse envelope.
-pub fn list_problems(body: &Value) -> Vec<String> {
+pub fn list_problems(body: &Value) -> Vec<Problem> {
+    const RFC: &str = "(RFC 7644 §3.4.2)";
+    let problem = |what: &str, expected: String, observed: String| {
+        Problem::new(K::ListEnvelope, format!("ListResponse {what} {RFC}"), expected, observed)
+    };
     let mut problems = Vec::new();
     let Value::Object(o) = body else {
-        return vec![format!("expected a ListResponse object, got {}", short(body))];
+        return vec![problem("body", "a ListResponse object".into(), short(body))];
     };
     if !lists_schema(o, LIST) {
-        problems.push(format!("expected `schemas` to list {LIST}"));
+        let listed = get_ci(o, "schemas").map_or("none".to_string(), |(_, v)| short(v));
+        problems.push(problem("`schemas`", format!("to list {LIST}"), listed));
     }
+    let shown = |k: &str| get_ci(o, k).map_or("none".to_string(), |(_, v)| short(v));
     let integer = |k: &str| get_ci(o, k).map(|(_, v)| v.is_u64());
     match integer("totalResults") {
         Some(true) => {}
-        Some(false) => problems.push("expected `totalResults` to be a non-negative integer".into()),
-        None => problems.push("expected `totalResults` (REQUIRED)".into()),
+        Some(false) => problems.push(problem("`totalResults`", "a non-negative integer".into(), shown("totalResults"))),
+        None => problems.push(problem("`totalResults`", "`totalResults` (REQUIRED)".into(), "none".into())),
     }
     for k in ["startIndex", "itemsPerPage"] {
         if integer(k) == Some(false) {
-            problems.push(format!("expected `{k}` to be an integer"));
+            problems.push(problem(&format!("`{k}`"), "an integer".into(), shown(k)));
         }
     }
     let total = get_ci(o, "totalResults").and_then(|(_, v)| v.as_u64()).unwrap_or(0);
@@ -290,11 +330,17 @@ pub fn list_problems(body: &Value) -> Vec<String> {
             if let Some(n) = get_ci(o, "itemsPerPage").and_then(|(_, v)| v.as_u64())
                 && n as usize != items.len()
             {
-                problems.push(format!("`itemsPerPage` is {n} but `Resources` holds {}", items.len()));
+                problems.push(problem(
+                    "`itemsPerPage` is not the number of `Resources` returned",
+                    format!("{} (the number of `Resources`)", items.len()),
+                    n.to_string(),
+                ));
             }
         }
-        Some(other) => problems.push(format!("expected `Resources` to be an array, got {}", short(other))),
-        None if total > 0 => problems.push("expected `Resources` (capital R) when totalResults > 0".into()),
+        Some(other) => problems.push(problem("`Resources`", "an array".into(), short(other))),
+        None if total > 0 => {
+            problems.push(problem("`Resources`", "`Resources` (capital R) when totalResults > 0".into(), "none".into()))
+        }
         None => {}
     }
     problems
@@ -302,28 +348,43 @@ pub fn list_problems(body: &Value) -> Vec<String> {
 
 /// A returned resource against its schema: `schemas`, `id`, `meta`, attribute types and multi-valuedness,
 /// `returned: never` attributes absent, extensions listed in `schemas` when present.
-pub fn conformance(body: &Value, schema: &ResourceSchema) -> Vec<String> {
+pub fn conformance(body: &Value, schema: &ResourceSchema) -> Vec<Problem> {
+    let kind = &schema.resource_type.name;
     let mut problems = Vec::new();
     let Value::Object(o) = body else {
-        return vec![format!("expected a {} object, got {}", schema.resource_type.name, short(body))];
+        return vec![Problem::new(K::Schema, format!("{kind} body"), format!("a {kind} object"), short(body))];
     };
     let listed: Vec<&str> = get_ci(o, "schemas")
         .and_then(|(_, v)| v.as_array())
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     if !listed.iter().any(|s| s.eq_ignore_ascii_case(&schema.core.id)) {
-        problems.push(format!("expected `schemas` to list {} (RFC 7643 §3)", schema.core.id));
+        problems.push(Problem::new(
+            K::Schema,
+            format!("{kind} `schemas` does not list the core schema (RFC 7643 §3)"),
+            format!("to list {}", schema.core.id),
+            format!("{listed:?}"),
+        ));
     }
     match get_ci(o, "id").map(|(_, v)| v) {
         Some(Value::String(s)) if !s.is_empty() && s != "bulkId" => {}
-        Some(v) => problems.push(format!("expected `id` to be a non-empty string, got {}", short(v))),
-        None => problems.push("expected an `id` (RFC 7643 §3.1)".into()),
+        Some(v) => problems.push(Problem::new(
+            K::Schema,
+            format!("{kind} `id` (RFC 7643 §3.1)"),
+            "a non-empty string",
+            short(v),
+        )),
+        None => problems.push(Problem::new(K::Schema, format!("{kind} `id` (RFC 7643 §3.1)"), "an `id`", "none")),
     }
     for (key, value) in o {
         if let Some(ext) = schema.extension(key) {
             if !listed.iter().any(|s| s.eq_ignore_ascii_case(&ext.id)) {
-                problems
-                    .push(format!("extension data under `{}` but `schemas` does not list it (RFC 7643 §3)", ext.id));
+                problems.push(Problem::new(
+                    K::Schema,
+                    format!("extension data whose URN `schemas` does not list (RFC 7643 §3): {}", ext.id),
+                    format!("`schemas` to list {}", ext.id),
+                    format!("{listed:?}"),
+                ));
             }
             if let Value::Object(inner) = value {
                 for (k, v) in inner {
@@ -341,9 +402,16 @@ pub fn conformance(body: &Value, schema: &ResourceSchema) -> Vec<String> {
     problems
 }
 
-fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Value, problems: &mut Vec<String>) {
+fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Value, problems: &mut Vec<Problem>) {
+    let mut push = |subject: String, expected: String, observed: String| {
+        problems.push(Problem::new(K::Schema, subject, expected, observed))
+    };
     if attr.returned == Returned::Never && !value.is_null() {
-        problems.push(format!("`{label}` is returned: never, but the answer holds it (RFC 7643 §2.2)"));
+        push(
+            format!("`{label}` is returned: never, but the answer holds it (RFC 7643 §2.2)"),
+            "no value".into(),
+            short(value),
+        );
         return;
     }
     if value.is_null() {
@@ -352,11 +420,11 @@ fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Valu
     let values: Vec<&Value> = match (attr.multi_valued, value) {
         (true, Value::Array(items)) => items.iter().collect(),
         (true, other) => {
-            problems.push(format!("`{label}` is multi-valued: expected an array, got {}", short(other)));
+            push(format!("`{label}` is multi-valued (RFC 7643 §2.4)"), "an array".into(), short(other));
             return;
         }
         (false, Value::Array(_)) => {
-            problems.push(format!("`{label}` is single-valued: expected one value, got an array"));
+            push(format!("`{label}` is single-valued (RFC 7643 §2.4)"), "one value".into(), "an array".into());
             return;
         }
         (false, v) => vec![v],
@@ -365,7 +433,7 @@ fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Valu
     for v in values {
         if attr.ty == AttributeType::Complex {
             let Value::Object(o) = v else {
-                problems.push(format!("`{label}` is complex: expected an object, got {}", short(v)));
+                push(format!("`{label}` is complex (RFC 7643 §2.3.8)"), "an object".into(), short(v));
                 continue;
             };
             if o.get("primary") == Some(&Value::Bool(true)) {
@@ -377,18 +445,34 @@ fn attribute_problems(attr: &crate::schema::Attribute, label: &str, value: &Valu
                         continue;
                     }
                     if sub.returned == Returned::Never {
-                        problems.push(format!("`{label}.{k}` is returned: never, but the answer holds it"));
+                        push(
+                            format!("`{label}.{k}` is returned: never, but the answer holds it (RFC 7643 §2.2)"),
+                            "no value".into(),
+                            short(sv),
+                        );
                     } else if !fits_type(sub.ty, sv) {
-                        problems.push(format!("`{label}.{k}` is {} {}, got {}", article(sub.ty), sub.ty, short(sv)));
+                        push(
+                            format!("`{label}.{k}` has the wrong type (RFC 7643 §2.3)"),
+                            format!("{} {}", article(sub.ty), sub.ty),
+                            short(sv),
+                        );
                     }
                 }
             }
         } else if !fits_type(attr.ty, v) {
-            problems.push(format!("`{label}` is {} {}, got {}", article(attr.ty), attr.ty, short(v)));
+            push(
+                format!("`{label}` has the wrong type (RFC 7643 §2.3)"),
+                format!("{} {}", article(attr.ty), attr.ty),
+                short(v),
+            );
         }
     }
     if primaries > 1 {
-        problems.push(format!("`{label}` has {primaries} values with primary: true; at most one may (RFC 7643 §2.4)"));
+        push(
+            format!("`{label}` has more than one value with primary: true (RFC 7643 §2.4)"),
+            "at most one".into(),
+            primaries.to_string(),
+        );
     }
 }
 

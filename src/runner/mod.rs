@@ -6,6 +6,7 @@
 
 mod app_checks;
 mod checks;
+pub mod failure;
 pub mod property;
 pub mod report;
 pub mod snapshot;
@@ -23,7 +24,8 @@ use serde_json::Value;
 use crate::client::{Client, ClientConfig, Credentials, Exchange, NOT_SENT, Request};
 use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
 use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
-use report::{Outcome, Record, Summary};
+use failure::{Failure, Problem, ProblemKind, StepRef};
+use report::{Cleanup, Outcome, Record, Summary};
 
 /// Everything a run is configured with (built by `main.rs` from arguments and environment).
 #[derive(Debug, Clone)]
@@ -75,25 +77,44 @@ async fn get_json(client: &Client, path: &str) -> Result<Value, String> {
     }
 }
 
-/// Reads `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`. What is missing is noted and the
-/// RFC's defaults are assumed, so the checks themselves report the deviation.
+/// What a ServiceProviderConfig says of a feature, read leniently: `{"supported": true}`, `true`,
+/// `"true"`, `{"supported": "True"}` and `1` all advertise it. `None` when it says nothing readable.
+pub fn advertised(spc: &Value, key: &str) -> Option<bool> {
+    let entry = spc.as_object().and_then(|o| crate::schema::get_ci(o, key)).map(|(_, v)| v)?;
+    let flag = match entry {
+        Value::Object(o) => crate::schema::get_ci(o, "supported").map(|(_, v)| v)?,
+        other => other,
+    };
+    match flag {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+        Value::Number(n) => n.as_u64().filter(|n| *n <= 1).map(|n| n == 1),
+        _ => None,
+    }
+}
+
+/// Reads `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`. What is missing or unreadable is noted
+/// once and assumed supported: only an explicit "unsupported" skips a check, and the discovery checks
+/// judge the documents themselves.
 pub async fn discover(client: &Client) -> Discovered {
     let mut d = Discovered::default();
     match get_json(client, "/ServiceProviderConfig").await {
         Ok(spc) => {
-            for (feature, key) in [
-                (Feature::Patch, "patch"),
-                (Feature::Bulk, "bulk"),
-                (Feature::Filter, "filter"),
-                (Feature::Sort, "sort"),
-                (Feature::Etag, "etag"),
-                (Feature::ChangePassword, "changePassword"),
-            ] {
-                let supported = spc.get(key).and_then(|v| v.get("supported")).and_then(Value::as_bool);
+            let mut unreadable = Vec::new();
+            for feature in Feature::ALL.into_iter().filter(|f| f.from_spc()) {
+                let supported = advertised(&spc, feature.as_str());
                 if supported.is_none() {
-                    d.notes.push(format!("ServiceProviderConfig has no `{key}.supported`; taken as unsupported"));
+                    unreadable.push(format!("`{}`", feature.as_str()));
                 }
-                d.features.insert(feature, supported.unwrap_or(false));
+                d.features.insert(feature, supported.unwrap_or(true));
+            }
+            if !unreadable.is_empty() {
+                d.notes.push(format!(
+                    "ServiceProviderConfig says nothing readable about {}; taken as supported (the discovery \
+                     checks judge the document)",
+                    unreadable.join(", ")
+                ));
             }
         }
         Err(e) => {
@@ -124,6 +145,12 @@ pub async fn discover(client: &Client) -> Discovered {
     }
     let groups = d.schemas.iter().any(|s| s.matches("Group"));
     d.features.insert(Feature::Groups, groups);
+    let enterprise = d
+        .schemas
+        .iter()
+        .find(|s| s.matches("User"))
+        .is_some_and(|u| u.extension(crate::schema::ENTERPRISE_USER).is_some());
+    d.features.insert(Feature::Enterprise, enterprise);
     d
 }
 
@@ -173,6 +200,31 @@ impl Registry {
     }
 }
 
+/// The ids of `collection` whose `name` attribute starts with `prefix` and a `-`, as the server lists
+/// them (its filter is not trusted: each name is checked here). `None` when the listing failed.
+async fn listed_with_prefix(client: &Client, collection: &str, name: &str, prefix: &str) -> Option<Vec<String>> {
+    let mut request = Request::new(reqwest::Method::GET, collection);
+    request.query = vec![
+        ("filter".into(), format!("{name} sw \"{prefix}-\"")),
+        ("count".into(), "100".into()),
+        ("attributes".into(), name.into()),
+    ];
+    let ex = client.send(&request).await;
+    let resources = ex.json().filter(|_| ex.status == Some(200))?.get("Resources").and_then(Value::as_array).cloned();
+    Some(
+        resources
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| {
+                crate::schema::get_ci(r.as_object().unwrap_or(&Default::default()), name)
+                    .and_then(|(_, v)| v.as_str())
+                    .is_some_and(|n| n.starts_with(&format!("{prefix}-")))
+            })
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+            .collect(),
+    )
+}
+
 /// Deletes the users and groups whose name starts with the run prefix and a `-` (every name a run gives
 /// does): what the run created but could not register (a create whose answer was lost). The server's
 /// filter is not trusted: a resource is deleted only if its own `userName` or `displayName` starts so.
@@ -184,24 +236,10 @@ pub async fn sweep(client: &Client, run_prefix: &str) -> (usize, Vec<String>) {
         let mut tried = std::collections::HashSet::new();
         // A few pages at most: what is left over after the registry's cleanup is small.
         for _ in 0..10 {
-            let mut request = Request::new(reqwest::Method::GET, collection);
-            request.query = vec![
-                ("filter".into(), format!("{name} sw \"{run_prefix}-\"")),
-                ("count".into(), "100".into()),
-                ("attributes".into(), name.into()),
-            ];
-            let ex = client.send(&request).await;
-            let found: Vec<String> = ex
-                .json()
-                .and_then(|b| b.get("Resources").and_then(Value::as_array).cloned())
+            let found: Vec<String> = listed_with_prefix(client, collection, name, run_prefix)
+                .await
                 .unwrap_or_default()
-                .iter()
-                .filter(|r| {
-                    crate::schema::get_ci(r.as_object().unwrap_or(&Default::default()), name)
-                        .and_then(|(_, v)| v.as_str())
-                        .is_some_and(|n| n.starts_with(&format!("{run_prefix}-")))
-                })
-                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                .into_iter()
                 .filter(|id| tried.insert(id.clone()))
                 .collect();
             if found.is_empty() {
@@ -247,19 +285,21 @@ pub fn resource_path(collection: &str, id: &str) -> Option<String> {
 
 /// The whole cleanup of a run: what the registry holds, then (unless the run was read-only and created
 /// nothing) a sweep of the run prefix. Returns (deleted, already gone, failures).
-async fn clean_up(
-    registry: &Registry,
-    client: &Client,
-    run_prefix: &str,
-    read_only: bool,
-) -> (usize, usize, Vec<String>) {
+async fn clean_up(registry: &Registry, client: &Client, run_prefix: &str, read_only: bool) -> Cleanup {
     let (deleted, gone, mut failed) = registry.clean(client).await;
     if read_only {
-        return (deleted, gone, failed);
+        return Cleanup { deleted, gone, failed, still_listed: Vec::new() };
     }
     let (swept, problems) = sweep(client, run_prefix).await;
     failed.extend(problems);
-    (deleted + swept, gone, failed)
+    // Verified: what the server still lists after answering every DELETE.
+    let mut still_listed = Vec::new();
+    for (collection, name) in [("/Groups", "displayName"), ("/Users", "userName")] {
+        for id in listed_with_prefix(client, collection, name, run_prefix).await.unwrap_or_default() {
+            still_listed.push(format!("{collection}/{id}"));
+        }
+    }
+    Cleanup { deleted: deleted + swept, gone, failed, still_listed }
 }
 
 /// `%XX` sequences decoded (invalid ones kept as they are).
@@ -366,6 +406,8 @@ struct Shared {
     snapshots: Option<snapshot::SnapshotConfig>,
     /// Where suite files are, to name them relative to it in snapshot headers.
     suites_dir: PathBuf,
+    /// The planned names (profiles, the app) that replay an identity provider rather than the RFC.
+    idp: std::collections::BTreeSet<String>,
 }
 
 fn short_tag(text: &str) -> String {
@@ -424,6 +466,26 @@ fn request_line(request: &Request) -> String {
     line
 }
 
+/// The kind of request a step sends, without ids or values: `PATCH /Users/{id}`, `GET /Users?filter`.
+fn step_kind(step: &Step) -> String {
+    let path: Vec<&str> = step.path.split('/').map(|seg| if seg.contains("${") { "{id}" } else { seg }).collect();
+    let mut kind = format!("{} {}", step.method.as_str(), path.join("/"));
+    for (i, (k, _)) in step.query.iter().enumerate() {
+        kind.push(if i == 0 { '?' } else { '&' });
+        kind.push_str(k);
+    }
+    kind
+}
+
+/// Whether step `index` prepares what the scenario is about: a create (POST to a collection) or a lookup
+/// whose answer later steps capture, with steps after it. Its failure blocks the scenario.
+fn is_setup(steps: &[Step], index: usize) -> bool {
+    let step = &steps[index];
+    let create = step.method == suite::Method::Post && matches!(step.path.trim_end_matches('/'), "/Users" | "/Groups");
+    let lookup = step.method == suite::Method::Get && !step.capture.is_empty();
+    index + 1 < steps.len() && (create || lookup)
+}
+
 /// Runs the scenario's steps until one fails; `tape` receives the exchanges its snapshot keeps.
 async fn execute(
     shared: &Shared,
@@ -431,14 +493,23 @@ async fn execute(
     suite: &Suite,
     scenario: &Scenario,
     tape: &mut Vec<snapshot::Taken>,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let mut vars =
         Vars { run: shared.run_prefix.clone(), scenario: scenario_tag(profile, suite, scenario), ..Vars::default() };
     let base = shared.client.base_url().to_string();
     for (i, step) in scenario.steps.iter().enumerate() {
-        let label = format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str()));
-        let (request, path) =
-            build_request(step, &vars).map_err(|e| format!("{}\n{label}: {e}", scenario.requirement))?;
+        let at = StepRef {
+            number: i + 1,
+            label: format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str())),
+            kind: step_kind(step),
+            setup: is_setup(&scenario.steps, i),
+        };
+        let (request, path) = build_request(step, &vars).map_err(|e| Failure {
+            problems: vec![Problem::new(ProblemKind::Suite, "the request", "a request the suite can build", e)],
+            step: at.clone(),
+            exchange: None,
+            generated: None,
+        })?;
         // Held until what the request created is registered: an interrupt waits for both.
         let hold = shared.client.hold();
         let exchange = shared.client.send(&request).await;
@@ -455,14 +526,24 @@ async fn execute(
         let mut problems = Vec::new();
         if !step.capture.is_empty() {
             match exchange.json() {
-                None => problems.push("expected a JSON body to capture from".to_string()),
+                None => problems.push(Problem::new(
+                    ProblemKind::Capture,
+                    "a JSON body to capture from",
+                    "a JSON body",
+                    checks::not_json(&exchange),
+                )),
                 Some(body) => {
                     for (name, pointer) in &step.capture {
                         match body.pointer(pointer) {
                             Some(value) => {
                                 vars.captures.insert(name.clone(), value.clone());
                             }
-                            None => problems.push(format!("nothing at `{pointer}` to capture as `{name}`")),
+                            None => problems.push(Problem::new(
+                                ProblemKind::Capture,
+                                format!("`{pointer}` to capture as `{name}`"),
+                                "a value",
+                                "nothing",
+                            )),
                         }
                     }
                 }
@@ -471,32 +552,16 @@ async fn execute(
         let mut judged = checks::judge(&step.expect, &exchange, &vars, &shared.discovered.schemas);
         judged.append(&mut problems);
         if !judged.is_empty() {
-            return Err(failure(scenario, &label, &judged, &exchange));
+            return Err(Failure { step: at, problems: judged, exchange: Some(Box::new(exchange)), generated: None });
         }
         vars.last_headers = exchange.response_headers.clone();
     }
     Ok(())
 }
 
-/// A failure message: the requirement, what was expected versus what came back, the exchange and a
-/// curl line that reproduces it.
-fn failure(scenario: &Scenario, label: &str, problems: &[String], ex: &Exchange) -> String {
-    let mut out = format!("requirement: {}\n", scenario.requirement);
-    let status = ex.status.map_or("no answer".to_string(), |s| s.to_string());
-    out.push_str(&format!("{label}: {} {} → {status}\n", ex.method, ex.url));
-    for p in problems {
-        out.push_str(&format!("  ✗ {p}\n"));
-    }
-    out.push_str("exchange:\n");
-    for line in ex.transcript(600).lines() {
-        out.push_str(&format!("  {line}\n"));
-    }
-    out.push_str(&format!("reproduce:\n  {}\n", ex.curl()));
-    out
-}
-
 /// A trial's libtest verdict from its record, which is kept for the reports: it fails when the
-/// requirement fails or when its snapshot drifted.
+/// requirement fails or when its snapshot drifted. A blocked trial shows as ignored with its one line (its
+/// root cause is listed once, at the end); the summary counts it, and a blocked MUST fails the verdict.
 fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
     let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
     let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
@@ -504,19 +569,26 @@ fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
         (Outcome::Passed, None) => Ok(Completion::Completed),
         (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
-        (Outcome::Failed(message), None) => Err(Failed::from(message)),
-        (Outcome::Failed(message), Some(drift)) => Err(Failed::from(format!("{message}\n{drift}"))),
+        (Outcome::Blocked(failure), None) => Ok(Completion::ignored_with(failure.blocked_line())),
+        (Outcome::Blocked(failure), Some(drift)) => Err(Failed::from(format!("{}\n{drift}", failure.blocked_line()))),
+        (Outcome::Failed(failure), None) => Err(Failed::from(failure.render(&record.requirement))),
+        (Outcome::Failed(failure), Some(drift)) => {
+            Err(Failed::from(format!("{}\n{drift}", failure.render(&record.requirement))))
+        }
     };
     shared.records.lock().expect("records lock").push(record);
     result
 }
 
-/// The reason a scenario cannot run here, if any.
+/// The reason a scenario cannot run here, if any. An identity provider's profile never skips what the
+/// IdP sends because of what the server declares: Entra and Okta PATCH, filter and send the enterprise
+/// extension without reading discovery, so the server will receive those requests regardless.
 fn skip_reason(
     scenario: &Scenario,
     discovered: &Discovered,
     read_only: bool,
     app: Option<&suite::App>,
+    idp: bool,
 ) -> Option<String> {
     if read_only && !scenario.read_only() {
         return Some("it creates or changes resources, and the run is --read-only".into());
@@ -527,10 +599,25 @@ fn skip_reason(
     {
         return Some(format!("the app `{}` does not provision groups", app.name));
     }
-    scenario.requires.iter().find(|f| !discovered.features.get(f).copied().unwrap_or(false)).map(|f| match f {
+    let sent_regardless = |f: &Feature| idp && matches!(f, Feature::Patch | Feature::Filter | Feature::Enterprise);
+    scenario
+        .requires
+        .iter()
+        .filter(|f| !sent_regardless(f))
+        .find(|f| !discovered.features.get(f).copied().unwrap_or(false))
+        .map(|f| unsupported(*f))
+}
+
+/// Why a feature's checks are skipped.
+fn unsupported(feature: Feature) -> String {
+    match feature {
         Feature::Groups => "the server publishes no Group resource type (/ResourceTypes)".to_string(),
+        Feature::Enterprise => {
+            "the server's User resource type declares no enterprise extension (/ResourceTypes schemaExtensions)"
+                .to_string()
+        }
         f => format!("the server declares `{}` unsupported (/ServiceProviderConfig)", f.as_str()),
-    })
+    }
 }
 
 /// Each profile to run, with its suites.
@@ -566,6 +653,20 @@ fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPla
         }
     }
     Ok((out, app, modes))
+}
+
+/// The planned names that replay an identity provider: profiles whose PATCH mode is not the RFC's, and
+/// the app when its profile is one.
+fn idp_names(config: &RunConfig, modes: &PropertyPlan, app: Option<&suite::App>) -> std::collections::BTreeSet<String> {
+    let mut names: std::collections::BTreeSet<String> =
+        modes.iter().filter(|(_, m)| *m != crate::patch::Mode::Rfc).map(|(n, _)| n.clone()).collect();
+    if let Some(app) = app {
+        let mode = suite::load_profile(&config.suites_dir, &app.profile).map(|p| p.patch_mode);
+        if mode.is_ok_and(|m| m != crate::patch::Mode::Rfc) {
+            names.insert(app.name.clone());
+        }
+    }
+    names
 }
 
 impl RunConfig {
@@ -618,8 +719,9 @@ fn run_property(
         Some(format!("the app `{}` does not provision groups", app.name))
     } else if what == "groups" && !shared.discovered.features.get(&Feature::Groups).copied().unwrap_or(false) {
         Some("the server publishes no Group resource type (/ResourceTypes)".to_string())
-    } else if !shared.discovered.features.get(&feature).copied().unwrap_or(false) {
-        Some(format!("the server declares `{}` unsupported (/ServiceProviderConfig)", feature.as_str()))
+    } else if mode == crate::patch::Mode::Rfc && !shared.discovered.features.get(&feature).copied().unwrap_or(false) {
+        // An identity provider filters and patches without reading the ServiceProviderConfig.
+        Some(unsupported(feature))
     } else {
         None
     };
@@ -633,16 +735,15 @@ fn run_property(
             };
             let result = if what == "filters" {
                 property::filters(shared, profile, dialect, config)
-                    .map(|f| format!("{} filters agreed ({} declined)", f.passed, f.declined))
             } else if what == "patch" {
-                property::patches(shared, profile, mode, config).map(|f| format!("{} PATCH requests agreed", f.passed))
+                property::patches(shared, profile, mode, config)
             } else {
                 property::groups(shared, profile, mode, config)
-                    .map(|f| format!("{} group PATCH requests agreed", f.passed))
             };
             match result {
                 Ok(_) => Outcome::Passed,
-                Err(message) => Outcome::Failed(format!("requirement: {requirement}\n{message}")),
+                Err(failure) if failure.step.setup => Outcome::Blocked(*failure),
+                Err(failure) => Outcome::Failed(*failure),
             }
         }
     };
@@ -662,11 +763,13 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
     let start = Instant::now();
     let name = format!("{profile}::{}::{}", suite.name, scenario.name);
     let mut tape = Vec::new();
-    let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref()) {
+    let idp = shared.idp.contains(profile);
+    let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref(), idp) {
         Some(reason) => Outcome::Skipped(reason),
         None => match execute(shared, profile, suite, scenario, &mut tape).await {
             Ok(()) => Outcome::Passed,
-            Err(message) => Outcome::Failed(message),
+            Err(failure) if failure.step.setup => Outcome::Blocked(failure),
+            Err(failure) => Outcome::Failed(failure),
         },
     };
     // Compared even when the scenario failed: the drift says what changed since the baseline. Not after
@@ -702,9 +805,15 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
 /// after the other, and cleans up: the records are the result. For tests and tools that judge a run
 /// themselves; libtest arguments in `config.args` are not used.
 pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
+    check_and_clean(config).await.map(|(records, _)| records)
+}
+
+/// [`check`], with what the cleanup found (what the server still lists after answering its DELETEs).
+pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup), String> {
     let (plan, app, modes) = load_all(config).map_err(|e| e.to_string())?;
     let client = Client::new(config.client.clone())?;
     let discovered = discover(&client).await;
+    let idp = idp_names(config, &modes, app.as_ref());
     let shared = Shared {
         client: client.clone(),
         discovered,
@@ -715,6 +824,7 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
         app,
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
         suites_dir: config.suites_dir.clone(),
+        idp,
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -734,11 +844,11 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
             }
         }
     }
-    let (_, _, failed) = clean_up(&shared.registry, &client, &shared.run_prefix, config.read_only).await;
-    if !failed.is_empty() {
-        return Err(format!("cleanup failed: {}", failed.join("; ")));
+    let cleanup = clean_up(&shared.registry, &client, &shared.run_prefix, config.read_only).await;
+    if !cleanup.failed.is_empty() {
+        return Err(format!("cleanup failed: {}", cleanup.failed.join("; ")));
     }
-    Ok(records)
+    Ok((records, cleanup))
 }
 
 impl RunConfig {
@@ -870,6 +980,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     // Whoever cleans up holds this: the end of the run (through its reports) or the Ctrl-C task, never
     // both at once, so an interrupt during the final cleanup waits for it instead of cutting it short.
     let cleaning = Arc::new(tokio::sync::Mutex::new(()));
+    let idp = idp_names(&config, &modes, app.as_ref());
     let shared = Arc::new(Shared {
         client: client.clone(),
         discovered,
@@ -880,6 +991,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         app,
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
         suites_dir: config.suites_dir.clone(),
+        idp,
     });
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
@@ -903,14 +1015,12 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
                 let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
                 let _cleaning = cleaning.lock().await;
                 let cleaner = client.for_cleanup();
-                let (deleted, gone, failed) = clean_up(&registry, &cleaner, &prefix, read_only).await;
-                eprintln!(
-                    "cleanup: {deleted} deleted, {gone} already gone, {} failed{}",
-                    failed.len(),
-                    if pending > 0 { format!("; {pending} requests were still in flight") } else { String::new() }
-                );
-                for f in &failed {
-                    eprintln!("cleanup failed: {f}");
+                let cleanup = clean_up(&registry, &cleaner, &prefix, read_only).await;
+                if pending > 0 {
+                    eprintln!("cleanup: {pending} requests were still in flight");
+                }
+                for line in cleanup.lines() {
+                    eprintln!("{line}");
                 }
                 std::process::exit(130);
             }
@@ -968,7 +1078,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let _cleaning = runtime.block_on(cleaning.lock_owned());
     // Its own gate: an interrupt from here on must not stop the cleanup.
     let cleaner = client.for_cleanup();
-    let (deleted, gone, failed) = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
+    let cleanup = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by(|a, b| a.name.cmp(&b.name));
     let summary = Summary::of(&records);
@@ -977,20 +1087,15 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     for note in &shared.discovered.notes {
         eprintln!("note: {note}");
     }
-    if deleted + gone + failed.len() > 0 {
-        eprintln!(
-            "cleanup: deleted the {deleted} resources this run created{}",
-            if gone > 0 { format!(" ({gone} were already gone)") } else { String::new() }
-        );
-    }
-    for f in &failed {
-        eprintln!("cleanup failed: {f}");
+    for line in cleanup.lines() {
+        eprintln!("{line}");
     }
     let meta = report::RunMeta {
         target: client.base_url().to_string(),
         profile: profile_names.join(", "),
         run_prefix,
         duration: elapsed,
+        cleanup,
     };
     if let Some(path) = &config.json
         && let Err(e) = report::write_json(path, &meta, &summary, &records)
@@ -998,7 +1103,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         eprintln!("error: cannot write the JSON report {}: {e}", path.display());
     }
     if let Some(path) = &config.junit
-        && let Err(e) = report::write_junit(path, &meta, &records)
+        && let Err(e) = report::write_junit(path, &meta, &summary, &records)
     {
         eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
     }
@@ -1017,7 +1122,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             }
         }
     }
-    print!("{}", report::lifecycle_view(&records));
+    print!("{}", report::lifecycle_view(&records, &summary.causes));
     print!("{}", summary.render(&meta));
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
 }
@@ -1058,6 +1163,13 @@ fn stale_snapshots(config: &RunConfig, plan: &Plan) -> Vec<PathBuf> {
 pub fn main_from_env() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let seed = match env("SCIM_SEED").map(|s| property::parse_seed(&s)).transpose() {
+        Ok(seed) => seed.unwrap_or(property::DEFAULT_SEED),
+        Err(e) => {
+            eprintln!("error: SCIM_SEED: {e}");
+            return std::process::ExitCode::from(EXIT_CONFIG);
+        }
+    };
     let mut config = RunConfig {
         client: ClientConfig::new(env("SCIM_BASE_URL").unwrap_or_default()),
         profiles: env("SCIM_PROFILE").map(|p| p.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default(),
@@ -1069,7 +1181,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
-        properties: Some(property::PropertyConfig::default()),
+        properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
         args,
     };
@@ -1096,6 +1208,12 @@ pub fn main_from_env() -> std::process::ExitCode {
     if let Err(e) = snapshot::check_target(&config.snapshots.target) {
         eprintln!("error: SCIM_TARGET: {e}");
         return std::process::ExitCode::from(EXIT_CONFIG);
+    }
+    // Minimal failing inputs go under the working directory, per target; the bundled server keeps none.
+    if let Some(p) = config.properties.as_mut() {
+        p.regressions = env("SCIM_REGRESSIONS").map(PathBuf::from).or_else(|| {
+            (!config.client.base_url.is_empty()).then(|| property::default_regressions_dir(&config.snapshots.target))
+        });
     }
     let code = if config.client.base_url.is_empty() {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");

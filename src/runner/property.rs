@@ -11,6 +11,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde_json::Value;
 
 use super::Shared;
+use super::failure::{Failure, Generated, Problem, ProblemKind, StepRef};
 use crate::client::{Exchange, Request};
 use crate::filter::{Dialect, EvalOptions, Filter, ParseOptions, compile, parse_with};
 use crate::patch::{Mode, PatchOptions, apply_json};
@@ -29,12 +30,38 @@ pub struct PropertyConfig {
     pub regressions: Option<PathBuf>,
 }
 
+/// The seed a run uses unless told otherwise: fixed, so an unchanged server gets the same verdict twice.
+pub const DEFAULT_SEED: u64 = 0x5c1a_7e57;
+
+/// A seed as a user writes it: as printed (`0x5c1a7e57`), in decimal, or `random` (a fresh one, printed
+/// with any failure so it can be replayed).
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("random") {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
+        return Ok(nanos as u64 ^ u64::from(std::process::id()).rotate_left(32));
+    }
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => t.replace('_', "").parse::<u64>(),
+    };
+    parsed.map_err(|_| {
+        format!("`{text}` is not a seed\n  fix: pass it as printed (e.g. 0x5c1a7e57), in decimal, or `random`")
+    })
+}
+
+/// Where a run keeps the minimal failing inputs for `target` unless told otherwise: under the working
+/// directory, never in the harness's own files.
+pub fn default_regressions_dir(target: &str) -> PathBuf {
+    PathBuf::from("scimtest-regressions").join(target)
+}
+
 impl Default for PropertyConfig {
     fn default() -> Self {
         PropertyConfig {
             filter_cases: 1000,
             patch_cases: 500,
-            seed: 0x5c1a_7e57,
+            seed: DEFAULT_SEED,
             budget: Duration::from_secs(20),
             regressions: None,
         }
@@ -80,23 +107,23 @@ fn replayed(file: &Option<PathBuf>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Keeps a minimal failing input — a disagreement of the server with the core, not a transport or
-/// set-up failure, which says nothing about the input.
-fn remember(file: &Option<PathBuf>, line: &str, reason: &str) {
-    if reason.contains("could not create") || reason.contains("no answer") {
-        return;
-    }
-    let Some(f) = file else { return };
+/// Keeps a minimal failing input (only disagreements of the server with the core are kept: a set-up
+/// failure says nothing about the input, and is a [`Failure`] that blocks instead). Returns what the
+/// failure says about it: where it was saved, or why not.
+fn remember(file: &Option<PathBuf>, line: &str) -> String {
+    let Some(f) = file else { return "not saved (no regressions directory)".into() };
     if replayed(file).iter().any(|l| l == line) {
-        return;
+        return format!("already in {}", f.display());
     }
-    let _ = std::fs::create_dir_all(f.parent().unwrap_or(f));
     let mut text = std::fs::read_to_string(f).unwrap_or_else(|_| {
         "# Minimal failing inputs found by generated checks; replayed first on every run. One per line.\n".into()
     });
     text.push_str(line);
     text.push('\n');
-    let _ = std::fs::write(f, text);
+    match std::fs::create_dir_all(f.parent().unwrap_or(f)).and_then(|()| std::fs::write(f, text)) {
+        Ok(()) => format!("saved to {}", f.display()),
+        Err(e) => format!("could not be saved to {}: {e}", f.display()),
+    }
 }
 
 /// The filter property: for each generated filter `F`, `(F) and userName sw "<prefix>"` on the server
@@ -106,20 +133,23 @@ pub(super) fn filters(
     profile: &str,
     dialect: Dialect,
     config: &PropertyConfig,
-) -> Result<Found, String> {
+) -> Result<Found, Box<Failure>> {
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::filters")));
     let mut seeding = runner(1, config.seed);
     let people = crate::r#gen::population(&prefix, 12)
         .new_tree(&mut seeding)
-        .map_err(|e| format!("cannot generate the population: {e}"))?
+        .map_err(|e| stopped("filter", format!("cannot generate the population: {e}")))?
         .current();
     // Create the population; read back the server's own representations, which the oracle evaluates.
     let mut users = Vec::new();
     for body in &people {
-        let (_, path) = create(shared, "/Users", body)
-            .map_err(|ex| format!("could not create the population: {}", ex.transcript(400)))?;
+        let (_, path) = create(shared, "/Users", body).map_err(|ex| blocked("filter", "POST /Users", "201", &ex))?;
         let read = send(shared, &get(&path));
-        users.push(read.json().ok_or_else(|| format!("could not read back a created user: {}", read.transcript(400)))?);
+        users.push(
+            read.json()
+                .filter(|_| read.status == Some(200))
+                .ok_or_else(|| blocked("filter", "GET /Users/{id}", "200 with the user", &read))?,
+        );
     }
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
     let options = EvalOptions { dialect, ..EvalOptions::default() };
@@ -189,6 +219,7 @@ pub(super) fn filters(
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
+                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
             ));
         }
     }
@@ -209,7 +240,7 @@ pub(super) fn filters(
             // Rerun the minimal case: its reason and transcript.
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
             let text = minimal.to_string();
-            remember(&file, &text, &reason.to_string());
+            let kept = remember(&file, &text);
             Err(report(
                 "filter",
                 &text,
@@ -217,9 +248,10 @@ pub(super) fn filters(
                 config.seed,
                 last.borrow().as_ref(),
                 &format!("{} comparisons after shrinking", minimal.term_count()),
+                kept,
             ))
         }
-        Err(TestError::Abort(reason)) => Err(format!("the filter property stopped: {reason}")),
+        Err(TestError::Abort(reason)) => Err(stopped("filter", reason)),
     }
 }
 
@@ -270,6 +302,7 @@ fn generate<S: Strategy>(
 fn judge_patch(
     mode: Mode,
     oracle: Result<crate::patch::Outcome, crate::patch::PatchError>,
+    operations: usize,
     ex: &Exchange,
     before: &Value,
     after: &Value,
@@ -287,9 +320,10 @@ fn judge_patch(
         Err(_) if mode != Mode::Rfc && applied => Ok(()),
         Err(e) => {
             let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
-            // The RFC profile pins the error; an IdP profile's lenient server may fail at a later
-            // operation than the IdP's rules would, with that operation's error.
-            let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc;
+            // The RFC profile pins the error of a single operation. With several, the RFC does not rank
+            // their errors, so any operation's error is right; and an IdP profile's lenient server may
+            // fail at a later operation than the IdP's rules would, with that operation's error.
+            let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc || operations > 1;
             if status != 400 || !same_error {
                 Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
             } else if let Some(d) = differs(before, after) {
@@ -299,6 +333,11 @@ fn judge_patch(
             }
         }
     }
+}
+
+/// How many operations a PatchOp holds.
+fn operations(patch: &Value) -> usize {
+    patch.get("Operations").and_then(Value::as_array).map_or(0, Vec::len)
 }
 
 /// The message of a failed case, without proptest's "Case failed: " label.
@@ -319,21 +358,84 @@ fn uses_entra_form(f: &Filter) -> bool {
     }
 }
 
-fn report(what: &str, input: &str, reason: &str, seed: u64, ex: Option<&Exchange>, note: &str) -> String {
-    let mut out = format!("generated {what} check failed (seed {seed:#x}; {note})\nminimal input: {input}\n{reason}\n");
-    if let Some(ex) = ex {
-        out.push_str("exchange:\n");
-        for l in ex.transcript(600).lines() {
-            out.push_str(&format!("  {l}\n"));
-        }
-        out.push_str(&format!("reproduce:\n  {}\n", ex.curl()));
-    }
-    out
+/// A disagreement of the server with the core on a minimal input.
+fn report(
+    what: &str,
+    input: &str,
+    reason: &str,
+    seed: u64,
+    ex: Option<&Exchange>,
+    note: &str,
+    kept: String,
+) -> Box<Failure> {
+    Box::new(Failure {
+        step: StepRef {
+            number: 0,
+            label: format!("generated {what} check"),
+            kind: format!("generated {what}"),
+            setup: false,
+        },
+        problems: vec![Problem::new(
+            ProblemKind::Generated,
+            format!("generated {what} check"),
+            format!("what the core's {what} semantics give"),
+            reason,
+        )],
+        exchange: ex.map(|e| Box::new(e.clone())),
+        generated: Some(Generated {
+            what: what.to_string(),
+            seed,
+            minimal_input: input.to_string(),
+            note: note.to_string(),
+            kept,
+        }),
+    })
+}
+
+/// The set-up of a generated check failed (the users or groups it works on could not be created or
+/// read): the check is blocked, and the failure is grouped with the same failure elsewhere.
+fn blocked(what: &str, kind: &str, expected: &str, ex: &Exchange) -> Box<Failure> {
+    let kind = kind.to_string();
+    let problem = match ex.status {
+        Some(s) => Problem::new(ProblemKind::Status, "status", expected, s.to_string()),
+        None => Problem::new(ProblemKind::Transport, "answer", "an answer", ex.error.clone().unwrap_or_default()),
+    };
+    Box::new(Failure {
+        step: StepRef { number: 0, label: format!("generated {what} check: {kind}"), kind, setup: true },
+        problems: vec![problem],
+        exchange: Some(Box::new(ex.clone())),
+        generated: None,
+    })
+}
+
+/// A generated check that could not go on for a reason of its own (proptest gave up).
+fn stopped(what: &str, reason: impl std::fmt::Display) -> Box<Failure> {
+    Box::new(Failure {
+        step: StepRef {
+            number: 0,
+            label: format!("generated {what} check"),
+            kind: format!("generated {what}"),
+            setup: true,
+        },
+        problems: vec![Problem::new(
+            ProblemKind::Generated,
+            format!("generated {what} check stopped"),
+            "cases to run",
+            reason.to_string(),
+        )],
+        exchange: None,
+        generated: None,
+    })
 }
 
 /// The PATCH property: on a fresh user, a generated PatchOp does on the server what the core does to
 /// the server's own representation — the same resulting user, or the same error with the user unchanged.
-pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &PropertyConfig) -> Result<Found, String> {
+pub(super) fn patches(
+    shared: &Shared,
+    profile: &str,
+    mode: Mode,
+    config: &PropertyConfig,
+) -> Result<Found, Box<Failure>> {
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::patch")));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user()).clone();
     let options = PatchOptions::new(mode);
@@ -341,12 +443,16 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
     let start = Instant::now();
     let last = std::cell::RefCell::new(None::<Exchange>);
     let counter = std::cell::Cell::new(0u32);
+    // The last case's create, when it failed: that case says nothing about PATCH.
+    let unset = std::cell::RefCell::new(None::<Box<Failure>>);
     let check = |(body, patch): &(Value, Value)| -> Result<(), TestCaseError> {
         counter.set(counter.get() + 1);
+        *unset.borrow_mut() = None;
         let mut body = body.clone();
         body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
         let (_, path) = create(shared, "/Users", &body).map_err(|created| {
-            TestCaseError::fail(format!("could not create the user to patch: {}", created.status.unwrap_or(0)))
+            *unset.borrow_mut() = Some(blocked("PATCH", "POST /Users", "201", &created));
+            TestCaseError::fail("could not create the user to patch")
         })?;
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, patch, &schema, &options);
@@ -354,7 +460,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let verdict = judge_patch(mode, oracle, &ex, &before, &after, |want, got| {
+        let verdict = judge_patch(mode, oracle, operations(patch), &ex, &before, &after, |want, got| {
             let (want, got) = (canonical(want), canonical(got));
             (want != got).then(|| diff(&want, &got).join("\n  "))
         });
@@ -377,12 +483,15 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         Some((_, path)) => {
             let _ = send(shared, &Request::new(reqwest::Method::DELETE, path));
         }
-        None => return Err(format!("could not create a user to patch:\n{}", probe.transcript(400))),
+        None => return Err(blocked("PATCH", "POST /Users", "201", &probe)),
     }
     let file = regressions_file(config, profile, "patch");
     for line in replayed(&file) {
         let Ok(case) = serde_json::from_str::<(Value, Value)>(&line) else { continue };
         if let Err(e) = check(&case) {
+            if let Some(setup) = unset.borrow_mut().take() {
+                return Err(setup);
+            }
             return Err(report(
                 "PATCH",
                 &line,
@@ -390,6 +499,7 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
+                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
             ));
         }
     }
@@ -400,8 +510,11 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
         Ok(()) => Ok(Found { passed, declined: 0 }),
         Err(TestError::Fail(reason, minimal)) => {
             let _ = check(&minimal);
+            if let Some(setup) = unset.borrow_mut().take() {
+                return Err(setup);
+            }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
-            remember(&file, &line, &reason.to_string());
+            let kept = remember(&file, &line);
             let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
             Err(report(
                 "PATCH",
@@ -410,9 +523,10 @@ pub(super) fn patches(shared: &Shared, profile: &str, mode: Mode, config: &Prope
                 config.seed,
                 last.borrow().as_ref(),
                 &format!("{ops} operations after shrinking"),
+                kept,
             ))
         }
-        Err(TestError::Abort(reason)) => Err(format!("the PATCH property stopped: {reason}")),
+        Err(TestError::Abort(reason)) => Err(stopped("PATCH", reason)),
     }
 }
 
@@ -431,7 +545,12 @@ fn membership(group: &Value) -> (Option<String>, BTreeSet<String>) {
 /// The group membership property: a group holding some users of a small pool takes a generated PatchOp
 /// in the profile's shapes; afterwards its name and member ids are what the core computes from the
 /// server's own representation, or the server refuses as the core does and the group is unchanged.
-pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &PropertyConfig) -> Result<Found, String> {
+pub(super) fn groups(
+    shared: &Shared,
+    profile: &str,
+    mode: Mode,
+    config: &PropertyConfig,
+) -> Result<Found, Box<Failure>> {
     use crate::r#gen::MEMBER_POOL;
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::groups")));
     let schema =
@@ -440,8 +559,8 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
     let mut pool = Vec::new();
     for i in 0..MEMBER_POOL {
         let body = serde_json::json!({ "schemas": [crate::schema::USER], "userName": format!("{prefix}-m{i}") });
-        let (id, _) = create(shared, "/Users", &body)
-            .map_err(|ex| format!("could not create the users to add as members:\n{}", ex.transcript(400)))?;
+        let (id, _) =
+            create(shared, "/Users", &body).map_err(|ex| blocked("group PATCH", "POST /Users", "201", &ex))?;
         pool.push(id);
     }
     // Placeholders in generated (and saved) cases: `@i` is the pool's i-th user, `@name` the group's name.
@@ -459,11 +578,15 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         let members: Vec<Value> = members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect();
         serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name, "members": members })
     };
+    // The last case's create, when it failed: that case says nothing about PATCH.
+    let unset = std::cell::RefCell::new(None::<Box<Failure>>);
     let check = |(initial, patch): &(Vec<usize>, Value)| -> Result<(), TestCaseError> {
         counter.set(counter.get() + 1);
+        *unset.borrow_mut() = None;
         let name = format!("{prefix}-g{}", counter.get());
         let (_, path) = create(shared, "/Groups", &group(&name, initial)).map_err(|created| {
-            TestCaseError::fail(format!("could not create the group to patch: {}", created.status.unwrap_or(0)))
+            *unset.borrow_mut() = Some(blocked("group PATCH", "POST /Groups", "201", &created));
+            TestCaseError::fail("could not create the group to patch")
         })?;
         let patch = fill(patch, &name);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
@@ -472,7 +595,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let verdict = judge_patch(mode, oracle, &ex, &before, &after, |want, got| {
+        let verdict = judge_patch(mode, oracle, operations(&patch), &ex, &before, &after, |want, got| {
             let (want, got) = (membership(want), membership(got));
             (want != got).then(|| format!("name {:?} → {:?}\n  members {:?} → {:?}", want.0, got.0, want.1, got.1))
         });
@@ -491,7 +614,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         Some((_, path)) => {
             let _ = send(shared, &Request::new(reqwest::Method::DELETE, path));
         }
-        None => return Err(format!("could not create a group to patch:\n{}", probe.transcript(400))),
+        None => return Err(blocked("group PATCH", "POST /Groups", "201", &probe)),
     }
     let file = regressions_file(config, profile, "groups");
     for line in replayed(&file) {
@@ -500,6 +623,9 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
             continue;
         }
         if let Err(e) = check(&case) {
+            if let Some(setup) = unset.borrow_mut().take() {
+                return Err(setup);
+            }
             return Err(report(
                 "group PATCH",
                 &line,
@@ -507,6 +633,7 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
+                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
             ));
         }
     }
@@ -517,8 +644,11 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
         Ok(()) => Ok(Found { passed, declined: 0 }),
         Err(TestError::Fail(reason, minimal)) => {
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
+            if let Some(setup) = unset.borrow_mut().take() {
+                return Err(setup);
+            }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
-            remember(&file, &line, &reason);
+            let kept = remember(&file, &line);
             let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
             Err(report(
                 "group PATCH",
@@ -527,8 +657,9 @@ pub(super) fn groups(shared: &Shared, profile: &str, mode: Mode, config: &Proper
                 config.seed,
                 last.borrow().as_ref(),
                 &format!("{ops} operations after shrinking; @i is the i-th member user, @name the group's name"),
+                kept,
             ))
         }
-        Err(TestError::Abort(reason)) => Err(format!("the group PATCH property stopped: {reason}")),
+        Err(TestError::Abort(reason)) => Err(stopped("group PATCH", reason)),
     }
 }

@@ -10,14 +10,37 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::json;
 
+use super::failure::Failure;
 use crate::suite::{Level, Requirement};
 
 /// How a trial ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
-    Failed(String),
+    /// The requirement does not hold.
+    Failed(Failure),
+    /// A setup step (the create or lookup the scenario needs) failed: the requirement could not be judged.
+    Blocked(Failure),
     Skipped(String),
+}
+
+impl Outcome {
+    /// The failure, for a failed or blocked trial.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Outcome::Failed(f) | Outcome::Blocked(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed(_) => "failed",
+            Outcome::Blocked(_) => "blocked",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
 }
 
 /// One trial's result.
@@ -33,6 +56,95 @@ pub struct Record {
     pub snapshot: Option<super::snapshot::Verdict>,
 }
 
+impl Record {
+    /// The console text of a failed or blocked trial.
+    pub fn message(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Failed(f) => Some(f.render(&self.requirement)),
+            Outcome::Blocked(f) => Some(format!("{}\n{}", f.blocked_line(), f.render(&self.requirement))),
+            Outcome::Skipped(reason) => Some(reason.clone()),
+            Outcome::Passed => None,
+        }
+    }
+}
+
+/// One observed problem and every check it fails or blocks: what to fix, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootCause {
+    /// 1-based, in the order to fix them.
+    pub id: usize,
+    /// What goes wrong, without this run's values (`POST /Users: answers 400 where 201 is expected`).
+    pub title: String,
+    /// The most severe level among the checks it fails or blocks.
+    pub level: Level,
+    /// The requirement source of the first check it fails (else blocks).
+    pub source: String,
+    pub failed: Vec<String>,
+    pub blocked: Vec<String>,
+    /// The server's own words on the first failure, when it answered a SCIM Error.
+    pub server_said: Option<String>,
+}
+
+impl RootCause {
+    pub fn checks(&self) -> usize {
+        self.failed.len() + self.blocked.len()
+    }
+
+    /// `1. [MUST] POST /Users: answers 400 where 201 is expected — 12 checks (1 failed, 11 blocked)`
+    pub fn line(&self) -> String {
+        let n = self.checks();
+        let split = match (self.failed.len(), self.blocked.len()) {
+            (_, 0) => String::new(),
+            (0, b) => format!(" ({b} blocked)"),
+            (f, b) => format!(" ({f} failed, {b} blocked)"),
+        };
+        format!("{}. [{}] {} — {n} check{}{split}", self.id, self.level, self.title, if n == 1 { "" } else { "s" })
+    }
+}
+
+/// The failures and blocks of a run grouped by their observed problem: MUST first, then by the number of
+/// checks affected.
+pub fn root_causes(records: &[Record]) -> Vec<RootCause> {
+    let mut by_key: BTreeMap<String, RootCause> = BTreeMap::new();
+    for r in records {
+        let (failure, blocked) = match &r.outcome {
+            Outcome::Failed(f) => (f, false),
+            Outcome::Blocked(f) => (f, true),
+            _ => continue,
+        };
+        let key = failure.cause_key();
+        let cause = by_key.entry(key.clone()).or_insert_with(|| RootCause {
+            id: 0,
+            title: key,
+            level: r.requirement.level,
+            source: r.requirement.source.clone(),
+            failed: Vec::new(),
+            blocked: Vec::new(),
+            server_said: failure.server_said(),
+        });
+        cause.level = cause.level.min(r.requirement.level);
+        if blocked {
+            cause.blocked.push(r.name.clone());
+        } else {
+            if cause.failed.is_empty() {
+                cause.source = r.requirement.source.clone();
+            }
+            cause.failed.push(r.name.clone());
+        }
+    }
+    let mut causes: Vec<RootCause> = by_key.into_values().collect();
+    causes.sort_by(|a, b| a.level.cmp(&b.level).then(b.checks().cmp(&a.checks())).then(a.title.cmp(&b.title)));
+    for (i, c) in causes.iter_mut().enumerate() {
+        c.id = i + 1;
+    }
+    causes
+}
+
+/// The root cause of each failed or blocked trial, by trial name.
+fn cause_of(causes: &[RootCause]) -> BTreeMap<&str, usize> {
+    causes.iter().flat_map(|c| c.failed.iter().chain(&c.blocked).map(move |n| (n.as_str(), c.id))).collect()
+}
+
 /// About the run as a whole.
 #[derive(Debug, Clone)]
 pub struct RunMeta {
@@ -40,19 +152,63 @@ pub struct RunMeta {
     pub profile: String,
     pub run_prefix: String,
     pub duration: Duration,
+    pub cleanup: Cleanup,
 }
 
-/// Passed, failed and skipped per level.
+/// What a run's cleanup did, verified by listing the run prefix afterwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// DELETEs answered 2xx.
+    pub deleted: usize,
+    /// Already gone (404).
+    pub gone: usize,
+    /// Resources the server refused to delete, each with its path and answer.
+    pub failed: Vec<String>,
+    /// Resources still listed under the run prefix after their DELETE was answered (`/Users/<id>`).
+    pub still_listed: Vec<String>,
+}
+
+impl Cleanup {
+    /// The lines the summary prints: what was deleted, and what is left.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.deleted + self.gone + self.failed.len() + self.still_listed.len() > 0 {
+            let gone = if self.gone > 0 { format!(" ({} were already gone)", self.gone) } else { String::new() };
+            out.push(format!("cleanup: {} DELETE requests answered 2xx{gone}", self.deleted));
+        }
+        for f in &self.failed {
+            out.push(format!("cleanup failed: {f}"));
+        }
+        if !self.still_listed.is_empty() {
+            let users = self.still_listed.iter().filter(|p| p.starts_with("/Users/")).count();
+            let groups = self.still_listed.len() - users;
+            out.push(format!(
+                "cleanup: {users} users and {groups} groups are still listed after DELETE was answered: does the \
+                 server soft-delete? Delete them by hand: {}",
+                self.still_listed.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// Passed, failed, skipped and blocked per level, and the root causes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    counts: BTreeMap<Level, [usize; 3]>,
+    counts: BTreeMap<Level, [usize; 4]>,
     /// Snapshot verdicts by label (matched, new, changed, written, error).
     snapshots: BTreeMap<&'static str, usize>,
+    pub causes: Vec<RootCause>,
 }
+
+const PASSED: usize = 0;
+const FAILED: usize = 1;
+const SKIPPED: usize = 2;
+const BLOCKED: usize = 3;
 
 impl Summary {
     pub fn of(records: &[Record]) -> Summary {
-        let mut counts: BTreeMap<Level, [usize; 3]> = Level::ALL.iter().map(|l| (*l, [0; 3])).collect();
+        let mut counts: BTreeMap<Level, [usize; 4]> = Level::ALL.iter().map(|l| (*l, [0; 4])).collect();
         let mut snapshots = BTreeMap::new();
         for r in records {
             if let Some(v) = &r.snapshot {
@@ -60,12 +216,13 @@ impl Summary {
             }
             let slot = counts.entry(r.requirement.level).or_default();
             match r.outcome {
-                Outcome::Passed => slot[0] += 1,
-                Outcome::Failed(_) => slot[1] += 1,
-                Outcome::Skipped(_) => slot[2] += 1,
+                Outcome::Passed => slot[PASSED] += 1,
+                Outcome::Failed(_) => slot[FAILED] += 1,
+                Outcome::Skipped(_) => slot[SKIPPED] += 1,
+                Outcome::Blocked(_) => slot[BLOCKED] += 1,
             }
         }
-        Summary { counts, snapshots }
+        Summary { counts, snapshots, causes: root_causes(records) }
     }
 
     /// Snapshots that are new, changed or could not be checked: each fails the run.
@@ -73,39 +230,68 @@ impl Summary {
         ["new", "changed", "error"].iter().map(|l| self.snapshots.get(l).copied().unwrap_or(0)).sum()
     }
 
-    /// Whether the run passes: every MUST holds and no snapshot drifted.
+    /// Whether the run passes: every MUST holds (none failed, none left unjudged because its setup failed)
+    /// and no snapshot drifted.
     pub fn passes(&self) -> bool {
-        self.failed(Level::Must) == 0 && self.snapshots_failed() == 0
+        self.failed(Level::Must) == 0 && self.blocked(Level::Must) == 0 && self.snapshots_failed() == 0
+    }
+
+    fn count(&self, level: Level, i: usize) -> usize {
+        self.counts.get(&level).map_or(0, |c| c[i])
     }
 
     pub fn passed(&self, level: Level) -> usize {
-        self.counts.get(&level).map_or(0, |c| c[0])
+        self.count(level, PASSED)
     }
 
     pub fn failed(&self, level: Level) -> usize {
-        self.counts.get(&level).map_or(0, |c| c[1])
+        self.count(level, FAILED)
     }
 
     pub fn skipped(&self, level: Level) -> usize {
-        self.counts.get(&level).map_or(0, |c| c[2])
+        self.count(level, SKIPPED)
+    }
+
+    pub fn blocked(&self, level: Level) -> usize {
+        self.count(level, BLOCKED)
     }
 
     fn total(&self, i: usize) -> usize {
         self.counts.values().map(|c| c[i]).sum()
     }
 
-    /// The closing lines: one per level, a verdict, and the plain `N passed, N failed` line.
+    /// The root causes, what to fix first; empty when nothing failed.
+    pub fn render_causes(&self) -> String {
+        if self.causes.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from("\nroot causes, what to fix first:\n");
+        for c in &self.causes {
+            let _ = writeln!(out, "  {}", c.line());
+            let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
+            let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said \"{s}\""));
+            let _ = writeln!(out, "       e.g. {first} ({}){said}", c.source);
+        }
+        out
+    }
+
+    /// The closing lines: the root causes, one line per level, a verdict, and the plain
+    /// `N passed, N failed, N skipped` line.
     pub fn render(&self, meta: &RunMeta) -> String {
-        let mut out = format!(
+        let mut out = self.render_causes();
+        let _ = write!(
+            out,
             "\nscimtest: profile `{}` against {} in {:.2} s\n",
             meta.profile,
             meta.target,
             meta.duration.as_secs_f64()
         );
+        let any_blocked = self.total(BLOCKED) > 0;
         for level in Level::ALL {
+            let blocked = if any_blocked { format!(", {:>3} blocked", self.blocked(level)) } else { String::new() };
             let _ = writeln!(
                 out,
-                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped",
+                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}",
                 level.as_str(),
                 self.passed(level),
                 self.failed(level),
@@ -116,18 +302,37 @@ impl Summary {
             let counts: Vec<String> = self.snapshots.iter().map(|(label, n)| format!("{n} {label}")).collect();
             let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
         }
-        let must = self.failed(Level::Must);
-        let drift = self.snapshots_failed();
         let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let verdict = match (must, drift) {
-            (0, 0) => "PASS: every MUST requirement holds".to_string(),
-            (0, d) => format!("FAIL: {d} snapshot{} drifted (every MUST requirement holds)", plural(d)),
-            (m, 0) => format!("FAIL: {m} MUST requirement{} failed", plural(m)),
-            (m, d) => format!("FAIL: {m} MUST requirement{} failed, {d} snapshot{} drifted", plural(m), plural(d)),
+        let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
+        let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
+        let drift = self.snapshots_failed();
+        let mut reasons = Vec::new();
+        if must + blocked > 0 {
+            let mut checks = format!("{must} MUST check{} failed", plural(must));
+            if blocked > 0 {
+                checks.push_str(&format!(", {blocked} blocked"));
+            }
+            reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
+        }
+        if drift > 0 {
+            reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
+        }
+        let verdict = if reasons.is_empty() {
+            "PASS: every MUST requirement holds".to_string()
+        } else if must + blocked == 0 {
+            format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
+        } else {
+            format!("FAIL: {}", reasons.join(", "))
         };
         let _ = writeln!(out, "verdict: {verdict}");
-        let _ =
-            writeln!(out, "scimtest: {} passed, {} failed, {} skipped", self.total(0), self.total(1), self.total(2));
+        let blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "scimtest: {} passed, {} failed, {} skipped{blocked}",
+            self.total(PASSED),
+            self.total(FAILED),
+            self.total(SKIPPED)
+        );
         out
     }
 }
@@ -185,101 +390,118 @@ fn lifecycle_step(source: &str) -> Option<String> {
     }
 }
 
-/// The `detail` of a SCIM Error in a failure's transcript, if the answer was one.
-fn error_detail(message: &str) -> Option<String> {
-    let body = message.lines().map(str::trim).find(|l| l.starts_with("< {"))?.trim_start_matches("< ");
-    let start = body.find("\"detail\"")? + "\"detail\"".len();
-    let rest = body[start..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
-    let mut out = String::new();
-    let mut escaped = false;
-    for c in rest.chars() {
-        match (escaped, c) {
-            (true, c) => {
-                out.push(c);
-                escaped = false;
-            }
-            (false, '\\') => escaped = true,
-            (false, '"') => return Some(out.chars().take(160).collect()),
-            (false, c) => out.push(c),
-        }
-    }
-    None
-}
-
 /// For the identity-provider scenarios of a run: each lifecycle step the IdP performs (and each quirk
-/// it relies on), whether it works, and the first reason it does not — what a vendor reads to know
+/// it relies on), whether it works, and if not the root cause that stops it — what a vendor reads to know
 /// where Entra or Okta will fail.
-pub fn lifecycle_view(records: &[Record]) -> String {
-    let mut steps: BTreeMap<String, (usize, Vec<&Record>)> = BTreeMap::new();
+pub fn lifecycle_view(records: &[Record], causes: &[RootCause]) -> String {
+    #[derive(Default)]
+    struct Step<'a> {
+        ran: usize,
+        skipped: Vec<&'a Record>,
+        failing: Vec<&'a Record>,
+    }
+    let mut steps: BTreeMap<String, Step> = BTreeMap::new();
     for r in records {
         if let Some(step) = lifecycle_step(&r.requirement.source) {
             let entry = steps.entry(step).or_default();
             match r.outcome {
-                Outcome::Failed(_) => entry.1.push(r),
-                _ => entry.0 += 1,
+                Outcome::Failed(_) | Outcome::Blocked(_) => entry.failing.push(r),
+                Outcome::Skipped(_) => entry.skipped.push(r),
+                Outcome::Passed => entry.ran += 1,
             }
         }
     }
     if steps.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "
-what the identity provider will see:
-",
-    );
-    for (step, (_, failed)) in &steps {
-        match failed.first() {
-            None => {
-                let _ = writeln!(out, "  ✓ {step}");
-            }
-            Some(r) => {
-                let why = match &r.outcome {
-                    Outcome::Failed(m) => {
-                        let first = m.lines().find(|l| l.trim_start().starts_with('✗')).unwrap_or("");
-                        let mut why = first.trim().trim_start_matches('✗').trim().to_string();
-                        // The server's own words, when it answered a SCIM Error.
-                        if let Some(detail) = error_detail(m) {
-                            why.push_str(&format!(": the server said \"{detail}\""));
-                        }
-                        why
+    let cause_of = cause_of(causes);
+    let mut out = String::from("\nwhat the identity provider will see:\n");
+    for (step, s) in &steps {
+        match (s.failing.first(), s.ran) {
+            (Some(r), _) => {
+                let how = if matches!(r.outcome, Outcome::Blocked(_)) { "blocked by" } else { "root cause" };
+                let why = match cause_of.get(r.name.as_str()).and_then(|id| causes.iter().find(|c| c.id == *id)) {
+                    Some(c) => {
+                        let said =
+                            c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said \"{s}\""));
+                        format!("{how} {}: {}{said}", c.id, c.title)
                     }
-                    _ => String::new(),
+                    None => String::new(),
                 };
-                let more = if failed.len() > 1 { format!(" (and {} more)", failed.len() - 1) } else { String::new() };
+                let more =
+                    if s.failing.len() > 1 { format!(" (and {} more)", s.failing.len() - 1) } else { String::new() };
                 let _ = writeln!(out, "  ✗ {step} — {why} [{}{more}]", r.name);
+            }
+            (None, 0) => {
+                let reason = match s.skipped.first().map(|r| &r.outcome) {
+                    Some(Outcome::Skipped(reason)) => reason.as_str(),
+                    _ => "",
+                };
+                let _ = writeln!(out, "  - {step} — skipped: {reason}");
+            }
+            (None, _) => {
+                let _ = writeln!(out, "  ✓ {step}");
             }
         }
     }
     out
 }
 
-/// The JSON report, format version 1 (docs/report-format.md).
+/// A failure as JSON: the step, each problem (expected versus observed), the generated input and the
+/// exchange as a curl line.
+fn failure_json(f: &Failure) -> serde_json::Value {
+    json!({
+        "step": { "number": f.step.number, "label": f.step.label, "kind": f.step.kind, "setup": f.step.setup },
+        "problems": f.problems.iter().map(|p| json!({
+            "kind": format!("{:?}", p.kind),
+            "subject": p.subject,
+            "expected": p.expected,
+            "observed": p.observed,
+        })).collect::<Vec<_>>(),
+        "generated": f.generated.as_ref().map(|g| json!({
+            "what": g.what,
+            "seed": format!("{:#x}", g.seed),
+            "minimal_input": g.minimal_input,
+            "note": g.note,
+        })),
+        "exchange": f.exchange.as_ref().map(|ex| json!({
+            "transcript": ex.transcript(usize::MAX),
+            "curl": ex.curl(),
+        })),
+    })
+}
+
+/// The JSON report, format version 2 (docs/report-format.md).
 pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_json::Value {
     let levels: serde_json::Map<String, serde_json::Value> = Level::ALL
         .iter()
         .map(|l| {
             (
                 l.as_str().to_string(),
-                json!({ "passed": summary.passed(*l), "failed": summary.failed(*l), "skipped": summary.skipped(*l) }),
+                json!({
+                    "passed": summary.passed(*l),
+                    "failed": summary.failed(*l),
+                    "skipped": summary.skipped(*l),
+                    "blocked": summary.blocked(*l),
+                }),
             )
         })
         .collect();
+    let cause_of = cause_of(&summary.causes);
     let results: Vec<serde_json::Value> = records
         .iter()
         .map(|r| {
-            let (status, detail) = match &r.outcome {
-                Outcome::Passed => ("passed", None),
-                Outcome::Failed(m) => ("failed", Some(m.clone())),
-                Outcome::Skipped(m) => ("skipped", Some(m.clone())),
-            };
+            let cause = cause_of.get(r.name.as_str()).copied();
             json!({
                 "name": r.name,
                 "suite": r.suite,
                 "scenario": r.scenario,
                 "requirement": { "source": r.requirement.source, "level": r.requirement.level.as_str(), "text": r.requirement.text },
-                "status": status,
-                "detail": detail,
+                "status": r.outcome.label(),
+                "detail": r.message(),
+                "failure": r.outcome.failure().map(failure_json),
+                "root_cause": cause,
+                "blocked_by": cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))),
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "snapshot": r.snapshot.as_ref().map(|v| json!({
                     "status": v.label(),
@@ -289,9 +511,25 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
             })
         })
         .collect();
+    let causes: Vec<serde_json::Value> = summary
+        .causes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "title": c.title,
+                "level": c.level.as_str(),
+                "source": c.source,
+                "checks": c.checks(),
+                "failed": c.failed,
+                "blocked": c.blocked,
+                "server_said": c.server_said,
+            })
+        })
+        .collect();
     json!({
         "format": "scimtest-report",
-        "version": 1,
+        "version": 2,
         "tool": { "name": "scimtest", "version": env!("CARGO_PKG_VERSION") },
         "target": meta.target,
         "profile": meta.profile,
@@ -299,6 +537,13 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "duration_ms": meta.duration.as_secs_f64() * 1000.0,
         "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
+        "root_causes": causes,
+        "cleanup": {
+            "deleted": meta.cleanup.deleted,
+            "already_gone": meta.cleanup.gone,
+            "failed": meta.cleanup.failed,
+            "still_listed": meta.cleanup.still_listed,
+        },
         "snapshots": summary.snapshots,
         "results": results,
     })
@@ -309,14 +554,17 @@ pub fn write_json(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Rec
     std::fs::write(path, text + "\n")
 }
 
-/// JUnit XML: one testsuite per suite, one testcase per scenario; skips are real `<skipped/>`.
-pub fn to_junit(meta: &RunMeta, records: &[Record]) -> String {
+/// JUnit XML: one testsuite per suite, one testcase per scenario; skips are real `<skipped/>`, a blocked
+/// check is an `<error>` of type `blocked` naming its root cause.
+pub fn to_junit(meta: &RunMeta, summary: &Summary, records: &[Record]) -> String {
     let mut report = Report::new(format!("scimtest {}", meta.profile));
     report.set_time(meta.duration);
+    let cause_of = cause_of(&summary.causes);
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
     for r in records {
         let suite = suites.entry(&r.suite).or_insert_with(|| TestSuite::new(format!("{}::{}", meta.profile, r.suite)));
         let drift = r.snapshot.as_ref().filter(|v| v.fails());
+        let cause = cause_of.get(r.name.as_str()).copied();
         let status = match (&r.outcome, drift) {
             (Outcome::Passed, Some(v)) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -326,13 +574,21 @@ pub fn to_junit(meta: &RunMeta, records: &[Record]) -> String {
                 s
             }
             (Outcome::Passed, None) => TestCaseStatus::success(),
-            (Outcome::Failed(m), drift) => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(format!("{} {}", r.requirement.level, r.requirement.source));
-                s.set_type(r.requirement.level.as_str());
+            (Outcome::Failed(_) | Outcome::Blocked(_), drift) => {
+                let blocked = matches!(r.outcome, Outcome::Blocked(_));
+                let kind = if blocked { NonSuccessKind::Error } else { NonSuccessKind::Failure };
+                let mut s = TestCaseStatus::non_success(kind);
+                let cause = cause.map_or(String::new(), |id| format!(" (root cause {id})"));
+                s.set_message(if blocked {
+                    format!("blocked{cause}")
+                } else {
+                    format!("{} {}{cause}", r.requirement.level, r.requirement.source)
+                });
+                s.set_type(if blocked { "blocked" } else { r.requirement.level.as_str() });
+                let text = r.message().unwrap_or_default();
                 s.set_description(match drift {
-                    Some(v) => format!("{m}\n{}", v.message(false)),
-                    None => m.clone(),
+                    Some(v) => format!("{text}\n{}", v.message(false)),
+                    None => text,
                 });
                 s
             }
@@ -346,19 +602,26 @@ pub fn to_junit(meta: &RunMeta, records: &[Record]) -> String {
         case.set_classname(format!("{}::{}", meta.profile, r.suite));
         case.set_time(r.duration);
         case.add_property(("requirement", r.requirement.to_string().as_str()));
+        if let Some(id) = cause {
+            case.add_property(("root_cause", id.to_string().as_str()));
+        }
+        if let Some(id) = cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))) {
+            case.add_property(("blocked_by", id.to_string().as_str()));
+        }
         suite.add_test_case(case);
     }
     report.add_test_suites(suites.into_values());
     report.to_string().unwrap_or_default()
 }
 
-pub fn write_junit(path: &Path, meta: &RunMeta, records: &[Record]) -> std::io::Result<()> {
-    std::fs::write(path, to_junit(meta, records))
+pub fn write_junit(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Record]) -> std::io::Result<()> {
+    std::fs::write(path, to_junit(meta, summary, records))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::failure::{Problem, ProblemKind, StepRef};
 
     fn record(name: &str, source: &str, outcome: Outcome) -> Record {
         Record {
@@ -372,38 +635,143 @@ mod tests {
         }
     }
 
+    fn failure(kind: &str, setup: bool, problem: Problem) -> Failure {
+        Failure {
+            step: StepRef { number: 1, label: "step 1 `x`".into(), kind: kind.into(), setup },
+            problems: vec![problem],
+            exchange: None,
+            generated: None,
+        }
+    }
+
+    fn status(expected: &str, got: &str) -> Problem {
+        Problem::new(ProblemKind::Status, "status", expected, got)
+    }
+
     #[test]
-    fn the_lifecycle_view_says_where_the_idp_fails_and_why() {
+    fn the_lifecycle_view_names_the_root_cause_that_stops_each_step() {
         let records = [
             record("entra::a::create", "Entra E-CU", Outcome::Passed),
             record(
                 "entra::a::disable",
                 "Entra E-DU",
-                Outcome::Failed(
-                    "requirement: x\nstep 2: PATCH … → 400\n  ✗ expected status 200 or 204, got 400\n".into(),
-                ),
+                Outcome::Failed(failure("PATCH /Users/{id}", false, status("200 or 204", "400"))),
             ),
-            record("entra::a::strings", "Entra E-Q2", Outcome::Passed),
-            record("rfc::users::x", "RFC 7644 §3.3", Outcome::Failed("✗ no".into())),
+            record(
+                "entra::a::strings",
+                "Entra E-Q2",
+                Outcome::Failed(failure("PATCH /Users/{id}", false, status("200 or 204", "400"))),
+            ),
+            record(
+                "entra::g::rename",
+                "Entra E-RG",
+                Outcome::Blocked(failure("POST /Groups", true, status("201", "400"))),
+            ),
+            record(
+                "rfc::users::x",
+                "RFC 7644 §3.3",
+                Outcome::Failed(failure("GET /Users", false, status("200", "500"))),
+            ),
             record("okta::g::push", "Okta O-CG", Outcome::Skipped("no groups".into())),
         ];
-        let view = lifecycle_view(&records);
+        let causes = root_causes(&records);
+        let view = lifecycle_view(&records, &causes);
         assert!(view.contains("✓ Entra: create user"), "{view}");
+        // Both Entra failures share one cause: the same kind of request answered the same way.
+        let patch = causes.iter().find(|c| c.title.starts_with("PATCH")).expect("a PATCH cause");
+        assert_eq!(patch.failed.len(), 2, "{causes:?}");
         assert!(
-            view.contains("✗ Entra: disable user — expected status 200 or 204, got 400 [entra::a::disable]"),
+            view.contains(&format!(
+                "✗ Entra: disable user — root cause {}: PATCH /Users/{{id}}: answers 400 where 200 or 204 is expected [entra::a::disable]",
+                patch.id
+            )),
             "{view}"
         );
-        assert!(view.contains("✓ Entra: accepts quirk E-Q2"), "{view}");
-        assert!(view.contains("✓ Okta: push group"), "{view}");
+        assert!(view.contains("✗ Entra: rename group — blocked by"), "{view}");
+        assert!(view.contains("- Okta: push group — skipped: no groups"), "skipped is not ✓: {view}");
         assert!(!view.contains("RFC"), "RFC scenarios are not IdP lifecycle steps: {view}");
-        assert_eq!(lifecycle_view(&records[3..4]), "");
+        assert_eq!(lifecycle_view(&records[4..5], &causes), "");
+    }
+
+    #[test]
+    fn one_envelope_problem_is_one_root_cause_wherever_it_appears_and_blocked_checks_count_under_it() {
+        let envelope = || {
+            Problem::new(
+                ProblemKind::ListEnvelope,
+                "ListResponse `itemsPerPage` is not the number of `Resources` returned (RFC 7644 §3.4.2)",
+                "0",
+                "20",
+            )
+        };
+        let mut records: Vec<Record> = (0..5)
+            .map(|i| {
+                record(
+                    &format!("rfc::filtering::f{i}"),
+                    "RFC 7644 §3.4.2.2",
+                    Outcome::Failed(failure("GET /Users?filter", false, envelope())),
+                )
+            })
+            .collect();
+        records.push(record(
+            "okta::spec::x",
+            "Okta O-QU",
+            Outcome::Failed(failure("GET /Users?filter&count", false, envelope())),
+        ));
+        records.push(record(
+            "rfc::patch::a",
+            "RFC 7644 §3.5.2",
+            Outcome::Blocked(failure("POST /Users", true, status("201", "400"))),
+        ));
+        records.push(record(
+            "rfc::patch::b",
+            "RFC 7644 §3.5.2",
+            Outcome::Blocked(failure("POST /Users", true, status("201", "400 Bad Request"))),
+        ));
+        let mut should = record(
+            "rfc::users::s",
+            "RFC 7644 §3.3",
+            Outcome::Failed(failure("POST /Users", false, status("201", "409"))),
+        );
+        should.requirement.level = Level::Should;
+        records.push(should);
+        let causes = root_causes(&records);
+        assert_eq!(causes.len(), 3, "{causes:#?}");
+        assert_eq!((causes[0].id, causes[0].checks(), causes[0].failed.len()), (1, 6, 6));
+        assert_eq!(
+            causes[0].line(),
+            "1. [MUST] ListResponse `itemsPerPage` is not the number of `Resources` returned (RFC 7644 §3.4.2) — 6 checks"
+        );
+        assert_eq!((causes[1].blocked.len(), causes[1].failed.len()), (2, 0), "{causes:#?}");
+        assert_eq!(causes[1].title, "POST /Users: answers 400 where 201 is expected");
+        assert_eq!(causes[2].level, Level::Should, "SHOULD after MUST");
+        let summary = Summary::of(&records);
+        assert!(!summary.passes(), "blocked MUST checks keep the verdict from passing");
+        let meta = RunMeta {
+            target: "http://x".into(),
+            profile: "rfc".into(),
+            run_prefix: "p".into(),
+            duration: Duration::ZERO,
+            cleanup: Cleanup::default(),
+        };
+        let text = summary.render(&meta);
+        assert!(text.contains("root causes, what to fix first:\n  1. [MUST]"), "{text}");
+        assert!(text.contains("FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)"), "{text}");
+        assert!(text.ends_with("scimtest: 0 passed, 7 failed, 0 skipped, 2 blocked\n"), "{text}");
+        let json = to_json(&meta, &summary, &records);
+        assert_eq!(json["root_causes"][1]["blocked"].as_array().map(Vec::len), Some(2));
+        assert_eq!(json["results"][6]["status"], "blocked");
+        assert_eq!(json["results"][6]["blocked_by"], 2);
+        assert_eq!(json["results"][0]["root_cause"], 1);
+        assert_eq!(json["results"][0]["failure"]["problems"][0]["observed"], "20");
+        let xml = to_junit(&meta, &summary, &records);
+        assert!(xml.contains("type=\"blocked\"") && xml.contains("name=\"blocked_by\" value=\"2\""), "{xml}");
     }
 
     #[test]
     fn summaries_count_per_level_and_render_the_plain_closing_line() {
         let records = [
             record("a", "RFC", Outcome::Passed),
-            record("b", "RFC", Outcome::Failed("x".into())),
+            record("b", "RFC", Outcome::Failed(failure("GET /Users", false, status("200", "500")))),
             record("c", "RFC", Outcome::Skipped("y".into())),
         ];
         let s = Summary::of(&records);
@@ -413,17 +781,18 @@ mod tests {
             profile: "rfc".into(),
             run_prefix: "p".into(),
             duration: Duration::ZERO,
+            cleanup: Cleanup::default(),
         };
         let text = s.render(&meta);
         assert!(
             text.ends_with("scimtest: 1 passed, 1 failed, 1 skipped\n")
-                && text.contains("FAIL: 1 MUST requirement failed"),
+                && text.contains("FAIL: 1 MUST root cause (1 MUST check failed)"),
             "{text}"
         );
         let json = to_json(&meta, &s, &records);
-        assert_eq!((json["version"].as_u64(), json["verdict"].as_str()), (Some(1), Some("fail")));
+        assert_eq!((json["version"].as_u64(), json["verdict"].as_str()), (Some(2), Some("fail")));
         assert_eq!(json["results"][1]["status"], "failed");
-        let xml = to_junit(&meta, &records);
+        let xml = to_junit(&meta, &s, &records);
         assert!(xml.contains("<failure") && xml.contains("<skipped"), "{xml}");
     }
 }

@@ -61,10 +61,12 @@ pub enum Feature {
     Etag,
     ChangePassword,
     Groups,
+    /// The server's User resource type declares the enterprise extension (`schemaExtensions`).
+    Enterprise,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 7] = [
+    pub const ALL: [Feature; 8] = [
         Feature::Patch,
         Feature::Bulk,
         Feature::Filter,
@@ -72,7 +74,13 @@ impl Feature {
         Feature::Etag,
         Feature::ChangePassword,
         Feature::Groups,
+        Feature::Enterprise,
     ];
+
+    /// Whether the ServiceProviderConfig declares it (the others come from /ResourceTypes).
+    pub fn from_spc(self) -> bool {
+        !matches!(self, Feature::Groups | Feature::Enterprise)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,6 +91,7 @@ impl Feature {
             Feature::Etag => "etag",
             Feature::ChangePassword => "changePassword",
             Feature::Groups => "groups",
+            Feature::Enterprise => "enterprise",
         }
     }
 

@@ -58,6 +58,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_scimtest"))
+        .current_dir(std::env::temp_dir())
         .args(args)
         .env_remove("SCIMTEST_FIXTURES")
         .output()

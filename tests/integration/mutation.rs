@@ -30,9 +30,10 @@ impl Caught {
         let mut messages = Vec::new();
         for r in records {
             match &r.outcome {
-                Outcome::Failed(m) => {
+                // A blocked check counts: its setup failed on the fault, and a blocked MUST fails the verdict.
+                Outcome::Failed(_) | Outcome::Blocked(_) => {
                     caught.by_level.entry(r.requirement.level).or_default().push(r.name.clone());
-                    messages.push(format!("---- {}\n{m}", r.name));
+                    messages.push(format!("---- {}\n{}", r.name, r.message().unwrap_or_default()));
                 }
                 Outcome::Skipped(_) => caught.skipped.push(r.name.clone()),
                 Outcome::Passed => {}

@@ -60,10 +60,15 @@ async fn each_filter_or_patch_fault_fails_and_shrinks_small() {
     for &(fault, profile, what, most) in FAULTS {
         let records = properties(profile, &[fault], 400, 300).await;
         let record = records.iter().find(|r| r.scenario == what).expect("the property ran");
-        let Outcome::Failed(message) = &record.outcome else {
-            problems.push(format!("{}: {profile}::properties::{what} did not fail", fault.name()));
+        let (Outcome::Failed(failure), Some(message)) = (&record.outcome, record.message()) else {
+            problems.push(format!(
+                "{}: {profile}::properties::{what} did not fail: {:?}",
+                fault.name(),
+                record.outcome
+            ));
             continue;
         };
+        assert!(failure.generated.is_some(), "a disagreement carries its minimal input: {message}");
         // "… ; 2 comparisons after shrinking)" or "… ; 1 operations after shrinking)"
         let size = message
             .split(" after shrinking")
