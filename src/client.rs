@@ -173,6 +173,10 @@ pub struct Client {
     /// Follows no redirect: a write answered with a 307 comes back as it is, since following it would
     /// send the same PUT, PATCH or DELETE to a resource the run never named.
     http_no_redirect: reqwest::Client,
+    /// Like `http` and `http_no_redirect`, but keeping no idle connection: a request that failed on a pooled
+    /// connection the server had already closed is sent again once on a new one.
+    fresh: reqwest::Client,
+    fresh_no_redirect: reqwest::Client,
     config: ClientConfig,
     gate: Arc<Gate>,
     /// Values never shown: the token and sensitive `--header` values.
@@ -252,12 +256,15 @@ impl Client {
             .map_err(|e| format!("`{}` is not a URL: {e}", config.base_url))?
             .host_str()
             .is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
-        let build = |policy: reqwest::redirect::Policy| {
+        let build = |policy: reqwest::redirect::Policy, pooled: bool| {
             let mut builder = reqwest::Client::builder()
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout.min(Duration::from_secs(10)))
                 .redirect(policy)
                 .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
+            if !pooled {
+                builder = builder.pool_max_idle_per_host(0);
+            }
             if loopback {
                 builder = builder.no_proxy();
             }
@@ -265,17 +272,22 @@ impl Client {
         };
         // Redirects are followed only within the origin: no header of ours (the token, a `--header` API
         // key) ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
-        let http = build(reqwest::redirect::Policy::custom(|attempt| {
-            let first = attempt.previous().first().map(reqwest::Url::origin);
-            if first.is_some_and(|o| o != attempt.url().origin()) {
-                attempt.stop()
-            } else if attempt.previous().len() > 5 {
-                attempt.error("more than 5 redirects")
-            } else {
-                attempt.follow()
-            }
-        }))?;
-        let http_no_redirect = build(reqwest::redirect::Policy::none())?;
+        let same_origin = || {
+            reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first().map(reqwest::Url::origin);
+                if first.is_some_and(|o| o != attempt.url().origin()) {
+                    attempt.stop()
+                } else if attempt.previous().len() > 5 {
+                    attempt.error("more than 5 redirects")
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
+        let http = build(same_origin(), true)?;
+        let http_no_redirect = build(reqwest::redirect::Policy::none(), true)?;
+        let fresh = build(same_origin(), false)?;
+        let fresh_no_redirect = build(reqwest::redirect::Policy::none(), false)?;
         // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
         // mangle the answers (real credentials are far longer).
         let mut secrets: Vec<String> = config.token.iter().cloned().collect();
@@ -285,6 +297,8 @@ impl Client {
         Ok(Client {
             http,
             http_no_redirect,
+            fresh,
+            fresh_no_redirect,
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             gate: Arc::default(),
             secrets: Arc::new(secrets),
@@ -392,11 +406,15 @@ impl Client {
         let method = request.method.clone();
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         let _in_flight = self.hold();
-        let http = if method == reqwest::Method::GET { &self.http } else { &self.http_no_redirect };
+        let get = method == reqwest::Method::GET;
+        let pooled = if get { &self.http } else { &self.http_no_redirect };
+        let fresh = if get { &self.fresh } else { &self.fresh_no_redirect };
         let start = Instant::now();
         let mut attempts = 0;
+        let mut on_new_connection = false;
         loop {
             attempts += 1;
+            let http = if on_new_connection { fresh } else { pooled };
             let mut builder = http.request(method.clone(), &url).headers(headers.clone());
             if let Some(b) = &request.body {
                 builder = builder.body(b.clone());
@@ -418,6 +436,11 @@ impl Client {
                 return exchange;
             }
             match builder.send().await {
+                // No byte of an answer came back on a connection that was already dead: once, on a new one.
+                Err(e) if repeatable && !on_new_connection && dead_connection(&e) => {
+                    on_new_connection = true;
+                    continue;
+                }
                 Err(e) => {
                     exchange.error = Some(self.hide_secrets(&describe_error(&e)));
                     exchange.elapsed = start.elapsed();
@@ -473,6 +496,29 @@ impl Client {
             }
         }
     }
+}
+
+/// Whether a request failed because its connection was closed or reset before any answer: what a pooled
+/// connection the server had already dropped does. Not a timeout, not a refused connection.
+fn dead_connection(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(io.kind(), ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof) {
+                return true;
+            }
+        }
+        // hyper's IncompleteMessage, which it exposes only through its text.
+        if s.to_string().contains("connection closed before message completed") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn describe_error(e: &reqwest::Error) -> String {

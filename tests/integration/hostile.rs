@@ -272,3 +272,51 @@ async fn hostile_ids_never_aim_a_request_at_another_resource() {
         );
     }
 }
+
+/// A keep-alive server that answers the first request on each connection and then drops the connection
+/// when the next request arrives on it, without a byte of answer: a pooled connection that was already dead.
+async fn one_answer_per_connection() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = stream.read(&mut buf).await;
+                let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                // The next request on this connection gets nothing: the connection is dropped.
+                let _ = stream.read(&mut buf).await;
+            });
+        }
+    });
+    (format!("http://{addr}/scim"), connections)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_on_a_dead_pooled_connection_is_sent_again_once_on_a_new_one() {
+    let (base, connections) = one_answer_per_connection().await;
+    let client = Client::new(ClientConfig::new(&base)).unwrap();
+    let first = client.send(&Request::new(reqwest::Method::GET, "/Users")).await;
+    assert_eq!((first.status, first.attempts), (Some(200), 1), "{}", first.transcript(200));
+    // Reuses the pooled connection, which the server drops: sent again on a new connection, and answered.
+    let second = client.send(&Request::new(reqwest::Method::GET, "/Users")).await;
+    assert_eq!((second.status, second.attempts), (Some(200), 2), "{}", second.transcript(200));
+    assert_eq!(connections.load(Ordering::SeqCst), 2, "the retry opened a new connection");
+    // A POST is not repeatable: on a dead pooled connection it fails, naming the cause, and is sent once.
+    let post = Request::new(reqwest::Method::POST, "/Users").json(&json!({}));
+    assert_eq!(client.send(&post).await.status, Some(200));
+    let before = connections.load(Ordering::SeqCst);
+    let again = client.send(&post).await;
+    assert_eq!((again.status, again.attempts), (None, 1), "{}", again.transcript(200));
+    assert!(again.error.as_deref().is_some_and(|e| e.contains("closed") || e.contains("reset")), "{again:?}");
+    assert_eq!(connections.load(Ordering::SeqCst), before, "the POST was not sent again");
+}
