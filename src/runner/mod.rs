@@ -1254,6 +1254,93 @@ pub fn main_from_env() -> std::process::ExitCode {
 mod tests {
     use super::*;
 
+    fn exchange(status: u16, body: &str) -> Exchange {
+        Exchange {
+            method: "GET".into(),
+            url: "http://x/Users".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(status),
+            response_headers: Vec::new(),
+            response_body: body.into(),
+            error: None,
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_filter_the_server_declines_with_invalid_filter_is_declined_unless_the_step_asked_for_400() {
+        let step = |status: Vec<u16>| Step {
+            name: None,
+            method: suite::Method::Get,
+            path: "/Users".into(),
+            query: vec![("filter".into(), "title pr".into())],
+            headers: Vec::new(),
+            auth: Auth::Token,
+            accept: None,
+            content_type: String::new(),
+            body: Body::None,
+            expect: suite::Expect { status, ..Default::default() },
+            capture: Vec::new(),
+            snapshot: None,
+        };
+        let mut request = Request::new(reqwest::Method::GET, "/Users");
+        request.query = vec![("filter".into(), "title pr".into())];
+        let invalid = exchange(
+            400,
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidFilter"}"#,
+        );
+        assert!(declined_filter(&step(vec![200]), &request, &invalid));
+        assert!(!declined_filter(&step(vec![400]), &request, &invalid), "a step that asks for the 400 judges it");
+        let other = exchange(400, r#"{"scimType":"invalidValue"}"#);
+        assert!(!declined_filter(&step(vec![200]), &request, &other), "only invalidFilter declines");
+        let unfiltered = Request::new(reqwest::Method::GET, "/Users");
+        assert!(!declined_filter(&step(vec![200]), &unfiltered, &invalid), "no filter, nothing declined");
+    }
+
+    #[test]
+    fn the_service_provider_config_is_read_leniently() {
+        let spc = serde_json::json!({
+            "patch": true, "bulk": {"supported": "true"}, "FILTER": {"supported": "False"},
+            "sort": {"supported": 1}, "etag": {"supported": "maybe"}
+        });
+        assert_eq!(advertised(&spc, "patch"), Some(true));
+        assert_eq!(advertised(&spc, "bulk"), Some(true));
+        assert_eq!(advertised(&spc, "filter"), Some(false), "names are case-insensitive");
+        assert_eq!(advertised(&spc, "sort"), Some(true));
+        assert_eq!(advertised(&spc, "etag"), None, "unreadable: assumed supported by discover()");
+        assert_eq!(advertised(&spc, "changePassword"), None);
+    }
+
+    #[test]
+    fn setup_steps_are_creates_and_lookups_with_steps_after_them() {
+        let step = |method: suite::Method, path: &str, capture: bool| Step {
+            name: None,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::Token,
+            accept: None,
+            content_type: String::new(),
+            body: Body::None,
+            expect: suite::Expect::default(),
+            capture: if capture { vec![("user".into(), String::new())] } else { Vec::new() },
+            snapshot: None,
+        };
+        let steps = [
+            step(suite::Method::Post, "/Users", true),
+            step(suite::Method::Get, "/Users/${user.id}", true),
+            step(suite::Method::Patch, "/Users/${user.id}", false),
+            step(suite::Method::Post, "/Groups", false),
+        ];
+        assert!(is_setup(&steps, 0) && is_setup(&steps, 1));
+        assert!(!is_setup(&steps, 2), "the PATCH is the subject");
+        assert!(!is_setup(&steps, 3), "a last step is always the subject");
+        assert_eq!(step_kind(&steps[2]), "PATCH /Users/{id}");
+    }
+
     #[test]
     fn what_the_run_deletes_is_always_one_resource_by_one_segment() {
         let base = "https://scim.example.com/v2";
