@@ -468,9 +468,14 @@ fn request_line(request: &Request) -> String {
 
 /// The kind of request a step sends, without ids or values: `PATCH /Users/{id}`, `GET /Users?filter`.
 fn step_kind(step: &Step) -> String {
-    let path: Vec<&str> = step.path.split('/').map(|seg| if seg.contains("${") { "{id}" } else { seg }).collect();
+    // A query may be written into the path (`/Users?filter=…`): only its parameter names count.
+    let (path, inline) = step.path.split_once('?').unwrap_or((&step.path, ""));
+    let path: Vec<&str> = path.split('/').map(|seg| if seg.contains("${") { "{id}" } else { seg }).collect();
+    let mut names: Vec<&str> =
+        inline.split('&').filter(|p| !p.is_empty()).map(|p| p.split('=').next().unwrap_or(p)).collect();
+    names.extend(step.query.iter().map(|(k, _)| k.as_str()));
     let mut kind = format!("{} {}", step.method.as_str(), path.join("/"));
-    for (i, (k, _)) in step.query.iter().enumerate() {
+    for (i, k) in names.iter().enumerate() {
         kind.push(if i == 0 { '?' } else { '&' });
         kind.push_str(k);
     }
@@ -1339,6 +1344,8 @@ mod tests {
         assert!(!is_setup(&steps, 2), "the PATCH is the subject");
         assert!(!is_setup(&steps, 3), "a last step is always the subject");
         assert_eq!(step_kind(&steps[2]), "PATCH /Users/{id}");
+        let inline = step(suite::Method::Get, "/Users?filter=userName%20eq%20%22x%22&count=2", false);
+        assert_eq!(step_kind(&inline), "GET /Users?filter&count", "query values never split a root cause");
     }
 
     #[test]
