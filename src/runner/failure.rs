@@ -102,6 +102,13 @@ pub struct StepRef {
     pub setup: bool,
 }
 
+impl StepRef {
+    /// A generated check as a whole (`setup`: it could not get going).
+    pub fn generated(what: &str, setup: bool) -> StepRef {
+        StepRef { number: 0, label: format!("generated {what} check"), kind: format!("generated {what}"), setup }
+    }
+}
+
 /// Why a check failed (or could not be judged), as a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

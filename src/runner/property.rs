@@ -369,12 +369,7 @@ fn report(
     kept: String,
 ) -> Box<Failure> {
     Box::new(Failure {
-        step: StepRef {
-            number: 0,
-            label: format!("generated {what} check"),
-            kind: format!("generated {what}"),
-            setup: false,
-        },
+        step: StepRef::generated(what, false),
         problems: vec![Problem::new(
             ProblemKind::Generated,
             format!("generated {what} check"),
@@ -411,12 +406,7 @@ fn blocked(what: &str, kind: &str, expected: &str, ex: &Exchange) -> Box<Failure
 /// A generated check that could not go on for a reason of its own (proptest gave up).
 fn stopped(what: &str, reason: impl std::fmt::Display) -> Box<Failure> {
     Box::new(Failure {
-        step: StepRef {
-            number: 0,
-            label: format!("generated {what} check"),
-            kind: format!("generated {what}"),
-            setup: true,
-        },
+        step: StepRef::generated(what, true),
         problems: vec![Problem::new(
             ProblemKind::Generated,
             format!("generated {what} check stopped"),
