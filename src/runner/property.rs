@@ -14,6 +14,7 @@ use super::Shared;
 use super::failure::{Failure, Generated, Problem, ProblemKind, StepRef};
 use crate::client::{Exchange, Request};
 use crate::filter::{Dialect, EvalOptions, Filter, ParseOptions, compile, parse_with};
+use crate::r#gen::{USER_PATHS, UserShape};
 use crate::patch::{Mode, PatchOptions, apply_json};
 use crate::schema::ResourceSchema;
 use crate::value::{CanonicalOptions, canonicalize, diff};
@@ -126,6 +127,22 @@ fn remember(file: &Option<PathBuf>, line: &str) -> String {
     }
 }
 
+/// What the server's User schema lets the generated users and PATCH operations carry: the paths of
+/// [`USER_PATHS`] it declares, and the `canonicalValues` it declares for `emails.type` and
+/// `phoneNumbers.type` (RFC 7643 §2.3.1: a server MAY accept only those).
+pub(crate) fn user_shape(schema: &ResourceSchema) -> UserShape {
+    let find = |text: &str| {
+        let p = crate::r#gen::path(text);
+        schema.resolve(p.uri.as_deref(), &p.name, p.sub_attr.as_deref()).ok().map(|r| r.target())
+    };
+    let canonical = |text: &str| find(text).map(|a| a.canonical_values.as_slice());
+    UserShape::new(
+        USER_PATHS.iter().copied().filter(|p| find(p).is_some()),
+        canonical("emails.type"),
+        canonical("phoneNumbers.type"),
+    )
+}
+
 /// The filter property: for each generated filter `F`, `(F) and userName sw "<prefix>"` on the server
 /// selects exactly the users of the population the core's evaluator selects.
 pub(super) fn filters(
@@ -135,8 +152,9 @@ pub(super) fn filters(
     config: &PropertyConfig,
 ) -> Result<Found, Box<Failure>> {
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::filters")));
+    let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
     let mut seeding = runner(1, config.seed);
-    let people = crate::r#gen::population(&prefix, 12)
+    let people = crate::r#gen::population(&prefix, 12, &user_shape(schema))
         .new_tree(&mut seeding)
         .map_err(|e| stopped("filter", format!("cannot generate the population: {e}")))?
         .current();
@@ -151,7 +169,6 @@ pub(super) fn filters(
                 .ok_or_else(|| blocked("filter", "GET /Users/{id}", "200 with the user", &read))?,
         );
     }
-    let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
     let options = EvalOptions { dialect, ..EvalOptions::default() };
     let start = Instant::now();
     let declined = std::cell::Cell::new(0u32);
@@ -503,7 +520,8 @@ pub(super) fn patches(
             ));
         }
     }
-    let strategy = (crate::r#gen::patch_subject(&prefix), crate::r#gen::patch_sequence(mode));
+    let shape = user_shape(&schema);
+    let strategy = (crate::r#gen::patch_subject(&prefix, mode, &shape), crate::r#gen::patch_sequence(mode, &shape));
     let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
     let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
@@ -661,5 +679,122 @@ pub(super) fn groups(
             ))
         }
         Err(TestError::Abort(reason)) => Err(stopped("group PATCH", reason)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    use serde_json::Value;
+
+    use super::user_shape;
+    use crate::r#gen::{patch_sequence, patch_subject, population};
+    use crate::patch::Mode;
+    use crate::schema::{ENTERPRISE_USER, ResourceSchema};
+
+    fn samples<S: Strategy>(strategy: &S, n: usize) -> Vec<S::Value> {
+        let mut runner = TestRunner::deterministic();
+        (0..n).map(|_| strategy.new_tree(&mut runner).unwrap().current()).collect()
+    }
+
+    /// Every `type` of an email or phone number in a user body.
+    fn types(user: &Value) -> Vec<String> {
+        ["emails", "phoneNumbers"]
+            .iter()
+            .filter_map(|a| user.get(a).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|e| e.get("type").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+
+    /// The builtin User schema without `nickName`, `emails.type` and the enterprise extension.
+    fn narrow_schema() -> ResourceSchema {
+        let mut schema = ResourceSchema::user().clone();
+        schema.core.attributes.retain(|a| a.name != "nickName");
+        let emails = schema.core.attributes.iter_mut().find(|a| a.name == "emails").unwrap();
+        emails.sub_attributes.retain(|s| s.name != "type");
+        schema.extensions.clear();
+        schema
+    }
+
+    #[test]
+    fn declared_canonical_values_are_the_only_types_sent() {
+        let schema = ResourceSchema::user();
+        let shape = user_shape(schema);
+        assert_eq!(shape.email_types, ["work", "home", "other"]);
+        assert_eq!(shape.phone_types, ["work", "home", "mobile", "fax", "pager", "other"]);
+        let allowed = |t: &String| shape.email_types.contains(t) || shape.phone_types.contains(t);
+        let mut seen = std::collections::BTreeSet::new();
+        for users in samples(&population("p", 12, &shape), 30) {
+            for u in &users {
+                for t in types(u) {
+                    assert!(allowed(&t), "population sends type {t:?}: {u}");
+                    seen.insert(t);
+                }
+            }
+        }
+        assert!(seen.len() >= 3, "the population draws from the declared values: {seen:?}");
+        for mode in Mode::ALL {
+            let strategy = (patch_subject("p", mode, &shape), patch_sequence(mode, &shape));
+            for (subject, patch) in samples(&strategy, 300) {
+                for t in types(&subject) {
+                    assert!(allowed(&t), "{mode}: subject sends type {t:?}: {subject}");
+                }
+                for op in patch["Operations"].as_array().unwrap() {
+                    let added = op.get("value").and_then(Value::as_array).into_iter().flatten();
+                    for t in added.filter_map(|e| e.get("type").and_then(Value::as_str)) {
+                        assert!(allowed(&t.to_string()), "{mode}: PATCH adds type {t:?}: {op}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn without_canonical_values_case_variants_are_sent() {
+        let mut schema = ResourceSchema::user().clone();
+        let emails = schema.core.attributes.iter_mut().find(|a| a.name == "emails").unwrap();
+        emails.sub_attributes.iter_mut().find(|s| s.name == "type").unwrap().canonical_values.clear();
+        let shape = user_shape(&schema);
+        assert!(shape.email_types.iter().any(|t| t == "Work"), "{:?}", shape.email_types);
+        let sent = samples(&population("p", 12, &shape), 30).concat().iter().flat_map(types).collect::<Vec<_>>();
+        assert!(sent.iter().any(|t| t == "Work"), "{sent:?}");
+    }
+
+    #[test]
+    fn undeclared_attributes_are_never_sent() {
+        let schema = narrow_schema();
+        let shape = user_shape(&schema);
+        assert!(!shape.has("nickName") && !shape.has("emails.type") && shape.has("emails.value"));
+        let check = |what: &str, v: &Value| {
+            let text = v.to_string();
+            assert!(!text.contains("nickName"), "{what} names nickName: {text}");
+            assert!(!text.contains(ENTERPRISE_USER), "{what} names the enterprise extension: {text}");
+            assert!(!text.contains("emails[type"), "{what} filters on emails.type: {text}");
+            let emails = v.get("emails").and_then(Value::as_array).into_iter().flatten();
+            assert!(emails.clone().all(|e| e.get("type").is_none()), "{what} sends emails.type: {text}");
+        };
+        let mut emails = 0;
+        for users in samples(&population("p", 12, &shape), 20) {
+            for u in &users {
+                check("population", u);
+                emails += u.get("emails").is_some() as usize;
+            }
+        }
+        assert!(emails > 0, "emails are still sent, without a type");
+        for mode in Mode::ALL {
+            let strategy = (patch_subject("p", mode, &shape), patch_sequence(mode, &shape));
+            for (subject, patch) in samples(&strategy, 300) {
+                check(&format!("{mode} subject"), &subject);
+                for op in patch["Operations"].as_array().unwrap() {
+                    check(&format!("{mode} PATCH"), op);
+                    if op.get("path").and_then(Value::as_str) == Some("emails") {
+                        let mut added = op.get("value").and_then(Value::as_array).into_iter().flatten();
+                        assert!(added.all(|e| e.get("type").is_none()), "{mode}: {op}");
+                    }
+                }
+            }
+        }
     }
 }
