@@ -565,26 +565,22 @@ impl<'s> Engine<'s, '_> {
         };
         let matched: Vec<usize> = (0..items.len()).filter(|i| filter.matches(&items[*i])).collect();
         if matched.is_empty() {
-            let template = if self.options.tolerances.filtered_write_creates { template(raw, attr) } else { None };
-            let Some(mut element) = template else {
+            // Entra writes a typed entry that does not exist yet by its `value` (E-Q22); any other
+            // sub-attribute, or a whole value, of an entry that does not exist is `noTarget` (§3.5.2.3).
+            let creates = self.options.tolerances.filtered_write_creates
+                && sub.is_some_and(|s| s.name.eq_ignore_ascii_case("value"));
+            let template = if creates { template(raw, attr) } else { None };
+            let (Some(mut element), Some(s)) = (template, sub) else {
                 return Err(err(
                     ScimType::NoTarget,
                     format!("path `{text}`: no value of `{}` matches the filter", attr.name),
                 ));
             };
-            match (sub, value) {
-                (Some(s), v) => {
-                    element.insert(s.name.clone(), v.clone());
-                }
-                (None, Value::Object(o)) => element.extend(o.clone()),
-                (None, v) => {
-                    return Err(err(
-                        ScimType::InvalidValue,
-                        format!("`{text}` selects values of `{}`: give an object, not {v}", attr.name),
-                    ));
-                }
-            }
-            if let Some(e) = self.single(attr, &Value::Object(element), true)? {
+            element.insert(s.name.clone(), value.clone());
+            // An entry is created only with a value: `""` or null written to nothing changes nothing.
+            if let Some(e) = self.single(attr, &Value::Object(element), true)?
+                && get_ci(e.as_object().expect("complex values are objects"), &s.name).is_some()
+            {
                 items.push(e);
             }
         } else {

@@ -18,7 +18,8 @@ pub struct Tolerances {
     pub pathless_keys_are_paths: bool,
     /// `remove` on a multi-valued path with a `value` removes only those values (Entra E-Q3).
     pub remove_value_selects: bool,
-    /// `add`/`replace` on `attr[type eq "x"].sub` with no match creates the value (Entra E-Q22).
+    /// `add`/`replace` on `attr[type eq "x"].value` with no match creates the value (Entra E-Q22); other
+    /// sub-attributes (`.primary`) and whole values stay `noTarget`, and `""`/null create nothing.
     pub filtered_write_creates: bool,
     /// A readOnly key in a path-less value equal to the current value is ignored (Okta's `id`, O-Q12).
     pub unchanged_readonly_ignored: bool,

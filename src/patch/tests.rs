@@ -145,6 +145,33 @@ fn filtered_write_creates_from_an_equality_conjunction() {
     assert_eq!(scim_type(run(&user(), op, Mode::Entra)), "noTarget");
 }
 
+/// E-Q22 covers `emails[type eq "work"].value` and `phoneNumbers[type eq "…"].value` only: no entry is
+/// built without a `value`.
+#[test]
+fn filtered_write_creates_only_by_value() {
+    let mut no_work = user();
+    no_work["emails"] = json!([{"value": "babs@jensen.org", "type": "home"}]);
+    for (path, value) in [
+        ("emails[type eq \"work\"].primary", json!(true)),
+        ("emails[type eq \"work\"].display", json!("Babs")),
+        ("emails[type eq \"work\"]", json!({"value": "b@example.com"})),
+    ] {
+        for op in ["add", "Replace"] {
+            let ops = json!([{"op": op, "path": path, "value": value}]);
+            assert_eq!(scim_type(run(&no_work, ops, Mode::Entra)), "noTarget", "{op} {path}");
+        }
+    }
+    for value in [json!(""), Value::Null] {
+        let ops = json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": value}]);
+        let out = run(&no_work, ops, Mode::Entra).unwrap();
+        assert_eq!(out.resource["emails"], no_work["emails"], "{value} creates nothing");
+        assert!(!out.changed);
+    }
+    let ops = json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "b@example.com"}]);
+    let out = run(&no_work, ops, Mode::Entra).unwrap().resource;
+    assert_eq!(out["emails"][1], json!({"type": "work", "value": "b@example.com"}));
+}
+
 #[test]
 fn extension_urn_is_listed_in_schemas_while_it_has_data() {
     let key = format!("{ENTERPRISE_USER}:department");
