@@ -457,8 +457,11 @@ impl<'s> Engine<'s, '_> {
                     Some(v) if is_present(v) => vec![v.clone()],
                     _ => Vec::new(),
                 };
+                let same = |e: &Value, item: &Value| {
+                    same_element(attr, e, item) && (!self.options.add_matches_exactly || same_exactly(e, item))
+                };
                 for item in new_items {
-                    match items.iter().position(|e| same_element(attr, e, &item)) {
+                    match items.iter().position(|e| same(e, &item)) {
                         Some(i) => items[i] = self.merge(attr, &items[i], &item)?,
                         None => items.push(strip_nulls(item)),
                     }
@@ -802,6 +805,22 @@ pub(crate) fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
         };
     }
     value::equals(attr, a, b)
+}
+
+/// Whether two values [`same_element`] calls the same entry are also spelled alike: `value` and `type`
+/// for values that have a `value`, everything otherwise.
+fn same_exactly(a: &Value, b: &Value) -> bool {
+    let field = |v: &Value, name: &str| v.as_object().and_then(|o| get_ci(o, name)).map(|(_, v)| v.clone());
+    match (field(a, "value"), field(b, "value")) {
+        (Some(x), Some(y)) => {
+            x == y
+                && match (field(a, "type"), field(b, "type")) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => true,
+                }
+        }
+        _ => a == b,
+    }
 }
 
 /// The value a filter like `type eq "mobile"` (or an `and` of such equalities) describes, for creating

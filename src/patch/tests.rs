@@ -319,3 +319,19 @@ fn extension_objects_may_carry_schemas_but_not_unknown_members() {
     let unknown = json!([{"op": "add", "path": ENTERPRISE_USER, "value": {"shoeSize": 42}}]);
     assert_eq!(scim_type(run(&user(), unknown, Mode::Compat)), "invalidValue");
 }
+
+#[test]
+fn add_matches_exactly_appends_a_case_variant() {
+    let add =
+        ops(json!([{"op": "add", "path": "emails", "value": [{"value": "BJensen@example.com", "type": "Work"}]}]));
+    let merged = apply_json(&user(), &add, ResourceSchema::user(), &PatchOptions::new(Mode::Rfc)).unwrap().resource;
+    assert_eq!(merged["emails"].as_array().unwrap().len(), 2, "merged into the work email");
+    assert_eq!(merged["emails"][0]["type"], "Work");
+    let exact = PatchOptions { add_matches_exactly: true, ..PatchOptions::new(Mode::Rfc) };
+    let appended = apply_json(&user(), &add, ResourceSchema::user(), &exact).unwrap().resource;
+    assert_eq!(appended["emails"].as_array().unwrap().len(), 3, "appended");
+    assert_eq!(appended["emails"][0], user()["emails"][0]);
+    // An exact duplicate is still contained.
+    let same = ops(json!([{"op": "add", "path": "emails", "value": [{"value": "babs@jensen.org", "type": "home"}]}]));
+    assert!(!apply_json(&user(), &same, ResourceSchema::user(), &exact).unwrap().changed);
+}

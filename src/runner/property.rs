@@ -314,33 +314,36 @@ fn generate<S: Strategy>(
     (passed.get(), result)
 }
 
-/// The verdict on one PATCH: the server's answer and the resource afterwards against the core's outcome
-/// on the server's own `before`. `differs` says how a resource differs from another (`None`: it does not).
+/// The verdict on one PATCH: the server's answer (`status`, `scim_type`) and the resource afterwards
+/// against the core's outcome on the server's own `before`. `differs` says how a resource differs from
+/// another (`None`: it does not); `also_accepted` takes other results the RFC allows for a success.
+#[allow(clippy::too_many_arguments)]
 fn judge_patch(
     mode: Mode,
     oracle: Result<crate::patch::Outcome, crate::patch::PatchError>,
     operations: usize,
-    ex: &Exchange,
+    status: u16,
+    scim_type: Option<&str>,
     before: &Value,
     after: &Value,
     differs: impl Fn(&Value, &Value) -> Option<String>,
+    also_accepted: impl Fn(&Value) -> bool,
 ) -> Result<(), String> {
-    let status = ex.status.unwrap_or(0);
     let applied = status == 200 || status == 204;
     match oracle {
         Ok(out) if applied => match differs(&out.resource, after) {
             None => Ok(()),
+            Some(_) if also_accepted(after) => Ok(()),
             Some(d) => Err(format!("the resource differs from the core's result (expected → server):\n  {d}")),
         },
         Ok(_) => Err(format!("expected 200 or 204 (the core applies it), got {status}")),
         // Under an identity provider's profile a server may accept more than the IdP needs.
         Err(_) if mode != Mode::Rfc && applied => Ok(()),
         Err(e) => {
-            let scim_type = ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string));
             // The RFC profile pins the error of a single operation. With several, the RFC does not rank
             // their errors, so any operation's error is right; and an IdP profile's lenient server may
             // fail at a later operation than the IdP's rules would, with that operation's error.
-            let same_error = scim_type.as_deref() == Some(e.scim_type.as_str()) || mode != Mode::Rfc || operations > 1;
+            let same_error = scim_type == Some(e.scim_type.as_str()) || mode != Mode::Rfc || operations > 1;
             if status != 400 || !same_error {
                 Err(format!("expected 400 {} ({e}), got {status} {}", e.scim_type, scim_type.unwrap_or_default()))
             } else if let Some(d) = differs(before, after) {
@@ -350,6 +353,52 @@ fn judge_patch(
             }
         }
     }
+}
+
+/// The verdict on a user PATCH (see [`judge_patch`]), comparing canonical forms. Besides the core's
+/// result it accepts what the RFC leaves open:
+/// * a value added to a multi-valued attribute that equals an existing one only ignoring case
+///   (`"Work"` next to `"work"`, `caseExact: false`): merged (the core), kept as it was, or appended —
+///   RFC 7644 §3.5.2.1 ("If the target location already contains the value specified, no changes
+///   SHOULD be made") does not say whether it is contained;
+/// * outside the Entra profile, any change of case of a `caseExact: false` value (RFC 7643 §7: "the
+///   server MAY alter case for a submitted value"); Entra reads values back byte for byte (E-Q19).
+#[allow(clippy::too_many_arguments)]
+fn judge_user_patch(
+    mode: Mode,
+    schema: &ResourceSchema,
+    patch: &Value,
+    status: u16,
+    scim_type: Option<&str>,
+    before: &Value,
+    after: &Value,
+) -> Result<(), String> {
+    let options = PatchOptions::new(mode);
+    let oracle = apply_json(before, patch, schema, &options);
+    let merged = oracle.as_ref().ok().map(|o| o.resource.clone());
+    let appended = apply_json(before, patch, schema, &PatchOptions { add_matches_exactly: true, ..options })
+        .ok()
+        .map(|o| o.resource);
+    let exact = CanonicalOptions::default().ignore(["meta", "groups"]);
+    let folded = CanonicalOptions { fold_case: true, ..exact.clone() };
+    let differs = |want: &Value, got: &Value| {
+        let (want, got) = (canonicalize(want, schema, &exact), canonicalize(got, schema, &exact));
+        (want != got).then(|| diff(&want, &got).join("\n  "))
+    };
+    let also_accepted = |got: &Value| {
+        let got_exact = canonicalize(got, schema, &exact);
+        let got_folded = (mode != Mode::Entra).then(|| canonicalize(got, schema, &folded));
+        merged.iter().chain(appended.iter()).any(|want| {
+            canonicalize(want, schema, &exact) == got_exact
+                || got_folded.as_ref().is_some_and(|g| canonicalize(want, schema, &folded) == *g)
+        })
+    };
+    judge_patch(mode, oracle, operations(patch), status, scim_type, before, after, differs, also_accepted)
+}
+
+/// The `scimType` of an error answer.
+fn scim_type(ex: &Exchange) -> Option<String> {
+    ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string))
 }
 
 /// How many operations a PatchOp holds.
@@ -455,8 +504,6 @@ pub(super) fn patches(
 ) -> Result<Found, Box<Failure>> {
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::patch")));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user()).clone();
-    let options = PatchOptions::new(mode);
-    let canonical = |v: &Value| canonicalize(v, &schema, &CanonicalOptions::default().ignore(["meta", "groups"]));
     let start = Instant::now();
     let last = std::cell::RefCell::new(None::<Exchange>);
     let counter = std::cell::Cell::new(0u32);
@@ -472,15 +519,12 @@ pub(super) fn patches(
             TestCaseError::fail("could not create the user to patch")
         })?;
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
-        let oracle = apply_json(&before, patch, &schema, &options);
         let ex = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(patch));
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let verdict = judge_patch(mode, oracle, operations(patch), &ex, &before, &after, |want, got| {
-            let (want, got) = (canonical(want), canonical(got));
-            (want != got).then(|| diff(&want, &got).join("\n  "))
-        });
+        let verdict =
+            judge_user_patch(mode, &schema, patch, ex.status.unwrap_or(0), scim_type(&ex).as_deref(), &before, &after);
         *last.borrow_mut() = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
@@ -613,10 +657,22 @@ pub(super) fn groups(
         let after = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
-        let verdict = judge_patch(mode, oracle, operations(&patch), &ex, &before, &after, |want, got| {
+        let status = ex.status.unwrap_or(0);
+        let differs = |want: &Value, got: &Value| {
             let (want, got) = (membership(want), membership(got));
             (want != got).then(|| format!("name {:?} → {:?}\n  members {:?} → {:?}", want.0, got.0, want.1, got.1))
-        });
+        };
+        let verdict = judge_patch(
+            mode,
+            oracle,
+            operations(&patch),
+            status,
+            scim_type(&ex).as_deref(),
+            &before,
+            &after,
+            differs,
+            |_| false,
+        );
         *last.borrow_mut() = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
@@ -686,12 +742,12 @@ pub(super) fn groups(
 mod tests {
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
-    use super::user_shape;
+    use super::{judge_user_patch, user_shape};
     use crate::r#gen::{patch_sequence, patch_subject, population};
-    use crate::patch::Mode;
-    use crate::schema::{ENTERPRISE_USER, ResourceSchema};
+    use crate::patch::{Mode, PATCH_OP};
+    use crate::schema::{ENTERPRISE_USER, ResourceSchema, USER};
 
     fn samples<S: Strategy>(strategy: &S, n: usize) -> Vec<S::Value> {
         let mut runner = TestRunner::deterministic();
@@ -796,5 +852,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// H6: RFC 7644 §3.5.2.1 does not decide whether `{"type": "Work"}` is already contained in
+    /// `{"type": "work"}` (caseExact false): keeping, updating and appending all pass.
+    #[test]
+    fn a_case_variant_added_to_emails_may_be_kept_updated_or_appended() {
+        let schema = ResourceSchema::user();
+        let email = |t: &str| json!({ "value": "alice@example.com", "type": t });
+        let user = |emails: Value| json!({ "schemas": [USER], "id": "u1", "userName": "alice", "emails": emails });
+        let patch = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "add", "path": "emails", "value": [email("Work")] }] });
+        let judge =
+            |mode, before: &Value, after: &Value| judge_user_patch(mode, schema, &patch, 204, None, before, after);
+        let before = user(json!([email("work")]));
+        for mode in [Mode::Rfc, Mode::Okta] {
+            for after in [&before, &user(json!([email("Work")])), &user(json!([email("work"), email("Work")]))] {
+                assert_eq!(judge(mode, &before, after), Ok(()), "{mode}: {after}");
+            }
+            for wrong in [user(json!([])), user(json!([{ "value": "bob@example.com", "type": "work" }]))] {
+                assert!(judge(mode, &before, &wrong).is_err(), "{mode}: {wrong}");
+            }
+            // The existing email is primary: appending the variant leaves it so.
+            let mut primary = email("work");
+            primary["primary"] = json!(true);
+            let before = user(json!([primary.clone()]));
+            assert_eq!(judge(mode, &before, &user(json!([primary.clone(), email("Work")]))), Ok(()), "{mode}");
+            assert_eq!(judge(mode, &before, &before), Ok(()), "{mode}");
+        }
+        // Entra reads values back byte for byte (E-Q19); appending still passes.
+        assert_eq!(judge(Mode::Entra, &before, &user(json!([email("Work")]))), Ok(()));
+        assert_eq!(judge(Mode::Entra, &before, &user(json!([email("work"), email("Work")]))), Ok(()));
+    }
+
+    /// Folding case is for results only: a failed PATCH must leave even the case of a value alone.
+    #[test]
+    fn a_failed_patch_that_changed_case_is_not_atomic() {
+        let schema = ResourceSchema::user();
+        let before = json!({ "schemas": [USER], "id": "u1", "userName": "alice", "title": "alice" });
+        let patch = json!({ "schemas": [PATCH_OP], "Operations": [
+            { "op": "replace", "path": "title", "value": "ALICE" }, { "op": "remove" }
+        ] });
+        let mut after = before.clone();
+        after["title"] = json!("ALICE");
+        let verdict = judge_user_patch(Mode::Rfc, schema, &patch, 400, Some("noTarget"), &before, &after);
+        assert!(verdict.is_err_and(|e| e.contains("atomicity")));
+        assert_eq!(judge_user_patch(Mode::Rfc, schema, &patch, 400, Some("noTarget"), &before, &before), Ok(()));
     }
 }
