@@ -231,7 +231,7 @@ pub(super) fn filters(
                             .to_string()
                     };
                     let missing: Vec<String> = expected.difference(&actual).map(name).collect();
-                    let extra: Vec<String> = actual.difference(&expected).map(name).collect();
+                    let extra: Vec<String> = actual.difference(expected).map(name).collect();
                     Err(TestCaseError::fail(format!(
                         "filter `{f}`: the server's answer differs\n  missing (should match): {missing:?}\n  extra (should not match): {extra:?}"
                     )))
