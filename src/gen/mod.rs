@@ -726,46 +726,78 @@ fn member_ref() -> impl Strategy<Value = String> {
     (0..MEMBER_POOL).prop_map(|i| format!("@{i}"))
 }
 
-/// One membership PATCH operation on a group, in the shapes Entra ID (capitalised ops, removal by a
-/// value array), Okta (`members[value eq …]` removal, path-less `displayName` rename) and the RFC use.
-/// Member ids are `@i` placeholders and the group's own name is `@name`, filled in when sent.
+/// One membership PATCH operation on a group, in the shapes Okta (`members[value eq …]` removal,
+/// path-less `displayName` rename, empty `replace`) and the RFC use. Member ids are `@i` placeholders and
+/// the group's own name is `@name`, filled in when sent.
 fn group_operation(mode: crate::patch::Mode) -> BoxedStrategy<Value> {
     use crate::patch::Mode;
-    let entra = mode == Mode::Entra;
-    let (add, remove, replace) = if entra { ("Add", "Remove", "Replace") } else { ("add", "remove", "replace") };
     let members =
         || vec(member_ref(), 1..3).prop_map(|ids| json!(ids.iter().map(|i| json!({ "value": i })).collect::<Vec<_>>()));
     let mut shapes: Vec<BoxedStrategy<Value>> = vec![
-        members().prop_map(move |m| json!({ "op": add, "path": "members", "value": m })).boxed(),
-        member_ref().prop_map(move |i| json!({ "op": remove, "path": format!("members[value eq \"{i}\"]") })).boxed(),
-        Just(json!({ "op": replace, "path": "displayName", "value": "@name-renamed" })).boxed(),
-        Just(json!({ "op": replace, "value": { "displayName": "@name-renamed" } })).boxed(),
+        members().prop_map(|m| json!({ "op": "add", "path": "members", "value": m })).boxed(),
+        member_ref().prop_map(|i| json!({ "op": "remove", "path": format!("members[value eq \"{i}\"]") })).boxed(),
+        Just(json!({ "op": "replace", "path": "displayName", "value": "@name-renamed" })).boxed(),
+        Just(json!({ "op": "replace", "value": { "displayName": "@name-renamed" } })).boxed(),
         // Invalid on purpose: the whole request must fail and leave the members as they were.
-        Just(json!({ "op": remove })).boxed(),
+        Just(json!({ "op": "remove" })).boxed(),
     ];
-    if entra {
-        // Entra removes members with a value array (E-Q3); under the RFC that removes every member.
-        shapes.push(members().prop_map(move |m| json!({ "op": remove, "path": "members", "value": m })).boxed());
-    }
     if mode == Mode::Okta {
         // "Push now" on an empty group (O-Q14).
         shapes.push(Just(json!({ "op": "replace", "path": "members", "value": [] })).boxed());
     } else {
         let some_members = vec(member_ref(), 0..3)
             .prop_map(|ids| json!(ids.iter().map(|i| json!({ "value": i })).collect::<Vec<_>>()));
-        shapes.push(some_members.prop_map(move |m| json!({ "op": replace, "path": "members", "value": m })).boxed());
-        shapes.push(Just(json!({ "op": remove, "path": "members" })).boxed());
+        shapes.push(some_members.prop_map(|m| json!({ "op": "replace", "path": "members", "value": m })).boxed());
+        shapes.push(Just(json!({ "op": "remove", "path": "members" })).boxed());
     }
     proptest::strategy::Union::new(shapes).boxed()
 }
 
+/// One membership PATCH operation on a group as Entra ID sends it: the default job adds with
+/// `"$ref": null` (E-AM, E-Q4), removes by a value array (E-RM, E-Q3) and renames (E-RG) with
+/// capitalised ops; a `flagged` tenant (aadOptscim062020) uses lower-case ops and removes by
+/// `members[value eq …]` (E2-RM). Nothing invalid, no `replace` of `members`.
+fn entra_group_operation(flagged: bool) -> BoxedStrategy<Value> {
+    let ids = || vec(member_ref(), 1..3);
+    let rename = |op: &str| Just(json!({ "op": op, "path": "displayName", "value": "@name-renamed" })).boxed();
+    if flagged {
+        prop_oneof![
+            ids().prop_map(|ids| {
+                let m: Vec<Value> = ids.iter().map(|i| json!({ "value": i })).collect();
+                json!({ "op": "add", "path": "members", "value": m })
+            }),
+            member_ref().prop_map(|i| json!({ "op": "remove", "path": format!("members[value eq \"{i}\"]") })),
+            rename("replace"),
+        ]
+        .boxed()
+    } else {
+        prop_oneof![
+            ids().prop_map(|ids| {
+                let m: Vec<Value> = ids.iter().map(|i| json!({ "$ref": null, "value": i })).collect();
+                json!({ "op": "Add", "path": "members", "value": m })
+            }),
+            ids().prop_map(|ids| {
+                let m: Vec<Value> = ids.iter().map(|i| json!({ "value": i })).collect();
+                json!({ "op": "Remove", "path": "members", "value": m })
+            }),
+            rename("Replace"),
+        ]
+        .boxed()
+    }
+}
+
 /// A group case: the members it starts with (indexes into the pool) and a PatchOp of 1–4 operations.
 pub fn group_case(mode: crate::patch::Mode) -> BoxedStrategy<(Vec<usize>, Value)> {
-    (
-        proptest::sample::subsequence((0..MEMBER_POOL).collect::<Vec<_>>(), 0..=MEMBER_POOL),
-        vec(group_operation(mode), 1..5).prop_map(|ops| json!({ "schemas": [PATCH_OP], "Operations": ops })),
-    )
-        .boxed()
+    let body = |ops: Vec<Value>| json!({ "schemas": [PATCH_OP], "Operations": ops });
+    let operations = if mode == crate::patch::Mode::Entra {
+        // One tenant is flagged or not: a request never mixes the two shapes.
+        prop_oneof![vec(entra_group_operation(false), 1..5), vec(entra_group_operation(true), 1..5)]
+            .prop_map(body)
+            .boxed()
+    } else {
+        vec(group_operation(mode), 1..5).prop_map(body).boxed()
+    };
+    (proptest::sample::subsequence((0..MEMBER_POOL).collect::<Vec<_>>(), 0..=MEMBER_POOL), operations).boxed()
 }
 
 #[cfg(test)]
@@ -845,6 +877,30 @@ mod tests {
                 "{subject}"
             );
             assert_eq!(subject["active"], true, "{subject}");
+        }
+    }
+
+    /// Entra's membership PATCHes: E-AM, E-RM and E-RG of the default job, or the flagged tenant's
+    /// lower-case ops and `members[value eq …]` removal; never both in one request, nothing else.
+    #[test]
+    fn entra_group_patches_are_shaped_as_entra_sends_them() {
+        use crate::patch::Mode;
+        for (_, patch) in samples(&group_case(Mode::Entra), 300) {
+            let ops = patch["Operations"].as_array().unwrap();
+            let legacy = ops[0]["op"].as_str().unwrap().starts_with(char::is_uppercase);
+            for op in ops {
+                let (name, path) = (op["op"].as_str().unwrap(), op["path"].as_str().unwrap());
+                let value = op.get("value");
+                let ok = match (legacy, name, path) {
+                    (true, "Add", "members") => value.unwrap().as_array().unwrap().iter().all(|m| m["$ref"].is_null()),
+                    (true, "Remove", "members") => value.is_some_and(Value::is_array),
+                    (false, "add", "members") => true,
+                    (false, "remove", p) => p.starts_with("members[value eq ") && value.is_none(),
+                    (true, "Replace", "displayName") | (false, "replace", "displayName") => true,
+                    _ => false,
+                };
+                assert!(ok, "not an Entra shape: {op} in {patch}");
+            }
         }
     }
 

@@ -663,9 +663,17 @@ pub(super) fn groups(
     let start = Instant::now();
     let last = std::cell::RefCell::new(None::<Exchange>);
     let counter = std::cell::Cell::new(0u32);
-    let group = |name: &str, members: &[usize]| -> Value {
-        let members: Vec<Value> = members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect();
-        serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name, "members": members })
+    let members = |members: &[usize]| -> Vec<Value> {
+        members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect()
+    };
+    // Entra creates a group without members (E-CG) and then adds them (E-AM).
+    let entra = mode == Mode::Entra;
+    let group = |name: &str, initial: &[usize]| -> Value {
+        let mut body = serde_json::json!({ "schemas": [crate::schema::GROUP], "displayName": name });
+        if !entra {
+            body["members"] = Value::Array(members(initial));
+        }
+        body
     };
     // The last case's create, when it failed: that case says nothing about PATCH.
     let unset = std::cell::RefCell::new(None::<Box<Failure>>);
@@ -677,6 +685,18 @@ pub(super) fn groups(
             *unset.borrow_mut() = Some(blocked("group PATCH", "POST /Groups", "201", &created));
             TestCaseError::fail("could not create the group to patch")
         })?;
+        if entra && !initial.is_empty() {
+            let add = serde_json::json!({ "schemas": [crate::patch::PATCH_OP], "Operations": [
+                { "op": "Add", "path": "members", "value": members(initial) }
+            ] });
+            let added = send(shared, &Request::new(reqwest::Method::PATCH, &path).json(&add));
+            if !matches!(added.status, Some(200 | 204)) {
+                let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
+                shared.registry.remove(&path);
+                *unset.borrow_mut() = Some(blocked("group PATCH", "PATCH /Groups/{id} (E-AM)", "200 or 204", &added));
+                return Err(TestCaseError::fail("could not add the group's first members"));
+            }
+        }
         let patch = fill(patch, &name);
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
         let oracle = apply_json(&before, &patch, &schema, &options);
