@@ -182,7 +182,7 @@ fn eval_inner(
             return Ok(report);
         }
     };
-    let options = EvalOptions { dialect, unknown_attributes: unknown };
+    let options = EvalOptions { dialect, unknown_attributes: unknown, ..EvalOptions::default() };
     let mut compiled = HashMap::new();
     // With a named type, check the filter even when the file holds no resource.
     if source.resource_type.is_some() {

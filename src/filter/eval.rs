@@ -29,6 +29,10 @@ pub enum UnknownAttributes {
 pub struct EvalOptions {
     pub dialect: Dialect,
     pub unknown_attributes: UnknownAttributes,
+    /// Whether `eq null` and `ne null` read `""` as a value. Off: `""` is no value, like null (as `pr`
+    /// reads it). RFC 7644 §3.4.2.2 does not define a comparison with null, and RFC 7643 §2.5 names
+    /// null and `[]` as unassigned, not `""`: both readings are possible.
+    pub empty_string_is_value: bool,
 }
 
 impl EvalOptions {
@@ -104,16 +108,26 @@ impl<'s> Loc<'s> {
 #[derive(Debug, Clone)]
 enum Check<'s> {
     Present,
-    Compare { op: CompareOp, value: Value, attr: &'s Attribute },
+    /// `eq null` (`eq`) or `ne null`.
+    Null {
+        eq: bool,
+        empty_string_is_value: bool,
+    },
+    Compare {
+        op: CompareOp,
+        value: Value,
+        attr: &'s Attribute,
+    },
 }
 
 impl Check<'_> {
     fn holds(&self, values: &[&Value]) -> bool {
         match self {
             Check::Present => values.iter().any(|v| value::is_present(v)),
-            Check::Compare { op, value: Value::Null, .. } => {
-                let present = values.iter().any(|v| value::is_present(v));
-                if *op == CompareOp::Eq { !present } else { present }
+            Check::Null { eq, empty_string_is_value } => {
+                let present =
+                    values.iter().any(|v| value::is_present(v) || (*empty_string_is_value && v.as_str() == Some("")));
+                if *eq { !present } else { present }
             }
             Check::Compare { op, value, attr } => match op {
                 CompareOp::Eq => values.iter().any(|v| value::equals(attr, v, value)),
@@ -308,7 +322,11 @@ impl Compiler<'_> {
             Test::Present => return Ok(Check::Present),
             Test::Compare(op, value) => (*op, value),
         };
+        let null = Check::Null { eq: op == CompareOp::Eq, empty_string_is_value: self.options.empty_string_is_value };
         let Some(mut target) = loc.attr.map(|_| loc.target()) else {
+            if *value == CompValue::Null && matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                return Ok(null);
+            }
             return Ok(Check::Compare { op, value: value.to_json(), attr: &UNTYPED });
         };
         if target.is_complex() {
@@ -337,7 +355,7 @@ impl Compiler<'_> {
             if op.is_ordering() || op.is_substring() {
                 return bad("only `eq null` and `ne null` compare with null".into());
             }
-            return Ok(Check::Compare { op, value: Value::Null, attr: target });
+            return Ok(null);
         }
         if op.is_ordering() && matches!(ty, AttributeType::Boolean | AttributeType::Binary) {
             return bad(format!("`{}` is a {ty}, and {ty} values have no order (RFC 7644 §3.4.2.2)", target.name));

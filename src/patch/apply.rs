@@ -457,8 +457,11 @@ impl<'s> Engine<'s, '_> {
                     Some(v) if is_present(v) => vec![v.clone()],
                     _ => Vec::new(),
                 };
+                let same = |e: &Value, item: &Value| {
+                    same_element(attr, e, item) && (!self.options.add_matches_exactly || same_exactly(e, item))
+                };
                 for item in new_items {
-                    match items.iter().position(|e| same_element(attr, e, &item)) {
+                    match items.iter().position(|e| same(e, &item)) {
                         Some(i) => items[i] = self.merge(attr, &items[i], &item)?,
                         None => items.push(strip_nulls(item)),
                     }
@@ -565,26 +568,22 @@ impl<'s> Engine<'s, '_> {
         };
         let matched: Vec<usize> = (0..items.len()).filter(|i| filter.matches(&items[*i])).collect();
         if matched.is_empty() {
-            let template = if self.options.tolerances.filtered_write_creates { template(raw, attr) } else { None };
-            let Some(mut element) = template else {
+            // Entra writes a typed entry that does not exist yet by its `value` (E-Q22); any other
+            // sub-attribute, or a whole value, of an entry that does not exist is `noTarget` (§3.5.2.3).
+            let creates = self.options.tolerances.filtered_write_creates
+                && sub.is_some_and(|s| s.name.eq_ignore_ascii_case("value"));
+            let template = if creates { template(raw, attr) } else { None };
+            let (Some(mut element), Some(s)) = (template, sub) else {
                 return Err(err(
                     ScimType::NoTarget,
                     format!("path `{text}`: no value of `{}` matches the filter", attr.name),
                 ));
             };
-            match (sub, value) {
-                (Some(s), v) => {
-                    element.insert(s.name.clone(), v.clone());
-                }
-                (None, Value::Object(o)) => element.extend(o.clone()),
-                (None, v) => {
-                    return Err(err(
-                        ScimType::InvalidValue,
-                        format!("`{text}` selects values of `{}`: give an object, not {v}", attr.name),
-                    ));
-                }
-            }
-            if let Some(e) = self.single(attr, &Value::Object(element), true)? {
+            element.insert(s.name.clone(), value.clone());
+            // An entry is created only with a value: `""` or null written to nothing changes nothing.
+            if let Some(e) = self.single(attr, &Value::Object(element), true)?
+                && get_ci(e.as_object().expect("complex values are objects"), &s.name).is_some()
+            {
                 items.push(e);
             }
         } else {
@@ -806,6 +805,22 @@ pub(crate) fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
         };
     }
     value::equals(attr, a, b)
+}
+
+/// Whether two values [`same_element`] calls the same entry are also spelled alike: `value` and `type`
+/// for values that have a `value`, everything otherwise.
+fn same_exactly(a: &Value, b: &Value) -> bool {
+    let field = |v: &Value, name: &str| v.as_object().and_then(|o| get_ci(o, name)).map(|(_, v)| v.clone());
+    match (field(a, "value"), field(b, "value")) {
+        (Some(x), Some(y)) => {
+            x == y
+                && match (field(a, "type"), field(b, "type")) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => true,
+                }
+        }
+        _ => a == b,
+    }
 }
 
 /// The value a filter like `type eq "mobile"` (or an `and` of such equalities) describes, for creating

@@ -18,7 +18,8 @@ pub struct Tolerances {
     pub pathless_keys_are_paths: bool,
     /// `remove` on a multi-valued path with a `value` removes only those values (Entra E-Q3).
     pub remove_value_selects: bool,
-    /// `add`/`replace` on `attr[type eq "x"].sub` with no match creates the value (Entra E-Q22).
+    /// `add`/`replace` on `attr[type eq "x"].value` with no match creates the value (Entra E-Q22); other
+    /// sub-attributes (`.primary`) and whole values stay `noTarget`, and `""`/null create nothing.
     pub filtered_write_creates: bool,
     /// A readOnly key in a path-less value equal to the current value is ignored (Okta's `id`, O-Q12).
     pub unchanged_readonly_ignored: bool,
@@ -100,12 +101,21 @@ pub struct PatchOptions {
     pub tolerances: Tolerances,
     /// How filters in paths are parsed and checked.
     pub filter: EvalOptions,
+    /// `add` to a multi-valued attribute merges a new value into an existing one only when their
+    /// `value` and `type` are equal exactly; one that differs only in case (`"Work"` for `"work"`, both
+    /// `caseExact: false`) is appended. Off: such values are merged. RFC 7644 §3.5.2.1 does not say
+    /// whether a case variant is "already contained", so the generated checks accept both outcomes.
+    pub add_matches_exactly: bool,
 }
 
 impl PatchOptions {
     pub fn new(mode: Mode) -> Self {
         let dialect = if mode == Mode::Rfc { Dialect::Strict } else { Dialect::Compat };
-        PatchOptions { tolerances: mode.tolerances(), filter: EvalOptions { dialect, ..EvalOptions::default() } }
+        PatchOptions {
+            tolerances: mode.tolerances(),
+            filter: EvalOptions { dialect, ..EvalOptions::default() },
+            add_matches_exactly: false,
+        }
     }
 }
 

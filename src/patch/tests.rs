@@ -145,6 +145,33 @@ fn filtered_write_creates_from_an_equality_conjunction() {
     assert_eq!(scim_type(run(&user(), op, Mode::Entra)), "noTarget");
 }
 
+/// E-Q22 covers `emails[type eq "work"].value` and `phoneNumbers[type eq "…"].value` only: no entry is
+/// built without a `value`.
+#[test]
+fn filtered_write_creates_only_by_value() {
+    let mut no_work = user();
+    no_work["emails"] = json!([{"value": "babs@jensen.org", "type": "home"}]);
+    for (path, value) in [
+        ("emails[type eq \"work\"].primary", json!(true)),
+        ("emails[type eq \"work\"].display", json!("Babs")),
+        ("emails[type eq \"work\"]", json!({"value": "b@example.com"})),
+    ] {
+        for op in ["add", "Replace"] {
+            let ops = json!([{"op": op, "path": path, "value": value}]);
+            assert_eq!(scim_type(run(&no_work, ops, Mode::Entra)), "noTarget", "{op} {path}");
+        }
+    }
+    for value in [json!(""), Value::Null] {
+        let ops = json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": value}]);
+        let out = run(&no_work, ops, Mode::Entra).unwrap();
+        assert_eq!(out.resource["emails"], no_work["emails"], "{value} creates nothing");
+        assert!(!out.changed);
+    }
+    let ops = json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "b@example.com"}]);
+    let out = run(&no_work, ops, Mode::Entra).unwrap().resource;
+    assert_eq!(out["emails"][1], json!({"type": "work", "value": "b@example.com"}));
+}
+
 #[test]
 fn extension_urn_is_listed_in_schemas_while_it_has_data() {
     let key = format!("{ENTERPRISE_USER}:department");
@@ -291,4 +318,20 @@ fn extension_objects_may_carry_schemas_but_not_unknown_members() {
     }
     let unknown = json!([{"op": "add", "path": ENTERPRISE_USER, "value": {"shoeSize": 42}}]);
     assert_eq!(scim_type(run(&user(), unknown, Mode::Compat)), "invalidValue");
+}
+
+#[test]
+fn add_matches_exactly_appends_a_case_variant() {
+    let add =
+        ops(json!([{"op": "add", "path": "emails", "value": [{"value": "BJensen@example.com", "type": "Work"}]}]));
+    let merged = apply_json(&user(), &add, ResourceSchema::user(), &PatchOptions::new(Mode::Rfc)).unwrap().resource;
+    assert_eq!(merged["emails"].as_array().unwrap().len(), 2, "merged into the work email");
+    assert_eq!(merged["emails"][0]["type"], "Work");
+    let exact = PatchOptions { add_matches_exactly: true, ..PatchOptions::new(Mode::Rfc) };
+    let appended = apply_json(&user(), &add, ResourceSchema::user(), &exact).unwrap().resource;
+    assert_eq!(appended["emails"].as_array().unwrap().len(), 3, "appended");
+    assert_eq!(appended["emails"][0], user()["emails"][0]);
+    // An exact duplicate is still contained.
+    let same = ops(json!([{"op": "add", "path": "emails", "value": [{"value": "babs@jensen.org", "type": "home"}]}]));
+    assert!(!apply_json(&user(), &same, ResourceSchema::user(), &exact).unwrap().changed);
 }
