@@ -4,6 +4,7 @@
 //! It talks HTTP only: to a vendor's endpoint, or to the bundled server started in-process by
 //! [`selftest`] — exactly the same way.
 
+mod adapt;
 mod app_checks;
 mod checks;
 pub mod failure;
@@ -420,7 +421,9 @@ fn short_tag(text: &str) -> String {
     format!("{:06x}", h & 0xff_ffff)
 }
 
-fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> {
+/// The request a step sends; `schemas`, for an RFC profile, fills in what the server requires
+/// ([`adapt::fill_request`]).
+fn build_request(step: &Step, vars: &Vars, schemas: Option<&[ResourceSchema]>) -> Result<(Request, String), String> {
     let method = reqwest::Method::from_bytes(step.method.as_str().as_bytes()).expect("known methods");
     let path = vars.expand_path(&step.path)?;
     let mut request = Request::new(method, path.clone());
@@ -439,7 +442,11 @@ fn build_request(step: &Step, vars: &Vars) -> Result<(Request, String), String> 
     match &step.body {
         Body::None => {}
         Body::Json(j) => {
-            request.body = Some(serde_json::to_vec(&vars.expand_json(j)?).expect("JSON values serialize"));
+            let mut body = vars.expand_json(j)?;
+            if let Some(schemas) = schemas {
+                adapt::fill_request(step, &mut body, schemas, &format!("{}-{}", vars.run, vars.scenario));
+            }
+            request.body = Some(serde_json::to_vec(&body).expect("JSON values serialize"));
             request.content_type = Some(step.content_type.clone());
         }
         Body::Raw(r) => {
@@ -516,6 +523,12 @@ async fn execute(
     let mut vars =
         Vars { run: shared.run_prefix.clone(), scenario: scenario_tag(profile, suite, scenario), ..Vars::default() };
     let base = shared.client.base_url().to_string();
+    // An RFC profile sends only what the server declares, and what it requires; an IdP sends what it sends.
+    let rfc = !shared.idp.contains(profile);
+    let schemas = &shared.discovered.schemas;
+    if rfc && let Some(reason) = adapt::undeclared(scenario, schemas) {
+        return Ok(Some(reason));
+    }
     for (i, step) in scenario.steps.iter().enumerate() {
         let at = StepRef {
             number: i + 1,
@@ -523,7 +536,7 @@ async fn execute(
             kind: step_kind(step),
             setup: is_setup(&scenario.steps, i),
         };
-        let (request, path) = build_request(step, &vars).map_err(|e| Failure {
+        let (request, path) = build_request(step, &vars, rfc.then_some(schemas.as_slice())).map_err(|e| Failure {
             problems: vec![Problem::new(ProblemKind::Suite, "the request", "a request the suite can build", e)],
             step: at.clone(),
             exchange: None,

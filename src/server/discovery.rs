@@ -8,7 +8,7 @@ use crate::schema::{builtin_resource_type_documents, builtin_schema_documents};
 
 /// The ServiceProviderConfig (RFC 7643 §5).
 pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
-    json!({
+    let mut spc = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/scimtest/scimtest#readme",
         "patch": { "supported": true },
@@ -28,14 +28,23 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
             "resourceType": "ServiceProviderConfig",
             "location": format!("{base}/ServiceProviderConfig")
         }
-    })
+    });
+    if config.has(super::Fault::BareBooleanSpc) {
+        for key in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
+            spc[key] = spc[key]["supported"].clone();
+        }
+    }
+    spc
 }
 
 /// The resource types, with absolute locations.
-pub fn resource_types(base: &str) -> Vec<Value> {
+pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
     builtin_resource_type_documents()
         .into_iter()
         .map(|mut rt| {
+            if config.has(super::Fault::MinimalUserSchema) && rt["id"] == "User" {
+                rt.as_object_mut().expect("object").shift_remove("schemaExtensions");
+            }
             let id = rt.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             rt["meta"] = json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") });
             rt
@@ -44,10 +53,18 @@ pub fn resource_types(base: &str) -> Vec<Value> {
 }
 
 /// The schemas, with absolute locations.
-pub fn schemas(base: &str) -> Vec<Value> {
+pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
+    let minimal = config.has(super::Fault::MinimalUserSchema);
     builtin_schema_documents()
         .into_iter()
+        .filter(|s| !(minimal && s["id"] == crate::schema::ENTERPRISE_USER))
         .map(|mut s| {
+            if minimal
+                && s["id"] == crate::schema::USER
+                && let Some(Value::Array(attributes)) = s.get_mut("attributes")
+            {
+                attributes.retain(|a| a["name"] != "nickName");
+            }
             let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             s["meta"] = json!({ "resourceType": "Schema", "location": format!("{base}/Schemas/{id}") });
             s

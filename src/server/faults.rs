@@ -125,6 +125,22 @@ faults! {
         "GET of an unknown id answers 200 with an empty body instead of 404 (Entra E-Q32)",
     MemberLimit => "member-limit-50":
         "a PATCH adding more than 50 members in one operation is refused with 400 (Entra E-Q28)",
+    ItemsPerPageIsCount => "items-per-page-is-count":
+        "itemsPerPage holds the page size asked for (or the default), not the number of resources returned (RFC 7644 §3.4.2)",
+    SoftDelete => "soft-delete":
+        "DELETE answers 204 and the resource answers 404, but lists still return it (RFC 7644 §3.6: omitted from query results)",
+    BareBooleanSpc => "bare-boolean-spc":
+        "the ServiceProviderConfig says `\"patch\": true` instead of `{\"supported\": true}` (RFC 7643 §5)",
+    MinimalUserSchema => "minimal-user-schema":
+        "not a bug, a choice the harness must adapt to: the User schema declares no nickName and no enterprise extension, and a user carrying them is refused with 400",
+}
+
+impl Fault {
+    /// Whether the "fault" is a legitimate server choice: the RFC profile must adapt to it (skip what the
+    /// server does not declare) and fail nothing, rather than catch it.
+    pub fn is_variant(self) -> bool {
+        matches!(self, Fault::MinimalUserSchema)
+    }
 }
 
 impl FromStr for Fault {

@@ -289,14 +289,16 @@ async fn service_provider_config(State(s): State<AppState>, h: HeaderMap, RawQue
 }
 
 async fn resource_types(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let r = no_filter(q.as_deref())
-        .map(|()| json_response(&s, StatusCode::OK, &discovery::list(discovery::resource_types(&base_url(&s, &h)))));
+    let r = no_filter(q.as_deref()).map(|()| {
+        json_response(&s, StatusCode::OK, &discovery::list(discovery::resource_types(s.config(), &base_url(&s, &h))))
+    });
     reply(&s, r)
 }
 
 async fn resource_type(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let found =
-        discovery::resource_types(&base_url(&s, &h)).into_iter().find(|rt| rt["id"].as_str() == Some(id.as_str()));
+    let found = discovery::resource_types(s.config(), &base_url(&s, &h))
+        .into_iter()
+        .find(|rt| rt["id"].as_str() == Some(id.as_str()));
     let r = found
         .map(|rt| json_response(&s, StatusCode::OK, &rt))
         .ok_or_else(|| ScimError::not_found(format!("no resource type `{id}`")));
@@ -304,13 +306,15 @@ async fn resource_type(State(s): State<AppState>, h: HeaderMap, Path(id): Path<S
 }
 
 async fn schemas(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let r = no_filter(q.as_deref())
-        .map(|()| json_response(&s, StatusCode::OK, &discovery::list(discovery::schemas(&base_url(&s, &h)))));
+    let r = no_filter(q.as_deref()).map(|()| {
+        json_response(&s, StatusCode::OK, &discovery::list(discovery::schemas(s.config(), &base_url(&s, &h))))
+    });
     reply(&s, r)
 }
 
 async fn schema(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let found = discovery::schemas(&base_url(&s, &h)).into_iter().find(|x| x["id"].as_str() == Some(id.as_str()));
+    let found =
+        discovery::schemas(s.config(), &base_url(&s, &h)).into_iter().find(|x| x["id"].as_str() == Some(id.as_str()));
     let r = found
         .map(|x| json_response(&s, StatusCode::OK, &x))
         .ok_or_else(|| ScimError::not_found(format!("no schema `{id}`")));
@@ -413,11 +417,16 @@ fn list_response(
             r.json
         })
         .collect();
+    let items_per_page = if s.config().has(Fault::ItemsPerPageIsCount) {
+        query.count.map_or(s.config().max_results, |c| c.max(0) as usize)
+    } else {
+        resources.len()
+    };
     let mut body = json!({
         "schemas": [LIST_RESPONSE],
         "totalResults": total,
         "startIndex": start,
-        "itemsPerPage": resources.len(),
+        "itemsPerPage": items_per_page,
         "Resources": resources,
     });
     if s.config().has(Fault::StringPagingFields) {

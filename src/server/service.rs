@@ -130,6 +130,8 @@ struct Data {
     emails: HashMap<String, Ids>,
     /// Member id → the groups it is a direct member of.
     memberships: HashMap<String, Ids>,
+    /// Under the `soft-delete` fault: what was deleted, still listed.
+    ghosts: Vec<(Kind, Stored)>,
 }
 
 impl Data {
@@ -230,7 +232,11 @@ fn str_at<'v>(json: &'v Value, key: &str) -> Option<&'v str> {
 
 impl Service {
     pub fn new(config: ServerConfig) -> Service {
-        let user = ResourceSchema::user().clone();
+        let mut user = ResourceSchema::user().clone();
+        if config.has(Fault::MinimalUserSchema) {
+            user.core.attributes.retain(|a| a.name != "nickName");
+            user.extensions.clear();
+        }
         let group = ResourceSchema::group().clone();
         let mut user_filter_schema = user.clone();
         let mut group_filter_schema = group.clone();
@@ -347,6 +353,16 @@ impl Service {
     /// path-less `add` onto an empty resource), readOnly attributes ignored (RFC 7643 §2.2), unknown
     /// attributes rejected in strict mode and dropped in compat mode.
     fn build(&self, kind: Kind, body: &Value) -> Result<(Value, Option<Value>), ScimError> {
+        if self.has(Fault::MinimalUserSchema)
+            && kind == Kind::User
+            && let Some(extra) = body.as_object().and_then(|o| {
+                o.keys().find(|k| {
+                    k.eq_ignore_ascii_case("nickName") || k.eq_ignore_ascii_case(crate::schema::ENTERPRISE_USER)
+                })
+            })
+        {
+            return Err(ScimError::bad_request("invalidValue", format!("Extra inputs are not permitted: `{extra}`")));
+        }
         let schema = self.schema(kind);
         let Value::Object(fields) = body else {
             return Err(ScimError::bad_request("invalidSyntax", format!("a {} is a JSON object", kind.name())));
@@ -943,6 +959,9 @@ impl Service {
         let table = data.table_mut(kind);
         table.by_id.remove(id);
         table.order.remove(&old.seq);
+        if self.has(Fault::SoftDelete) {
+            data.ghosts.push((kind, old.clone()));
+        }
         if !self.has(Fault::DeleteKeepsMemberships) {
             // A deleted resource leaves every group it was a member of (RFC 7644 §3.6, practical SHOULD).
             if let Some(groups) = data.memberships.remove(id) {
@@ -1140,6 +1159,11 @@ impl Service {
                     Some(c) => c.matches(&stored.json()),
                 };
                 if matched {
+                    hits.push((kind, stored));
+                }
+            }
+            for (_, stored) in data.ghosts.iter().filter(|(k, _)| *k == kind) {
+                if compiled.as_ref().is_none_or(|c| c.matches(&stored.json())) {
                     hits.push((kind, stored));
                 }
             }

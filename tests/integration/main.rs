@@ -32,3 +32,4 @@ mod runner;
 mod server_api;
 mod server_concurrency;
 mod suites;
+mod verdicts;

@@ -415,6 +415,25 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let r = s.patch(&format!("/Groups/{g}"), json!([{"op": "add", "path": "members", "value": members}])).await;
             r.status == StatusCode::OK && r.body["members"].as_array().map_or(0, Vec::len) == 60
         }
+        Fault::ItemsPerPageIsCount => {
+            s.named("a").await;
+            let list = s.get("/Users?count=10").await.body;
+            list["itemsPerPage"] == json!(1) && list["Resources"].as_array().map_or(0, Vec::len) == 1
+        }
+        Fault::SoftDelete => {
+            let id = s.named("a").await;
+            let gone =
+                s.call(Method::DELETE, &format!("/Users/{id}"), None, &[]).await.status == StatusCode::NO_CONTENT;
+            gone && s.get(&format!("/Users/{id}")).await.status == StatusCode::NOT_FOUND
+                && s.filter_count("userName pr").await == 0
+        }
+        Fault::BareBooleanSpc => s.get("/ServiceProviderConfig").await.body["patch"]["supported"] == json!(true),
+        Fault::MinimalUserSchema => {
+            let declared = s.get("/Schemas").await.body.to_string();
+            let body = json!({"schemas": [USER], "userName": "a", "nickName": "n"});
+            let r = s.call(Method::POST, "/Users", Some(body), &[]).await.status;
+            declared.contains("nickName") && declared.contains(ENTERPRISE) && r == StatusCode::CREATED
+        }
     }
 }
 

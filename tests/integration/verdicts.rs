@@ -1,0 +1,103 @@
+//! Verdicts a vendor can trust (issue 12): against servers that reproduce what misled the harness on
+//! real third-party servers, one deviation is one root cause, a setup failure blocks instead of failing,
+//! what the server does not support is skipped with the reason, and leftovers are reported.
+
+use scimtest::runner::report::{Outcome, Record, Summary};
+use scimtest::runner::{RunConfig, check_and_clean, server_mode_for};
+use scimtest::server::{Fault, ServerConfig};
+use scimtest::suite::Level;
+
+use crate::util::server_with_run_config;
+
+async fn run(
+    profile: &str,
+    faults: &[Fault],
+    tweak: impl FnOnce(&mut RunConfig),
+) -> (Vec<Record>, Summary, Vec<String>) {
+    let (server, mut config) = server_with_run_config(ServerConfig {
+        mode: server_mode_for(profile),
+        faults: faults.iter().copied().collect(),
+        ..ServerConfig::default()
+    })
+    .await;
+    config.profiles = vec![profile.to_string()];
+    tweak(&mut config);
+    let (records, cleanup) = check_and_clean(&config).await.unwrap();
+    server.shutdown().await.unwrap();
+    let summary = Summary::of(&records);
+    (records, summary, cleanup.still_listed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pagination_bug_that_fails_every_list_is_one_root_cause_named_first() {
+    let (records, summary, _) = run("rfc", &[Fault::ItemsPerPageIsCount], |_| {}).await;
+    let first = &summary.causes[0];
+    assert!(first.title.contains("`itemsPerPage` is not the number of `Resources` returned"), "{:#?}", summary.causes);
+    assert_eq!(first.level, Level::Must);
+    let failing = records.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_) | Outcome::Blocked(_))).count();
+    assert!(first.checks() >= 20, "the one bug touches many list checks: {}", first.checks());
+    // Everything else it fails is the same bug seen through an explicit itemsPerPage expectation.
+    let others: Vec<String> = summary.causes[1..].iter().map(|c| c.line()).collect();
+    assert!(
+        summary.causes[1..].iter().all(|c| c.title.contains("itemsPerPage")),
+        "{failing} failing checks, other causes: {others:#?}"
+    );
+    assert!(summary.render_causes().contains("1. [MUST] ListResponse `itemsPerPage`"), "{}", summary.render_causes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_boolean_service_provider_config_fails_its_discovery_check_once_and_skips_nothing() {
+    let (records, summary, _) = run("rfc", &[Fault::BareBooleanSpc], |_| {}).await;
+    let skipped: Vec<&str> =
+        records.iter().filter(|r| matches!(r.outcome, Outcome::Skipped(_))).map(|r| r.name.as_str()).collect();
+    assert!(skipped.is_empty(), "`\"patch\": true` still advertises PATCH: {skipped:?}");
+    let failed: Vec<&str> =
+        records.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).map(|r| r.name.as_str()).collect();
+    assert!(!failed.is_empty() && failed.iter().all(|n| n.starts_with("rfc::discovery::")), "{failed:?}");
+    assert!(records.iter().any(|r| r.name.contains("patch") && r.outcome == Outcome::Passed));
+    assert_eq!(summary.causes.len(), 1, "{:#?}", summary.causes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_soft_deletes_is_reported_as_leaving_resources_behind() {
+    let (records, _, still_listed) = run("rfc", &[Fault::SoftDelete], |c| c.suite_pattern = Some("users".into())).await;
+    assert!(!still_listed.is_empty(), "the soft-deleted users are still listed and the run says so");
+    assert!(still_listed.iter().all(|p| p.starts_with("/Users/")), "{still_listed:?}");
+    let omitted = records.iter().find(|r| r.requirement.text.contains("omits a deleted resource")).expect("the check");
+    assert!(matches!(omitted.outcome, Outcome::Failed(_)), "{:?}", omitted.outcome);
+    // The clean server leaves nothing listed.
+    let (_, _, clean) = run("rfc", &[], |c| c.suite_pattern = Some("users".into())).await;
+    assert!(clean.is_empty(), "{clean:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_server_does_not_declare_is_skipped_with_the_reason_and_fails_nothing() {
+    let (records, summary, _) = run("rfc", &[Fault::MinimalUserSchema], |_| {}).await;
+    assert!(summary.causes.is_empty(), "a legitimate schema, yet: {:#?}", summary.causes);
+    let reasons: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Skipped(reason) => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("declares no `nickName`")), "{reasons:#?}");
+    assert!(reasons.iter().any(|r| r.contains("enterprise extension")), "{reasons:#?}");
+    // An identity provider sends what it sends: Entra's enterprise attributes are refused, a finding.
+    let (_, entra, _) = run("entra", &[Fault::MinimalUserSchema], |_| {}).await;
+    assert!(!entra.passes(), "Entra's requests carry the enterprise extension the server refuses");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_the_server_refuses_blocks_the_scenarios_that_need_it_under_one_root_cause() {
+    // Entra's group creates carry Microsoft's schema URN; a server that refuses it cannot rename, fill or
+    // delete a group either: one cause, the rest blocked by it.
+    let (records, summary, _) = run("entra", &[Fault::RejectUnknownSchemaUrn], |_| {}).await;
+    let cause = summary.causes.iter().find(|c| c.title.starts_with("POST /Groups")).expect("the create is the cause");
+    assert!(cause.blocked.len() >= 3, "{cause:#?}");
+    for name in &cause.blocked {
+        let r = records.iter().find(|r| &r.name == name).unwrap();
+        assert!(matches!(r.outcome, Outcome::Blocked(_)), "{name}: {:?}", r.outcome);
+    }
+    assert!(!summary.passes(), "blocked MUST checks keep the verdict from passing");
+}
