@@ -181,6 +181,8 @@ pub struct Client {
     gate: Arc<Gate>,
     /// Values never shown: the token and sensitive `--header` values.
     secrets: Arc<Vec<String>>,
+    /// Every answered exchange's response time, per endpoint.
+    timings: Arc<crate::runner::timing::Timings>,
 }
 
 /// Lets an interrupted run stop sending and wait for what is in flight before it cleans up.
@@ -302,6 +304,7 @@ impl Client {
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             gate: Arc::default(),
             secrets: Arc::new(secrets),
+            timings: Arc::default(),
         })
     }
 
@@ -373,8 +376,23 @@ impl Client {
         url
     }
 
-    /// Sends `request`, retrying 429/503 where that is safe, and returns the transcript.
+    /// The response times of every exchange sent so far, per endpoint.
+    pub fn timings(&self) -> &crate::runner::timing::Timings {
+        &self.timings
+    }
+
+    /// Sends `request`, retrying 429/503 where that is safe, and returns the transcript; its response time
+    /// is recorded in [`Client::timings`].
     pub async fn send(&self, request: &Request) -> Exchange {
+        let exchange = self.exchange(request).await;
+        if exchange.error.as_deref() != Some(NOT_SENT) {
+            let endpoint = crate::runner::timing::endpoint(&exchange.method, &exchange.url, &self.config.base_url);
+            self.timings.record(endpoint, exchange.elapsed);
+        }
+        exchange
+    }
+
+    async fn exchange(&self, request: &Request) -> Exchange {
         let url = self.url(request);
         let mut shown = Vec::new();
         let mut headers = HeaderMap::new();

@@ -120,6 +120,10 @@ struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// No check starts after this many seconds; the ones left are reported as not run (blocked), and the
+    /// run cleans up and ends with a verdict. 0: no limit.
+    #[arg(long, env = "SCIM_MAX_TIME", default_value_t = 600, value_name = "SECONDS")]
+    max_time: u64,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -395,6 +399,7 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
+    config.max_time = (args.max_time > 0).then(|| std::time::Duration::from_secs(args.max_time));
     let target = scimtest::runner::snapshot::target_from_url(&args.url);
     config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {
         Ok(s) => s,

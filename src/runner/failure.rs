@@ -28,6 +28,8 @@ pub enum ProblemKind {
     Suite,
     /// A generated check disagreed with the core's answer for a minimal input.
     Generated,
+    /// The run reached its `--max-time` before the check started.
+    Deadline,
 }
 
 impl ProblemKind {
@@ -36,7 +38,11 @@ impl ProblemKind {
     pub fn anywhere(self) -> bool {
         matches!(
             self,
-            ProblemKind::Transport | ProblemKind::ErrorEnvelope | ProblemKind::ListEnvelope | ProblemKind::Schema
+            ProblemKind::Transport
+                | ProblemKind::ErrorEnvelope
+                | ProblemKind::ListEnvelope
+                | ProblemKind::Schema
+                | ProblemKind::Deadline
         )
     }
 }
@@ -100,6 +106,23 @@ pub struct StepRef {
     /// The step prepares the scenario's subject (a create or lookup a later step needs): its failure blocks
     /// the scenario instead of failing its requirement.
     pub setup: bool,
+}
+
+impl Failure {
+    /// A check the run had no time left for: it is blocked by the deadline, one root cause for all.
+    pub fn deadline(max_time: std::time::Duration) -> Failure {
+        Failure {
+            step: StepRef { number: 0, label: "not run".into(), kind: "the run".into(), setup: true },
+            problems: vec![Problem::new(
+                ProblemKind::Deadline,
+                format!("not run: the run reached --max-time ({} s) before these checks", max_time.as_secs()),
+                "time to run",
+                "none left",
+            )],
+            exchange: None,
+            generated: None,
+        }
+    }
 }
 
 impl StepRef {

@@ -11,6 +11,7 @@ pub mod failure;
 pub mod property;
 pub mod report;
 pub mod snapshot;
+pub mod timing;
 
 pub use checks::{conformance, error_problems, judge, list_problems, not_json, select};
 
@@ -50,6 +51,8 @@ pub struct RunConfig {
     pub properties: Option<property::PropertyConfig>,
     /// Response snapshots: off, check or update, and where they live.
     pub snapshots: snapshot::SnapshotConfig,
+    /// No check starts after this long; the ones left are blocked by the deadline (`None`: no limit).
+    pub max_time: Option<std::time::Duration>,
     /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
     pub args: Arguments,
 }
@@ -409,6 +412,16 @@ struct Shared {
     suites_dir: PathBuf,
     /// The planned names (profiles, the app) that replay an identity provider rather than the RFC.
     idp: std::collections::BTreeSet<String>,
+    /// When the run started, and how long it may take.
+    deadline: (Instant, Option<std::time::Duration>),
+}
+
+impl Shared {
+    /// The deadline failure, once the run has used up its `--max-time`.
+    fn out_of_time(&self) -> Option<Failure> {
+        let (started, max) = self.deadline;
+        max.filter(|m| started.elapsed() >= *m).map(Failure::deadline)
+    }
 }
 
 fn short_tag(text: &str) -> String {
@@ -765,9 +778,10 @@ fn run_property(
     } else {
         None
     };
-    let outcome = match skip {
-        Some(reason) => Outcome::Skipped(reason),
-        None => {
+    let outcome = match (skip, shared.out_of_time()) {
+        (Some(reason), _) => Outcome::Skipped(reason),
+        (None, Some(late)) => Outcome::Blocked(late),
+        (None, None) => {
             let dialect = if mode == crate::patch::Mode::Rfc {
                 crate::filter::Dialect::Strict
             } else {
@@ -804,9 +818,11 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
     let name = format!("{profile}::{}::{}", suite.name, scenario.name);
     let mut tape = Vec::new();
     let idp = shared.idp.contains(profile);
-    let outcome = match skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref(), idp) {
-        Some(reason) => Outcome::Skipped(reason),
-        None => match execute(shared, profile, suite, scenario, &mut tape).await {
+    let skip = skip_reason(scenario, &shared.discovered, read_only, shared.app.as_ref(), idp);
+    let outcome = match (skip, shared.out_of_time()) {
+        (Some(reason), _) => Outcome::Skipped(reason),
+        (None, Some(late)) => Outcome::Blocked(late),
+        (None, None) => match execute(shared, profile, suite, scenario, &mut tape).await {
             Ok(None) => Outcome::Passed,
             Ok(Some(declined)) => Outcome::Skipped(declined),
             Err(failure) if failure.step.setup => Outcome::Blocked(failure),
@@ -866,6 +882,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
         suites_dir: config.suites_dir.clone(),
         idp,
+        deadline: (Instant::now(), config.max_time),
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -909,6 +926,7 @@ impl RunConfig {
             json: None,
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),
+            max_time: None,
             args: Arguments::default(),
         }
     }
@@ -1033,6 +1051,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
         suites_dir: config.suites_dir.clone(),
         idp,
+        deadline: (Instant::now(), config.max_time),
     });
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
@@ -1137,6 +1156,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         run_prefix,
         duration: elapsed,
         cleanup,
+        timings: client.timings().report(),
     };
     if let Some(path) = &config.json
         && let Err(e) = report::write_json(path, &meta, &summary, &records)
@@ -1163,6 +1183,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             }
         }
     }
+    print!("{}", timing::render(&meta.timings));
     print!("{}", report::lifecycle_view(&records, &summary.causes));
     print!("{}", summary.render(&meta));
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
@@ -1224,6 +1245,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         json: env("SCIM_JSON").map(PathBuf::from),
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
+        max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
         args,
     };
     config.client.token = env("SCIM_TOKEN");

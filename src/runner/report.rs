@@ -153,6 +153,8 @@ pub struct RunMeta {
     pub run_prefix: String,
     pub duration: Duration,
     pub cleanup: Cleanup,
+    /// Response times per endpoint, slowest first.
+    pub timings: Vec<super::timing::EndpointTiming>,
 }
 
 /// What a run's cleanup did, verified by listing the run prefix afterwards.
@@ -538,6 +540,14 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
         "root_causes": causes,
+        "timings": meta.timings.iter().map(|t| json!({
+            "endpoint": t.endpoint,
+            "count": t.count,
+            "p50_ms": t.p50_ms,
+            "p95_ms": t.p95_ms,
+            "max_ms": t.max_ms,
+            "too_slow": t.too_slow,
+        })).collect::<Vec<_>>(),
         "cleanup": {
             "deleted": meta.cleanup.deleted,
             "already_gone": meta.cleanup.gone,
@@ -752,6 +762,7 @@ mod tests {
             run_prefix: "p".into(),
             duration: Duration::ZERO,
             cleanup: Cleanup::default(),
+            timings: Vec::new(),
         };
         let text = summary.render(&meta);
         assert!(text.contains("root causes, what to fix first:\n  1. [MUST]"), "{text}");
@@ -782,6 +793,7 @@ mod tests {
             run_prefix: "p".into(),
             duration: Duration::ZERO,
             cleanup: Cleanup::default(),
+            timings: Vec::new(),
         };
         let text = s.render(&meta);
         assert!(

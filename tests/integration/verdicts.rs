@@ -101,3 +101,28 @@ async fn a_create_the_server_refuses_blocks_the_scenarios_that_need_it_under_one
     }
     assert!(!summary.passes(), "blocked MUST checks keep the verdict from passing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_server_gets_a_verdict_at_the_deadline_with_what_was_not_run() {
+    let server = crate::util::Instrumented::start(
+        ServerConfig { token: Some("slow-token".into()), ..ServerConfig::default() },
+        std::time::Duration::from_millis(700),
+    )
+    .await;
+    let mut client = scimtest::client::ClientConfig::new(&server.base_url);
+    client.token = Some("slow-token".into());
+    let mut config = RunConfig::new(client);
+    config.max_time = Some(std::time::Duration::from_secs(3));
+    config.properties = Some(scimtest::runner::property::PropertyConfig::default());
+    let started = std::time::Instant::now();
+    let (records, cleanup) = check_and_clean(&config).await.unwrap();
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(40), "the run ended {took:?} after it started");
+    let summary = Summary::of(&records);
+    let late = summary.causes.iter().find(|c| c.title.contains("--max-time (3 s)")).expect("the deadline is a cause");
+    assert!(late.blocked.len() > 100, "most checks were not run: {}", late.line());
+    assert!(records.iter().any(|r| r.outcome == Outcome::Passed), "the checks before the deadline ran");
+    assert!(!summary.passes(), "a run that did not get through its MUST checks does not pass");
+    assert!(cleanup.still_listed.is_empty() && cleanup.failed.is_empty(), "{cleanup:?}");
+    assert_eq!(server.state.counts(), (0, 0), "what it created is deleted");
+}
