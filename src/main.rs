@@ -51,6 +51,19 @@ enum Command {
     },
     /// Run the bundled reference SCIM server (under /scim/v2).
     Serve(ServeArgs),
+    /// List the users and groups earlier runs left behind (named scimtest-<run tag>-…); delete them
+    /// only with --delete.
+    Clean {
+        /// The SCIM base URL, e.g. https://example.com/scim/v2.
+        #[arg(long, env = "SCIM_BASE_URL")]
+        url: String,
+        /// Bearer token (better: the SCIM_TOKEN environment variable). Never printed.
+        #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Delete what is listed.
+        #[arg(long)]
+        delete: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -327,6 +340,7 @@ fn main() -> ExitCode {
     };
     let report = match cli.command {
         Command::Serve(args) => return serve(args),
+        Command::Clean { url, token, delete } => return clean(url, token, delete),
         Command::Run(args) => return run(args),
         Command::Selftest { generated, snapshots, locations, test } => {
             return selftest(generated, snapshots, locations, test);
@@ -368,6 +382,60 @@ fn run_config(
     }
     config.args = test;
     config
+}
+
+fn clean(url: String, token: Option<String>, delete: bool) -> ExitCode {
+    let mut config = scimtest::client::ClientConfig::new(url);
+    config.token = token.filter(|t| !t.is_empty());
+    let client = match scimtest::client::Client::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
+    let found = match runtime.block_on(scimtest::runner::leftovers(&client)) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("error: cannot list what earlier runs left: {e}");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
+    for l in &found {
+        println!("{}  {}", l.path, l.name);
+    }
+    if found.is_empty() {
+        println!("nothing left by earlier scimtest runs");
+        return ExitCode::SUCCESS;
+    }
+    if !delete {
+        println!("{} resources left by earlier scimtest runs; run again with --delete to delete them", found.len());
+        return ExitCode::SUCCESS;
+    }
+    let mut failed = 0;
+    for l in &found {
+        let ex = runtime.block_on(client.send(&scimtest::client::Request::new(reqwest::Method::DELETE, &l.path)));
+        match ex.status {
+            Some(s) if (200..300).contains(&s) || s == 404 => {}
+            _ => {
+                failed += 1;
+                eprintln!(
+                    "could not delete {}: {}",
+                    l.path,
+                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
+                );
+            }
+        }
+    }
+    println!("deleted {} of {}", found.len() - failed, found.len());
+    ExitCode::from(if failed == 0 { tools::EXIT_OK } else { 1 })
 }
 
 fn run(args: RunArgs) -> ExitCode {

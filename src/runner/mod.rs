@@ -229,6 +229,62 @@ async fn listed_with_prefix(client: &Client, collection: &str, name: &str, prefi
     )
 }
 
+/// Whether `name` is one a scimtest run gives: `scimtest-` and a six-hex-digit run tag, then `-`.
+fn made_by_a_run(name: &str) -> bool {
+    name.strip_prefix("scimtest-")
+        .and_then(|rest| rest.get(..7))
+        .is_some_and(|tag| tag.ends_with('-') && tag[..6].bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A resource an earlier run left behind: its path and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub path: String,
+    pub name: String,
+}
+
+/// The users and groups earlier scimtest runs left behind (named `scimtest-<run tag>-…`), found by
+/// listing and checked name by name (the server's filter is not trusted), up to 2,000 of each.
+pub async fn leftovers(client: &Client) -> Result<Vec<Leftover>, String> {
+    let mut found = Vec::new();
+    for (collection, attribute) in [("/Groups", "displayName"), ("/Users", "userName")] {
+        let mut start = 1;
+        while start <= 2000 {
+            let mut request = Request::new(reqwest::Method::GET, collection);
+            request.query = vec![
+                ("filter".into(), format!("{attribute} sw \"scimtest-\"")),
+                ("startIndex".into(), start.to_string()),
+                ("count".into(), "100".into()),
+                ("attributes".into(), attribute.into()),
+            ];
+            let ex = client.send(&request).await;
+            let body = ex.json().filter(|_| ex.status == Some(200)).ok_or_else(|| {
+                format!(
+                    "GET {collection} answered {}",
+                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
+                )
+            })?;
+            let page = body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+            for r in &page {
+                let name =
+                    r.as_object().and_then(|o| crate::schema::get_ci(o, attribute)).and_then(|(_, v)| v.as_str());
+                let id = r.get("id").and_then(Value::as_str);
+                if let (Some(name), Some(path)) = (name, id.and_then(|id| resource_path(collection, id)))
+                    && made_by_a_run(name)
+                    && !found.iter().any(|l: &Leftover| l.path == path)
+                {
+                    found.push(Leftover { path, name: name.to_string() });
+                }
+            }
+            if page.len() < 100 {
+                break;
+            }
+            start += page.len();
+        }
+    }
+    Ok(found)
+}
+
 /// Deletes the users and groups whose name starts with the run prefix and a `-` (every name a run gives
 /// does): what the run created but could not register (a create whose answer was lost). The server's
 /// filter is not trusted: a resource is deleted only if its own `userName` or `displayName` starts so.

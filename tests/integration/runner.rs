@@ -308,3 +308,28 @@ fn the_same_seed_gives_the_same_verdicts_and_minimal_inputs_are_saved_under_the_
     assert!(text(&bad).contains("fix: pass it as printed"), "{}", text(&bad));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn clean_lists_what_earlier_runs_left_and_deletes_only_when_asked() {
+    let rt = runtime();
+    let server = start(&rt, &[]);
+    let url = server.base_url();
+    let mut config = scimtest::client::ClientConfig::new(url.clone());
+    config.token = Some(TOKEN.into());
+    let client = scimtest::client::Client::new(config).unwrap();
+    for name in ["scimtest-0a1b2c-left-behind", "scimtest-alice", "bob"] {
+        let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name});
+        let ex = rt.block_on(client.send(&scimtest::client::Request::new(reqwest::Method::POST, "/Users").json(&body)));
+        assert_eq!(ex.status, Some(201), "{}", ex.transcript(200));
+    }
+    let listed = scimtest(&["clean", "--url", &url]);
+    let shown = text(&listed);
+    assert_eq!(listed.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("scimtest-0a1b2c-left-behind") && shown.contains("--delete"), "{shown}");
+    assert!(!shown.contains("scimtest-alice") && !shown.contains("bob"), "only names a run gives: {shown}");
+    assert_eq!(server.state.counts(), (3, 0), "listing deletes nothing");
+    let deleted = scimtest(&["clean", "--url", &url, "--delete"]);
+    assert_eq!(deleted.status.code(), Some(0), "{}", text(&deleted));
+    assert!(text(&deleted).contains("deleted 1 of 1"), "{}", text(&deleted));
+    assert_eq!(server.state.counts(), (2, 0), "the two users no run made are still there");
+}
