@@ -131,6 +131,14 @@ faults! {
         "DELETE answers 204 and the resource answers 404, but lists still return it (RFC 7644 §3.6: omitted from query results)",
     BareBooleanSpc => "bare-boolean-spc":
         "the ServiceProviderConfig says `\"patch\": true` instead of `{\"supported\": true}` (RFC 7643 §5)",
+    MangleNonAscii => "mangle-non-ascii":
+        "strings go through a Latin-1 column: characters beyond it (CJK, emoji) come back as `?` (RFC 7643 §2.3.1: Unicode)",
+    CaseSensitiveDisplayName => "case-sensitive-display-name":
+        "a Group's displayName is compared case-sensitively in filters (RFC 7643 §4.2: caseExact false)",
+    RemoveKeepsSingleValued => "remove-keeps-single-valued":
+        "PATCH `remove` of a single-valued attribute answers 200 and removes nothing (RFC 7644 §3.5.2.2)",
+    GroupMetaWithoutTimestamps => "group-meta-without-timestamps":
+        "Groups carry no meta.created or meta.lastModified (RFC 7643 §3.1)",
     MinimalUserSchema => "minimal-user-schema":
         "not a bug, a choice the harness must adapt to: the User schema declares no nickName and no enterprise extension, and a user carrying them is refused with 400",
 }

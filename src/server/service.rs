@@ -226,6 +226,18 @@ fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// Every string as a Latin-1 column would keep it: what lies beyond U+00FF becomes `?`.
+fn latin1(json: &mut Value) {
+    match json {
+        Value::String(s) if s.chars().any(|c| u32::from(c) > 0xff) => {
+            *s = s.chars().map(|c| if u32::from(c) > 0xff { '?' } else { c }).collect();
+        }
+        Value::Array(items) => items.iter_mut().for_each(latin1),
+        Value::Object(o) => o.values_mut().for_each(latin1),
+        _ => {}
+    }
+}
+
 fn str_at<'v>(json: &'v Value, key: &str) -> Option<&'v str> {
     json.as_object().and_then(|o| get_ci(o, key)).and_then(|(_, v)| v.as_str())
 }
@@ -242,6 +254,11 @@ impl Service {
         let mut group_filter_schema = group.clone();
         if config.has(Fault::CaseSensitiveUserName)
             && let Some(a) = user_filter_schema.core.attributes.iter_mut().find(|a| a.name == "userName")
+        {
+            a.case_exact = true;
+        }
+        if config.has(Fault::CaseSensitiveDisplayName)
+            && let Some(a) = group_filter_schema.core.attributes.iter_mut().find(|a| a.name == "displayName")
         {
             a.case_exact = true;
         }
@@ -512,6 +529,9 @@ impl Service {
 
     /// The `normalize-phone-numbers` fault: phone numbers stored as `+` and digits only.
     fn bend_values(&self, json: &mut Value) {
+        if self.has(Fault::MangleNonAscii) {
+            latin1(json);
+        }
         if !self.has(Fault::NormalizePhoneNumbers) {
             return;
         }
@@ -693,6 +713,12 @@ impl Service {
                         // and a client comparing what it wrote with what it reads gets the same members back.
                         m["$ref"] = json!(self.location(base, mkind, &mid));
                     }
+                }
+                if self.has(Fault::GroupMetaWithoutTimestamps)
+                    && let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut)
+                {
+                    meta.shift_remove("created");
+                    meta.shift_remove("lastModified");
                 }
             }
         }
@@ -898,6 +924,15 @@ impl Service {
                 let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
                 return Ok(self.render(&data, kind, stored, base));
             }
+        }
+        if self.has(Fault::RemoveKeepsSingleValued) {
+            let schema = self.schema(kind);
+            request.operations.retain(|op| {
+                let single = op.path.as_ref().filter(|p| p.filter.is_none()).is_some_and(|p| {
+                    schema.resolve(p.attr.uri.as_deref(), &p.attr.name, None).is_ok_and(|r| !r.attribute.multi_valued)
+                });
+                !(op.op == OpKind::Remove && single)
+            });
         }
         if self.has(Fault::DropValuePathPatch) {
             request.operations.retain(|op| op.path.as_ref().is_none_or(|p| p.filter.is_none()));

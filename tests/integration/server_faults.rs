@@ -427,6 +427,26 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             gone && s.get(&format!("/Users/{id}")).await.status == StatusCode::NOT_FOUND
                 && s.filter_count("userName pr").await == 0
         }
+        Fault::MangleNonAscii => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "displayName": "中文 🙂"})).await;
+            s.get(&format!("/Users/{id}")).await.body["displayName"] == json!("中文 🙂")
+        }
+        Fault::CaseSensitiveDisplayName => {
+            s.group("Team-TEAM", &[]).await;
+            let list =
+                s.get(&format!("/Groups?filter={}", serde_urlencoded_filter(r#"displayName eq "team-team""#))).await;
+            list.body["totalResults"] == json!(1)
+        }
+        Fault::RemoveKeepsSingleValued => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "title": "T"})).await;
+            s.patch(&format!("/Users/{id}"), json!([{"op": "remove", "path": "title"}])).await;
+            s.get(&format!("/Users/{id}")).await.body.get("title").is_none()
+        }
+        Fault::GroupMetaWithoutTimestamps => {
+            let g = s.group("G", &[]).await;
+            let meta = s.get(&format!("/Groups/{g}")).await.body["meta"].clone();
+            meta["created"].is_string() && meta["lastModified"].is_string()
+        }
         Fault::BareBooleanSpc => s.get("/ServiceProviderConfig").await.body["patch"]["supported"] == json!(true),
         Fault::MinimalUserSchema => {
             let declared = s.get("/Schemas").await.body.to_string();
