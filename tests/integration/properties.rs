@@ -6,16 +6,10 @@ use scimtest::runner::report::{Outcome, Record};
 use scimtest::runner::{check, server_mode_for};
 use scimtest::server::{Fault, ServerConfig};
 
-use crate::util::server_with_run_config;
+use crate::util::{server_for_profile, server_with_run_config};
 
 async fn properties(profile: &str, faults: &[Fault], filter_cases: u32, patch_cases: u32) -> Vec<Record> {
-    let (server, mut config) = server_with_run_config(ServerConfig {
-        mode: server_mode_for(profile),
-        faults: faults.iter().copied().collect(),
-        ..ServerConfig::default()
-    })
-    .await;
-    config.profiles = vec![profile.to_string()];
+    let (server, mut config) = server_for_profile(profile, faults).await;
     config.suite_pattern = Some("properties".into());
     config.properties = Some(PropertyConfig { filter_cases, patch_cases, seed: 7, ..PropertyConfig::default() });
     let records = check(&config).await.unwrap();

@@ -6,7 +6,7 @@ use scimtest::runner::check;
 use scimtest::runner::report::{Outcome, Record};
 use scimtest::server::{Fault, ServerConfig};
 
-use crate::util::server_with_run_config;
+use crate::util::{server_for_profile, server_with_run_config};
 
 /// Every profile under suites/profiles/, each against a server in the mode it is judged in.
 pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
@@ -25,14 +25,8 @@ pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
 
 /// One profile against a fresh server in the mode that profile is judged in.
 async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
-    let (server, mut config) = server_with_run_config(ServerConfig {
-        // rfc checks the strict server, IdP profiles the compat one (scimtest::runner::server_mode_for).
-        mode: scimtest::runner::server_mode_for(profile),
-        faults: faults.iter().copied().collect(),
-        ..ServerConfig::default()
-    })
-    .await;
-    config.profiles = vec![profile.to_string()];
+    // rfc checks the strict server, IdP profiles the compat one (scimtest::runner::server_mode_for).
+    let (server, config) = server_for_profile(profile, faults).await;
     let records = check(&config).await.unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
     server.shutdown().await.expect("server stops");
     records

@@ -31,6 +31,22 @@ pub async fn server_with_run_config(
     (server, scimtest::runner::RunConfig::new(client))
 }
 
+/// The reference server with `faults`, in the mode `profile` is judged in, and a run configuration for
+/// that profile against it.
+pub async fn server_for_profile(
+    profile: &str,
+    faults: &[scimtest::server::Fault],
+) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
+    let (server, mut config) = server_with_run_config(scimtest::server::ServerConfig {
+        mode: scimtest::runner::server_mode_for(profile),
+        faults: faults.iter().copied().collect(),
+        ..scimtest::server::ServerConfig::default()
+    })
+    .await;
+    config.profiles = vec![profile.to_string()];
+    (server, config)
+}
+
 /// One request as an instrumented server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {

@@ -3,24 +3,18 @@
 //! what the server does not support is skipped with the reason, and leftovers are reported.
 
 use scimtest::runner::report::{Outcome, Record, Summary};
-use scimtest::runner::{RunConfig, check_and_clean, server_mode_for};
+use scimtest::runner::{RunConfig, check_and_clean};
 use scimtest::server::{Fault, ServerConfig};
 use scimtest::suite::Level;
 
-use crate::util::server_with_run_config;
+use crate::util::server_for_profile;
 
 async fn run(
     profile: &str,
     faults: &[Fault],
     tweak: impl FnOnce(&mut RunConfig),
 ) -> (Vec<Record>, Summary, Vec<String>) {
-    let (server, mut config) = server_with_run_config(ServerConfig {
-        mode: server_mode_for(profile),
-        faults: faults.iter().copied().collect(),
-        ..ServerConfig::default()
-    })
-    .await;
-    config.profiles = vec![profile.to_string()];
+    let (server, mut config) = server_for_profile(profile, faults).await;
     tweak(&mut config);
     let (records, cleanup) = check_and_clean(&config).await.unwrap();
     server.shutdown().await.unwrap();
