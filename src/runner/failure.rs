@@ -157,13 +157,18 @@ pub struct Generated {
 }
 
 impl Failure {
-    /// The first problem's grouping key, prefixed by the kind of step unless the problem is the same
-    /// anywhere: the identity of this failure's root cause.
+    /// The grouping key of the failure's own problem (its first, preferring one about the step over an
+    /// envelope or schema problem), prefixed by the kind of step unless the problem is the same anywhere:
+    /// the identity of this failure's root cause.
     pub fn cause_key(&self) -> String {
         if let Some(g) = &self.generated {
             return format!("generated {} check: {}", g.what, g.minimal_input);
         }
-        let Some(first) = self.problems.first() else { return self.step.kind.clone() };
+        // The step's own expectation first: an envelope problem seen on the way (a paging field) must
+        // not bury what the check is about; it is the cause only where it is the whole failure.
+        let Some(first) = self.problems.iter().find(|p| !p.kind.anywhere()).or(self.problems.first()) else {
+            return self.step.kind.clone();
+        };
         if first.kind.anywhere() { first.cause() } else { format!("{}: {}", self.step.kind, first.cause()) }
     }
 

@@ -779,6 +779,31 @@ mod tests {
     }
 
     #[test]
+    fn a_check_whose_own_expectation_fails_is_not_buried_under_an_envelope_problem() {
+        let envelope =
+            Problem::new(ProblemKind::ListEnvelope, "ListResponse `itemsPerPage` (RFC 7644 §3.4.2)", "0", "20");
+        let own = Problem::new(ProblemKind::Json, "pointer `/totalResults`", "1", "0");
+        let mut both = failure("GET /Groups?filter", false, envelope.clone());
+        both.problems.push(own);
+        let records = [
+            record(
+                "rfc::integrity::group_display_name_filter_ignores_case",
+                "RFC 7644 §3.4.2.2",
+                Outcome::Failed(both),
+            ),
+            record(
+                "rfc::filtering::x",
+                "RFC 7644 §3.4.2.2",
+                Outcome::Failed(failure("GET /Users?filter", false, envelope)),
+            ),
+        ];
+        let causes = root_causes(&records);
+        let titles: Vec<&str> = causes.iter().map(|c| c.title.as_str()).collect();
+        assert!(titles.contains(&"GET /Groups?filter: pointer `/totalResults`"), "{titles:?}");
+        assert!(titles.contains(&"ListResponse `itemsPerPage` (RFC 7644 §3.4.2)"), "{titles:?}");
+    }
+
+    #[test]
     fn summaries_count_per_level_and_render_the_plain_closing_line() {
         let records = [
             record("a", "RFC", Outcome::Passed),
