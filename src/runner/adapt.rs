@@ -27,15 +27,10 @@ fn target<'a>(step: &Step, schemas: &'a [ResourceSchema]) -> Option<&'a Resource
     fits.then(|| schemas.iter().find(|s| s.matches(name))).flatten()
 }
 
-/// Whether the step expects its request to succeed (a negative step sends what it sends on purpose).
-fn expects_success(step: &Step) -> bool {
-    step.expect.status.is_empty() || step.expect.status.iter().all(|s| (200..300).contains(s))
-}
-
 /// Why an RFC-profile scenario cannot be sent as written to this server: the first attribute one of its
 /// succeeding steps sends (or patches) that the server's schema does not declare.
 pub fn undeclared(scenario: &Scenario, schemas: &[ResourceSchema]) -> Option<String> {
-    for step in scenario.steps.iter().filter(|s| expects_success(s)) {
+    for step in scenario.steps.iter().filter(|s| s.expect.succeeds()) {
         let (Some(schema), Body::Json(body)) = (target(step, schemas), &step.body) else { continue };
         let found = match step.method {
             Method::Post | Method::Put => undeclared_in_resource(body, schema),
@@ -149,7 +144,7 @@ fn undeclared_in_patch(body: &Value, schema: &ResourceSchema) -> Option<String> 
 /// to succeed. Returns the names added.
 pub fn fill_request(step: &Step, body: &mut Value, schemas: &[ResourceSchema], unique: &str) -> Vec<String> {
     match target(step, schemas) {
-        Some(schema) if expects_success(step) && matches!(step.method, Method::Post | Method::Put) => {
+        Some(schema) if step.expect.succeeds() && matches!(step.method, Method::Post | Method::Put) => {
             fill_required(body, schema, unique)
         }
         _ => Vec::new(),

@@ -559,12 +559,13 @@ fn step_kind(step: &Step) -> String {
 }
 
 /// Whether step `index` prepares what the scenario is about: a create (POST to a collection) or a lookup
-/// whose answer later steps capture, with steps after it. Its failure blocks the scenario.
+/// whose answer later steps capture, expecting success, with steps after it. Its failure blocks the
+/// scenario. A step that expects an error is what the scenario tests, never its setup.
 fn is_setup(steps: &[Step], index: usize) -> bool {
     let step = &steps[index];
     let create = step.method == suite::Method::Post && matches!(step.path.trim_end_matches('/'), "/Users" | "/Groups");
     let lookup = step.method == suite::Method::Get && !step.capture.is_empty();
-    index + 1 < steps.len() && (create || lookup)
+    index + 1 < steps.len() && (create || lookup) && step.expect.succeeds()
 }
 
 /// Whether the server declined the step's filter the way RFC 7644 §3.4.2.2 lets it (400 invalidFilter:
@@ -1434,6 +1435,9 @@ mod tests {
         assert!(is_setup(&steps, 0) && is_setup(&steps, 1));
         assert!(!is_setup(&steps, 2), "the PATCH is the subject");
         assert!(!is_setup(&steps, 3), "a last step is always the subject");
+        let mut negative = steps.to_vec();
+        negative[0].expect.status = vec![400];
+        assert!(!is_setup(&negative, 0), "a create that must fail is the subject");
         assert_eq!(step_kind(&steps[2]), "PATCH /Users/{id}");
         let inline = step(suite::Method::Get, "/Users?filter=userName%20eq%20%22x%22&count=2", false);
         assert_eq!(step_kind(&inline), "GET /Users?filter&count", "query values never split a root cause");

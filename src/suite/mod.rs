@@ -203,6 +203,14 @@ pub struct Expect {
     pub json: Vec<JsonCheck>,
 }
 
+impl Expect {
+    /// Whether the step expects to succeed (no status given means any 2xx): a step that expects an
+    /// error sends what it sends on purpose.
+    pub fn succeeds(&self) -> bool {
+        self.status.iter().all(|s| (200..300).contains(s))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub name: Option<String>,
