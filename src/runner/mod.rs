@@ -470,9 +470,28 @@ struct Shared {
     idp: std::collections::BTreeSet<String>,
     /// When the run started, and how long it may take.
     deadline: (Instant, Option<std::time::Duration>),
+    /// Features the ServiceProviderConfig declares unsupported, with the IdP scenarios needing them that
+    /// passed anyway: the declaration is not the truth.
+    contradicted: Mutex<BTreeMap<Feature, usize>>,
 }
 
 impl Shared {
+    /// What the ServiceProviderConfig gets wrong, seen from the scenarios that ran anyway (RFC 7643 §5 has
+    /// it describe what the service provider supports): one line per feature.
+    fn spc_contradictions(&self) -> Vec<String> {
+        let seen = self.contradicted.lock().expect("contradictions lock");
+        seen.iter()
+            .map(|(f, n)| {
+                format!(
+                    "the ServiceProviderConfig declares `{}` unsupported, yet {n} identity-provider scenario{} using it \
+                     passed: it SHOULD say what the server supports (RFC 7643 §5)",
+                    f.as_str(),
+                    if *n == 1 { "" } else { "s" }
+                )
+            })
+            .collect()
+    }
+
     /// The deadline failure, once the run has used up its `--max-time`.
     fn out_of_time(&self) -> Option<Failure> {
         let (started, max) = self.deadline;
@@ -880,7 +899,14 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
         (Some(reason), _) => Outcome::Skipped(reason),
         (None, Some(late)) => Outcome::Blocked(late),
         (None, None) => match execute(shared, profile, suite, scenario, &mut tape).await {
-            Ok(None) => Outcome::Passed,
+            Ok(None) => {
+                let declared_off = |f: &&Feature| shared.discovered.features.get(f) == Some(&false);
+                let mut seen = shared.contradicted.lock().expect("contradictions lock");
+                for f in scenario.requires.iter().filter(declared_off).filter(|f| f.from_spc()) {
+                    *seen.entry(*f).or_default() += 1;
+                }
+                Outcome::Passed
+            }
             Ok(Some(declined)) => Outcome::Skipped(declined),
             Err(failure) if failure.step.setup => Outcome::Blocked(failure),
             Err(failure) => Outcome::Failed(failure),
@@ -940,6 +966,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         suites_dir: config.suites_dir.clone(),
         idp,
         deadline: (Instant::now(), config.max_time),
+        contradicted: Mutex::default(),
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -1109,6 +1136,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         suites_dir: config.suites_dir.clone(),
         idp,
         deadline: (Instant::now(), config.max_time),
+        contradicted: Mutex::default(),
     });
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
@@ -1201,7 +1229,8 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let summary = Summary::of(&records);
     let elapsed = started.elapsed();
     eprintln!();
-    for note in &shared.discovered.notes {
+    let notes: Vec<String> = shared.discovered.notes.iter().cloned().chain(shared.spc_contradictions()).collect();
+    for note in &notes {
         eprintln!("note: {note}");
     }
     for line in cleanup.lines() {
@@ -1214,6 +1243,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         duration: elapsed,
         cleanup,
         timings: client.timings().report(),
+        notes,
     };
     if let Some(path) = &config.json
         && let Err(e) = report::write_json(path, &meta, &summary, &records)

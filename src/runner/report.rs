@@ -155,6 +155,8 @@ pub struct RunMeta {
     pub cleanup: Cleanup,
     /// Response times per endpoint, slowest first.
     pub timings: Vec<super::timing::EndpointTiming>,
+    /// What discovery could not read, and what the ServiceProviderConfig declares wrongly.
+    pub notes: Vec<String>,
 }
 
 /// What a run's cleanup did, verified by listing the run prefix afterwards.
@@ -540,6 +542,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
         "root_causes": causes,
+        "notes": meta.notes,
         "timings": meta.timings.iter().map(|t| json!({
             "endpoint": t.endpoint,
             "count": t.count,
@@ -763,6 +766,7 @@ mod tests {
             duration: Duration::ZERO,
             cleanup: Cleanup::default(),
             timings: Vec::new(),
+            notes: Vec::new(),
         };
         let text = summary.render(&meta);
         assert!(text.contains("root causes, what to fix first:\n  1. [MUST]"), "{text}");
@@ -819,6 +823,7 @@ mod tests {
             duration: Duration::ZERO,
             cleanup: Cleanup::default(),
             timings: Vec::new(),
+            notes: Vec::new(),
         };
         let text = s.render(&meta);
         assert!(

@@ -333,3 +333,38 @@ fn clean_lists_what_earlier_runs_left_and_deletes_only_when_asked() {
     assert!(text(&deleted).contains("deleted 1 of 1"), "{}", text(&deleted));
     assert_eq!(server.state.counts(), (2, 0), "the two users no run made are still there");
 }
+
+#[test]
+fn a_feature_declared_unsupported_that_works_is_reported() {
+    let rt = runtime();
+    // The bundled server, except that its ServiceProviderConfig declares PATCH unsupported.
+    let app = scimtest::server::app(scimtest::server::state(ServerConfig {
+        token: Some(TOKEN.into()),
+        mode: scimtest::runner::server_mode_for("entra"),
+        ..ServerConfig::default()
+    }));
+    let lying = Router::new()
+        .route(
+            "/scim/v2/ServiceProviderConfig",
+            get(|| async {
+                axum::Json(serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                    "patch": {"supported": false}, "bulk": {"supported": false}, "filter": {"supported": true},
+                    "changePassword": {"supported": false}, "sort": {"supported": false}, "etag": {"supported": false}
+                }))
+            }),
+        )
+        .fallback_service(app);
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}/scim/v2", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, lying).await });
+    let out = scimtest(&["run", "--url", &url, "--profile", "entra", "--no-generated", "--suite", "tolerances"]);
+    let shown = text(&out);
+    assert!(
+        shown.contains("declares `patch` unsupported, yet") && shown.contains("RFC 7643 §5"),
+        "Entra patches regardless, and what passed shows the declaration is wrong:\n{shown}"
+    );
+    // The rfc profile believes it: PATCH checks are skipped with the reason.
+    let rfc = scimtest(&["run", "--url", &url, "--no-generated", "--suite", "patch"]);
+    assert!(text(&rfc).contains("declares `patch` unsupported (/ServiceProviderConfig)"), "{}", text(&rfc));
+}
