@@ -43,6 +43,15 @@ pub fn undeclared(scenario: &Scenario, schemas: &[ResourceSchema]) -> Option<Str
                 schema.resource_type.name
             ));
         }
+        if step.method == Method::Patch
+            && let Some(what) = removes_required(body, schema)
+        {
+            return Some(format!(
+                "the server's {} schema marks {what} required, which this scenario removes (RFC 7644 §3.5.2.2 \
+                 lets the server refuse that)",
+                schema.resource_type.name
+            ));
+        }
     }
     None
 }
@@ -142,22 +151,66 @@ fn undeclared_in_patch(body: &Value, schema: &ResourceSchema) -> Option<String> 
 
 /// [`fill_required`] for a step's expanded body, when the step creates or replaces a resource and expects
 /// to succeed. Returns the names added.
+/// A negative step gets them too: what it tests (a duplicate, a stale version, an unknown id) is not the
+/// server's extra requirement. Bulk operations that create or replace users or groups are filled alike.
 pub fn fill_request(step: &Step, body: &mut Value, schemas: &[ResourceSchema], unique: &str) -> Vec<String> {
-    match target(step, schemas) {
-        Some(schema) if step.expect.succeeds() && matches!(step.method, Method::Post | Method::Put) => {
-            fill_required(body, schema, unique)
+    let bulk = step.method == Method::Post && step.path.trim_end_matches('/') == "/Bulk";
+    if bulk {
+        let mut added = Vec::new();
+        for op in body.get_mut("Operations").and_then(Value::as_array_mut).into_iter().flatten() {
+            let method = op.get("method").and_then(Value::as_str).unwrap_or_default().to_ascii_uppercase();
+            let path = op.get("path").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
+            let name = if path.starts_with("Users") {
+                "User"
+            } else if path.starts_with("Groups") {
+                "Group"
+            } else {
+                continue;
+            };
+            if let (true, Some(schema), Some(data)) = (
+                matches!(method.as_str(), "POST" | "PUT"),
+                schemas.iter().find(|s| s.matches(name)),
+                op.get_mut("data"),
+            ) {
+                added.extend(fill_required(data, schema, unique));
+            }
         }
+        return added;
+    }
+    match target(step, schemas) {
+        Some(schema) if matches!(step.method, Method::Post | Method::Put) => fill_required(body, schema, unique),
         _ => Vec::new(),
     }
 }
 
-/// Adds to a create or replace body what the server's schema marks `required` and the body lacks (also
-/// required sub-attributes of the complex values it holds, and required extensions), with plausible
-/// values: a server that requires `name.formatted` still gets a valid user. Returns the names added.
+/// The first attribute a PatchOp removes that the schema marks required.
+fn removes_required(body: &Value, schema: &ResourceSchema) -> Option<String> {
+    for op in body.get("Operations").and_then(Value::as_array)? {
+        let o = op.as_object()?;
+        let remove = get_ci(o, "op").and_then(|(_, v)| v.as_str()).is_some_and(|v| v.eq_ignore_ascii_case("remove"));
+        let Some(path) = get_ci(o, "path").and_then(|(_, p)| p.as_str()).filter(|_| remove) else { continue };
+        let Ok(parsed) = parse_path(path, &ParseOptions::default()) else { continue };
+        let a = &parsed.attr;
+        let sub = parsed.sub_attr.as_deref().or(a.sub_attr.as_deref());
+        if let Ok(r) = schema.resolve(a.uri.as_deref(), &a.name, sub)
+            && r.sub_attribute.unwrap_or(r.attribute).required
+        {
+            return Some(format!("`{path}`"));
+        }
+    }
+    None
+}
+
+/// Adds to a create or replace body what the server's schema marks `required` beyond what RFC 7643
+/// requires (also required sub-attributes of the complex values it holds, and required extensions), with
+/// plausible values: a server that requires `name.formatted` still gets a valid user. What the RFC
+/// requires (`userName`) is left as the scenario wrote it: a scenario may omit it on purpose. Returns the
+/// names added.
 pub fn fill_required(body: &mut Value, schema: &ResourceSchema, unique: &str) -> Vec<String> {
     let mut added = Vec::new();
     let Value::Object(o) = body else { return added };
-    fill_schema(o, &schema.core, unique, "", &mut added);
+    let rfc = crate::schema::builtin_resource_types().iter().find(|s| s.matches(&schema.resource_type.name));
+    fill_schema(o, &schema.core, rfc.map(|r| &r.core), unique, "", &mut added);
     for (ext, required) in &schema.extensions {
         // A required extension is always filled; an optional one only when the body already holds it.
         let sent = get_ci(o, &ext.id).is_some() && ext.attributes.iter().any(writable_required);
@@ -167,7 +220,8 @@ pub fn fill_required(body: &mut Value, schema: &ResourceSchema, unique: &str) ->
         let key = get_ci(o, &ext.id).map(|(k, _)| k.clone()).unwrap_or_else(|| ext.id.clone());
         let inner = o.entry(key).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(inner) = inner {
-            fill_schema(inner, ext, unique, &format!("{}:", ext.id), &mut added);
+            let rfc_ext = rfc.and_then(|r| r.extension(&ext.id));
+            fill_schema(inner, ext, rfc_ext, unique, &format!("{}:", ext.id), &mut added);
         }
         let listed = o.entry("schemas").or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(list) = listed
@@ -183,11 +237,20 @@ fn writable_required(a: &Attribute) -> bool {
     a.required && a.mutability != Mutability::ReadOnly
 }
 
-fn fill_schema(o: &mut Map<String, Value>, schema: &Schema, unique: &str, prefix: &str, added: &mut Vec<String>) {
+/// `rfc`: the same schema as RFC 7643 defines it, whose own requirements are not filled.
+fn fill_schema(
+    o: &mut Map<String, Value>,
+    schema: &Schema,
+    rfc: Option<&Schema>,
+    unique: &str,
+    prefix: &str,
+    added: &mut Vec<String>,
+) {
     for attr in &schema.attributes {
         let present = get_ci(o, &attr.name).map(|(k, _)| k.clone());
+        let rfc_attr = rfc.and_then(|r| r.attribute(&attr.name));
         match present {
-            None if writable_required(attr) => {
+            None if writable_required(attr) && !rfc_attr.is_some_and(|a| a.required) => {
                 o.insert(attr.name.clone(), plausible(attr, unique));
                 added.push(format!("{prefix}{}", attr.name));
             }
@@ -199,7 +262,9 @@ fn fill_schema(o: &mut Map<String, Value>, schema: &Schema, unique: &str, prefix
                 };
                 for item in items {
                     let Value::Object(inner) = item else { continue };
-                    for sub in attr.sub_attributes.iter().filter(|s| writable_required(s)) {
+                    let rfc_required =
+                        |s: &Attribute| rfc_attr.and_then(|a| a.sub_attribute(&s.name)).is_some_and(|r| r.required);
+                    for sub in attr.sub_attributes.iter().filter(|s| writable_required(s) && !rfc_required(s)) {
                         if get_ci(inner, &sub.name).is_none() {
                             inner.insert(sub.name.clone(), plausible(sub, unique));
                             added.push(format!("{prefix}{}.{}", attr.name, sub.name));
@@ -270,6 +335,20 @@ mod tests {
         assert_eq!(undeclared_in_patch(&patch, &schema).as_deref(), Some("`nickName`"));
         let fine = serde_json::json!({"Operations": [{"op": "replace", "path": "name.givenName", "value": "x"}]});
         assert_eq!(undeclared_in_patch(&fine, &schema), None);
+    }
+
+    #[test]
+    fn removing_what_the_schema_requires_is_named() {
+        let mut schema = user();
+        for a in schema.core.attributes.iter_mut().filter(|a| a.name == "name") {
+            a.required = true;
+        }
+        let patch = |path: &str| serde_json::json!({"Operations": [{"op": "Remove", "path": path}]});
+        assert_eq!(removes_required(&patch("name"), &schema).as_deref(), Some("`name`"));
+        assert_eq!(removes_required(&patch("title"), &schema), None);
+        let replace =
+            serde_json::json!({"Operations": [{"op": "replace", "path": "name", "value": {"givenName": "x"}}]});
+        assert_eq!(removes_required(&replace, &schema), None, "only a remove");
     }
 
     #[test]

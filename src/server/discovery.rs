@@ -55,6 +55,7 @@ pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
 /// The schemas, with absolute locations.
 pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
     let minimal = config.has(super::Fault::MinimalUserSchema);
+    let name_formatted = config.has(super::Fault::RequireNameFormatted);
     builtin_schema_documents()
         .into_iter()
         .filter(|s| !(minimal && s["id"] == crate::schema::ENTERPRISE_USER))
@@ -64,6 +65,19 @@ pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
                 && let Some(Value::Array(attributes)) = s.get_mut("attributes")
             {
                 attributes.retain(|a| a["name"] != "nickName");
+            }
+            if name_formatted
+                && s["id"] == crate::schema::USER
+                && let Some(Value::Array(attributes)) = s.get_mut("attributes")
+            {
+                for name in attributes.iter_mut().filter(|a| a["name"] == "name") {
+                    name["required"] = json!(true);
+                    for sub in name["subAttributes"].as_array_mut().into_iter().flatten() {
+                        if sub["name"] == "formatted" {
+                            sub["required"] = json!(true);
+                        }
+                    }
+                }
             }
             let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             s["meta"] = json!({ "resourceType": "Schema", "location": format!("{base}/Schemas/{id}") });

@@ -139,6 +139,8 @@ faults! {
         "PATCH `remove` of a single-valued attribute answers 200 and removes nothing (RFC 7644 §3.5.2.2)",
     GroupMetaWithoutTimestamps => "group-meta-without-timestamps":
         "Groups carry no meta.created or meta.lastModified (RFC 7643 §3.1)",
+    RequireNameFormatted => "require-name-formatted":
+        "not a bug, a choice the harness must adapt to: the User schema marks `name` and `name.formatted` required, and a user without them is refused with 400",
     MinimalUserSchema => "minimal-user-schema":
         "not a bug, a choice the harness must adapt to: the User schema declares no nickName and no enterprise extension, and a user carrying them is refused with 400",
 }
@@ -147,7 +149,7 @@ impl Fault {
     /// Whether the "fault" is a legitimate server choice: the RFC profile must adapt to it (skip what the
     /// server does not declare) and fail nothing, rather than catch it.
     pub fn is_variant(self) -> bool {
-        matches!(self, Fault::MinimalUserSchema)
+        matches!(self, Fault::MinimalUserSchema | Fault::RequireNameFormatted)
     }
 }
 

@@ -249,6 +249,14 @@ impl Service {
             user.core.attributes.retain(|a| a.name != "nickName");
             user.extensions.clear();
         }
+        if config.has(Fault::RequireNameFormatted)
+            && let Some(name) = user.core.attributes.iter_mut().find(|a| a.name == "name")
+        {
+            name.required = true;
+            for formatted in name.sub_attributes.iter_mut().filter(|s| s.name == "formatted") {
+                formatted.required = true;
+            }
+        }
         let group = ResourceSchema::group().clone();
         let mut user_filter_schema = user.clone();
         let mut group_filter_schema = group.clone();
@@ -472,14 +480,21 @@ impl Service {
             .map_err(|e| ScimError::bad_request(e.scim_type.as_str(), e.detail))?
             .resource;
         for attr in schema.core.attributes.iter().filter(|a| a.required) {
-            if !built.get(&attr.name).is_some_and(value::is_present) {
+            let value = built.get(&attr.name).filter(|v| value::is_present(v));
+            let missing = match value {
+                None => Some(attr.name.clone()),
+                // Required sub-attributes of a single complex value (RFC 7643 §2.2).
+                Some(Value::Object(o)) => attr
+                    .sub_attributes
+                    .iter()
+                    .find(|s| s.required && !get_ci(o, &s.name).is_some_and(|(_, v)| value::is_present(v)))
+                    .map(|s| format!("{}.{}", attr.name, s.name)),
+                Some(_) => None,
+            };
+            if let Some(missing) = missing {
                 return Err(ScimError::bad_request(
                     "invalidValue",
-                    format!(
-                        "`{}` is required (RFC 7643 §{})",
-                        attr.name,
-                        if kind == Kind::User { "4.1" } else { "4.2" }
-                    ),
+                    format!("`{missing}` is required (RFC 7643 §{})", if kind == Kind::User { "4.1" } else { "4.2" }),
                 ));
             }
         }

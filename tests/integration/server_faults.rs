@@ -447,6 +447,10 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let meta = s.get(&format!("/Groups/{g}")).await.body["meta"].clone();
             meta["created"].is_string() && meta["lastModified"].is_string()
         }
+        Fault::RequireNameFormatted => {
+            let r = s.call(Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "a"})), &[]).await;
+            r.status == StatusCode::CREATED
+        }
         Fault::BareBooleanSpc => s.get("/ServiceProviderConfig").await.body["patch"]["supported"] == json!(true),
         Fault::MinimalUserSchema => {
             let declared = s.get("/Schemas").await.body.to_string();
