@@ -222,6 +222,25 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                 };
                 (!ok).then(|| problem(format!("a JSON {t}"), shown.clone()))
             }
+            Predicate::NotBefore(other) | Predicate::SameInstant(other) => match vars.expand_json(other) {
+                Err(e) => Some(unresolved(e)),
+                Ok(other) => {
+                    let instant = |v: Option<&Value>| v.and_then(Value::as_str).and_then(crate::value::DateTime::parse);
+                    let same = matches!(check.predicate, Predicate::SameInstant(_));
+                    let holds = match (instant(actual.as_ref()), instant(Some(&other))) {
+                        (Some(a), Some(b)) => {
+                            if same {
+                                a == b
+                            } else {
+                                a >= b
+                            }
+                        }
+                        _ => false,
+                    };
+                    let want = if same { "the same instant as" } else { "an instant not before" };
+                    (!holds).then(|| problem(format!("{want} {}", short(&other)), shown.clone()))
+                }
+            },
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
                 (!options.iter().any(|o| json_equal(actual.as_ref(), o)))

@@ -139,6 +139,8 @@ faults! {
         "PATCH `remove` of a single-valued attribute answers 200 and removes nothing (RFC 7644 §3.5.2.2)",
     GroupMetaWithoutTimestamps => "group-meta-without-timestamps":
         "Groups carry no meta.created or meta.lastModified (RFC 7643 §3.1)",
+    LastModifiedBeforeCreated => "last-modified-before-created":
+        "a new resource's meta.lastModified is an hour before its meta.created (RFC 7643 §3.1: the same until it is modified)",
     RequireNameFormatted => "require-name-formatted":
         "not a bug, a choice the harness must adapt to: the User schema marks `name` and `name.formatted` required, and a user without them is refused with 400",
     MinimalUserSchema => "minimal-user-schema":

@@ -179,6 +179,12 @@ fn now() -> String {
     DateTime::from_unix(since.as_secs() as i64, since.subsec_millis() * 1_000_000).to_string()
 }
 
+/// An hour ago, as the `last-modified-before-created` fault writes it.
+fn an_hour_ago() -> String {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    DateTime::from_unix(since.as_secs() as i64 - 3600, since.subsec_millis() * 1_000_000).to_string()
+}
+
 impl Stored {
     fn json(&self) -> Value {
         serde_json::from_str(&self.text).expect("stored text is JSON we wrote")
@@ -751,7 +757,9 @@ impl Service {
         }
         self.check_unique(&data, kind, &json, None)?;
         let now = now();
-        let mut json = arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": now }));
+        let last_modified = if self.has(Fault::LastModifiedBeforeCreated) { an_hour_ago() } else { now.clone() };
+        let mut json =
+            arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": last_modified }));
         self.bend_values(&mut json);
         data.next_seq += 1;
         self.index(&mut data, kind, &id, &json, true);

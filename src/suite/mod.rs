@@ -163,6 +163,10 @@ pub enum Predicate {
     Length(usize),
     Type(String),
     OneOf(Vec<Value>),
+    /// An xsd:dateTime at or after this one, compared as instants (`not_before`).
+    NotBefore(Value),
+    /// An xsd:dateTime that is this same instant, whatever its offset or precision (`same_instant`).
+    SameInstant(Value),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -434,6 +438,8 @@ struct RawJson {
     #[serde(rename = "type")]
     ty: Option<String>,
     one_of: Option<Vec<toml::Value>>,
+    not_before: Option<toml::Value>,
+    same_instant: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -797,11 +803,14 @@ impl Loader<'_> {
                 j.length.is_some(),
                 j.ty.is_some(),
                 j.one_of.is_some(),
+                j.not_before.is_some(),
+                j.same_instant.is_some(),
             ];
             if predicates.iter().filter(|p| **p).count() != 1 {
                 return Err(self.err(
                     Some(span),
-                    "a json check needs exactly one of equals, present, contains, length, type, one_of",
+                    "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
+                     not_before, same_instant",
                     "split it into several checks",
                 ));
             }
@@ -824,10 +833,19 @@ impl Loader<'_> {
                     ));
                 }
                 Predicate::Type(t)
+            } else if let Some(v) = j.not_before {
+                Predicate::NotBefore(to_json(&v))
+            } else if let Some(v) = j.same_instant {
+                Predicate::SameInstant(to_json(&v))
             } else {
                 Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
             };
-            if let Predicate::Equals(v) | Predicate::NotEquals(v) | Predicate::Contains(v) = &predicate {
+            if let Predicate::Equals(v)
+            | Predicate::NotEquals(v)
+            | Predicate::Contains(v)
+            | Predicate::NotBefore(v)
+            | Predicate::SameInstant(v) = &predicate
+            {
                 self.json_templates(v, span.clone(), captured)?;
             }
             json.push(JsonCheck { target, predicate });

@@ -451,6 +451,11 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let r = s.call(Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "a"})), &[]).await;
             r.status == StatusCode::CREATED
         }
+        Fault::LastModifiedBeforeCreated => {
+            let id = s.named("a").await;
+            let meta = s.get(&format!("/Users/{id}")).await.body["meta"].clone();
+            meta["created"] == meta["lastModified"]
+        }
         Fault::BareBooleanSpc => s.get("/ServiceProviderConfig").await.body["patch"]["supported"] == json!(true),
         Fault::MinimalUserSchema => {
             let declared = s.get("/Schemas").await.body.to_string();
