@@ -657,6 +657,18 @@ mod tests {
         }
     }
 
+    fn meta() -> RunMeta {
+        RunMeta {
+            target: "http://x".into(),
+            profile: "rfc".into(),
+            run_prefix: "p".into(),
+            duration: Duration::ZERO,
+            cleanup: Cleanup::default(),
+            timings: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     fn status(expected: &str, got: &str) -> Problem {
         Problem::new(ProblemKind::Status, "status", expected, got)
     }
@@ -759,15 +771,7 @@ mod tests {
         assert_eq!(causes[2].level, Level::Should, "SHOULD after MUST");
         let summary = Summary::of(&records);
         assert!(!summary.passes(), "blocked MUST checks keep the verdict from passing");
-        let meta = RunMeta {
-            target: "http://x".into(),
-            profile: "rfc".into(),
-            run_prefix: "p".into(),
-            duration: Duration::ZERO,
-            cleanup: Cleanup::default(),
-            timings: Vec::new(),
-            notes: Vec::new(),
-        };
+        let meta = meta();
         let text = summary.render(&meta);
         assert!(text.contains("root causes, what to fix first:\n  1. [MUST]"), "{text}");
         assert!(text.contains("FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)"), "{text}");
@@ -816,15 +820,7 @@ mod tests {
         ];
         let s = Summary::of(&records);
         assert_eq!((s.passed(Level::Must), s.failed(Level::Must), s.skipped(Level::Must)), (1, 1, 1));
-        let meta = RunMeta {
-            target: "http://x".into(),
-            profile: "rfc".into(),
-            run_prefix: "p".into(),
-            duration: Duration::ZERO,
-            cleanup: Cleanup::default(),
-            timings: Vec::new(),
-            notes: Vec::new(),
-        };
+        let meta = meta();
         let text = s.render(&meta);
         assert!(
             text.ends_with("scimtest: 1 passed, 1 failed, 1 skipped\n")
