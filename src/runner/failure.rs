@@ -166,7 +166,10 @@ impl Failure {
         }
         // The step's own expectation first: an envelope problem seen on the way (a paging field) must
         // not bury what the check is about; it is the cause only where it is the whole failure.
-        let Some(first) = self.problems.iter().find(|p| !p.kind.anywhere()).or(self.problems.first()) else {
+        // No answer explains everything else the step found missing.
+        let transport = self.problems.iter().find(|p| p.kind == ProblemKind::Transport);
+        let own = self.problems.iter().find(|p| !p.kind.anywhere());
+        let Some(first) = transport.or(own).or(self.problems.first()) else {
             return self.step.kind.clone();
         };
         if first.kind.anywhere() { first.cause() } else { format!("{}: {}", self.step.kind, first.cause()) }

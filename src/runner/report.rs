@@ -809,6 +809,15 @@ mod tests {
         let titles: Vec<&str> = causes.iter().map(|c| c.title.as_str()).collect();
         assert!(titles.contains(&"GET /Groups?filter: pointer `/totalResults`"), "{titles:?}");
         assert!(titles.contains(&"ListResponse `itemsPerPage` (RFC 7644 §3.4.2)"), "{titles:?}");
+        // But no answer at all is the cause of whatever else the step then found missing.
+        let mut dead = failure(
+            "POST /Users",
+            true,
+            Problem::new(ProblemKind::Capture, "a JSON body to capture from", "a JSON body", "an empty body"),
+        );
+        dead.problems
+            .insert(0, Problem::new(ProblemKind::Transport, "answer", "an answer", "request failed: connection reset"));
+        assert_eq!(dead.cause_key(), "no answer (request failed)");
     }
 
     #[test]
