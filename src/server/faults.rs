@@ -141,6 +141,8 @@ faults! {
         "Groups carry no meta.created or meta.lastModified (RFC 7643 §3.1)",
     LastModifiedBeforeCreated => "last-modified-before-created":
         "a new resource's meta.lastModified is an hour before its meta.created (RFC 7643 §3.1: the same until it is modified)",
+    RelativeMetaLocation => "relative-meta-location":
+        "meta.location (and Location) is a path such as `/scim/v2/Users/<id>`, not a URI (RFC 7643 §3.1; RFC 3986 §3)",
     RequireNameFormatted => "require-name-formatted":
         "not a bug, a choice the harness must adapt to: the User schema marks `name` and `name.formatted` required, and a user without them is refused with 400",
     MinimalUserSchema => "minimal-user-schema":

@@ -672,7 +672,13 @@ impl Service {
     // ----- rendering -----------------------------------------------------------------------------
 
     fn location(&self, base: &str, kind: Kind, id: &str) -> String {
-        format!("{base}/{}/{id}", kind.endpoint())
+        let location = format!("{base}/{}/{id}", kind.endpoint());
+        if self.has(Fault::RelativeMetaLocation) {
+            // Everything after the authority: `/scim/v2/Users/<id>`.
+            let after_scheme = location.split_once("://").map_or(location.as_str(), |(_, rest)| rest);
+            return after_scheme.find('/').map_or(location.clone(), |i| after_scheme[i..].to_string());
+        }
+        location
     }
 
     fn render(&self, data: &Data, kind: Kind, stored: &Stored, base: &str) -> Rendered {

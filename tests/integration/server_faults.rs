@@ -456,6 +456,10 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let meta = s.get(&format!("/Users/{id}")).await.body["meta"].clone();
             meta["created"] == meta["lastModified"]
         }
+        Fault::RelativeMetaLocation => {
+            let id = s.named("a").await;
+            s.get(&format!("/Users/{id}")).await.body["meta"]["location"].as_str().is_some_and(|l| l.contains("://"))
+        }
         Fault::BareBooleanSpc => s.get("/ServiceProviderConfig").await.body["patch"]["supported"] == json!(true),
         Fault::MinimalUserSchema => {
             let declared = s.get("/Schemas").await.body.to_string();
