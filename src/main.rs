@@ -387,55 +387,7 @@ fn run_config(
 fn clean(url: String, token: Option<String>, delete: bool) -> ExitCode {
     let mut config = scimtest::client::ClientConfig::new(url);
     config.token = token.filter(|t| !t.is_empty());
-    let client = match scimtest::client::Client::new(config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
-            return ExitCode::from(tools::EXIT_USAGE);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(tools::EXIT_USAGE);
-        }
-    };
-    let found = match runtime.block_on(scimtest::runner::leftovers(&client)) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: cannot list what earlier runs left: {e}");
-            return ExitCode::from(tools::EXIT_USAGE);
-        }
-    };
-    for l in &found {
-        println!("{}  {}", l.path, l.name);
-    }
-    if found.is_empty() {
-        println!("nothing left by earlier scimtest runs");
-        return ExitCode::SUCCESS;
-    }
-    if !delete {
-        println!("{} resources left by earlier scimtest runs; run again with --delete to delete them", found.len());
-        return ExitCode::SUCCESS;
-    }
-    let mut failed = 0;
-    for l in &found {
-        let ex = runtime.block_on(client.send(&scimtest::client::Request::new(reqwest::Method::DELETE, &l.path)));
-        match ex.status {
-            Some(s) if (200..300).contains(&s) || s == 404 => {}
-            _ => {
-                failed += 1;
-                eprintln!(
-                    "could not delete {}: {}",
-                    l.path,
-                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
-                );
-            }
-        }
-    }
-    println!("deleted {} of {}", found.len() - failed, found.len());
-    ExitCode::from(if failed == 0 { tools::EXIT_OK } else { 1 })
+    ExitCode::from(scimtest::runner::clean(config, delete))
 }
 
 fn run(args: RunArgs) -> ExitCode {

@@ -178,21 +178,8 @@ impl Registry {
 
     /// Deletes everything registered: groups first (so member removals don't churn), then the rest.
     pub async fn clean(&self, client: &Client) -> (usize, usize, Vec<String>) {
-        let mut paths: Vec<String> = std::mem::take(&mut *self.paths.lock().expect("registry lock"));
-        paths.sort_by_key(|p| !p.starts_with("/Groups/"));
-        let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
-        for path in paths {
-            let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
-            match ex.status {
-                Some(s) if (200..300).contains(&s) => deleted += 1,
-                Some(404) => gone += 1,
-                _ => failed.push(format!(
-                    "DELETE {path}: {}",
-                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
-                )),
-            }
-        }
-        (deleted, gone, failed)
+        let paths: Vec<String> = std::mem::take(&mut *self.paths.lock().expect("registry lock"));
+        delete_all(client, paths).await
     }
 
     pub fn len(&self) -> usize {
@@ -204,29 +191,109 @@ impl Registry {
     }
 }
 
-/// The ids of `collection` whose `name` attribute starts with `prefix` and a `-`, as the server lists
-/// them (its filter is not trusted: each name is checked here). `None` when the listing failed.
-async fn listed_with_prefix(client: &Client, collection: &str, name: &str, prefix: &str) -> Option<Vec<String>> {
+/// One page of `collection` whose `name` attribute starts with `prefix` (the server's filter asks for it,
+/// but each name is checked here: the filter is not trusted), as (id, name), with how many resources the
+/// server listed on the page. `Err` when the listing failed.
+async fn listed_page(
+    client: &Client,
+    collection: &str,
+    name: &str,
+    prefix: &str,
+    start: usize,
+) -> Result<(Vec<(String, String)>, usize), String> {
     let mut request = Request::new(reqwest::Method::GET, collection);
     request.query = vec![
-        ("filter".into(), format!("{name} sw \"{prefix}-\"")),
+        ("filter".into(), format!("{name} sw \"{prefix}\"")),
+        ("startIndex".into(), start.to_string()),
         ("count".into(), "100".into()),
         ("attributes".into(), name.into()),
     ];
     let ex = client.send(&request).await;
-    let resources = ex.json().filter(|_| ex.status == Some(200))?.get("Resources").and_then(Value::as_array).cloned();
-    Some(
-        resources
-            .unwrap_or_default()
-            .iter()
-            .filter(|r| {
-                crate::schema::get_ci(r.as_object().unwrap_or(&Default::default()), name)
-                    .and_then(|(_, v)| v.as_str())
-                    .is_some_and(|n| n.starts_with(&format!("{prefix}-")))
-            })
-            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-            .collect(),
-    )
+    let body = ex.json().filter(|_| ex.status == Some(200)).ok_or_else(|| {
+        format!(
+            "GET {collection} answered {}",
+            ex.status.map_or(ex.error.clone().unwrap_or_default(), |s| s.to_string())
+        )
+    })?;
+    let resources = body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+    let matching = resources
+        .iter()
+        .filter_map(|r| {
+            let found = crate::schema::get_ci(r.as_object()?, name)?.1.as_str()?;
+            let id = r.get("id")?.as_str()?;
+            found.starts_with(prefix).then(|| (id.to_string(), found.to_string()))
+        })
+        .collect();
+    Ok((matching, resources.len()))
+}
+
+/// The ids of `collection` whose `name` starts with the run prefix and a `-` (the first page: what is left
+/// after a run's cleanup is small). `None` when the listing failed.
+async fn listed_with_prefix(client: &Client, collection: &str, name: &str, prefix: &str) -> Option<Vec<String>> {
+    let (page, _) = listed_page(client, collection, name, &format!("{prefix}-"), 1).await.ok()?;
+    Some(page.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Deletes each path, groups first (so member removals don't churn). Returns (deleted, already gone, and
+/// each refusal as `DELETE <path>: <answer>`).
+pub async fn delete_all(client: &Client, mut paths: Vec<String>) -> (usize, usize, Vec<String>) {
+    paths.sort_by_key(|p| !p.starts_with("/Groups/"));
+    let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
+    for path in paths {
+        let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
+        match ex.status {
+            Some(s) if (200..300).contains(&s) => deleted += 1,
+            Some(404) => gone += 1,
+            _ => failed
+                .push(format!("DELETE {path}: {}", ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string()))),
+        }
+    }
+    (deleted, gone, failed)
+}
+
+/// `scimtest clean`: lists what earlier runs left behind and, with `delete`, deletes it. Returns the exit
+/// code: 0 when nothing is left or all of it was deleted, 1 when something could not be deleted, 2 when the
+/// endpoint cannot be listed.
+pub fn clean(config: ClientConfig, delete: bool) -> u8 {
+    let client = match Client::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
+            return EXIT_CONFIG;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let found = match runtime.block_on(leftovers(&client)) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("error: cannot list what earlier runs left: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    for l in &found {
+        println!("{}  {}", l.path, l.name);
+    }
+    if found.is_empty() {
+        println!("nothing left by earlier scimtest runs");
+        return EXIT_PASS;
+    }
+    if !delete {
+        println!("{} resources left by earlier scimtest runs; run again with --delete to delete them", found.len());
+        return EXIT_PASS;
+    }
+    let total = found.len();
+    let (deleted, gone, failed) = runtime.block_on(delete_all(&client, found.into_iter().map(|l| l.path).collect()));
+    for f in &failed {
+        eprintln!("could not delete: {f}");
+    }
+    println!("deleted {} of {total}", deleted + gone);
+    if failed.is_empty() { EXIT_PASS } else { EXIT_MUST_FAILED }
 }
 
 /// Whether `name` is one a scimtest run gives: `scimtest-` and a six-hex-digit run tag, then `-`.
@@ -250,36 +317,18 @@ pub async fn leftovers(client: &Client) -> Result<Vec<Leftover>, String> {
     for (collection, attribute) in [("/Groups", "displayName"), ("/Users", "userName")] {
         let mut start = 1;
         while start <= 2000 {
-            let mut request = Request::new(reqwest::Method::GET, collection);
-            request.query = vec![
-                ("filter".into(), format!("{attribute} sw \"scimtest-\"")),
-                ("startIndex".into(), start.to_string()),
-                ("count".into(), "100".into()),
-                ("attributes".into(), attribute.into()),
-            ];
-            let ex = client.send(&request).await;
-            let body = ex.json().filter(|_| ex.status == Some(200)).ok_or_else(|| {
-                format!(
-                    "GET {collection} answered {}",
-                    ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string())
-                )
-            })?;
-            let page = body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
-            for r in &page {
-                let name =
-                    r.as_object().and_then(|o| crate::schema::get_ci(o, attribute)).and_then(|(_, v)| v.as_str());
-                let id = r.get("id").and_then(Value::as_str);
-                if let (Some(name), Some(path)) = (name, id.and_then(|id| resource_path(collection, id)))
-                    && made_by_a_run(name)
+            let (page, listed) = listed_page(client, collection, attribute, "scimtest-", start).await?;
+            for (id, name) in page {
+                if let Some(path) = resource_path(collection, &id).filter(|_| made_by_a_run(&name))
                     && !found.iter().any(|l: &Leftover| l.path == path)
                 {
-                    found.push(Leftover { path, name: name.to_string() });
+                    found.push(Leftover { path, name });
                 }
             }
-            if page.len() < 100 {
+            if listed < 100 {
                 break;
             }
-            start += page.len();
+            start += listed;
         }
     }
     Ok(found)
@@ -561,20 +610,16 @@ fn request_line(request: &Request) -> String {
     line
 }
 
-/// The kind of request a step sends, without ids or values: `PATCH /Users/{id}`, `GET /Users?filter`.
+/// The kind of request a step sends, without ids or values: `PATCH /Users/{id}`, `GET /Users?filter` —
+/// the same names [`timing::endpoint`] gives the requests it times. Query parameters count by name only,
+/// whether written into the path or under `query`.
 fn step_kind(step: &Step) -> String {
-    // A query may be written into the path (`/Users?filter=…`): only its parameter names count.
-    let (path, inline) = step.path.split_once('?').unwrap_or((&step.path, ""));
-    let path: Vec<&str> = path.split('/').map(|seg| if seg.contains("${") { "{id}" } else { seg }).collect();
-    let mut names: Vec<&str> =
-        inline.split('&').filter(|p| !p.is_empty()).map(|p| p.split('=').next().unwrap_or(p)).collect();
-    names.extend(step.query.iter().map(|(k, _)| k.as_str()));
-    let mut kind = format!("{} {}", step.method.as_str(), path.join("/"));
-    for (i, k) in names.iter().enumerate() {
-        kind.push(if i == 0 { '?' } else { '&' });
-        kind.push_str(k);
+    let mut path = step.path.clone();
+    for (k, _) in &step.query {
+        path.push(if path.contains('?') { '&' } else { '?' });
+        path.push_str(k);
     }
-    kind
+    timing::endpoint(step.method.as_str(), &path, "")
 }
 
 /// Whether step `index` prepares what the scenario is about: a create (POST to a collection) or a lookup
@@ -673,7 +718,7 @@ async fn execute(
         let mut judged = checks::judge(&step.expect, &exchange, &vars, &shared.discovered.schemas);
         judged.append(&mut problems);
         // An identity provider needs its filters answered, so only RFC profiles count a decline as allowed.
-        if !judged.is_empty() && !shared.idp.contains(profile) && declined_filter(step, &request, &exchange) {
+        if !judged.is_empty() && rfc && declined_filter(step, &request, &exchange) {
             return Ok(Some(format!(
                 "declined: the server answers {} with 400 invalidFilter, which RFC 7644 §3.4.2.2 allows for a \
                  filter it does not support",
@@ -1381,6 +1426,24 @@ pub fn main_from_env() -> std::process::ExitCode {
 mod tests {
     use super::*;
 
+    /// A step with nothing but a method and a path.
+    fn plain_step(method: suite::Method, path: &str) -> Step {
+        Step {
+            name: None,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::Token,
+            accept: None,
+            content_type: String::new(),
+            body: Body::None,
+            expect: suite::Expect::default(),
+            capture: Vec::new(),
+            snapshot: None,
+        }
+    }
+
     fn exchange(status: u16, body: &str) -> Exchange {
         Exchange {
             method: "GET".into(),
@@ -1399,18 +1462,9 @@ mod tests {
     #[test]
     fn a_filter_the_server_declines_with_invalid_filter_is_declined_unless_the_step_asked_for_400() {
         let step = |status: Vec<u16>| Step {
-            name: None,
-            method: suite::Method::Get,
-            path: "/Users".into(),
             query: vec![("filter".into(), "title pr".into())],
-            headers: Vec::new(),
-            auth: Auth::Token,
-            accept: None,
-            content_type: String::new(),
-            body: Body::None,
             expect: suite::Expect { status, ..Default::default() },
-            capture: Vec::new(),
-            snapshot: None,
+            ..plain_step(suite::Method::Get, "/Users")
         };
         let mut request = Request::new(reqwest::Method::GET, "/Users");
         request.query = vec![("filter".into(), "title pr".into())];
@@ -1443,18 +1497,8 @@ mod tests {
     #[test]
     fn setup_steps_are_creates_and_lookups_with_steps_after_them() {
         let step = |method: suite::Method, path: &str, capture: bool| Step {
-            name: None,
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            auth: Auth::Token,
-            accept: None,
-            content_type: String::new(),
-            body: Body::None,
-            expect: suite::Expect::default(),
             capture: if capture { vec![("user".into(), String::new())] } else { Vec::new() },
-            snapshot: None,
+            ..plain_step(method, path)
         };
         let steps = [
             step(suite::Method::Post, "/Users", true),
