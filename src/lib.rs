@@ -3,7 +3,9 @@
 //! The pure core — [`schema`], [`value`], [`filter`], [`patch`] — understands SCIM exactly and knows
 //! nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on it.
 
+pub mod cli;
 pub mod client;
+pub mod exit;
 pub mod filter;
 pub mod r#gen;
 pub mod patch;

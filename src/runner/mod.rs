@@ -7,13 +7,18 @@
 mod adapt;
 mod app_checks;
 mod checks;
+mod console;
 pub mod failure;
+mod interrupt;
 pub mod property;
 pub mod report;
+mod selection;
 pub mod snapshot;
 pub mod timing;
 
 pub use checks::{conformance, error_problems, judge, list_problems, not_json, select};
+pub use interrupt::{Interrupt, interrupted};
+pub use selection::Selection;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,7 +58,10 @@ pub struct RunConfig {
     pub snapshots: snapshot::SnapshotConfig,
     /// No check starts after this long; the ones left are blocked by the deadline (`None`: no limit).
     pub max_time: Option<std::time::Duration>,
-    /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
+    /// Which planned checks run (name filters, `--skip`, `--exact`, `--list`).
+    pub selection: Selection,
+    /// libtest's console settings (format, colour, threads); its own name filters are taken over by
+    /// `selection`.
     pub args: Arguments,
 }
 
@@ -765,7 +773,7 @@ fn skip_reason(
     idp: bool,
 ) -> Option<String> {
     if read_only && !scenario.read_only() {
-        return Some("it creates or changes resources, and the run is --read-only".into());
+        return Some(format!("it creates or changes resources, {READ_ONLY}"));
     }
     if let Some(app) = app
         && scenario.requires.contains(&Feature::Groups)
@@ -780,6 +788,23 @@ fn skip_reason(
         .filter(|f| !sent_regardless(f))
         .find(|f| !discovered.features.get(f).copied().unwrap_or(false))
         .map(|f| unsupported(*f))
+}
+
+/// The end of every reason a check is skipped by `--read-only`.
+const READ_ONLY: &str = "and the run is --read-only";
+
+/// What `--read-only` left out of the verdict: the MUST checks it skipped.
+fn read_only_note(records: &[Record]) -> Option<String> {
+    let skipped = |r: &&Record| matches!(&r.outcome, Outcome::Skipped(why) if why.ends_with(READ_ONLY));
+    let must = records.iter().filter(skipped).filter(|r| r.requirement.level == Level::Must).count();
+    let judged = records.iter().filter(|r| !matches!(r.outcome, Outcome::Skipped(_))).count();
+    (must > 0).then(|| {
+        format!(
+            "--read-only skipped {must} MUST check{} that write: the verdict covers only the {judged} check{} that ran",
+            if must == 1 { "" } else { "s" },
+            if judged == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// Why a feature's checks are skipped.
@@ -844,6 +869,18 @@ fn idp_names(config: &RunConfig, modes: &PropertyPlan, app: Option<&suite::App>)
 }
 
 impl RunConfig {
+    /// Every file the run will write, by the flag that names it: checked before the run starts.
+    pub fn outputs(&self) -> Vec<(&'static str, &std::path::Path)> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.json {
+            out.push(("--json", p.as_path()));
+        }
+        if let Some(p) = &self.junit {
+            out.push(("--junit", p.as_path()));
+        }
+        out
+    }
+
     /// The first profile the run uses (what the bundled server's mode follows in `selftest`).
     pub fn main_profile(&self) -> String {
         self.profiles.first().cloned().unwrap_or_else(|| "rfc".into())
@@ -886,7 +923,7 @@ fn run_property(
     };
     let requirement = suite::Requirement { source: source.into(), level: Level::Must, text: text.into() };
     let skip = if read_only {
-        Some("it creates resources, and the run is --read-only".to_string())
+        Some(format!("it creates resources, {READ_ONLY}"))
     } else if what == "groups"
         && let Some(app) = shared.app.as_ref().filter(|a| !a.can("groups"))
     {
@@ -1056,6 +1093,7 @@ impl RunConfig {
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),
             max_time: None,
+            selection: Selection::default(),
             args: Arguments::default(),
         }
     }
@@ -1150,6 +1188,30 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             return EXIT_CONFIG;
         }
     };
+    let mut args = config.args.clone();
+    let mut selection = config.selection.clone();
+    selection.absorb(&mut args);
+    if args.test_threads.is_none() {
+        args.test_threads = Some(config.concurrency.max(1));
+    }
+    // Decided before any request: a selection that runs nothing is a mistake, not a green run.
+    let stale = if selection.list { Vec::new() } else { stale_snapshots(&config, &profiles) };
+    let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
+    let generated = config.properties.is_some() && wants_properties(&config);
+    let planned = selection::plan(profiles, generated.then_some(modes.as_slice()));
+    let selected: Vec<selection::Planned> = planned.iter().filter(|p| selection.selects(&p.name)).cloned().collect();
+    if selected.is_empty() {
+        eprintln!("error: {}", selection.nothing_selected(&planned));
+        return EXIT_CONFIG;
+    }
+    if selection.list {
+        selection::list(&selected);
+        return EXIT_PASS;
+    }
+    if let Err(e) = report::check_outputs(&config.outputs()) {
+        eprintln!("error: {e}");
+        return EXIT_CONFIG;
+    }
     let client = match Client::new(config.client.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -1157,12 +1219,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             return EXIT_CONFIG;
         }
     };
-    let mut args = config.args.clone();
-    if args.test_threads.is_none() {
-        args.test_threads = Some(config.concurrency.max(1));
-    }
-    let listing = args.list;
-    let discovered = if listing { Discovered::default() } else { runtime.block_on(discover(&client)) };
+    let discovered = runtime.block_on(discover(&client));
     let run_prefix = format!("scimtest-{}", short_tag(&format!("{:?}{}", Instant::now(), std::process::id())));
     let registry = Arc::new(Registry::default());
     // Whoever cleans up holds this: the end of the run (through its reports) or the Ctrl-C task, never
@@ -1183,81 +1240,63 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
     });
-    // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
-    // what the run created and sweep its prefix, then stop.
-    if !listing {
+    // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
+    // registered), delete what the run created and sweep its prefix, then stop.
+    {
         let (registry, client, prefix, read_only, cleaning) =
             (registry.clone(), client.clone(), run_prefix.clone(), config.read_only, cleaning.clone());
         runtime.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "\ninterrupted: waiting for the requests in flight, then deleting what this run created \
-                     (Ctrl-C again to quit at once)…"
-                );
-                client.stop();
-                let again = prefix.clone();
-                tokio::spawn(async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        eprintln!("quit before cleanup: resources named `{again}…` may remain");
-                        std::process::exit(130);
-                    }
-                });
-                let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
-                let _cleaning = cleaning.lock().await;
-                let cleaner = client.for_cleanup();
-                let cleanup = clean_up(&registry, &cleaner, &prefix, read_only).await;
-                if pending > 0 {
-                    eprintln!("cleanup: {pending} requests were still in flight");
-                }
-                for line in cleanup.lines() {
-                    eprintln!("{line}");
-                }
-                std::process::exit(130);
+            let signal = interrupted().await;
+            eprintln!(
+                "\ninterrupted ({}): waiting for the requests in flight, then deleting what this run created \
+                 (interrupt again to quit at once)…",
+                signal.name
+            );
+            client.stop();
+            let again = prefix.clone();
+            tokio::spawn(async move {
+                let second = interrupted().await;
+                eprintln!("quit before cleanup: resources named `{again}…` may remain");
+                std::process::exit(second.status);
+            });
+            let pending = client.drained(client.timeout() + std::time::Duration::from_secs(1)).await;
+            let _cleaning = cleaning.lock().await;
+            let cleaner = client.for_cleanup();
+            let cleanup = clean_up(&registry, &cleaner, &prefix, read_only).await;
+            if pending > 0 {
+                eprintln!("cleanup: {pending} requests were still in flight");
             }
+            for line in cleanup.lines() {
+                eprintln!("{line}");
+            }
+            std::process::exit(signal.status);
         });
     }
     let started = Instant::now();
-    let stale = if listing { Vec::new() } else { stale_snapshots(&config, &profiles) };
-    let mut trials = Vec::new();
-    let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
-    for (profile, suite) in profiles.into_iter().flat_map(|(p, suites)| suites.into_iter().map(move |s| (p.clone(), s)))
-    {
-        let suite = Arc::new(suite);
-        for (index, scenario) in suite.scenarios.iter().enumerate() {
-            let name = format!("{profile}::{}::{}", suite.name, scenario.name);
-            let kind = scenario.requirement.level.as_str().to_ascii_lowercase();
-            let (shared, suite, profile) = (shared.clone(), suite.clone(), profile.clone());
-            let read_only = config.read_only;
-            trials.push(
-                Trial::ignorable_test(name, move || {
+    let trials: Vec<Trial> = selected
+        .into_iter()
+        .map(|planned| {
+            let shared = shared.clone();
+            let (read_only, properties) = (config.read_only, config.properties.clone());
+            let selection::Planned { name, profile, kind, check } = planned;
+            Trial::ignorable_test(name, move || match check {
+                selection::Check::Scenario { suite, index } => {
                     let scenario = &suite.scenarios[index];
                     conclude(
                         &shared,
                         shared.handle.block_on(run_scenario(&shared, &profile, &suite, scenario, read_only)),
                     )
-                })
-                .with_kind(kind),
-            );
-        }
-    }
-    if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(&config)) {
-        for (profile, mode) in modes {
-            for what in ["filters", "patch", "groups"] {
-                let (shared, profile, properties) = (shared.clone(), profile.clone(), properties.clone());
-                let read_only = config.read_only;
-                trials.push(
-                    Trial::ignorable_test(format!("{profile}::properties::{what}"), move || {
-                        conclude(&shared, run_property(&shared, &profile, mode, what, &properties, read_only))
-                    })
-                    .with_kind("must"),
-                );
-            }
-        }
-    }
-    let _ = libtest_mimic::run(&args, trials);
-    if listing {
-        return EXIT_PASS;
-    }
+                }
+                selection::Check::Generated { what, mode } => {
+                    let properties = properties.expect("generated checks are planned only with their settings");
+                    conclude(&shared, run_property(&shared, &profile, mode, what, &properties, read_only))
+                }
+            })
+            .with_kind(kind)
+        })
+        .collect();
+    let json_console = args.format == Some(libtest_mimic::FormatSetting::Json);
+    console::run_trials(&args, trials);
     if client.stopped() {
         // Interrupted: the Ctrl-C task cleans up and ends the process; the summary would only list
         // requests that were never sent.
@@ -1274,7 +1313,14 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let summary = Summary::of(&records);
     let elapsed = started.elapsed();
     eprintln!();
-    let notes: Vec<String> = shared.discovered.notes.iter().cloned().chain(shared.spc_contradictions()).collect();
+    let notes: Vec<String> = shared
+        .discovered
+        .notes
+        .iter()
+        .cloned()
+        .chain(shared.spc_contradictions())
+        .chain(read_only_note(&records))
+        .collect();
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -1290,15 +1336,26 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         timings: client.timings().report(),
         notes,
     };
+    // A report that cannot be written fails the run (exit 2), whatever the verdict: CI must not read an
+    // old or missing file as this run's.
+    let mut written = true;
     if let Some(path) = &config.json
         && let Err(e) = report::write_json(path, &meta, &summary, &records)
     {
-        eprintln!("error: cannot write the JSON report {}: {e}", path.display());
+        eprintln!(
+            "error: cannot write the JSON report {}: {e}\n  fix: check the path and the free space",
+            path.display()
+        );
+        written = false;
     }
     if let Some(path) = &config.junit
         && let Err(e) = report::write_junit(path, &meta, &summary, &records)
     {
-        eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
+        eprintln!(
+            "error: cannot write the JUnit report {}: {e}\n  fix: check the path and the free space",
+            path.display()
+        );
+        written = false;
     }
     if !stale.is_empty() {
         let update = config.snapshots.mode == snapshot::Mode::Update;
@@ -1315,9 +1372,16 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             }
         }
     }
-    print!("{}", timing::render(&meta.timings));
-    print!("{}", report::lifecycle_view(&records, &summary.causes));
-    print!("{}", summary.render(&meta));
+    let human =
+        [timing::render(&meta.timings), report::lifecycle_view(&records, &summary.causes), summary.render(&meta)];
+    console::human(&human.concat(), json_console);
+    if !written {
+        return EXIT_CONFIG;
+    }
+    if let Some(line) = report::nothing_tested(&records) {
+        eprintln!("error: {line}");
+        return EXIT_CONFIG;
+    }
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
 }
 
@@ -1378,6 +1442,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
+        selection: Selection::default(),
         args,
     };
     config.client.token = env("SCIM_TOKEN");

@@ -562,6 +562,47 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
     })
 }
 
+/// Checks, before the run, that each report file can be written: its folder exists and the file can be
+/// opened for writing. A file this check creates is removed again, so a run stopped by a later mistake
+/// leaves nothing behind.
+pub fn check_outputs(outputs: &[(&str, &Path)]) -> Result<(), String> {
+    for (flag, path) in outputs {
+        if path.is_dir() {
+            return Err(format!("{flag} {} is a directory\n  fix: name a file, e.g. {flag} report", path.display()));
+        }
+        let existed = path.exists();
+        if let Err(e) = std::fs::OpenOptions::new().append(true).create(true).open(path) {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let fix = if folder.is_dir() {
+                "check the permissions".to_string()
+            } else {
+                format!("create the folder {} first", folder.display())
+            };
+            return Err(format!("{flag} {} cannot be written: {e}\n  fix: {fix}", path.display()));
+        }
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    Ok(())
+}
+
+/// The one line for a run in which every check was skipped: green, but nothing was tested.
+pub fn nothing_tested(records: &[Record]) -> Option<String> {
+    let first_reason = records.iter().find_map(|r| match &r.outcome {
+        Outcome::Skipped(why) => Some(why.as_str()),
+        _ => None,
+    });
+    match first_reason {
+        Some(why) if records.iter().all(|r| matches!(r.outcome, Outcome::Skipped(_))) => Some(format!(
+            "every one of the {} selected checks was skipped, so nothing was tested (the first because {why})\n  \
+             fix: select checks the endpoint supports (see the skip reasons above), or drop --read-only",
+            records.len()
+        )),
+        _ => None,
+    }
+}
+
 pub fn write_json(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Record]) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(&to_json(meta, summary, records)).expect("JSON values serialize");
     std::fs::write(path, text + "\n")

@@ -17,6 +17,7 @@ mod strategies;
 mod cli;
 mod differential;
 mod filter_props;
+mod gate;
 mod hostile;
 mod patch_props;
 mod robustness;

@@ -110,8 +110,16 @@ fn canaries_are_byte_identical_after_everything_ran_failures_and_generated_check
     });
 }
 
+/// Ctrl-C at a terminal, SIGTERM from CI cancellation, `timeout` or `docker stop`, SIGHUP from a closed
+/// session: the same orderly cleanup, and the exit status a shell expects (128 + the signal number).
 #[test]
 fn an_interrupted_run_deletes_everything_it_created() {
+    for (signal, status) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        interrupt_run(signal, status);
+    }
+}
+
+fn interrupt_run(signal: &str, status: i32) {
     let rt = runtime();
     // Every answer takes 15 ms, so the run is surely midway when interrupted.
     let server = rt.block_on(Instrumented::start(
@@ -122,18 +130,18 @@ fn an_interrupted_run_deletes_everything_it_created() {
     let canaries = rt.block_on(seed_canaries(&c));
     let before = rt.block_on(snapshot(&c, &canaries));
     // Recording snapshots too: an interrupt must not store the answers of requests it kept from being sent.
-    let snapshots = std::env::temp_dir().join(format!("scimtest-interrupt-{}", std::process::id()));
+    let snapshots = std::env::temp_dir().join(format!("scimtest-interrupt-{}-{signal}", std::process::id()));
     let _ = std::fs::remove_dir_all(&snapshots);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimtest"))
         .current_dir(std::env::temp_dir())
-        .args(["run", "--url", &server.base_url, "--cases", "200", "--test-threads", "4"])
+        .args(["run", "--url", &server.base_url, "--cases", "200", "--concurrency", "4"])
         .args(["--snapshots", "update", "--snapshot-dir", snapshots.to_str().unwrap()])
         .env("SCIM_TOKEN", "interrupt-token")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the run has created a good number of resources, then press Ctrl-C.
+    // Wait until the run has created a good number of resources, then send the signal.
     let start = Instant::now();
     loop {
         let (users, groups) = server.state.counts();
@@ -145,13 +153,13 @@ fn an_interrupted_run_deletes_everything_it_created() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let created = server.state.counts();
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted") && stderr.contains("cleanup:"), "{stderr}");
-    assert_eq!(server.state.counts(), (4, 2), "after {created:?} at the interrupt, resources remain:\n{stderr}");
+    assert_eq!(out.status.code(), Some(status), "SIG{signal}: {stderr}");
+    assert!(stderr.contains("interrupted") && stderr.contains("cleanup:"), "SIG{signal}: {stderr}");
+    assert_eq!(server.state.counts(), (4, 2), "after {created:?} at SIG{signal}, resources remain:\n{stderr}");
     assert_eq!(rt.block_on(snapshot(&c, &canaries)), before, "a canary changed");
     let mut stored = Vec::new();
     files(&snapshots, &mut stored);

@@ -1,0 +1,378 @@
+//! The command line as clap reads it. Nothing here sends a request: [`super`] turns these into one
+//! validated configuration and calls the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "scimtest",
+    version,
+    about = "SCIM 2.0 conformance harness: RFC 7643/7644 and what Entra ID and Okta send",
+    long_about = "SCIM 2.0 conformance harness: checks a SCIM endpoint against RFC 7643/7644 and against the \
+                  requests Microsoft Entra ID and Okta send, before they provision into it.\n\n\
+                  Exit codes: 0 every MUST holds, 1 a MUST failed, 2 a usage or set-up mistake (nothing judged).",
+    after_help = "First run: export SCIM_TOKEN=…; scimtest run --url https://example.com/scim/v2"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check a SCIM endpoint: discovery, then the profile's suites and generated checks.
+    Run(RunArgs),
+    /// Check the SCIM core (RFC 7644 examples, filter corpora), then run every suite against the bundled
+    /// reference server on a loopback port.
+    Selftest(SelftestArgs),
+    /// List the users and groups earlier runs left behind (named scimtest-<run tag>-…); delete them only
+    /// with --delete.
+    Clean(CleanArgs),
+    /// Run the bundled reference SCIM server (under /scim/v2).
+    Serve(ServeArgs),
+    /// Parse or evaluate SCIM filters (RFC 7644 §3.4.2.2).
+    Filter {
+        #[command(subcommand)]
+        command: FilterCommand,
+    },
+    /// Apply SCIM PATCH requests (RFC 7644 §3.5.2).
+    Patch {
+        #[command(subcommand)]
+        command: PatchCommand,
+    },
+}
+
+/// Where the endpoint is and how long to wait for it.
+#[derive(Args)]
+#[command(next_help_heading = "Target")]
+pub struct TargetArgs {
+    /// The SCIM base URL, e.g. https://example.com/scim/v2.
+    #[arg(long, env = "SCIM_BASE_URL", hide_env_values = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Extra header sent with every request, `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Per-request timeout.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// The credential the harness presents.
+#[derive(Args)]
+#[command(next_help_heading = "Authentication")]
+pub struct AuthArgs {
+    /// Bearer token (better: the SCIM_TOKEN environment variable, kept out of shell history). Never printed.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The endpoint needs no credential (otherwise a run without one is a usage mistake).
+    #[arg(long)]
+    pub no_auth: bool,
+}
+
+/// Which checks run.
+#[derive(Args)]
+#[command(next_help_heading = "Selection")]
+pub struct SelectionArgs {
+    /// A profile (rfc, entra, entra-compliant, okta, okta-aiw) or a profile .toml file; repeatable or
+    /// comma-separated. Default: the app's profile, else rfc.
+    #[arg(long = "profile", env = "SCIM_PROFILE", hide_env_values = true, value_name = "NAME", value_delimiter = ',')]
+    pub profiles: Vec<String>,
+    /// An integration under suites/apps/ (or an app .toml file): its profile, capabilities and attribute
+    /// table.
+    #[arg(long, env = "SCIM_APP", hide_env_values = true, value_name = "NAME|FILE")]
+    pub app: Option<String>,
+    /// Only suites whose name contains this, e.g. `filtering`.
+    #[arg(long, value_name = "PATTERN")]
+    pub suite: Option<String>,
+    /// Run only checks that send nothing but GET (for production endpoints).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Only checks whose name contains one of these (`rfc::users::`, `create`).
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Name filters and --skip match whole check names.
+    #[arg(long)]
+    pub exact: bool,
+    /// Leave out checks whose name contains this (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// Print the checks the selection would run, without sending a request (no --url needed).
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// How the run proceeds.
+#[derive(Args)]
+#[command(next_help_heading = "Execution")]
+pub struct ExecutionArgs {
+    /// Scenarios run at the same time.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// No check starts after this many seconds; the ones left are reported as not run (blocked), and the
+    /// run cleans up and ends with a verdict. 0: no limit.
+    #[arg(long, env = "SCIM_MAX_TIME", hide_env_values = true, default_value_t = 600, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub max_time: u64,
+}
+
+/// What the run writes.
+#[derive(Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Console format: `pretty` (one line per check), `terse` (one character per check), `json` (one JSON
+    /// object per line on stdout; the human summary goes to stderr).
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    pub format: Format,
+    /// Colour the console output.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (docs/report-format.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Pretty,
+    Terse,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Where suites and fixtures come from.
+#[derive(Args)]
+#[command(next_help_heading = "Suites")]
+pub struct Locations {
+    /// A suites directory to use instead of the bundled suites.
+    #[arg(long, env = "SCIMTEST_SUITES", hide_env_values = true, value_name = "DIR")]
+    pub suite_dir: Option<PathBuf>,
+    /// A fixtures directory to use instead of the bundled fixtures.
+    #[arg(long, env = "SCIMTEST_FIXTURES", hide_env_values = true, value_name = "DIR")]
+    pub fixture_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub generated: GeneratedArgs,
+    #[command(flatten)]
+    pub snapshots: SnapshotArgs,
+    #[command(flatten)]
+    pub locations: Locations,
+}
+
+#[derive(Args)]
+pub struct SelftestArgs {
+    /// Only checks whose name contains one of these.
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Name filters match whole check names.
+    #[arg(long)]
+    pub exact: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub generated: GeneratedArgs,
+    #[command(flatten)]
+    pub snapshots: SnapshotArgs,
+    #[command(flatten)]
+    pub locations: Locations,
+}
+
+#[derive(Args)]
+pub struct CleanArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    /// Delete what is listed.
+    #[arg(long)]
+    pub delete: bool,
+}
+
+/// Response snapshots.
+#[derive(Args)]
+#[command(next_help_heading = "Snapshots")]
+pub struct SnapshotArgs {
+    /// `check` fails on drift and writes the new answers as .snap.new files for `cargo insta review`;
+    /// `update` records them as the baseline.
+    #[arg(long, value_enum, env = "SCIM_SNAPSHOTS", hide_env_values = true, default_value_t = SnapshotMode::Off)]
+    pub snapshots: SnapshotMode,
+    /// The target's folder in the snapshot directory (default: the host, e.g. acme.example.com;
+    /// selftest: reference).
+    #[arg(long, env = "SCIM_TARGET", hide_env_values = true, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Where snapshots live (default: ./snapshots).
+    #[arg(long, env = "SCIM_SNAPSHOT_DIR", hide_env_values = true, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    /// A part of every answer's body that varies legitimately, stored as "[redacted]" (repeatable),
+    /// e.g. `.meta.lastLogin` or `.**.tenantId`.
+    #[arg(long = "redact", value_name = "SELECTOR")]
+    pub redact: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SnapshotMode {
+    Check,
+    Update,
+    Off,
+}
+
+/// Generated filters and PATCH sequences.
+#[derive(Args)]
+#[command(next_help_heading = "Generated checks")]
+pub struct GeneratedArgs {
+    /// Seed: as printed with a failure (0x5c1a7e57), in decimal, or `random` to explore. Default: a fixed
+    /// seed, so an unchanged server gets the same verdict every run.
+    #[arg(long, env = "SCIM_SEED", hide_env_values = true, value_parser = crate::runner::property::parse_seed, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Generated filters per profile (default: 1000; selftest: 250); PATCH sequences are half as many.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub cases: Option<u32>,
+    /// Seconds each generated check may spend generating new cases.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub budget: u64,
+    /// Run only the declarative scenarios.
+    #[arg(long)]
+    pub no_generated: bool,
+    /// Where minimal failing generated inputs are kept and replayed first (default:
+    /// ./scimtest-regressions/<target>; selftest keeps none).
+    #[arg(long, value_name = "DIR")]
+    pub regressions: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Bearer token clients must send; without one every request is accepted.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// compat accepts what Entra ID and Okta send; strict rejects what RFC 7643/7644 reject.
+    #[arg(long, value_enum, default_value_t = ServeMode::Compat)]
+    pub mode: ServeMode,
+    /// Switch on a deliberate bug (repeatable); --list-faults lists them.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Print the deliberate bugs and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Preload this many realistic users.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub seed_users: u32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ServeMode {
+    Compat,
+    Strict,
+}
+
+#[derive(Subcommand)]
+pub enum FilterCommand {
+    /// Print the canonical form of a filter, or point at what is wrong with it.
+    Parse {
+        filter: String,
+        /// RFC grammar only: reject Entra's `emails[type eq "work"].value eq "x"` form.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the ids of the resources that match a filter.
+    Eval {
+        filter: String,
+        /// A JSON array of resources, or a ListResponse.
+        #[arg(long)]
+        resources: PathBuf,
+        #[command(flatten)]
+        schema: SchemaArgs,
+        /// RFC grammar only.
+        #[arg(long)]
+        strict: bool,
+        /// What an attribute the schema does not define does: fail the filter, or match nothing.
+        #[arg(long, value_enum, default_value_t = Unknown::Error)]
+        unknown_attributes: Unknown,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PatchCommand {
+    /// Print the resource after a PatchOp, or the SCIM error (status and scimType) it earns.
+    Apply {
+        /// The resource, as JSON.
+        #[arg(long)]
+        resource: PathBuf,
+        /// The PatchOp message, as JSON.
+        #[arg(long)]
+        patch: PathBuf,
+        /// Whose rules: the RFC's, or what Entra ID or Okta need (docs/patch-semantics.md).
+        #[arg(long, value_enum, default_value_t = ModeArg::Rfc)]
+        mode: ModeArg,
+        #[command(flatten)]
+        schema: SchemaArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct SchemaArgs {
+    /// The resource type (User, Group); default: found from each resource's `schemas`.
+    #[arg(long)]
+    pub resource_type: Option<String>,
+    /// A server's /Schemas answer, instead of the built-in RFC 7643 schemas.
+    #[arg(long)]
+    pub schemas: Option<PathBuf>,
+    /// A server's /ResourceTypes answer.
+    #[arg(long)]
+    pub resource_types: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Unknown {
+    Error,
+    NoMatch,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Rfc,
+    Entra,
+    Okta,
+    Compat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap's own checks: no duplicate flags, defaults within their ranges, valid headings.
+        Cli::command().debug_assert();
+    }
+}

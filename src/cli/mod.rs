@@ -1,0 +1,331 @@
+//! The `scimtest` command line: arguments and environment in, one validated configuration, one call into
+//! the library, one [`Exit`] out. `main.rs` only calls [`main`].
+
+mod args;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::exit::Exit;
+use crate::filter::{Dialect, UnknownAttributes};
+use crate::runner::snapshot::{self, SnapshotConfig};
+use crate::runner::{RunConfig, Selection};
+use crate::tools::{self, Report, SchemaSource};
+use args::{Cli, Color, Command, FilterCommand, Format, ModeArg, PatchCommand, ServeMode, SnapshotMode, Unknown};
+
+/// Parses the command line and runs the command.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout (a closed pipe is not worth a panic); mistakes are exit 2.
+            let _ = e.print();
+            return if e.use_stderr() { Exit::Usage } else { Exit::Pass };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => match run_config(args) {
+            Ok(config) => Exit::from_code(crate::runner::run(config)),
+            Err(e) => usage(&e),
+        },
+        Command::Selftest(args) => selftest(args),
+        Command::Clean(args) => clean(args),
+        Command::Serve(args) => serve(args),
+        Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
+            emit(&tools::filter_parse(&filter, dialect(strict)))
+        }
+        Command::Filter { command: FilterCommand::Eval { filter, resources, schema, strict, unknown_attributes } } => {
+            let unknown = match unknown_attributes {
+                Unknown::Error => UnknownAttributes::Error,
+                Unknown::NoMatch => UnknownAttributes::NoMatch,
+            };
+            emit(&tools::filter_eval(&filter, &resources, &schema_source(schema), dialect(strict), unknown))
+        }
+        Command::Patch { command: PatchCommand::Apply { resource, patch, mode, schema } } => {
+            let mode = match mode {
+                ModeArg::Rfc => crate::patch::Mode::Rfc,
+                ModeArg::Entra => crate::patch::Mode::Entra,
+                ModeArg::Okta => crate::patch::Mode::Okta,
+                ModeArg::Compat => crate::patch::Mode::Compat,
+            };
+            emit(&tools::patch_apply(&resource, &patch, &schema_source(schema), mode))
+        }
+    }
+}
+
+/// A usage mistake: one `error:` line (with its `fix:` lines), exit 2.
+fn usage(message: &str) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}
+
+fn dialect(strict: bool) -> Dialect {
+    if strict { Dialect::Strict } else { Dialect::Compat }
+}
+
+fn schema_source(a: args::SchemaArgs) -> SchemaSource {
+    SchemaSource { schemas: a.schemas, resource_types: a.resource_types, resource_type: a.resource_type }
+}
+
+/// `Name: value` pairs from `--header`.
+fn headers(given: &[String]) -> Result<Vec<(String, String)>, String> {
+    given
+        .iter()
+        .map(|h| match h.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            _ => Err(format!("--header `{h}` is not `Name: value`\n  fix: e.g. --header 'X-Tenant: acme'")),
+        })
+        .collect()
+}
+
+/// The client settings shared by `run` and `clean`.
+fn client_config(target: &args::TargetArgs, auth: &args::AuthArgs) -> Result<crate::client::ClientConfig, String> {
+    let url = target.url.clone().unwrap_or_default();
+    let mut client = crate::client::ClientConfig::new(url);
+    client.token = auth.token.clone().filter(|t| !t.is_empty());
+    client.headers = headers(&target.headers)?;
+    client.timeout = std::time::Duration::from_secs(target.timeout);
+    Ok(client)
+}
+
+/// libtest's settings for the console: the format, colours and threads. Selection is scimtest's own
+/// ([`Selection`]), so a selection that runs nothing is caught before any request.
+fn console(output: &args::OutputArgs, concurrency: u16) -> libtest_mimic::Arguments {
+    libtest_mimic::Arguments {
+        test_threads: Some(usize::from(concurrency)),
+        format: Some(match output.format {
+            Format::Pretty => libtest_mimic::FormatSetting::Pretty,
+            Format::Terse => libtest_mimic::FormatSetting::Terse,
+            Format::Json => libtest_mimic::FormatSetting::Json,
+        }),
+        color: Some(match output.color {
+            Color::Auto => libtest_mimic::ColorSetting::Auto,
+            Color::Always => libtest_mimic::ColorSetting::Always,
+            Color::Never => libtest_mimic::ColorSetting::Never,
+        }),
+        ..libtest_mimic::Arguments::default()
+    }
+}
+
+fn locations(config: &mut RunConfig, locations: args::Locations) {
+    if let Some(dir) = locations.suite_dir {
+        config.suites_dir = dir;
+    }
+    if let Some(dir) = locations.fixture_dir {
+        config.fixtures_dir = dir;
+    }
+}
+
+/// `scimtest run`'s arguments as one validated configuration.
+fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
+    let selection = &args.selection;
+    if !selection.list {
+        match args.target.url.as_deref() {
+            None | Some("") => {
+                return Err("no SCIM endpoint given\n  fix: pass --url https://example.com/scim/v2 (or set \
+                            SCIM_BASE_URL); --list needs none"
+                    .into());
+            }
+            Some(_) => {}
+        }
+        if args.auth.token.as_deref().is_some_and(|t| !t.is_empty()) && args.auth.no_auth {
+            return Err("--no-auth and a token (--token or SCIM_TOKEN) contradict each other\n  fix: drop one".into());
+        }
+    }
+    let client = client_config(&args.target, &args.auth)?;
+    let url = client.base_url.clone();
+    let mut config = RunConfig::new(client);
+    locations(&mut config, args.locations);
+    config.args = console(&args.output, args.execution.concurrency);
+    config.selection = Selection {
+        filters: selection.filters.clone(),
+        exact: selection.exact,
+        skip: selection.skip.clone(),
+        list: selection.list,
+    };
+    config.profiles = selection.profiles.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    config.app = selection.app.clone();
+    config.suite_pattern = selection.suite.clone();
+    config.read_only = selection.read_only;
+    config.concurrency = usize::from(args.execution.concurrency);
+    config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
+    config.junit = args.output.junit;
+    config.json = args.output.json;
+    // A URL without a host gets its one-line message from the pre-flight; until then it needs no name.
+    let target = snapshot::target_from_url(&url);
+    let named = target.is_some() || args.snapshots.target.is_some();
+    config.snapshots =
+        snapshot_config(args.snapshots, target.or_else(|| Some("unnamed".into())), PathBuf::from("snapshots"))?;
+    if !named && config.snapshots.mode != snapshot::Mode::Off {
+        return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
+    }
+    let regressions = crate::runner::property::default_regressions_dir(&config.snapshots.target);
+    config.properties = generated_config(&args.generated, Some(regressions), 1000);
+    Ok(config)
+}
+
+/// The validated snapshot settings; `default_target` and `default_dir` apply when not given.
+fn snapshot_config(
+    args: args::SnapshotArgs,
+    default_target: Option<String>,
+    default_dir: PathBuf,
+) -> Result<SnapshotConfig, String> {
+    let mode = match args.snapshots {
+        SnapshotMode::Check => snapshot::Mode::Check,
+        SnapshotMode::Update => snapshot::Mode::Update,
+        SnapshotMode::Off => snapshot::Mode::Off,
+    };
+    let Some(target) = args.target.or(default_target) else {
+        return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
+    };
+    snapshot::check_target(&target).map_err(|e| format!("--{e}"))?;
+    let redact = args
+        .redact
+        .iter()
+        .map(|r| r.parse().map_err(|e| format!("--redact: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(SnapshotConfig {
+        mode,
+        dir: args.snapshot_dir.unwrap_or(default_dir),
+        target,
+        redact,
+        ci: snapshot::is_ci(|k| std::env::var(k).ok()),
+    })
+}
+
+/// The generated checks' settings (`None`: `--no-generated`); `regressions` is the default directory for
+/// minimal failing inputs (`None`: keep none).
+fn generated_config(
+    args: &args::GeneratedArgs,
+    regressions: Option<PathBuf>,
+    default_cases: u32,
+) -> Option<crate::runner::property::PropertyConfig> {
+    let cases = args.cases.unwrap_or(default_cases);
+    (!args.no_generated).then(|| crate::runner::property::PropertyConfig {
+        filter_cases: cases,
+        patch_cases: (cases / 2).max(1),
+        seed: args.seed.unwrap_or(crate::runner::property::DEFAULT_SEED),
+        budget: std::time::Duration::from_secs(args.budget),
+        regressions: args.regressions.clone().or(regressions),
+    })
+}
+
+fn selftest(args: args::SelftestArgs) -> Exit {
+    let snapshots = match snapshot_config(args.snapshots, Some("reference".into()), snapshot::default_dir()) {
+        Ok(s) => s,
+        Err(e) => return usage(&e),
+    };
+    let fixtures = args.locations.fixture_dir.clone().unwrap_or_else(crate::selftest::default_fixtures);
+    // The core first: every RFC 7644 example and the filter corpora, through the engines.
+    let core = tools::selftest(&fixtures);
+    if core.exit != tools::EXIT_OK {
+        return emit(&core);
+    }
+    if let Some(last) = core.stdout.lines().last() {
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "core self-check — {}", last.trim_start_matches("selftest: "));
+    }
+    let token = format!("selftest-{}", std::process::id());
+    let mut client = crate::client::ClientConfig::new("http://127.0.0.1");
+    client.token = Some(token.clone());
+    let mut config = RunConfig::new(client);
+    locations(&mut config, args.locations);
+    config.args = console(&args.output, args.execution.concurrency);
+    config.selection = Selection { filters: args.filters, exact: args.exact, ..Selection::default() };
+    config.concurrency = usize::from(args.execution.concurrency);
+    config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
+    config.junit = args.output.junit;
+    config.json = args.output.json;
+    // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
+    // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so
+    // nothing is kept unless --regressions says where (never in the harness's own files).
+    config.properties = generated_config(&args.generated, None, 250);
+    config.snapshots = snapshots;
+    Exit::from_code(crate::runner::selftest_every_profile(config, &token))
+}
+
+fn clean(args: args::CleanArgs) -> Exit {
+    if args.target.url.as_deref().is_none_or(str::is_empty) {
+        return usage("no SCIM endpoint given\n  fix: pass --url https://example.com/scim/v2 (or set SCIM_BASE_URL)");
+    }
+    match client_config(&args.target, &args.auth) {
+        Ok(config) => Exit::from_code(crate::runner::clean(config, args.delete)),
+        Err(e) => usage(&e),
+    }
+}
+
+fn serve(args: args::ServeArgs) -> Exit {
+    use crate::server::{Fault, ServerConfig, ServerMode};
+    if args.list_faults {
+        let list: String = Fault::ALL.iter().map(|f| format!("{:<28} {}\n", f.name(), f.description())).collect();
+        // Written at once and errors ignored, so `--list-faults | head` ends quietly.
+        let _ = std::io::stdout().write_all(list.as_bytes());
+        return Exit::Pass;
+    }
+    let mut faults = std::collections::BTreeSet::new();
+    for name in &args.faults {
+        match name.parse::<Fault>() {
+            Ok(f) => {
+                faults.insert(f);
+            }
+            Err(e) => return usage(&e.to_string()),
+        }
+    }
+    let config = ServerConfig {
+        token: args.token.filter(|t| !t.is_empty()),
+        mode: match args.mode {
+            ServeMode::Compat => ServerMode::Compat,
+            ServeMode::Strict => ServerMode::Strict,
+        },
+        faults,
+        ..ServerConfig::default()
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                return usage(&format!(
+                    "cannot listen on {}: {e}\n  fix: pick another address with --addr 127.0.0.1:PORT",
+                    args.addr
+                ));
+            }
+        };
+        let addr = listener.local_addr().unwrap_or(args.addr);
+        let auth = if config.token.is_some() { "bearer token required" } else { "no authentication" };
+        let state = crate::server::state(config);
+        if args.seed_users > 0 {
+            state.seed_users(args.seed_users as usize, &format!("http://{addr}{}", state.config().base_path));
+        }
+        let faults: Vec<&str> = state.config().faults.iter().map(|f| f.name()).collect();
+        eprintln!(
+            "scimtest serve: http://{addr}{} ({auth}; {} users seeded{})",
+            state.config().base_path,
+            args.seed_users,
+            if faults.is_empty() { String::new() } else { format!("; faults: {}", faults.join(", ")) }
+        );
+        let shutdown = async {
+            let signal = crate::runner::interrupted().await;
+            eprintln!("scimtest serve: {} — shutting down", signal.name);
+        };
+        match crate::server::serve(listener, state, shutdown).await {
+            Ok(()) => Exit::Pass,
+            Err(e) => {
+                eprintln!("error: the server stopped: {e}");
+                Exit::Fail
+            }
+        }
+    })
+}
+
+fn emit(report: &Report) -> Exit {
+    // A closed pipe (`scimtest … | head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(report.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(report.stderr.as_bytes());
+    Exit::from_code(report.exit)
+}
