@@ -1410,6 +1410,11 @@ fn stale_snapshots(config: &RunConfig, plan: &Plan) -> Vec<PathBuf> {
     dirs.iter().flat_map(|d| snapshot::unreferenced(d, &referenced)).collect()
 }
 
+/// What library mode says when it tests the bundled server instead of the caller's endpoint.
+pub const BUNDLED_SERVER_BANNER: &str = "\
+=== scimtest: SCIM_BASE_URL is not set, so this tests scimtest's BUNDLED REFERENCE SERVER, NOT YOUR ENDPOINT ===
+    set SCIM_BASE_URL (and SCIM_TOKEN) to check yours: SCIM_BASE_URL=https://… cargo test --test scim";
+
 /// For a Rust project's own `tests/scim.rs` (`harness = false`): runs the suites inside `cargo test`.
 ///
 /// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN`, and optionally
@@ -1476,11 +1481,15 @@ pub fn main_from_env() -> std::process::ExitCode {
         });
     }
     let code = if config.client.base_url.is_empty() {
-        eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
+        // Said before and after, where nobody can miss it: a green `cargo test` here proves nothing about
+        // the vendor's own endpoint.
+        eprintln!("{BUNDLED_SERVER_BANNER}");
         let token = format!("local-{}", std::process::id());
         config.client.token = Some(token.clone());
         let mode = server_mode_for(&config.main_profile());
-        selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() })
+        let code = selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() });
+        eprintln!("{BUNDLED_SERVER_BANNER}");
+        code
     } else {
         run(config)
     };
