@@ -169,3 +169,14 @@ fn read_only_says_what_the_verdict_leaves_out_and_an_all_skipped_run_is_not_gree
     assert!(text(&out).contains("nothing was tested"), "{}", text(&out));
     rt.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn selftest_filters_may_select_one_server_mode_and_a_filter_for_none_is_a_mistake() {
+    let out = scimtest(&["selftest", "--no-generated", "rfc::discovery::"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("strict mode") && !shown.contains("compat mode"), "only the rfc group runs: {shown}");
+    let none = scimtest(&["selftest", "--no-generated", "nothingmatches"]);
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+    assert!(text(&none).contains("no check matches `nothingmatches`"), "{}", text(&none));
+}
