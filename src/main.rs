@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scimtest::bundle::{Bundle, Source};
 use scimtest::filter::{Dialect, UnknownAttributes};
 use scimtest::patch::Mode;
 use scimtest::runner::RunConfig;
@@ -51,6 +52,11 @@ enum Command {
     },
     /// Run the bundled reference SCIM server (under /scim/v2).
     Serve(ServeArgs),
+    /// The profiles, apps and suites bundled in this binary: list them, or write them out for editing.
+    Suites {
+        #[command(subcommand)]
+        command: SuitesCommand,
+    },
     /// List the users and groups earlier runs left behind (named scimtest-<run tag>-…); delete them
     /// only with --delete.
     Clean {
@@ -96,12 +102,30 @@ enum ServeMode {
 
 #[derive(clap::Args)]
 struct Locations {
-    /// The suites directory (default: the one in this source tree).
+    /// Profiles, apps and suites from this directory instead of the bundled ones (`scimtest suites
+    /// export DIR` writes those out for editing).
     #[arg(long, env = "SCIMTEST_SUITES", value_name = "DIR")]
-    suites: Option<PathBuf>,
-    /// The fixtures directory (default: the one in this source tree).
+    suite_dir: Option<PathBuf>,
+    /// Fixtures (request bodies, the self-check's RFC examples) from this directory instead of the
+    /// bundled ones.
     #[arg(long, env = "SCIMTEST_FIXTURES", value_name = "DIR")]
-    fixtures: Option<PathBuf>,
+    fixture_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SuitesCommand {
+    /// One line per profile (with its suites) and per app.
+    List {
+        #[arg(long, env = "SCIMTEST_SUITES", value_name = "DIR")]
+        suite_dir: Option<PathBuf>,
+    },
+    /// Write the bundled suites into DIR for editing; then run with --suite-dir DIR.
+    Export {
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -163,7 +187,8 @@ struct SnapshotArgs {
     /// selftest: reference).
     #[arg(long, env = "SCIM_TARGET", value_name = "NAME")]
     target: Option<String>,
-    /// Where snapshots live (default: ./snapshots; selftest: the one in this source tree).
+    /// Where snapshots live (default: ./snapshots, where this repository keeps the bundled server's
+    /// baseline as reference/).
     #[arg(long, env = "SCIM_SNAPSHOT_DIR", value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
     /// A part of every answer's body that varies legitimately, stored as "[redacted]" (repeatable),
@@ -345,6 +370,10 @@ fn main() -> ExitCode {
         Command::Selftest { generated, snapshots, locations, test } => {
             return selftest(generated, snapshots, locations, test);
         }
+        Command::Suites { command: SuitesCommand::List { suite_dir } } => {
+            tools::suites_list(&Source::dir_or(suite_dir, Bundle::Suites))
+        }
+        Command::Suites { command: SuitesCommand::Export { dir, force } } => tools::suites_export(&dir, force),
         Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
             tools::filter_parse(&filter, dialect(strict))
         }
@@ -374,12 +403,8 @@ fn run_config(
     client: scimtest::client::ClientConfig,
 ) -> RunConfig {
     let mut config = RunConfig::new(client);
-    if let Some(suites) = locations.suites {
-        config.suites_dir = suites;
-    }
-    if let Some(fixtures) = locations.fixtures {
-        config.fixtures_dir = fixtures;
-    }
+    config.suites = Source::dir_or(locations.suite_dir, Bundle::Suites);
+    config.fixtures = Source::dir_or(locations.fixture_dir, Bundle::Fixtures);
     config.args = test;
     config
 }
@@ -421,7 +446,7 @@ fn run(args: RunArgs) -> ExitCode {
     config.json = args.json;
     config.max_time = (args.max_time > 0).then(|| std::time::Duration::from_secs(args.max_time));
     let target = scimtest::runner::snapshot::target_from_url(&args.url);
-    config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {
+    config.snapshots = match args.snapshots.config(target, scimtest::runner::snapshot::default_dir()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -446,7 +471,7 @@ fn selftest(
             return ExitCode::from(tools::EXIT_USAGE);
         }
     };
-    let fixtures = locations.fixtures.clone().unwrap_or_else(scimtest::selftest::default_fixtures);
+    let fixtures = Source::dir_or(locations.fixture_dir.clone(), Bundle::Fixtures);
     // The core first: every RFC 7644 example and the filter corpora, through the engines.
     let core = tools::selftest(&fixtures);
     if core.exit != tools::EXIT_OK {

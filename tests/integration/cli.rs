@@ -487,7 +487,7 @@ fn selftest_passes() {
 #[test]
 fn selftest_with_a_missing_fixtures_directory() {
     let dir = TempDir::new("selftest-missing");
-    let r = run(["selftest", "--fixtures", p(&dir.0.join("nothing-here"))]);
+    let r = run(["selftest", "--fixture-dir", p(&dir.0.join("nothing-here"))]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("nothing-here"), "{r:?}");
 }
