@@ -139,8 +139,12 @@ impl Source {
 pub fn export(bundle: Bundle, dest: &Path, force: bool) -> Result<Vec<PathBuf>, String> {
     let files = bundle.files();
     if !force {
-        let existing: Vec<String> =
-            files.iter().map(|(rel, _)| dest.join(rel)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+        let existing: Vec<String> = files
+            .iter()
+            .map(|(rel, _)| dest.join(rel))
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
         if !existing.is_empty() {
             return Err(format!(
                 "{} file(s) already exist, e.g. {}\n  fix: pick an empty directory, or pass --force to overwrite them",

@@ -314,7 +314,8 @@ pub fn suites_list(suites: &crate::bundle::Source) -> Report {
             let files = profile_suite_files(suites, &profile).map_err(|e| Report::usage(e.to_string()))?;
             let names: Vec<String> =
                 files.iter().map(|f| f.with_extension("").to_string_lossy().replace('\\', "/")).collect();
-            let _ = writeln!(report.stdout, "profile {:<16} {} suites: {}", profile.name, names.len(), names.join(", "));
+            let _ =
+                writeln!(report.stdout, "profile {:<16} {} suites: {}", profile.name, names.len(), names.join(", "));
         }
         for file in listed("apps")? {
             let app = load_app(suites, &stem(&file)).map_err(|e| Report::usage(e.to_string()))?;

@@ -207,7 +207,9 @@ description = "renaming userName creates a new account"
         .unwrap();
         let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "bad2").unwrap_err();
         assert!(e.message.contains("does not parse") && e.line == Some(12), "{e}");
-        assert!(load_app(&crate::bundle::Source::Dir(dir.clone()), "missing").unwrap_err().fix.contains("apps live in"));
+        assert!(
+            load_app(&crate::bundle::Source::Dir(dir.clone()), "missing").unwrap_err().fix.contains("apps live in")
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

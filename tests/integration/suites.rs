@@ -79,8 +79,7 @@ async fn each_seed_app_passes_against_the_compat_server() {
 /// (the list in fixtures/strict-breaks-idps.txt), and nowhere else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_mode_breaks_the_idps_exactly_where_expected() {
-    let listed =
-        scimtest::bundle::Source::fixtures().read("strict-breaks-idps.txt").unwrap();
+    let listed = scimtest::bundle::Source::fixtures().read("strict-breaks-idps.txt").unwrap();
     let expected: std::collections::BTreeSet<&str> =
         listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let (server, mut config) =
