@@ -307,19 +307,24 @@ pub fn suites_list(suites: &crate::bundle::Source) -> Report {
         })
     };
     let inner = || -> Result<Report, Report> {
-        let mut report = Report::default();
-        let _ = writeln!(report.stdout, "suites from {}", suites.root().display());
+        // (kind, name, the rest), printed in aligned columns.
+        let mut rows: Vec<(&str, String, String)> = Vec::new();
         for file in listed("profiles")? {
             let profile = load_profile(suites, &stem(&file)).map_err(|e| Report::usage(e.to_string()))?;
             let files = profile_suite_files(suites, &profile).map_err(|e| Report::usage(e.to_string()))?;
             let names: Vec<String> =
                 files.iter().map(|f| f.with_extension("").to_string_lossy().replace('\\', "/")).collect();
-            let _ =
-                writeln!(report.stdout, "profile {:<16} {} suites: {}", profile.name, names.len(), names.join(", "));
+            rows.push(("profile", profile.name, format!("{} suites: {}", names.len(), names.join(", "))));
         }
         for file in listed("apps")? {
             let app = load_app(suites, &stem(&file)).map_err(|e| Report::usage(e.to_string()))?;
-            let _ = writeln!(report.stdout, "app     {:<16} profile {}: {}", app.name, app.profile, app.description);
+            rows.push(("app", app.name, format!("profile {}: {}", app.profile, app.description)));
+        }
+        let width = rows.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+        let mut report = Report::default();
+        let _ = writeln!(report.stdout, "suites from {}", suites.root().display());
+        for (kind, name, rest) in rows {
+            let _ = writeln!(report.stdout, "{kind:<7} {name:<width$}  {rest}");
         }
         Ok(report)
     };
