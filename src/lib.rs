@@ -3,6 +3,7 @@
 //! The pure core — [`schema`], [`value`], [`filter`], [`patch`] — understands SCIM exactly and knows
 //! nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on it.
 
+pub mod bundle;
 pub mod cli;
 pub mod client;
 pub mod exit;

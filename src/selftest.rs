@@ -1,21 +1,18 @@
-//! The core's self-check: every RFC 7644 filter and PATCH example under `fixtures/rfc7644/`, each with
-//! the outcome worked out by hand, run through the filter evaluator and the PATCH engine. The
-//! `scimtest selftest` command prints it; the integration tests assert it.
+//! The core's self-check: every RFC 7644 filter and PATCH example under `fixtures/rfc7644/` (bundled in
+//! the binary, or `--fixture-dir`), each with the outcome worked out by hand, run through the filter
+//! evaluator and the PATCH engine. The `scimtest selftest` command prints it; the integration tests
+//! assert it.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
+use crate::bundle::Source;
 use crate::filter::{Dialect, EvalOptions, ParseOptions, compile, parse_with};
 use crate::patch::{Mode, PatchOptions, apply_json};
 use crate::schema::ResourceSchema;
 use crate::value::{CanonicalOptions, canonicalize, diff};
-
-/// The fixtures directory of this source tree.
-pub fn default_fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
 
 /// One checked example.
 #[derive(Debug, Clone)]
@@ -40,11 +37,21 @@ impl fmt::Display for FixtureError {
 
 impl std::error::Error for FixtureError {}
 
-fn read_json(path: &Path) -> Result<Value, FixtureError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        FixtureError(format!("cannot read {}: {e} (run from the repository, or pass --fixtures DIR)", path.display()))
-    })?;
-    serde_json::from_str(&text).map_err(|e| FixtureError(format!("{} is not valid JSON: {e}", path.display())))
+/// The text of a fixture; a message naming it and the fix when it cannot be read.
+fn read_text(fixtures: &Source, rel: &Path) -> Result<String, FixtureError> {
+    fixtures.read(rel).map_err(|e| {
+        let fix = match fixtures {
+            Source::Dir(_) => "pass the fixtures directory with --fixture-dir DIR, or leave it out for the bundled one",
+            Source::Bundled(_) => "this build bundles no such fixture: rebuild scimtest",
+        };
+        FixtureError(format!("cannot read {}: {e}\n  fix: {fix}", fixtures.path(rel).display()))
+    })
+}
+
+fn read_json(fixtures: &Source, rel: &Path) -> Result<Value, FixtureError> {
+    let text = read_text(fixtures, rel)?;
+    serde_json::from_str(&text)
+        .map_err(|e| FixtureError(format!("{} is not valid JSON: {e}", fixtures.path(rel).display())))
 }
 
 fn field<'v>(v: &'v Value, key: &str, file: &Path) -> Result<&'v Value, FixtureError> {
@@ -52,15 +59,15 @@ fn field<'v>(v: &'v Value, key: &str, file: &Path) -> Result<&'v Value, FixtureE
 }
 
 /// Runs `fixtures/rfc7644/filters.json` against `filter_population.json`.
-pub fn rfc7644_filters(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
-    let dir = fixtures.join("rfc7644");
+pub fn rfc7644_filters(fixtures: &Source) -> Result<Vec<CaseResult>, FixtureError> {
+    let dir = Path::new("rfc7644");
     let population_file = dir.join("filter_population.json");
     let cases_file = dir.join("filters.json");
-    let population = read_json(&population_file)?;
+    let population = read_json(fixtures, &population_file)?;
     let population = population
         .as_array()
         .ok_or_else(|| FixtureError(format!("{}: expected an array of users", population_file.display())))?;
-    let cases = read_json(&cases_file)?;
+    let cases = read_json(fixtures, &cases_file)?;
     let cases = field(&cases, "cases", &cases_file)?
         .as_array()
         .ok_or_else(|| FixtureError(format!("{}: `cases` is not an array", cases_file.display())))?;
@@ -110,20 +117,22 @@ pub fn rfc7644_filters(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError>
 }
 
 /// Runs every `fixtures/rfc7644/patch/*.json`.
-pub fn rfc7644_patches(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
-    let dir = fixtures.join("rfc7644").join("patch");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| FixtureError(format!("cannot list {}: {e}", dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files.iter().map(|file| patch_case(file)).collect()
+pub fn rfc7644_patches(fixtures: &Source) -> Result<Vec<CaseResult>, FixtureError> {
+    let dir = Path::new("rfc7644").join("patch");
+    let files = fixtures.list(&dir, "json").map_err(|e| {
+        FixtureError(format!(
+            "cannot list {}: {e}\n  fix: pass the fixtures directory with --fixture-dir DIR, or leave it out for the bundled one",
+            fixtures.path(&dir).display()
+        ))
+    })?;
+    files.iter().map(|rel| patch_case(fixtures, rel)).collect()
 }
 
-fn patch_case(file: &Path) -> Result<CaseResult, FixtureError> {
-    let case = read_json(file)?;
-    let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+fn patch_case(fixtures: &Source, rel: &Path) -> Result<CaseResult, FixtureError> {
+    let case = read_json(fixtures, rel)?;
+    let shown = fixtures.path(rel);
+    let file = shown.as_path();
+    let name = rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mode: Mode = case
         .get("mode")
         .and_then(Value::as_str)
@@ -174,16 +183,10 @@ fn patch_case(file: &Path) -> Result<CaseResult, FixtureError> {
 /// The filter corpora: `filters/valid.txt` parses in the strict dialect and round-trips through the
 /// canonical printer; `filters/valid-compat.txt` parses only in the compat dialect; `filters/invalid.txt`
 /// fails in both, with an error span inside the input.
-pub fn filter_corpora(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+pub fn filter_corpora(fixtures: &Source) -> Result<Vec<CaseResult>, FixtureError> {
     let mut results = Vec::new();
     for (file, kind) in [("valid.txt", "valid"), ("valid-compat.txt", "compat"), ("invalid.txt", "invalid")] {
-        let path = fixtures.join("filters").join(file);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            FixtureError(format!(
-                "cannot read {}: {e} (run from the repository, or pass --fixtures DIR)",
-                path.display()
-            ))
-        })?;
+        let text = read_text(fixtures, &Path::new("filters").join(file))?;
         for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l)) {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
@@ -231,7 +234,7 @@ fn round_trip(line: &str, dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every self-check case.
-pub fn run(fixtures: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+pub fn run(fixtures: &Source) -> Result<Vec<CaseResult>, FixtureError> {
     let mut all = rfc7644_filters(fixtures)?;
     all.extend(rfc7644_patches(fixtures)?);
     all.extend(filter_corpora(fixtures)?);

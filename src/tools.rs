@@ -264,7 +264,7 @@ pub fn patch_apply(resource: &Path, patch: &Path, source: &SchemaSource, mode: M
 }
 
 /// `scimtest selftest`: the core's self-check over the bundled fixtures, in cargo-test style.
-pub fn selftest(fixtures: &Path) -> Report {
+pub fn selftest(fixtures: &crate::bundle::Source) -> Report {
     let results = match crate::selftest::run(fixtures) {
         Ok(r) => r,
         Err(e) => return Report::usage(e.to_string()),
@@ -291,4 +291,65 @@ pub fn selftest(fixtures: &Path) -> Report {
     }
     let _ = writeln!(report.stdout, "\nselftest: {} passed, {} failed", results.len() - failed.len(), failed.len());
     report
+}
+
+/// `scimtest suites list`: one line per profile (with its suites) and per app.
+pub fn suites_list(suites: &crate::bundle::Source) -> Report {
+    use crate::suite::{load_app, load_profile, profile_suite_files};
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let listed = |dir: &str| {
+        suites.list(dir, "toml").map_err(|e| {
+            Report::usage(format!(
+                "cannot list {}: {e}\n  fix: pass a directory holding profiles/ and apps/ with --suite-dir DIR, or leave \
+                 it out for the bundled suites",
+                suites.path(dir).display()
+            ))
+        })
+    };
+    let inner = || -> Result<Report, Report> {
+        // (kind, name, the rest), printed in aligned columns.
+        let mut rows: Vec<(&str, String, String)> = Vec::new();
+        for file in listed("profiles")? {
+            let profile = load_profile(suites, &stem(&file)).map_err(|e| Report::usage(e.to_string()))?;
+            let files = profile_suite_files(suites, &profile).map_err(|e| Report::usage(e.to_string()))?;
+            let names: Vec<String> =
+                files.iter().map(|f| f.with_extension("").to_string_lossy().replace('\\', "/")).collect();
+            rows.push(("profile", profile.name, format!("{} suites: {}", names.len(), names.join(", "))));
+        }
+        for file in listed("apps")? {
+            let app = load_app(suites, &stem(&file)).map_err(|e| Report::usage(e.to_string()))?;
+            rows.push(("app", app.name, format!("profile {}: {}", app.profile, app.description)));
+        }
+        let width = rows.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+        let mut report = Report::default();
+        let _ = writeln!(report.stdout, "suites from {}", suites.root().display());
+        for (kind, name, rest) in rows {
+            let _ = writeln!(report.stdout, "{kind:<7} {name:<width$}  {rest}");
+        }
+        Ok(report)
+    };
+    match inner() {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// `scimtest suites export DIR`: writes the bundled suites out for editing, then says how to use them.
+pub fn suites_export(dir: &Path, force: bool) -> Report {
+    match crate::bundle::export(crate::bundle::Bundle::Suites, dir, force) {
+        Ok(written) => {
+            let mut report = Report::default();
+            for file in &written {
+                let _ = writeln!(report.stdout, "wrote {}", file.display());
+            }
+            let _ = writeln!(
+                report.stdout,
+                "{} files written; run with them: scimtest run --suite-dir {} … (request bodies named by body_file \
+                 stay the bundled fixtures unless --fixture-dir DIR)",
+                written.len(),
+                dir.display()
+            );
+            report
+        }
+        Err(e) => Report::usage(e),
+    }
 }

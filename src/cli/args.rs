@@ -34,6 +34,11 @@ pub enum Command {
     Clean(CleanArgs),
     /// Run the bundled reference SCIM server (under /scim/v2).
     Serve(ServeArgs),
+    /// The profiles, apps and suites bundled in this binary: list them, or write them out for editing.
+    Suites {
+        #[command(subcommand)]
+        command: SuitesCommand,
+    },
     /// Parse or evaluate SCIM filters (RFC 7644 §3.4.2.2).
     Filter {
         #[command(subcommand)]
@@ -156,10 +161,12 @@ pub enum Color {
 #[derive(Args)]
 #[command(next_help_heading = "Suites")]
 pub struct Locations {
-    /// A suites directory to use instead of the bundled suites.
+    /// Profiles, apps and suites from this directory instead of the bundled ones (`scimtest suites
+    /// export DIR` writes those out for editing).
     #[arg(long, env = "SCIMTEST_SUITES", hide_env_values = true, value_name = "DIR")]
     pub suite_dir: Option<PathBuf>,
-    /// A fixtures directory to use instead of the bundled fixtures.
+    /// Fixtures (request bodies, the self-check's RFC examples) from this directory instead of the
+    /// bundled ones.
     #[arg(long, env = "SCIMTEST_FIXTURES", hide_env_values = true, value_name = "DIR")]
     pub fixture_dir: Option<PathBuf>,
 }
@@ -227,7 +234,8 @@ pub struct SnapshotArgs {
     /// selftest: reference).
     #[arg(long, env = "SCIM_TARGET", hide_env_values = true, value_name = "NAME")]
     pub target: Option<String>,
-    /// Where snapshots live (default: ./snapshots).
+    /// Where snapshots live (default: ./snapshots, where this repository keeps the bundled server's
+    /// baseline as reference/).
     #[arg(long, env = "SCIM_SNAPSHOT_DIR", hide_env_values = true, value_name = "DIR")]
     pub snapshot_dir: Option<PathBuf>,
     /// A part of every answer's body that varies legitimately, stored as "[redacted]" (repeatable),
@@ -292,6 +300,22 @@ pub struct ServeArgs {
 pub enum ServeMode {
     Compat,
     Strict,
+}
+
+#[derive(Subcommand)]
+pub enum SuitesCommand {
+    /// One line per profile (with its suites) and per app.
+    List {
+        #[arg(long, env = "SCIMTEST_SUITES", hide_env_values = true, value_name = "DIR")]
+        suite_dir: Option<PathBuf>,
+    },
+    /// Write the bundled suites into DIR for editing; then run with --suite-dir DIR.
+    Export {
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]

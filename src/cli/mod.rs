@@ -13,7 +13,10 @@ use crate::filter::{Dialect, UnknownAttributes};
 use crate::runner::snapshot::{self, SnapshotConfig};
 use crate::runner::{RunConfig, Selection};
 use crate::tools::{self, Report, SchemaSource};
-use args::{Cli, Color, Command, FilterCommand, Format, ModeArg, PatchCommand, ServeMode, SnapshotMode, Unknown};
+use crate::bundle::{Bundle, Source};
+use args::{
+    Cli, Color, Command, FilterCommand, Format, ModeArg, PatchCommand, ServeMode, SnapshotMode, SuitesCommand, Unknown,
+};
 
 /// Parses the command line and runs the command.
 pub fn main() -> Exit {
@@ -33,6 +36,10 @@ pub fn main() -> Exit {
         Command::Selftest(args) => selftest(args),
         Command::Clean(args) => clean(args),
         Command::Serve(args) => serve(args),
+        Command::Suites { command: SuitesCommand::List { suite_dir } } => {
+            emit(&tools::suites_list(&Source::dir_or(suite_dir, Bundle::Suites)))
+        }
+        Command::Suites { command: SuitesCommand::Export { dir, force } } => emit(&tools::suites_export(&dir, force)),
         Command::Filter { command: FilterCommand::Parse { filter, strict } } => {
             emit(&tools::filter_parse(&filter, dialect(strict)))
         }
@@ -110,12 +117,8 @@ fn console(output: &args::OutputArgs, concurrency: u16) -> libtest_mimic::Argume
 }
 
 fn locations(config: &mut RunConfig, locations: args::Locations) {
-    if let Some(dir) = locations.suite_dir {
-        config.suites_dir = dir;
-    }
-    if let Some(dir) = locations.fixture_dir {
-        config.fixtures_dir = dir;
-    }
+    config.suites = Source::dir_or(locations.suite_dir, Bundle::Suites);
+    config.fixtures = Source::dir_or(locations.fixture_dir, Bundle::Fixtures);
 }
 
 /// `scimtest run`'s arguments as one validated configuration.
@@ -157,7 +160,7 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     let target = snapshot::target_from_url(&url);
     let named = target.is_some() || args.snapshots.target.is_some();
     config.snapshots =
-        snapshot_config(args.snapshots, target.or_else(|| Some("unnamed".into())), PathBuf::from("snapshots"))?;
+        snapshot_config(args.snapshots, target.or_else(|| Some("unnamed".into())), snapshot::default_dir())?;
     if !named && config.snapshots.mode != snapshot::Mode::Off {
         return Err("cannot name the snapshot folder after the URL's host\n  fix: pass --target NAME".into());
     }
@@ -217,7 +220,7 @@ fn selftest(args: args::SelftestArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return usage(&e),
     };
-    let fixtures = args.locations.fixture_dir.clone().unwrap_or_else(crate::selftest::default_fixtures);
+    let fixtures = Source::dir_or(args.locations.fixture_dir.clone(), Bundle::Fixtures);
     // The core first: every RFC 7644 example and the filter corpora, through the engines.
     let core = tools::selftest(&fixtures);
     if core.exit != tools::EXIT_OK {

@@ -28,6 +28,7 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
+use crate::bundle::Source;
 use crate::client::{Client, ClientConfig, Credentials, Exchange, NOT_SENT, Request};
 use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
 use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
@@ -42,8 +43,10 @@ pub struct RunConfig {
     pub profiles: Vec<String>,
     /// An app under `suites/apps/` (or an app file): its profile and capabilities.
     pub app: Option<String>,
-    pub suites_dir: PathBuf,
-    pub fixtures_dir: PathBuf,
+    /// Profiles, apps and suites: the bundled ones, or a directory (`--suite-dir`).
+    pub suites: Source,
+    /// Request bodies (`bodies/`): the bundled ones, or a directory (`--fixture-dir`).
+    pub fixtures: Source,
     /// Only suites whose name contains this.
     pub suite_pattern: Option<String>,
     /// Run only scenarios that create nothing.
@@ -522,7 +525,7 @@ struct Shared {
     /// `None` when snapshots are off.
     snapshots: Option<snapshot::SnapshotConfig>,
     /// Where suite files are, to name them relative to it in snapshot headers.
-    suites_dir: PathBuf,
+    suites: Source,
     /// The planned names (profiles, the app) that replay an identity provider rather than the RFC.
     idp: std::collections::BTreeSet<String>,
     /// When the run started, and how long it may take.
@@ -827,7 +830,7 @@ type PropertyPlan = Vec<(String, crate::patch::Mode)>;
 
 /// The profiles to run (with their suites), the app if one was named, and the profiles' PATCH modes.
 fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPlan), suite::SuiteError> {
-    let app = config.app.as_deref().map(|a| suite::load_app(&config.suites_dir, a)).transpose()?;
+    let app = config.app.as_deref().map(|a| suite::load_app(&config.suites, a)).transpose()?;
     let names = match (&config.profiles[..], &app) {
         ([], Some(app)) => vec![app.profile.clone()],
         ([], None) => vec!["rfc".to_string()],
@@ -836,9 +839,9 @@ fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPla
     let mut out = Vec::new();
     let mut modes = Vec::new();
     for name in names {
-        let profile = suite::load_profile(&config.suites_dir, &name)?;
+        let profile = suite::load_profile(&config.suites, &name)?;
         modes.push((profile.name.clone(), profile.patch_mode));
-        let mut suites = suite::load_profile_suites(&config.suites_dir, &config.fixtures_dir, &profile)?;
+        let mut suites = suite::load_profile_suites(&config.suites, &config.fixtures, &profile)?;
         if let Some(p) = &config.suite_pattern {
             suites.retain(|s| s.name.contains(p.as_str()));
         }
@@ -860,7 +863,7 @@ fn idp_names(config: &RunConfig, modes: &PropertyPlan, app: Option<&suite::App>)
     let mut names: std::collections::BTreeSet<String> =
         modes.iter().filter(|(_, m)| *m != crate::patch::Mode::Rfc).map(|(n, _)| n.clone()).collect();
     if let Some(app) = app {
-        let mode = suite::load_profile(&config.suites_dir, &app.profile).map(|p| p.patch_mode);
+        let mode = suite::load_profile(&config.suites, &app.profile).map(|p| p.patch_mode);
         if mode.is_ok_and(|m| m != crate::patch::Mode::Rfc) {
             names.insert(app.name.clone());
         }
@@ -1005,9 +1008,9 @@ async fn run_scenario(shared: &Shared, profile: &str, suite: &Suite, scenario: &
             secrets: shared.client.secrets().to_vec(),
         };
         let document = snapshot::document(&tape, &volatile, &config.redact);
-        let source = match suite.file.strip_prefix(&shared.suites_dir) {
-            Ok(rel) => format!("suites/{}", rel.display()),
-            Err(_) => suite.file.display().to_string(),
+        let source = match shared.suites.relative(&suite.file) {
+            Some(rel) => format!("suites/{}", rel.display()),
+            None => suite.file.display().to_string(),
         };
         let file = config.file(profile, &suite.name, &scenario.name);
         snapshot::settle(config, &file, &source, &format!("{name} — {}", scenario.requirement), &document)
@@ -1045,7 +1048,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         records: Mutex::new(Vec::new()),
         app,
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
-        suites_dir: config.suites_dir.clone(),
+        suites: config.suites.clone(),
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
@@ -1083,8 +1086,8 @@ impl RunConfig {
             client,
             profiles: Vec::new(),
             app: None,
-            suites_dir: suite::default_suites_dir(),
-            fixtures_dir: crate::selftest::default_fixtures(),
+            suites: Source::suites(),
+            fixtures: Source::fixtures(),
             suite_pattern: None,
             read_only: false,
             concurrency: 4,
@@ -1145,19 +1148,21 @@ pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u
 /// `rfc` against the strict server, the identity-provider profiles against the compat one. Returns the
 /// worst exit code.
 pub fn selftest_every_profile(config: RunConfig, token: &str) -> u8 {
-    let dir = config.suites_dir.join("profiles");
-    let mut profiles: Vec<String> = match std::fs::read_dir(&dir) {
-        Ok(d) => d
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .collect(),
+    if let Err(e) = config.snapshots.require_baseline() {
+        eprintln!("error: {e}");
+        return EXIT_CONFIG;
+    }
+    let profiles: Vec<String> = match config.suites.list("profiles", "toml") {
+        Ok(files) => files.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect(),
         Err(e) => {
-            eprintln!("error: cannot list {}: {e}\n  fix: pass --suites DIR", dir.display());
+            eprintln!(
+                "error: cannot list {}: {e}\n  fix: pass a suites directory holding profiles/ with --suite-dir DIR, \
+                 or leave it out for the bundled suites",
+                config.suites.path("profiles").display()
+            );
             return EXIT_CONFIG;
         }
     };
-    profiles.sort();
     let all = profiles.clone();
     let mut groups: BTreeMap<bool, Vec<String>> = BTreeMap::new();
     for p in profiles {
@@ -1256,7 +1261,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         records: Mutex::new(Vec::new()),
         app,
         snapshots: (config.snapshots.mode != snapshot::Mode::Off).then(|| config.snapshots.clone()),
-        suites_dir: config.suites_dir.clone(),
+        suites: config.suites.clone(),
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
@@ -1458,8 +1463,8 @@ pub fn main_from_env() -> std::process::ExitCode {
         client: ClientConfig::new(env("SCIM_BASE_URL").unwrap_or_default()),
         profiles: env("SCIM_PROFILE").map(|p| p.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default(),
         app: env("SCIM_APP"),
-        suites_dir: env("SCIMTEST_SUITES").map(PathBuf::from).unwrap_or_else(suite::default_suites_dir),
-        fixtures_dir: env("SCIMTEST_FIXTURES").map(PathBuf::from).unwrap_or_else(crate::selftest::default_fixtures),
+        suites: Source::dir_or(env("SCIMTEST_SUITES").map(PathBuf::from), crate::bundle::Bundle::Suites),
+        fixtures: Source::dir_or(env("SCIMTEST_FIXTURES").map(PathBuf::from), crate::bundle::Bundle::Fixtures),
         suite_pattern: None,
         read_only: env("SCIM_READ_ONLY").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         concurrency: 4,

@@ -67,9 +67,27 @@ impl SnapshotConfig {
     }
 }
 
-/// The bundled server's snapshots, `snapshots/` in this source tree (`snapshots/reference/` holds them).
+/// Where snapshots live unless `--snapshot-dir` says otherwise: `snapshots/` in the current directory
+/// (run from this repository, the committed baseline of the bundled server is `snapshots/reference/`).
 pub fn default_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots")
+    PathBuf::from("snapshots")
+}
+
+impl SnapshotConfig {
+    /// For `selftest --snapshots check`: the baseline must be there, else every scenario would only be
+    /// recorded as new and the check would compare nothing.
+    pub fn require_baseline(&self) -> Result<(), String> {
+        let folder = self.dir.join(&self.target);
+        if self.mode != Mode::Check || folder.is_dir() {
+            return Ok(());
+        }
+        Err(format!(
+            "no snapshots to check against in {}\n  fix: run from the scimtest repository (its snapshots/{} is the \
+             committed baseline), or pass --snapshot-dir DIR",
+            folder.display(),
+            self.target
+        ))
+    }
 }
 
 /// Whether the environment says this is a CI run (`CI` set to anything but `false`/`0`/empty, or Azure's

@@ -3,7 +3,6 @@
 //! is provisioned with, what it supports, and the quirks it declares.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -107,7 +106,7 @@ fn string() -> String {
 }
 
 /// Loads `suites/apps/<name>.toml` (or an app file path) and checks it.
-pub fn load_app(suites: &Path, name_or_file: &str) -> Result<App, SuiteError> {
+pub fn load_app(suites: &crate::bundle::Source, name_or_file: &str) -> Result<App, SuiteError> {
     let (file, text) = super::read_named(suites, "apps", name_or_file, "app")?;
     let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
     let line = |span: std::ops::Range<usize>| Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
@@ -191,7 +190,7 @@ name = "rename_creates_account"
 description = "renaming userName creates a new account"
 "#;
         std::fs::write(dir.join("apps/sigma.toml"), good).unwrap();
-        let app = load_app(&dir, "sigma").unwrap();
+        let app = load_app(&crate::bundle::Source::Dir(dir.clone()), "sigma").unwrap();
         assert_eq!(
             (app.profile.as_str(), app.can("groups"), app.can("user_delete"), app.can("group_rename")),
             ("entra", true, false, true)
@@ -199,16 +198,18 @@ description = "renaming userName creates a new account"
         assert!(app.attributes[0].matching && app.attributes[0].filterable && app.attributes[0].required);
         assert_eq!(app.quirks.len(), 1);
         std::fs::write(dir.join("apps/bad.toml"), good.replace("user_delete", "teleport")).unwrap();
-        let e = load_app(&dir, "bad").unwrap_err();
+        let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "bad").unwrap_err();
         assert!(e.message.contains("unknown capability `teleport`") && e.line == Some(5), "{e}");
         std::fs::write(
             dir.join("apps/bad2.toml"),
             good.replace("path = 'emails[type eq \"work\"].value'", "path = 'emails[type eq'"),
         )
         .unwrap();
-        let e = load_app(&dir, "bad2").unwrap_err();
+        let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "bad2").unwrap_err();
         assert!(e.message.contains("does not parse") && e.line == Some(12), "{e}");
-        assert!(load_app(&dir, "missing").unwrap_err().fix.contains("apps live in"));
+        assert!(
+            load_app(&crate::bundle::Source::Dir(dir.clone()), "missing").unwrap_err().fix.contains("apps live in")
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
+use crate::bundle::Source;
 use crate::filter::{ParseOptions, parse_path, parse_with};
 
 /// RFC 2119 level of a requirement.
@@ -481,7 +482,7 @@ fn to_json(v: &toml::Value) -> Value {
 struct Loader<'a> {
     file: &'a Path,
     text: &'a str,
-    fixtures: &'a Path,
+    fixtures: &'a Source,
 }
 
 impl Loader<'_> {
@@ -671,8 +672,9 @@ impl Loader<'_> {
             self.json_templates(&json, b.span(), captured)?;
             Body::Json(json)
         } else if let Some(f) = &raw.body_file {
-            let path = self.fixtures.join("bodies").join(f.get_ref());
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            let rel = Path::new("bodies").join(f.get_ref());
+            let path = self.fixtures.path(&rel);
+            let text = self.fixtures.read(&rel).map_err(|e| {
                 self.err(
                     Some(f.span()),
                     format!("cannot read body_file {}: {e}", path.display()),
@@ -895,16 +897,21 @@ fn toml_error(file: &Path, text: &str, e: toml::de::Error) -> SuiteError {
     SuiteError { file: file.to_path_buf(), line, message, fix: fix.into() }
 }
 
-/// Loads and validates one suite file. `fixtures` is the directory holding `bodies/`.
-pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
+/// Loads and validates one suite file. `fixtures` holds `bodies/`.
+pub fn load_suite(file: &Path, fixtures: &Source) -> Result<Suite, SuiteError> {
     let text = std::fs::read_to_string(file).map_err(|e| SuiteError {
         file: file.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),
         fix: "check the path".into(),
     })?;
-    let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(file, &text, e))?;
-    let loader = Loader { file, text: &text, fixtures };
+    parse_suite(file, &text, fixtures)
+}
+
+/// Validates the text of a suite file; `file` is the path shown in messages.
+fn parse_suite(file: &Path, text: &str, fixtures: &Source) -> Result<Suite, SuiteError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, e))?;
+    let loader = Loader { file, text, fixtures };
     let suite_requires = loader.features(&raw.suite.requires)?;
     let suite_snapshot = loader.snapshot(
         &(true, StepSnapshot::default()),
@@ -955,17 +962,18 @@ pub fn load_suite(file: &Path, fixtures: &Path) -> Result<Suite, SuiteError> {
 }
 
 /// Reads `suites/<dir>/<name>.toml`, or a `.toml` path given as is (`what`: "profile", "app").
-fn read_named(suites: &Path, dir: &str, name_or_file: &str, what: &str) -> Result<(PathBuf, String), SuiteError> {
-    let file = if name_or_file.ends_with(".toml") {
-        PathBuf::from(name_or_file)
+fn read_named(suites: &Source, dir: &str, name_or_file: &str, what: &str) -> Result<(PathBuf, String), SuiteError> {
+    let (file, read) = if name_or_file.ends_with(".toml") {
+        (PathBuf::from(name_or_file), std::fs::read_to_string(name_or_file))
     } else {
-        suites.join(dir).join(format!("{name_or_file}.toml"))
+        let rel = Path::new(dir).join(format!("{name_or_file}.toml"));
+        (suites.path(&rel), suites.read(&rel))
     };
-    match std::fs::read_to_string(&file) {
+    match read {
         Ok(text) => Ok((file, text)),
         Err(e) => Err(SuiteError {
             message: format!("cannot read the {what}: {e}"),
-            fix: format!("{dir} live in {}; pass --{what} NAME or a .toml file", suites.join(dir).display()),
+            fix: format!("{dir} live in {}; pass --{what} NAME or a .toml file", suites.path(dir).display()),
             file,
             line: None,
         }),
@@ -973,7 +981,7 @@ fn read_named(suites: &Path, dir: &str, name_or_file: &str, what: &str) -> Resul
 }
 
 /// Loads `suites/profiles/<name>.toml` (or a profile file path).
-pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteError> {
+pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, SuiteError> {
     let (file, text) = read_named(suites, "profiles", name_or_file, "profile")?;
     let raw: RawProfileFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
     let patch_mode = raw.profile.patch_mode.parse().map_err(|e: String| SuiteError {
@@ -991,27 +999,20 @@ pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteE
     })
 }
 
-/// The suite files a profile names (`rfc/*` or `rfc/users`), sorted.
-pub fn profile_suite_files(suites: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SuiteError> {
+/// The suite files a profile names (`rfc/*` or `rfc/users`), relative to `suites`, sorted.
+pub fn profile_suite_files(suites: &Source, profile: &Profile) -> Result<Vec<PathBuf>, SuiteError> {
     let mut files = Vec::new();
     for pattern in &profile.suites {
         let pattern = pattern.trim_end_matches(".toml");
         let matched: Vec<PathBuf> = if let Some(dir) = pattern.strip_suffix("/*") {
-            let dir = suites.join(dir);
-            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| SuiteError {
-                    file: dir.clone(),
-                    line: None,
-                    message: format!("cannot list: {e}"),
-                    fix: "check the profile's suites".into(),
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            found.sort();
-            found
+            suites.list(dir, "toml").map_err(|e| SuiteError {
+                file: suites.path(dir),
+                line: None,
+                message: format!("cannot list: {e}"),
+                fix: "check the profile's suites".into(),
+            })?
         } else {
-            vec![suites.join(format!("{pattern}.toml"))]
+            vec![PathBuf::from(format!("{pattern}.toml"))]
         };
         files.extend(matched);
     }
@@ -1019,13 +1020,20 @@ pub fn profile_suite_files(suites: &Path, profile: &Profile) -> Result<Vec<PathB
 }
 
 /// Loads every suite of a profile, stopping at the first invalid one.
-pub fn load_profile_suites(suites: &Path, fixtures: &Path, profile: &Profile) -> Result<Vec<Suite>, SuiteError> {
-    profile_suite_files(suites, profile)?.iter().map(|f| load_suite(f, fixtures)).collect()
-}
-
-/// The `suites/` directory of this source tree.
-pub fn default_suites_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites")
+pub fn load_profile_suites(suites: &Source, fixtures: &Source, profile: &Profile) -> Result<Vec<Suite>, SuiteError> {
+    profile_suite_files(suites, profile)?
+        .iter()
+        .map(|rel| {
+            let file = suites.path(rel);
+            let text = suites.read(rel).map_err(|e| SuiteError {
+                file: file.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+                fix: format!("check the profile `{}`'s suites", profile.name),
+            })?;
+            parse_suite(&file, &text, fixtures)
+        })
+        .collect()
 }
 
 #[cfg(test)]

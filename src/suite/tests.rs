@@ -58,7 +58,7 @@ query = { filter = 'userName eq "${name:babs}"' }
 fn load(text: &str) -> Result<Suite, SuiteError> {
     let dir = Dir::new(&format!("{:x}", text.len()));
     let file = dir.write("users.toml", text);
-    load_suite(&file, &dir.0)
+    load_suite(&file, &Source::Dir(dir.0.clone()))
 }
 
 fn error(text: &str) -> SuiteError {
@@ -130,20 +130,21 @@ fn profiles_list_their_suite_files() {
     );
     dir.write("rfc/b.toml", GOOD);
     dir.write("rfc/a.toml", GOOD);
-    let p = load_profile(&dir.0, "p").unwrap();
+    let source = Source::Dir(dir.0.clone());
+    let p = load_profile(&source, "p").unwrap();
     assert_eq!(p.patch_mode, crate::patch::Mode::Entra);
-    let files = profile_suite_files(&dir.0, &p).unwrap();
+    let files = profile_suite_files(&source, &p).unwrap();
     let names: Vec<&str> = files.iter().map(|f| f.file_name().unwrap().to_str().unwrap()).collect();
     assert_eq!(names, ["a.toml", "b.toml"]);
-    assert!(load_profile(&dir.0, "nope").unwrap_err().fix.contains("profiles live in"));
+    assert!(load_profile(&source, "nope").unwrap_err().fix.contains("profiles live in"));
     let _ = Path::new("");
 }
 
 #[test]
 fn the_shipped_profile_and_suites_load() {
-    let suites = default_suites_dir();
+    let suites = Source::suites();
     let profile = load_profile(&suites, "rfc").unwrap();
-    let loaded = load_profile_suites(&suites, &crate::selftest::default_fixtures(), &profile);
+    let loaded = load_profile_suites(&suites, &Source::fixtures(), &profile);
     assert!(loaded.is_ok(), "{}", loaded.unwrap_err());
 }
 
@@ -158,7 +159,7 @@ fn not_equals_is_a_predicate_of_its_own() {
 
 #[test]
 fn the_idp_profiles_state_their_positions() {
-    let suites = default_suites_dir();
+    let suites = Source::suites();
     for name in ["rfc", "entra", "entra-compliant", "okta", "okta-aiw"] {
         let p = load_profile(&suites, name).unwrap();
         assert_eq!(p.name, name);
@@ -202,8 +203,8 @@ fn snapshot_settings_nest_suite_scenario_step_and_bad_selectors_name_the_line() 
 /// displayName a shipped suite creates must start with `${name:…}` or `${email:…}`.
 #[test]
 fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
-    let suites = default_suites_dir();
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let suites = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites");
+    let fixtures = Source::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
     let mut checked = 0;
     for dir in std::fs::read_dir(&suites).unwrap().flatten().filter(|d| d.path().is_dir()) {
         for file in std::fs::read_dir(dir.path()).unwrap().flatten() {

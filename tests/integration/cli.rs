@@ -491,3 +491,41 @@ fn selftest_with_a_missing_fixtures_directory() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("nothing-here"), "{r:?}");
 }
+
+#[test]
+fn suites_export_writes_an_editable_copy_that_suite_dir_uses() {
+    let dir = TempDir::new("suites-export");
+    let out = dir.0.join("my-suites");
+    let r = run(["suites", "export", p(&out)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("wrote ") && r.stdout.contains(&format!("--suite-dir {}", out.display())), "{r:?}");
+    assert!(out.join("profiles/rfc.toml").is_file() && out.join("apps/sigma-entra.toml").is_file());
+    // Nothing is overwritten unless asked.
+    let r = run(["suites", "export", p(&out)]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("already exist") && r.stderr.contains("--force"), "{r:?}");
+    assert_eq!(run(["suites", "export", p(&out), "--force"]).code, 0);
+    // The copy lists as the bundle does; an edit to it is what is used.
+    let bundled = run(["suites", "list"]);
+    let copy = run(["suites", "list", "--suite-dir", p(&out)]);
+    assert_eq!((bundled.code, copy.code), (0, 0), "{bundled:?}\n{copy:?}");
+    assert!(bundled.stdout.starts_with("suites from <bundled>/suites\n"), "{bundled:?}");
+    let body = |s: &str| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(body(&copy.stdout), body(&bundled.stdout));
+    assert!(bundled.stdout.contains("profile okta-aiw "), "{bundled:?}");
+    std::fs::remove_file(out.join("profiles/okta-aiw.toml")).unwrap();
+    let edited = run(["suites", "list", "--suite-dir", p(&out)]);
+    assert!(!edited.stdout.contains("okta-aiw ") && edited.stdout.contains("profile okta "), "{edited:?}");
+    // A directory without profiles/ is a usage error naming it.
+    let r = run(["suites", "list", "--suite-dir", p(&dir.0.join("nothing-here"))]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("nothing-here") && r.stderr.contains("--suite-dir"), "{r:?}");
+}
+
+#[test]
+fn selftest_checking_snapshots_without_a_baseline_is_a_usage_error() {
+    let dir = TempDir::new("no-baseline");
+    let r = run(["selftest", "--no-generated", "--snapshots", "check", "--snapshot-dir", p(&dir.0)]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no snapshots to check against") && r.stderr.contains("--snapshot-dir"), "{r:?}");
+}

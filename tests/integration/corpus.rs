@@ -2,11 +2,12 @@
 //! round-trip, compat lines parse only in the compat dialect, invalid lines fail in both with a span
 //! inside the input.
 
-use scimtest::selftest::{default_fixtures, filter_corpora};
+use scimtest::bundle::Source;
+use scimtest::selftest::filter_corpora;
 
 #[test]
 fn every_corpus_line_behaves_as_its_file_says() {
-    let results = filter_corpora(&default_fixtures()).unwrap();
+    let results = filter_corpora(&Source::fixtures()).unwrap();
     let count = |prefix: &str| results.iter().filter(|r| r.name.starts_with(prefix)).count();
     assert!(count("filters::valid::") >= 100, "valid.txt has fewer than 100 filters");
     assert!(count("filters::invalid::") >= 100, "invalid.txt has fewer than 100 filters");

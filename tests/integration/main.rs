@@ -6,7 +6,8 @@
 //! * `patch_props` — PATCH laws over generated operations;
 //! * `robustness` — arbitrary input never panics;
 //! * `differential` — our parser against the `scim_v2` crate's;
-//! * `cli` — the `scimtest` binary's filter and patch tools.
+//! * `cli` — the `scimtest` binary's filter and patch tools;
+//! * `install` — a moved or `cargo install`ed binary works from any directory.
 
 mod util;
 
@@ -19,6 +20,7 @@ mod differential;
 mod filter_props;
 mod gate;
 mod hostile;
+mod install;
 mod patch_props;
 mod robustness;
 mod safety;

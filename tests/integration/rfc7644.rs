@@ -13,10 +13,10 @@ fn assert_all_pass(results: Vec<CaseResult>, at_least: usize) {
 
 #[test]
 fn rfc7644_filter_examples() {
-    assert_all_pass(rfc7644_filters(&scimtest::selftest::default_fixtures()).unwrap(), 40);
+    assert_all_pass(rfc7644_filters(&scimtest::bundle::Source::fixtures()).unwrap(), 40);
 }
 
 #[test]
 fn rfc7644_patch_examples() {
-    assert_all_pass(rfc7644_patches(&scimtest::selftest::default_fixtures()).unwrap(), 40);
+    assert_all_pass(rfc7644_patches(&scimtest::bundle::Source::fixtures()).unwrap(), 40);
 }

@@ -10,12 +10,12 @@ use crate::util::{server_for_profile, server_with_run_config};
 
 /// Every profile under suites/profiles/, each against a server in the mode it is judged in.
 pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
-    let dir = scimtest::suite::default_suites_dir().join("profiles");
-    let mut profiles: Vec<String> = std::fs::read_dir(&dir)
+    let profiles: Vec<String> = scimtest::bundle::Source::suites()
+        .list("profiles", "toml")
         .unwrap()
-        .filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    profiles.sort();
     let mut records = Vec::new();
     for profile in profiles {
         records.extend(run_profile(&profile, faults).await);
@@ -56,11 +56,12 @@ async fn every_suite_passes_against_the_reference_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_seed_app_passes_against_the_compat_server() {
-    let dir = scimtest::suite::default_suites_dir().join("apps");
-    let mut apps: Vec<String> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect())
-        .unwrap_or_default();
-    apps.sort();
+    let apps: Vec<String> = scimtest::bundle::Source::suites()
+        .list("apps", "toml")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
     assert!(apps.len() >= 4, "the four seed apps ship in suites/apps: {apps:?}");
     for app in apps {
         let (server, mut config) = server_with_run_config(ServerConfig::default()).await;
@@ -78,8 +79,7 @@ async fn each_seed_app_passes_against_the_compat_server() {
 /// (the list in fixtures/strict-breaks-idps.txt), and nowhere else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_mode_breaks_the_idps_exactly_where_expected() {
-    let listed =
-        std::fs::read_to_string(scimtest::selftest::default_fixtures().join("strict-breaks-idps.txt")).unwrap();
+    let listed = scimtest::bundle::Source::fixtures().read("strict-breaks-idps.txt").unwrap();
     let expected: std::collections::BTreeSet<&str> =
         listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let (server, mut config) =
