@@ -112,6 +112,13 @@ struct RunArgs {
     /// Bearer token (better: the SCIM_TOKEN environment variable, kept out of shell history). Never printed.
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// HTTP Basic authentication as USER; the password is read from the SCIM_PASSWORD environment variable
+    /// (never from the command line, never printed).
+    #[arg(long, env = "SCIM_BASIC_USER", value_name = "USER")]
+    basic: Option<String>,
+    /// The endpoint takes no credential: send none, and let pre-flight run without one.
+    #[arg(long, env = "SCIM_NO_AUTH")]
+    no_auth: bool,
     /// Extra header sent with every request, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -386,7 +393,7 @@ fn run_config(
 
 fn clean(url: String, token: Option<String>, delete: bool) -> ExitCode {
     let mut config = scimtest::client::ClientConfig::new(url);
-    config.token = token.filter(|t| !t.is_empty());
+    config.credential = scimtest::client::Credential::from_cli(token, None, None).unwrap_or_default();
     ExitCode::from(scimtest::runner::clean(config, delete))
 }
 
@@ -402,7 +409,17 @@ fn run(args: RunArgs) -> ExitCode {
         }
     }
     let mut client = scimtest::client::ClientConfig::new(args.url.clone());
-    client.token = args.token.filter(|t| !t.is_empty());
+    client.credential = match scimtest::client::Credential::from_cli(
+        args.token,
+        args.basic,
+        std::env::var(scimtest::client::PASSWORD_ENV).ok(),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
     client.headers = headers;
     client.timeout = std::time::Duration::from_secs(args.timeout.max(1));
     let mut config = run_config(args.locations, args.test, client);
@@ -416,6 +433,7 @@ fn run(args: RunArgs) -> ExitCode {
     config.app = args.app;
     config.suite_pattern = args.suite;
     config.read_only = args.read_only;
+    config.no_auth = args.no_auth;
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
@@ -459,7 +477,7 @@ fn selftest(
     }
     let token = format!("selftest-{}", std::process::id());
     let mut client = scimtest::client::ClientConfig::new("http://127.0.0.1");
-    client.token = Some(token.clone());
+    client.credential = scimtest::client::Credential::Bearer(token.clone());
     let mut config = run_config(locations, test, client);
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
     // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so

@@ -8,6 +8,7 @@ mod adapt;
 mod app_checks;
 mod checks;
 pub mod failure;
+pub mod preflight;
 pub mod property;
 pub mod report;
 pub mod snapshot;
@@ -23,7 +24,7 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
-use crate::client::{Client, ClientConfig, Credentials, Exchange, NOT_SENT, Request};
+use crate::client::{Client, ClientConfig, Credential, Credentials, Exchange, NOT_SENT, Request};
 use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
 use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
 use failure::{Failure, Problem, ProblemKind, StepRef};
@@ -43,6 +44,8 @@ pub struct RunConfig {
     pub suite_pattern: Option<String>,
     /// Run only scenarios that create nothing.
     pub read_only: bool,
+    /// The endpoint takes no credential (`--no-auth`): pre-flight does not ask for one.
+    pub no_auth: bool,
     /// Scenarios run in parallel (libtest's `--test-threads` wins when given).
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
@@ -1050,6 +1053,7 @@ impl RunConfig {
             fixtures_dir: crate::selftest::default_fixtures(),
             suite_pattern: None,
             read_only: false,
+            no_auth: false,
             concurrency: 4,
             junit: None,
             json: None,
@@ -1097,7 +1101,7 @@ pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u
         }
     };
     config.client.base_url = running.base_url();
-    config.client.token = token;
+    config.client.credential = token.map_or(Credential::None, Credential::Bearer);
     let code = run_on(&runtime, config);
     let _ = runtime.block_on(running.shutdown());
     code
@@ -1150,6 +1154,14 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             return EXIT_CONFIG;
         }
     };
+    // Setup mistakes (URL, credential, connection, no SCIM there) stop the run before any check: one line
+    // and exit 2, not thousands of failures. A listing sends nothing.
+    if !config.args.list
+        && let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth))
+    {
+        eprintln!("{problem}");
+        return EXIT_CONFIG;
+    }
     let client = match Client::new(config.client.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -1372,6 +1384,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         fixtures_dir: env("SCIMTEST_FIXTURES").map(PathBuf::from).unwrap_or_else(crate::selftest::default_fixtures),
         suite_pattern: None,
         read_only: env("SCIM_READ_ONLY").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+        no_auth: env("SCIM_NO_AUTH").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
@@ -1380,7 +1393,13 @@ pub fn main_from_env() -> std::process::ExitCode {
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
         args,
     };
-    config.client.token = env("SCIM_TOKEN");
+    config.client.credential = match Credential::from_cli(env("SCIM_TOKEN"), env("SCIM_BASIC_USER"), env(crate::client::PASSWORD_ENV)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(EXIT_CONFIG);
+        }
+    };
     if let Some(mode) = env("SCIM_SNAPSHOTS") {
         match mode.parse() {
             Ok(mode) => config.snapshots.mode = mode,
@@ -1413,7 +1432,7 @@ pub fn main_from_env() -> std::process::ExitCode {
     let code = if config.client.base_url.is_empty() {
         eprintln!("SCIM_BASE_URL is not set: running against scimtest's bundled reference server");
         let token = format!("local-{}", std::process::id());
-        config.client.token = Some(token.clone());
+        config.client.credential = Credential::Bearer(token.clone());
         let mode = server_mode_for(&config.main_profile());
         selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() })
     } else {
