@@ -44,11 +44,17 @@ pub const PASSWORD_ENV: &str = "SCIM_PASSWORD";
 /// Why the command line's credential settings cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialError {
-    #[error("both a bearer token (--token or SCIM_TOKEN) and --basic are given\n  fix: pass one of them (unset SCIM_TOKEN to use --basic)")]
+    #[error(
+        "both a bearer token (--token or SCIM_TOKEN) and --basic are given\n  fix: pass one of them (unset SCIM_TOKEN to use --basic)"
+    )]
     TokenAndBasic,
-    #[error("--basic {0} needs a password in the SCIM_PASSWORD environment variable\n  fix: export SCIM_PASSWORD=… (it is never read from the command line, never printed)")]
+    #[error(
+        "--basic {0} needs a password in the SCIM_PASSWORD environment variable\n  fix: export SCIM_PASSWORD=… (it is never read from the command line, never printed)"
+    )]
     NoPassword(String),
-    #[error("--basic needs a user name without `:` (RFC 7617 §2)\n  fix: pass the user name alone, the password in SCIM_PASSWORD")]
+    #[error(
+        "--basic needs a user name without `:` (RFC 7617 §2)\n  fix: pass the user name alone, the password in SCIM_PASSWORD"
+    )]
     ColonInUser,
 }
 
@@ -216,9 +222,8 @@ impl Exchange {
             let password = format!("${PASSWORD_ENV}");
             if let Some(user_password) = v.strip_prefix("Basic ").filter(|u| u.ends_with(&password)) {
                 out.push_str(&format!(" -u {}", double(user_password, &password)));
-            } else if let Some(var) = ["$SCIM_TOKEN".to_string(), header_placeholder(k)]
-                .into_iter()
-                .find(|var| v.ends_with(var.as_str()))
+            } else if let Some(var) =
+                ["$SCIM_TOKEN".to_string(), header_placeholder(k)].into_iter().find(|var| v.ends_with(var.as_str()))
             {
                 out.push_str(&format!(" -H {}", double(&header, &var)));
             } else {

@@ -1393,13 +1393,14 @@ pub fn main_from_env() -> std::process::ExitCode {
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
         args,
     };
-    config.client.credential = match Credential::from_cli(env("SCIM_TOKEN"), env("SCIM_BASIC_USER"), env(crate::client::PASSWORD_ENV)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::from(EXIT_CONFIG);
-        }
-    };
+    config.client.credential =
+        match Credential::from_cli(env("SCIM_TOKEN"), env("SCIM_BASIC_USER"), env(crate::client::PASSWORD_ENV)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(EXIT_CONFIG);
+            }
+        };
     if let Some(mode) = env("SCIM_SNAPSHOTS") {
         match mode.parse() {
             Ok(mode) => config.snapshots.mode = mode,

@@ -78,10 +78,9 @@ impl Problem {
             Problem::CredentialAndNoAuth => "--no-auth is given together with a credential".into(),
             Problem::UnknownHost { host, cause } => format!("cannot resolve the host `{host}` ({cause})"),
             Problem::Refused { address } => format!("nothing accepts connections at {address} (connection refused)"),
-            Problem::ConnectTimeout { address } => format!(
-                "cannot connect to {address}: no connection within {} s",
-                CONNECT_TIMEOUT.as_secs_f32()
-            ),
+            Problem::ConnectTimeout { address } => {
+                format!("cannot connect to {address}: no connection within {} s", CONNECT_TIMEOUT.as_secs_f32())
+            }
             Problem::SpeaksPlainHttp { .. } => "the TLS handshake failed: the server speaks plain HTTP".into(),
             Problem::SpeaksHttps { evidence, .. } => format!("the server speaks HTTPS on this port ({evidence})"),
             Problem::Tls { host, cause } => format!("the TLS handshake with {host} failed ({cause})"),
@@ -225,7 +224,9 @@ impl Answer {
         let names_scim = o.iter().any(|(k, v)| {
             k.eq_ignore_ascii_case("schemas")
                 && v.as_array().is_some_and(|a| {
-                    a.iter().filter_map(Value::as_str).any(|s| s.to_ascii_lowercase().starts_with("urn:ietf:params:scim:"))
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .any(|s| s.to_ascii_lowercase().starts_with("urn:ietf:params:scim:"))
                 })
         });
         let members = ["patch", "filter", "authenticationSchemes", "Resources", "totalResults"];
@@ -234,14 +235,28 @@ impl Answer {
         (200..300).contains(&self.status) && (scim_type || names_scim || shaped)
     }
 
-    /// `404 text/html`, `200 application/json that is not a SCIM document`, `200 with an empty body`.
+    /// `404 text/html`, `200 application/json that is not a SCIM document`, `404 application/scim+json, a
+    /// SCIM error`, `200 with an empty body`.
     fn describe(&self) -> String {
         let kind = self.content_type.as_deref().map(|c| c.split(';').next().unwrap_or(c).trim().to_string());
-        match (kind, self.body.trim().is_empty()) {
-            (_, true) => format!("{} with an empty body", self.status),
-            (Some(k), false) if self.json().is_some() => format!("{} {k} that is not a SCIM document", self.status),
-            (Some(k), false) => format!("{} {k}", self.status),
-            (None, false) => format!("{} without a Content-Type", self.status),
+        let shown = match kind {
+            Some(k) => format!("{} {k}", self.status),
+            None => format!("{} without a Content-Type", self.status),
+        };
+        let json = self.json();
+        let scim_error = json.as_ref().and_then(|v| v.get("schemas")).and_then(Value::as_array).is_some_and(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .any(|s| s.eq_ignore_ascii_case("urn:ietf:params:scim:api:messages:2.0:Error"))
+        });
+        if self.body.trim().is_empty() {
+            format!("{} with an empty body", self.status)
+        } else if scim_error {
+            format!("{shown}, a SCIM error")
+        } else if json.is_some() && self.status < 300 {
+            format!("{shown} that is not a SCIM document")
+        } else {
+            shown
         }
     }
 
@@ -249,7 +264,9 @@ impl Answer {
     fn detail(&self) -> Option<String> {
         let text = match self.json() {
             Some(v) => v.get("detail").and_then(Value::as_str).map(str::to_string),
-            None if self.content_type.as_deref().is_some_and(|c| c.starts_with("text/plain")) => Some(self.body.clone()),
+            None if self.content_type.as_deref().is_some_and(|c| c.starts_with("text/plain")) => {
+                Some(self.body.clone())
+            }
             None => None,
         }?;
         let text = text.trim();
@@ -435,7 +452,9 @@ async fn transport_problem(e: &reqwest::Error, url: &Url, client: &Client) -> Pr
             Problem::Tls { host, cause }
         }
         Transport::Closed(cause) if url.scheme() == "http" => match speaks_https(&base).await {
-            Some(suggested) => Problem::SpeaksHttps { suggested, evidence: format!("plain HTTP got no answer: {cause}") },
+            Some(suggested) => {
+                Problem::SpeaksHttps { suggested, evidence: format!("plain HTTP got no answer: {cause}") }
+            }
             None => Problem::NoHttpAnswer { url: url.to_string(), cause },
         },
         Transport::Closed(cause) | Transport::Other(cause) => Problem::NoHttpAnswer { url: url.to_string(), cause },
@@ -456,10 +475,10 @@ async fn speaks_https(base: &str) -> Option<String> {
 pub async fn preflight(config: &ClientConfig, no_auth: bool) -> Result<(), Problem> {
     let url = check_url(&config.base_url)?;
     check_credential(config, no_auth)?;
-    let client = Client::new(config.clone()).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
+    let client =
+        Client::new(config.clone()).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
     let base = client.base_url().to_string();
-    let http =
-        http(&base, false).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
+    let http = http(&base, false).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
     let spc_url = Url::parse(&format!("{base}/ServiceProviderConfig")).unwrap_or_else(|_| url.clone());
     let spc = match get(&http, &client, &base, "/ServiceProviderConfig").await {
         Ok(a) => a,
@@ -470,7 +489,10 @@ pub async fn preflight(config: &ClientConfig, no_auth: bool) -> Result<(), Probl
     if url.scheme() == "http" {
         let body = spc.body.to_ascii_lowercase();
         let redirected = (300..400).contains(&spc.status)
-            && spc.location.as_deref().is_some_and(|l| l.starts_with("https://") && l.contains(url.host_str().unwrap_or("")));
+            && spc
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("https://") && l.contains(url.host_str().unwrap_or("")));
         if (spc.status == 400 && (body.contains("https port") || body.contains("plain http"))) || redirected {
             let suggested = with_scheme(&Url::parse(&base).unwrap_or(url.clone()), "https").unwrap_or_default();
             let evidence = if redirected {
@@ -589,6 +611,7 @@ mod tests {
         assert!(!answer(404, "application/scim+json", error).is_scim(), "a SCIM 404: not the base URL");
         assert!(!answer(200, "application/json", r#"{"hello":"world"}"#).is_scim());
         assert_eq!(answer(404, "text/html; charset=utf-8", "<html/>").describe(), "404 text/html");
+        assert_eq!(answer(404, "application/scim+json", error).describe(), "404 application/scim+json, a SCIM error");
         assert_eq!(
             answer(200, "application/json", "{}").describe(),
             "200 application/json that is not a SCIM document"

@@ -919,7 +919,11 @@ mod tests {
         assert_eq!(target_from_url("http://127.0.0.1:8080/x").as_deref(), Some("127.0.0.1_8080"));
         assert_eq!(target_from_url("http://[::1]:9/x").as_deref(), Some("__1_9"));
         assert_eq!(target_from_url("not a url"), None);
-        assert_eq!(target_from_url("127.0.0.1:18260/v2").as_deref(), Some("127.0.0.1_18260"), "pre-flight names the scheme");
+        assert_eq!(
+            target_from_url("127.0.0.1:18260/v2").as_deref(),
+            Some("127.0.0.1_18260"),
+            "pre-flight names the scheme"
+        );
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
         };

@@ -501,7 +501,8 @@ fn selftest_with_a_missing_fixtures_directory() {
 fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimtest"));
     command.current_dir(std::env::temp_dir()).arg("run").args(args);
-    for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIMTEST_FIXTURES"] {
+    for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIMTEST_FIXTURES"]
+    {
         command.env_remove(var);
     }
     command.envs(env.iter().copied());
@@ -603,7 +604,11 @@ fn preflight_a_dead_port_is_named() {
 fn preflight_https_against_a_plain_http_server_says_use_http() {
     let port = raw_http(site_with_scim_under_scim_v2);
     let r = run_with(&["--url", &format!("https://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
-    assert_preflight(&r, "the server speaks plain HTTP", &format!("use http://: pass --url http://127.0.0.1:{port}/scim/v2"));
+    assert_preflight(
+        &r,
+        "the server speaks plain HTTP",
+        &format!("use http://: pass --url http://127.0.0.1:{port}/scim/v2"),
+    );
 }
 
 #[test]
@@ -649,7 +654,8 @@ fn preflight_a_site_that_is_not_scim_gets_the_base_path_that_is() {
 
 #[test]
 fn preflight_a_wrong_path_on_the_bundled_server_gets_its_base_path() {
-    let (rt, server) = bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
+    let (rt, server) =
+        bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
     let origin = server.base_url().trim_end_matches("/scim/v2").to_string();
     let r = run_with(&["--url", &format!("{origin}/scim/v1")], &[("SCIM_TOKEN", "right-token")]);
     assert_preflight(&r, "no SCIM service at", &format!("did you mean {origin}/scim/v2?"));
@@ -658,7 +664,8 @@ fn preflight_a_wrong_path_on_the_bundled_server_gets_its_base_path() {
 
 #[test]
 fn preflight_a_wrong_token_is_refused_and_no_token_is_a_usage_error() {
-    let (rt, server) = bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
+    let (rt, server) =
+        bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
     let url = server.base_url();
     let r = run_with(&["--url", &url], &[("SCIM_TOKEN", "wrong-token-123")]);
     assert_preflight(
@@ -714,7 +721,11 @@ fn basic_authentication_runs_against_the_bundled_server_and_the_password_is_neve
     let r = run_with(&["--url", &url, "--basic", "alice"], &[("SCIM_PASSWORD", "not-the-password")]);
     assert_preflight(&r, "the server refused the credential (401", "check the --basic user and the SCIM_PASSWORD");
     let r = run_with(&["--url", &url, "--basic", "alice"], &[]);
-    assert_preflight(&r, "--basic alice needs a password in the SCIM_PASSWORD environment variable", "export SCIM_PASSWORD");
+    assert_preflight(
+        &r,
+        "--basic alice needs a password in the SCIM_PASSWORD environment variable",
+        "export SCIM_PASSWORD",
+    );
     let r = run_with(&["--url", &url, "--basic", "alice"], &[("SCIM_PASSWORD", PASSWORD), ("SCIM_TOKEN", "t")]);
     assert_preflight(&r, "both a bearer token", "pass one of them");
     assert_eq!(server.state.counts(), (0, 0));
