@@ -242,7 +242,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
         });
         if !accepted {
             let detail = if request.headers().contains_key(header::AUTHORIZATION) {
-                "the credential is not valid"
+                if config.basic.is_none() { "the bearer token is not valid" } else { "the credential is not valid" }
             } else if config.token.is_some() {
                 "authentication required: send Authorization: Bearer <token>"
             } else {
