@@ -21,7 +21,7 @@ fn main() {
             .await
             .unwrap();
             let mut client = ClientConfig::new(server.base_url());
-            client.token = Some("bench".into());
+            client.credential = scimtest::client::Credential::Bearer("bench".into());
             let mut config = RunConfig::new(client);
             config.profiles = vec![profile.into()];
             config.suite_pattern = Some("properties".into());

@@ -1,7 +1,7 @@
-//! The HTTP client of the runner: one base URL and token, SCIM media types, a per-request timeout, a
+//! The HTTP client of the runner: one base URL and credential, SCIM media types, a per-request timeout, a
 //! capped body read, and retries on 429/503 (honouring `Retry-After`) for requests that are safe to
-//! repeat. Every exchange is kept as a transcript that can be shown and replayed with curl; the token
-//! never appears in either.
+//! repeat. Every exchange is kept as a transcript that can be shown and replayed with curl; no secret
+//! (token, password, credential header) ever appears in either.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -14,14 +14,126 @@ pub const SCIM_JSON: &str = "application/scim+json";
 /// The most of an answer's body that is read (and kept).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// Which credentials to send.
+/// Which credentials one request sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
-    /// The configured token.
+    /// The configured credential (and credential headers).
     Token,
+    /// None at all: the configured credential and every credential header are left out.
     None,
-    /// A token that cannot be valid.
+    /// A bearer token that cannot be valid, in place of the configured credential and credential headers.
     Wrong,
+}
+
+/// The credential a run authenticates with.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum Credential {
+    /// Nothing (a `--header 'Authorization: …'` may still carry one).
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>` (`--token`, `SCIM_TOKEN`); shown as `$SCIM_TOKEN`.
+    Bearer(String),
+    /// `Authorization: Basic …` (`--basic USER`, the password from `SCIM_PASSWORD`); shown as
+    /// `-u "USER:$SCIM_PASSWORD"`.
+    Basic { user: String, password: String },
+}
+
+/// The environment variable the `--basic` password is read from (never from the command line).
+pub const PASSWORD_ENV: &str = "SCIM_PASSWORD";
+
+/// Why the command line's credential settings cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error(
+        "both a bearer token (--token or SCIM_TOKEN) and --basic are given\n  fix: pass one of them (unset SCIM_TOKEN to use --basic)"
+    )]
+    TokenAndBasic,
+    #[error(
+        "--basic {0} needs a password in the SCIM_PASSWORD environment variable\n  fix: export SCIM_PASSWORD=… (it is never read from the command line, never printed)"
+    )]
+    NoPassword(String),
+    #[error(
+        "--basic needs a user name without `:` (RFC 7617 §2)\n  fix: pass the user name alone, the password in SCIM_PASSWORD"
+    )]
+    ColonInUser,
+}
+
+impl Credential {
+    /// The credential from the command line: `token` (`--token`/`SCIM_TOKEN`), `basic_user` (`--basic`)
+    /// and `password` (the `SCIM_PASSWORD` environment variable). Empty values count as not given.
+    pub fn from_cli(
+        token: Option<String>,
+        basic_user: Option<String>,
+        password: Option<String>,
+    ) -> Result<Credential, CredentialError> {
+        let token = token.filter(|t| !t.is_empty());
+        let user = basic_user.filter(|u| !u.is_empty());
+        match (token, user) {
+            (Some(_), Some(_)) => Err(CredentialError::TokenAndBasic),
+            (Some(token), None) => Ok(Credential::Bearer(token)),
+            (None, Some(user)) if user.contains(':') => Err(CredentialError::ColonInUser),
+            (None, Some(user)) => match password.filter(|p| !p.is_empty()) {
+                Some(password) => Ok(Credential::Basic { user, password }),
+                None => Err(CredentialError::NoPassword(user)),
+            },
+            (None, None) => Ok(Credential::None),
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Credential::None)
+    }
+
+    /// The `Authorization` value sent, and how it is shown.
+    fn header(&self) -> Option<(String, String)> {
+        match self {
+            Credential::None => None,
+            Credential::Bearer(t) => Some((format!("Bearer {t}"), "Bearer $SCIM_TOKEN".into())),
+            Credential::Basic { user, password } => {
+                use base64::Engine;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                Some((format!("Basic {encoded}"), format!("Basic {user}:${PASSWORD_ENV}")))
+            }
+        }
+    }
+
+    /// The values never shown: the token, or the password and the encoded `user:password`.
+    fn secrets(&self) -> Vec<String> {
+        match self {
+            Credential::None => Vec::new(),
+            Credential::Bearer(t) => vec![t.clone()],
+            Credential::Basic { password, .. } => {
+                let sent = self.header().map(|(v, _)| v.trim_start_matches("Basic ").to_string());
+                std::iter::once(password.clone()).chain(sent).collect()
+            }
+        }
+    }
+}
+
+/// Never prints a secret (a `RunConfig` may be debug-printed).
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::None => write!(f, "None"),
+            Credential::Bearer(_) => write!(f, "Bearer({HIDDEN})"),
+            Credential::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, password: {HIDDEN} }}"),
+        }
+    }
+}
+
+/// Whether a `--header` carries a credential (Authorization, an API key, a session cookie …): its value is
+/// never shown, a request sent without credentials leaves it out, and pre-flight counts it as the
+/// configured credential. `Proxy-Authorization` authenticates to a proxy, not to the SCIM service.
+pub fn credential_header(name: &str) -> bool {
+    sensitive(name) && !name.eq_ignore_ascii_case("proxy-authorization")
+}
+
+/// How a sensitive `--header` value is shown: an environment variable named after the header
+/// (`X-Api-Key` → `$SCIM_HEADER_X_API_KEY`), so a curl line runs once it is exported.
+pub fn header_placeholder(name: &str) -> String {
+    let var: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("$SCIM_HEADER_{var}")
 }
 
 /// A request, with its path relative to the base URL.
@@ -63,7 +175,8 @@ impl Request {
 pub struct Exchange {
     pub method: String,
     pub url: String,
-    /// Request headers as sent, the token replaced by `$SCIM_TOKEN`.
+    /// Request headers as sent, secrets replaced by `$SCIM_TOKEN`, `$SCIM_PASSWORD` or
+    /// `$SCIM_HEADER_<NAME>`.
     pub request_headers: Vec<(String, String)>,
     pub request_body: Option<String>,
     pub status: Option<u16>,
@@ -85,14 +198,34 @@ impl Exchange {
         serde_json::from_str(&self.response_body).ok()
     }
 
-    /// A curl command that sends the same request; the token is `$SCIM_TOKEN`.
+    /// A curl command that sends the same request; secrets are environment variables: `$SCIM_TOKEN`,
+    /// `-u "user:$SCIM_PASSWORD"`, `$SCIM_HEADER_<NAME>` for a credential `--header`.
     pub fn curl(&self) -> String {
         let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        // Inside double quotes, so the variable expands and nothing else does.
+        let double = |s: &str, var: &str| {
+            let (before, after) = s.split_once(var).unwrap_or((s, ""));
+            let escape = |t: &str| {
+                t.chars().fold(String::new(), |mut o, c| {
+                    if matches!(c, '"' | '$' | '`' | '\\') {
+                        o.push('\\');
+                    }
+                    o.push(c);
+                    o
+                })
+            };
+            format!("\"{}{var}{}\"", escape(before), escape(after))
+        };
         let mut out = format!("curl -sS -X {} {}", self.method, quote(&self.url));
         for (k, v) in &self.request_headers {
             let header = format!("{k}: {v}");
-            if v.contains("$SCIM_TOKEN") {
-                out.push_str(&format!(" -H \"{}\"", header.replace('"', "\\\"")));
+            let password = format!("${PASSWORD_ENV}");
+            if let Some(user_password) = v.strip_prefix("Basic ").filter(|u| u.ends_with(&password)) {
+                out.push_str(&format!(" -u {}", double(user_password, &password)));
+            } else if let Some(var) =
+                ["$SCIM_TOKEN".to_string(), header_placeholder(k)].into_iter().find(|var| v.ends_with(var.as_str()))
+            {
+                out.push_str(&format!(" -H {}", double(&header, &var)));
             } else {
                 out.push_str(&format!(" -H {}", quote(&header)));
             }
@@ -142,7 +275,7 @@ impl Exchange {
 pub struct ClientConfig {
     /// The SCIM base URL, e.g. `https://example.com/scim/v2`.
     pub base_url: String,
-    pub token: Option<String>,
+    pub credential: Credential,
     /// Extra headers sent on every request (`--header 'K: V'`).
     pub headers: Vec<(String, String)>,
     pub timeout: Duration,
@@ -156,7 +289,7 @@ impl ClientConfig {
     pub fn new(base_url: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
-            token: None,
+            credential: Credential::None,
             headers: Vec::new(),
             timeout: Duration::from_secs(30),
             retries: 3,
@@ -179,7 +312,7 @@ pub struct Client {
     fresh_no_redirect: reqwest::Client,
     config: ClientConfig,
     gate: Arc<Gate>,
-    /// Values never shown: the token and sensitive `--header` values.
+    /// Values never shown: the token, the password and sensitive `--header` values.
     secrets: Arc<Vec<String>>,
     /// Every answered exchange's response time, per endpoint.
     timings: Arc<crate::runner::timing::Timings>,
@@ -246,6 +379,31 @@ pub fn percent_encode(text: &str, keep: &[u8]) -> String {
         .collect()
 }
 
+/// A reqwest builder for `base_url`: scimtest's user agent, and no proxy for a loopback address.
+pub fn http_builder(base_url: &str) -> Result<reqwest::ClientBuilder, String> {
+    let loopback = reqwest::Url::parse(base_url)
+        .map_err(|e| format!("`{base_url}` is not a URL: {e}"))?
+        .host_str()
+        .is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
+    let builder = reqwest::Client::builder().user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
+    Ok(if loopback { builder.no_proxy() } else { builder })
+}
+
+/// Redirects are followed only within the origin: no header of ours (the token, a `--header` API key)
+/// ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
+pub fn same_origin() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if first.is_some_and(|o| o != attempt.url().origin()) {
+            attempt.stop()
+        } else if attempt.previous().len() > 5 {
+            attempt.error("more than 5 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// The error of a request [`Client::stop`] kept from being sent.
 pub const NOT_SENT: &str = "not sent: the run was interrupted";
 
@@ -254,37 +412,15 @@ pub const HIDDEN: &str = "[hidden]";
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, String> {
-        let loopback = reqwest::Url::parse(&config.base_url)
-            .map_err(|e| format!("`{}` is not a URL: {e}", config.base_url))?
-            .host_str()
-            .is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
         let build = |policy: reqwest::redirect::Policy, pooled: bool| {
-            let mut builder = reqwest::Client::builder()
+            let mut builder = http_builder(&config.base_url)?
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-                .redirect(policy)
-                .user_agent(concat!("scimtest/", env!("CARGO_PKG_VERSION")));
+                .redirect(policy);
             if !pooled {
                 builder = builder.pool_max_idle_per_host(0);
             }
-            if loopback {
-                builder = builder.no_proxy();
-            }
             builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
-        };
-        // Redirects are followed only within the origin: no header of ours (the token, a `--header` API
-        // key) ever reaches another host. A cross-origin redirect comes back as the 3xx it is.
-        let same_origin = || {
-            reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt.previous().first().map(reqwest::Url::origin);
-                if first.is_some_and(|o| o != attempt.url().origin()) {
-                    attempt.stop()
-                } else if attempt.previous().len() > 5 {
-                    attempt.error("more than 5 redirects")
-                } else {
-                    attempt.follow()
-                }
-            })
         };
         let http = build(same_origin(), true)?;
         let http_no_redirect = build(reqwest::redirect::Policy::none(), true)?;
@@ -292,7 +428,7 @@ impl Client {
         let fresh_no_redirect = build(reqwest::redirect::Policy::none(), false)?;
         // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
         // mangle the answers (real credentials are far longer).
-        let mut secrets: Vec<String> = config.token.iter().cloned().collect();
+        let mut secrets: Vec<String> = config.credential.secrets();
         secrets.extend(config.headers.iter().filter(|(k, _)| sensitive(k)).map(|(_, v)| v.clone()));
         secrets.retain(|s| s.len() >= 8);
         let secrets = secrets.iter().flat_map(|s| secret_forms(s)).collect();
@@ -392,22 +528,29 @@ impl Client {
         exchange
     }
 
-    async fn exchange(&self, request: &Request) -> Exchange {
-        let url = self.url(request);
-        let mut shown = Vec::new();
+    /// The full URL of `request`, the headers it is sent with, and how each header is shown (secrets as
+    /// environment variables). A request without credentials, or with a wrong one, carries none of the
+    /// configured ones: neither the credential nor a credential `--header` (see [`credential_header`]).
+    pub fn prepare(&self, request: &Request) -> (String, HeaderMap, Vec<(String, String)>) {
+        let mut shown: Vec<(String, String)> = Vec::new();
         let mut headers = HeaderMap::new();
         let mut add = |k: &str, v: &str, display: &str| {
             if let (Ok(name), Ok(value)) = (HeaderName::try_from(k), HeaderValue::from_str(v)) {
                 headers.insert(name, value);
+                shown.retain(|(shown_name, _)| !shown_name.eq_ignore_ascii_case(k));
                 shown.push((k.to_string(), display.to_string()));
             }
         };
-        match (request.credentials, &self.config.token) {
-            (Credentials::Token, Some(t)) => add("Authorization", &format!("Bearer {t}"), "Bearer $SCIM_TOKEN"),
-            (Credentials::Wrong, _) => {
+        match request.credentials {
+            Credentials::Token => {
+                if let Some((value, display)) = self.config.credential.header() {
+                    add("Authorization", &value, &display);
+                }
+            }
+            Credentials::Wrong => {
                 add("Authorization", "Bearer scimtest-not-a-valid-token", "Bearer scimtest-not-a-valid-token")
             }
-            _ => {}
+            Credentials::None => {}
         }
         if let Some(a) = &request.accept {
             add("Accept", a, a);
@@ -416,11 +559,19 @@ impl Client {
             add("Content-Type", ct, ct);
         }
         for (k, v) in &self.config.headers {
-            add(k, v, if sensitive(k) { HIDDEN } else { v });
+            if request.credentials != Credentials::Token && credential_header(k) {
+                continue;
+            }
+            add(k, v, &if sensitive(k) { header_placeholder(k) } else { v.clone() });
         }
         for (k, v) in &request.headers {
             add(k, v, v);
         }
+        (self.url(request), headers, shown)
+    }
+
+    async fn exchange(&self, request: &Request) -> Exchange {
+        let (url, headers, shown) = self.prepare(request);
         let method = request.method.clone();
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         let _in_flight = self.hold();
@@ -567,7 +718,7 @@ mod tests {
     #[test]
     fn secrets_are_hidden_in_every_form_an_answer_may_carry_them() {
         let mut config = ClientConfig::new("http://127.0.0.1:9/scim");
-        config.token = Some("abcd/efgh+ijkl=".into());
+        config.credential = Credential::Bearer("abcd/efgh+ijkl=".into());
         config.headers =
             vec![("X-Api-Credential".into(), "cred-123456".into()), ("X-Tenant".into(), "acme-tenant".into())];
         let client = Client::new(config).unwrap();
@@ -587,7 +738,77 @@ mod tests {
         assert_eq!(client.hide_secrets("tenant acme-tenant"), "tenant acme-tenant", "not a credential header");
         // Short values are not searched for: they would mangle every answer.
         let mut short = ClientConfig::new("http://127.0.0.1:9");
-        short.token = Some("t".into());
+        short.credential = Credential::Bearer("t".into());
         assert_eq!(Client::new(short).unwrap().hide_secrets(r#"{"totalResults": 1}"#), r#"{"totalResults": 1}"#);
+    }
+    #[test]
+    fn curl_lines_name_every_secret_as_an_environment_variable() {
+        let mut config = ClientConfig::new("http://127.0.0.1:9/scim");
+        config.credential = Credential::Basic { user: "alice".into(), password: "pw-secret-1234".into() };
+        config.headers = vec![("X-Api-Key".into(), "key-abcdefgh".into()), ("X-Tenant".into(), "acme".into())];
+        let client = Client::new(config).unwrap();
+        let (_, sent, shown) = client.prepare(&Request::new(reqwest::Method::GET, "/Users"));
+        assert_eq!(sent["authorization"], "Basic YWxpY2U6cHctc2VjcmV0LTEyMzQ=", "RFC 7617 user:password");
+        let exchange = Exchange {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9/scim/Users".into(),
+            request_headers: shown,
+            request_body: None,
+            status: None,
+            response_headers: Vec::new(),
+            response_body: String::new(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        };
+        let curl = exchange.curl();
+        assert!(curl.contains(r#" -u "alice:$SCIM_PASSWORD""#), "{curl}");
+        assert!(curl.contains(r#" -H "X-Api-Key: $SCIM_HEADER_X_API_KEY""#), "{curl}");
+        assert!(curl.contains(" -H 'X-Tenant: acme'"), "{curl}");
+        assert!(!curl.contains("pw-secret") && !curl.contains("key-abcdefgh") && !curl.contains("YWxp"), "{curl}");
+        // The encoded credential is a secret too: a server echoing the header gets it hidden.
+        assert_eq!(client.hide_secrets("Basic YWxpY2U6cHctc2VjcmV0LTEyMzQ="), "Basic [hidden]");
+        assert!(!format!("{:?}", client.config).contains("pw-secret"), "Debug hides the password");
+    }
+
+    #[test]
+    fn a_request_without_credentials_or_with_a_wrong_one_drops_every_configured_one() {
+        let mut config = ClientConfig::new("http://127.0.0.1:9/scim");
+        config.headers = vec![
+            ("Authorization".into(), "SSWS real-token-1234".into()),
+            ("X-Api-Key".into(), "key-abcdefgh".into()),
+            ("X-Tenant".into(), "acme".into()),
+        ];
+        let client = Client::new(config).unwrap();
+        let sent = |credentials: Credentials| {
+            let mut request = Request::new(reqwest::Method::GET, "/Users");
+            request.credentials = credentials;
+            let (_, headers, shown) = client.prepare(&request);
+            let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
+            (value("authorization"), value("x-api-key"), value("x-tenant"), shown)
+        };
+        let (auth, key, tenant, shown) = sent(Credentials::Token);
+        assert_eq!((auth.as_deref(), key.as_deref()), (Some("SSWS real-token-1234"), Some("key-abcdefgh")));
+        assert!(shown.contains(&("Authorization".into(), "$SCIM_HEADER_AUTHORIZATION".into())), "{shown:?}");
+        assert_eq!(tenant.as_deref(), Some("acme"));
+        let (auth, key, tenant, _) = sent(Credentials::None);
+        assert_eq!((auth, key, tenant.as_deref()), (None, None, Some("acme")), "only the credentials go");
+        let (auth, key, _, shown) = sent(Credentials::Wrong);
+        assert_eq!((auth.as_deref(), key), (Some("Bearer scimtest-not-a-valid-token"), None));
+        assert_eq!(shown.iter().filter(|(k, _)| k.eq_ignore_ascii_case("authorization")).count(), 1, "{shown:?}");
+    }
+
+    #[test]
+    fn the_command_line_gives_one_credential() {
+        let c = |t: Option<&str>, u: Option<&str>, p: Option<&str>| {
+            Credential::from_cli(t.map(Into::into), u.map(Into::into), p.map(Into::into))
+        };
+        assert_eq!(c(Some("t"), None, None), Ok(Credential::Bearer("t".into())));
+        assert_eq!(c(None, Some("u"), Some("p")), Ok(Credential::Basic { user: "u".into(), password: "p".into() }));
+        assert_eq!(c(Some("t"), Some("u"), Some("p")), Err(CredentialError::TokenAndBasic));
+        assert_eq!(c(None, Some("u"), None), Err(CredentialError::NoPassword("u".into())));
+        assert_eq!(c(None, Some("u"), Some("")), Err(CredentialError::NoPassword("u".into())));
+        assert_eq!(c(None, Some("a:b"), Some("p")), Err(CredentialError::ColonInUser));
+        assert_eq!(c(Some(""), None, None), Ok(Credential::None), "an empty SCIM_TOKEN is none");
     }
 }

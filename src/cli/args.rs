@@ -73,8 +73,12 @@ pub struct AuthArgs {
     /// Bearer token (better: the SCIM_TOKEN environment variable, kept out of shell history). Never printed.
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// The endpoint needs no credential (otherwise a run without one is a usage mistake).
-    #[arg(long)]
+    /// HTTP Basic authentication as USER; the password is read from the SCIM_PASSWORD environment variable
+    /// (never from the command line, never printed).
+    #[arg(long, env = "SCIM_BASIC_USER", hide_env_values = true, value_name = "USER")]
+    pub basic: Option<String>,
+    /// The endpoint takes no credential: send none (otherwise a run without one is a usage mistake).
+    #[arg(long, env = "SCIM_NO_AUTH", hide_env_values = true)]
     pub no_auth: bool,
 }
 

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::bundle::{Bundle, Source};
 use crate::exit::Exit;
 use crate::filter::{Dialect, UnknownAttributes};
 use crate::runner::snapshot::{self, SnapshotConfig};
 use crate::runner::{RunConfig, Selection};
 use crate::tools::{self, Report, SchemaSource};
-use crate::bundle::{Bundle, Source};
 use args::{
     Cli, Color, Command, FilterCommand, Format, ModeArg, PatchCommand, ServeMode, SnapshotMode, SuitesCommand, Unknown,
 };
@@ -91,7 +91,12 @@ fn headers(given: &[String]) -> Result<Vec<(String, String)>, String> {
 fn client_config(target: &args::TargetArgs, auth: &args::AuthArgs) -> Result<crate::client::ClientConfig, String> {
     let url = target.url.clone().unwrap_or_default();
     let mut client = crate::client::ClientConfig::new(url);
-    client.token = auth.token.clone().filter(|t| !t.is_empty());
+    client.credential = crate::client::Credential::from_cli(
+        auth.token.clone(),
+        auth.basic.clone(),
+        std::env::var(crate::client::PASSWORD_ENV).ok(),
+    )
+    .map_err(|e| e.to_string())?;
     client.headers = headers(&target.headers)?;
     client.timeout = std::time::Duration::from_secs(target.timeout);
     Ok(client)
@@ -133,9 +138,6 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
             }
             Some(_) => {}
         }
-        if args.auth.token.as_deref().is_some_and(|t| !t.is_empty()) && args.auth.no_auth {
-            return Err("--no-auth and a token (--token or SCIM_TOKEN) contradict each other\n  fix: drop one".into());
-        }
     }
     let client = client_config(&args.target, &args.auth)?;
     let url = client.base_url.clone();
@@ -152,6 +154,7 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     config.app = selection.app.clone();
     config.suite_pattern = selection.suite.clone();
     config.read_only = selection.read_only;
+    config.no_auth = args.auth.no_auth;
     config.concurrency = usize::from(args.execution.concurrency);
     config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
     config.junit = args.output.junit;
@@ -232,7 +235,7 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     }
     let token = format!("selftest-{}", std::process::id());
     let mut client = crate::client::ClientConfig::new("http://127.0.0.1");
-    client.token = Some(token.clone());
+    client.credential = crate::client::Credential::Bearer(token.clone());
     let mut config = RunConfig::new(client);
     locations(&mut config, args.locations);
     config.args = console(&args.output, args.execution.concurrency);

@@ -10,6 +10,7 @@ mod checks;
 mod console;
 pub mod failure;
 mod interrupt;
+pub mod preflight;
 pub mod property;
 pub mod report;
 mod selection;
@@ -29,7 +30,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
 use crate::bundle::Source;
-use crate::client::{Client, ClientConfig, Credentials, Exchange, NOT_SENT, Request};
+use crate::client::{Client, ClientConfig, Credential, Credentials, Exchange, NOT_SENT, Request};
 use crate::schema::{ResourceSchema, builtin_resource_types, parse_resource_types, parse_schemas};
 use crate::suite::{self, Auth, Body, Feature, Level, Scenario, Step, Suite, Vars};
 use failure::{Failure, Problem, ProblemKind, StepRef};
@@ -51,6 +52,8 @@ pub struct RunConfig {
     pub suite_pattern: Option<String>,
     /// Run only scenarios that create nothing.
     pub read_only: bool,
+    /// The endpoint takes no credential (`--no-auth`): pre-flight does not ask for one.
+    pub no_auth: bool,
     /// Scenarios run in parallel (libtest's `--test-threads` wins when given).
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
@@ -1090,6 +1093,7 @@ impl RunConfig {
             fixtures: Source::fixtures(),
             suite_pattern: None,
             read_only: false,
+            no_auth: false,
             concurrency: 4,
             junit: None,
             json: None,
@@ -1138,7 +1142,7 @@ pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u
         }
     };
     config.client.base_url = running.base_url();
-    config.client.token = token;
+    config.client.credential = token.map_or(Credential::None, Credential::Bearer);
     let code = run_on(&runtime, config);
     let _ = runtime.block_on(running.shutdown());
     code
@@ -1236,6 +1240,12 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     }
     if let Err(e) = report::check_outputs(&config.outputs()) {
         eprintln!("error: {e}");
+        return EXIT_CONFIG;
+    }
+    // Setup mistakes (URL, credential, connection, no SCIM there) stop the run before any check: one line
+    // and exit 2, not thousands of failures.
+    if let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth)) {
+        eprintln!("{problem}");
         return EXIT_CONFIG;
     }
     let client = match Client::new(config.client.clone()) {
@@ -1467,6 +1477,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         fixtures: Source::dir_or(env("SCIMTEST_FIXTURES").map(PathBuf::from), crate::bundle::Bundle::Fixtures),
         suite_pattern: None,
         read_only: env("SCIM_READ_ONLY").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+        no_auth: env("SCIM_NO_AUTH").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
@@ -1476,7 +1487,14 @@ pub fn main_from_env() -> std::process::ExitCode {
         selection: Selection::default(),
         args,
     };
-    config.client.token = env("SCIM_TOKEN");
+    config.client.credential =
+        match Credential::from_cli(env("SCIM_TOKEN"), env("SCIM_BASIC_USER"), env(crate::client::PASSWORD_ENV)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(EXIT_CONFIG);
+            }
+        };
     if let Some(mode) = env("SCIM_SNAPSHOTS") {
         match mode.parse() {
             Ok(mode) => config.snapshots.mode = mode,
@@ -1511,7 +1529,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         // the vendor's own endpoint.
         eprintln!("{BUNDLED_SERVER_BANNER}");
         let token = format!("local-{}", std::process::id());
-        config.client.token = Some(token.clone());
+        config.client.credential = Credential::Bearer(token.clone());
         let mode = server_mode_for(&config.main_profile());
         let code = selftest(config, crate::server::ServerConfig { token: Some(token), mode, ..Default::default() });
         eprintln!("{BUNDLED_SERVER_BANNER}");

@@ -112,7 +112,11 @@ pub fn check_target(name: &str) -> Result<(), String> {
 /// A folder name for a target from its base URL: the host, and the port when one is given
 /// (`https://acme.example.com/scim/v2` → `acme.example.com`, `http://127.0.0.1:8080/x` → `127.0.0.1_8080`).
 pub fn target_from_url(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
+    // A URL without a scheme (`127.0.0.1:8080/scim`) still names its host; pre-flight reports the scheme.
+    let url = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| u.has_host())
+        .or_else(|| reqwest::Url::parse(&format!("http://{url}")).ok())?;
     let host = url.host_str()?.trim_matches(['[', ']']);
     let name = match url.port() {
         Some(port) => format!("{host}_{port}"),
@@ -933,6 +937,11 @@ mod tests {
         assert_eq!(target_from_url("http://127.0.0.1:8080/x").as_deref(), Some("127.0.0.1_8080"));
         assert_eq!(target_from_url("http://[::1]:9/x").as_deref(), Some("__1_9"));
         assert_eq!(target_from_url("not a url"), None);
+        assert_eq!(
+            target_from_url("127.0.0.1:18260/v2").as_deref(),
+            Some("127.0.0.1_18260"),
+            "pre-flight names the scheme"
+        );
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
         };

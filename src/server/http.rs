@@ -73,7 +73,9 @@ fn json_response(state: &AppState, status: StatusCode, body: &Value) -> Response
 fn error_response(state: &AppState, e: ScimError) -> Response {
     let mut response = json_response(state, e.status, &e.body(state.config().has(Fault::NumericErrorStatus)));
     if e.status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scimtest\""));
+        let basic_only = state.config().token.is_none() && state.config().basic.is_some();
+        let challenge = if basic_only { "Basic realm=\"scimtest\"" } else { "Bearer realm=\"scimtest\"" };
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
     }
     response
 }
@@ -224,16 +226,27 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     {
         return error_response(&state, e);
     }
-    if let Some(token) = &state.config().token {
-        let given = header_str(request.headers(), header::AUTHORIZATION)
-            .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim());
-        if given != Some(token.as_str()) {
-            let detail = if request.headers().contains_key(header::AUTHORIZATION) {
-                "the bearer token is not valid"
+    let config = state.config();
+    if config.token.is_some() || config.basic.is_some() {
+        let given = header_str(request.headers(), header::AUTHORIZATION).and_then(|h| h.split_once(' '));
+        let accepted = given.is_some_and(|(scheme, value)| {
+            if scheme.eq_ignore_ascii_case("bearer") {
+                config.token.as_deref() == Some(value.trim())
+            } else if scheme.eq_ignore_ascii_case("basic") {
+                use base64::Engine;
+                let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).unwrap_or_default();
+                config.basic.as_ref().is_some_and(|(user, password)| decoded == format!("{user}:{password}").as_bytes())
             } else {
+                false
+            }
+        });
+        if !accepted {
+            let detail = if request.headers().contains_key(header::AUTHORIZATION) {
+                if config.basic.is_none() { "the bearer token is not valid" } else { "the credential is not valid" }
+            } else if config.token.is_some() {
                 "authentication required: send Authorization: Bearer <token>"
+            } else {
+                "authentication required: send Authorization: Basic <user:password>"
             };
             return error_response(&state, ScimError::new(StatusCode::UNAUTHORIZED, None, detail));
         }

@@ -36,8 +36,10 @@ pub enum ServerMode {
 /// Everything the server is configured with.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The bearer token clients must send; `None` accepts every request.
+    /// The bearer token clients must send; `None` (and no `basic`) accepts every request.
     pub token: Option<String>,
+    /// HTTP Basic credentials (user, password) accepted beside (or instead of) the bearer token.
+    pub basic: Option<(String, String)>,
     pub mode: ServerMode,
     pub faults: BTreeSet<Fault>,
     /// The path SCIM is served under.
@@ -56,6 +58,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             token: None,
+            basic: None,
             mode: ServerMode::default(),
             faults: BTreeSet::new(),
             base_path: "/scim/v2".into(),

@@ -529,3 +529,271 @@ fn selftest_checking_snapshots_without_a_baseline_is_a_usage_error() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("no snapshots to check against") && r.stderr.contains("--snapshot-dir"), "{r:?}");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// run: pre-flight and authentication. Each setup mistake is exit 2 with one `error:` line and one
+// `fix:` line, and nothing else: no trial runs, no summary.
+// ---------------------------------------------------------------------------------------------------
+
+/// `scimtest run` with `env` set and every credential variable of the caller's environment removed.
+fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scimtest"));
+    command.current_dir(std::env::temp_dir()).arg("run").args(args);
+    for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIMTEST_FIXTURES"]
+    {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    let Output { status, stdout, stderr } = command.output().expect("run the scimtest binary");
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// Asserts a pre-flight refusal: exit 2, nothing on stdout, and exactly `error: <cause>` and `  fix: <fix>`.
+fn assert_preflight(r: &Run, cause: &str, fix: &str) {
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(r.stdout, "", "nothing runs: {r:?}");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "one error line and one fix line: {r:?}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(cause), "cause `{cause}`: {r:?}");
+    assert!(lines[1].starts_with("  fix: ") && lines[1].contains(fix), "fix `{fix}`: {r:?}");
+}
+
+/// A loopback port nothing listens on.
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A plain-HTTP server on a loopback port (raw sockets): `answer` maps each request's path to a status, a
+/// content type and a body. Whatever is not an HTTP request (a TLS handshake) gets a 400 page.
+fn raw_http(answer: fn(&str) -> (u16, &'static str, String)) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                    if !seen.starts_with(b"GET ") && !seen.is_empty() {
+                        break;
+                    }
+                }
+                let text = String::from_utf8_lossy(&seen);
+                let (status, content_type, body) = match text.strip_prefix("GET ") {
+                    Some(rest) => answer(rest.split(' ').next().unwrap_or("/")),
+                    None => (400, "text/html", "<html>400 Bad Request</html>".to_string()),
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    port
+}
+
+/// A web site that is not SCIM, with a SCIM service under /scim/v2.
+fn site_with_scim_under_scim_v2(path: &str) -> (u16, &'static str, String) {
+    if path.starts_with("/scim/v2/ServiceProviderConfig") {
+        let spc = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]});
+        (200, "application/scim+json", spc.to_string())
+    } else {
+        (404, "text/html; charset=utf-8", "<html><body>Not Found</body></html>".into())
+    }
+}
+
+fn site_without_scim(_: &str) -> (u16, &'static str, String) {
+    (200, "text/html", "<html><body>Welcome</body></html>".into())
+}
+
+/// The bundled server on a loopback port, in its own runtime (dropped with it).
+fn bundled(config: scimtest::server::ServerConfig) -> (tokio::runtime::Runtime, scimtest::server::RunningServer) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = rt.block_on(scimtest::server::spawn(config)).expect("start the bundled server");
+    (rt, server)
+}
+
+#[test]
+fn preflight_a_url_without_a_scheme_gets_the_scheme_suggested() {
+    let r = run_with(&["--url", "127.0.0.1:18260/v2"], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(&r, "did you mean http://127.0.0.1:18260/v2?", "--url http://127.0.0.1:18260/v2");
+}
+
+#[test]
+fn preflight_a_dead_port_is_named() {
+    let port = dead_port();
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(&r, &format!("nothing accepts connections at 127.0.0.1:{port} (connection refused)"), "running");
+}
+
+#[test]
+fn preflight_https_against_a_plain_http_server_says_use_http() {
+    let port = raw_http(site_with_scim_under_scim_v2);
+    let r = run_with(&["--url", &format!("https://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(
+        &r,
+        "the server speaks plain HTTP",
+        &format!("use http://: pass --url http://127.0.0.1:{port}/scim/v2"),
+    );
+}
+
+#[test]
+fn preflight_http_against_an_https_port_says_use_https() {
+    // What nginx answers plain HTTP on its TLS port.
+    fn nginx(_: &str) -> (u16, &'static str, String) {
+        (400, "text/html", "<center>The plain HTTP request was sent to HTTPS port</center>".into())
+    }
+    let port = raw_http(nginx);
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(&r, "speaks HTTPS", &format!("use https://: pass --url https://127.0.0.1:{port}/scim/v2"));
+}
+
+#[test]
+fn preflight_a_resource_path_at_the_end_of_the_url_is_named() {
+    let port = dead_port();
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/scim/v2/Users/")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(
+        &r,
+        &format!("drop /Users: the base URL is http://127.0.0.1:{port}/scim/v2"),
+        &format!("--url http://127.0.0.1:{port}/scim/v2"),
+    );
+}
+
+#[test]
+fn preflight_a_site_that_is_not_scim_gets_the_base_path_that_is() {
+    let port = raw_http(site_with_scim_under_scim_v2);
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/api")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(
+        &r,
+        &format!(
+            "no SCIM service at http://127.0.0.1:{port}/api (GET http://127.0.0.1:{port}/api/ServiceProviderConfig \
+             answered 404 text/html)"
+        ),
+        &format!("did you mean http://127.0.0.1:{port}/scim/v2?"),
+    );
+    // Nothing SCIM anywhere: no suggestion.
+    let port = raw_http(site_without_scim);
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
+    assert_preflight(&r, "no SCIM service at", "pass the SCIM base URL");
+    assert!(!r.stderr.contains("did you mean"), "{r:?}");
+}
+
+#[test]
+fn preflight_a_wrong_path_on_the_bundled_server_gets_its_base_path() {
+    let (rt, server) =
+        bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
+    let origin = server.base_url().trim_end_matches("/scim/v2").to_string();
+    let r = run_with(&["--url", &format!("{origin}/scim/v1")], &[("SCIM_TOKEN", "right-token")]);
+    assert_preflight(&r, "no SCIM service at", &format!("did you mean {origin}/scim/v2?"));
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn preflight_a_wrong_token_is_refused_and_no_token_is_a_usage_error() {
+    let (rt, server) =
+        bundled(scimtest::server::ServerConfig { token: Some("right-token".into()), ..Default::default() });
+    let url = server.base_url();
+    let r = run_with(&["--url", &url], &[("SCIM_TOKEN", "wrong-token-123")]);
+    assert_preflight(
+        &r,
+        &format!("the server refused the credential (401 on GET {url}/Users?count=1"),
+        "check the bearer token (SCIM_TOKEN or --token)",
+    );
+    assert!(!r.stderr.contains("wrong-token-123"), "{r:?}");
+    let r = run_with(&["--url", &url], &[]);
+    assert_preflight(&r, "no credential is configured", "--no-auth if the endpoint takes none");
+    let r = run_with(&["--url", &url, "--no-auth"], &[]);
+    assert_preflight(&r, "the server asks for a credential (401", "drop --no-auth");
+    let r = run_with(&["--url", &url, "--no-auth"], &[("SCIM_TOKEN", "right-token")]);
+    assert_preflight(&r, "--no-auth is given together with a credential", "drop --no-auth");
+    assert_eq!(server.state.counts(), (0, 0), "pre-flight creates nothing");
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn preflight_fails_within_3_s_against_a_server_that_never_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts every connection and keeps it open, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let start = std::time::Instant::now();
+    let r = run_with(&["--url", &format!("http://127.0.0.1:{port}/scim/v2")], &[("SCIM_TOKEN", "t")]);
+    let elapsed = start.elapsed();
+    assert_preflight(&r, "the server accepted the connection but did not answer within 2.5 s", "healthy");
+    // A bound on a timeout (2.5 s), with slack for starting the binary on a busy machine.
+    assert!(elapsed < std::time::Duration::from_millis(3500), "took {elapsed:?}");
+}
+
+#[test]
+fn basic_authentication_runs_against_the_bundled_server_and_the_password_is_never_shown() {
+    const PASSWORD: &str = "pw-4b1c9e7d2a";
+    let (rt, server) = bundled(scimtest::server::ServerConfig {
+        basic: Some(("alice".into(), PASSWORD.into())),
+        ..Default::default()
+    });
+    let url = server.base_url();
+    let r = run_with(
+        &["--url", &url, "--basic", "alice", "--suite", "auth", "--no-generated"],
+        &[("SCIM_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("verdict: PASS") && r.stdout.contains("rfc::auth::"), "{r:?}");
+    assert!(!r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD), "the password leaked: {r:?}");
+    let r = run_with(&["--url", &url, "--basic", "alice"], &[("SCIM_PASSWORD", "not-the-password")]);
+    assert_preflight(&r, "the server refused the credential (401", "check the --basic user and the SCIM_PASSWORD");
+    let r = run_with(&["--url", &url, "--basic", "alice"], &[]);
+    assert_preflight(
+        &r,
+        "--basic alice needs a password in the SCIM_PASSWORD environment variable",
+        "export SCIM_PASSWORD",
+    );
+    let r = run_with(&["--url", &url, "--basic", "alice"], &[("SCIM_PASSWORD", PASSWORD), ("SCIM_TOKEN", "t")]);
+    assert_preflight(&r, "both a bearer token", "pass one of them");
+    assert_eq!(server.state.counts(), (0, 0));
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn auth_negative_checks_replace_an_authorization_header_too() {
+    use scimtest::server::{Fault, ServerConfig};
+    let token = "header-token-5e6f7a8b";
+    let args = |url: &str| {
+        let header = format!("Authorization: Bearer {token}");
+        ["--url", url, "--header", &header, "--suite", "auth", "--no-generated"].map(str::to_string)
+    };
+    // The header is the configured credential: pre-flight takes it, and the negatives send without it.
+    let (rt, server) = bundled(ServerConfig { token: Some(token.into()), ..Default::default() });
+    let r = run_with(&args(&server.base_url()).each_ref().map(String::as_str), &[]);
+    assert_eq!(r.code, 0, "the negatives pass against a server that checks credentials: {r:?}");
+    assert!(!r.stdout.contains(token) && !r.stderr.contains(token), "{r:?}");
+    rt.block_on(server.shutdown()).unwrap();
+    // A server that takes any token still fails them: the negatives really sent a wrong one, or none.
+    let (rt, server) = bundled(ServerConfig {
+        token: Some(token.into()),
+        faults: [Fault::AcceptAnyToken].into_iter().collect(),
+        ..Default::default()
+    });
+    let r = run_with(&args(&server.base_url()).each_ref().map(String::as_str), &[]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("wrong_token_put_is_refused") && r.stdout.contains("FAILED"), "{r:?}");
+    // The reproduction names the header's value as a variable, never the value.
+    assert!(!r.stdout.contains(token) && !r.stderr.contains(token), "{r:?}");
+    rt.block_on(server.shutdown()).unwrap();
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use scimtest::client::{Client, ClientConfig, MAX_BODY, Request};
+use scimtest::client::{Client, ClientConfig, Credential, MAX_BODY, Request};
 use scimtest::runner::report::{Outcome, Record};
 use scimtest::runner::{RunConfig, check};
 use serde_json::json;
@@ -50,7 +50,7 @@ async fn hostile(answer: ResponseTemplate) -> MockServer {
 
 fn config(base_url: &str) -> RunConfig {
     let mut client = ClientConfig::new(base_url);
-    client.token = Some("hostile-token".into());
+    client.credential = Credential::Bearer("hostile-token".into());
     client.timeout = Duration::from_millis(300);
     client.retries = 1;
     client.max_retry_after = Duration::from_millis(100);
@@ -212,6 +212,15 @@ async fn retry_after_is_honoured_and_a_burst_of_503s_is_ridden_out() {
 fn the_cli_exits_1_not_101_against_garbage_and_says_it_cleaned_up() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = rt.block_on(hostile(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html")));
+    // A ServiceProviderConfig, so pre-flight sees a SCIM service (garbage everywhere would stop it there).
+    let spc = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]});
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/scim/ServiceProviderConfig"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(spc.to_string(), SCIM))
+            .with_priority(1)
+            .mount(&server),
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"))
         .current_dir(std::env::temp_dir())
         .args(["run", "--url", &format!("{}/scim", server.uri()), "--suite", "users", "--cases", "10"])

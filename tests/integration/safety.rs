@@ -22,7 +22,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn client(base_url: &str, token: &str) -> Client {
     let mut config = ClientConfig::new(base_url);
-    config.token = Some(token.into());
+    config.credential = scimtest::client::Credential::Bearer(token.into());
     Client::new(config).unwrap()
 }
 
@@ -81,8 +81,7 @@ fn canaries_are_byte_identical_after_everything_ran_failures_and_generated_check
         // The strict server: the IdP profiles fail dozens of checks against it, so failing paths run too.
         let (server, mut config) =
             server_with_run_config(ServerConfig { mode: ServerMode::Strict, ..ServerConfig::default() }).await;
-        let token = config.client.token.clone().unwrap();
-        let c = client(&server.base_url(), &token);
+        let c = client(&server.base_url(), crate::util::TEST_TOKEN);
         let canaries = seed_canaries(&c).await;
         let before = snapshot(&c, &canaries).await;
         let mut failed = 0;
@@ -294,7 +293,7 @@ fn a_redirect_to_another_origin_is_not_followed_and_carries_no_credentials() {
         let base = format!("http://{}/scim", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, endpoint).await });
         let mut config = ClientConfig::new(&base);
-        config.token = Some("redirect-token".into());
+        config.credential = scimtest::client::Credential::Bearer("redirect-token".into());
         config.headers = vec![("X-Api-Key".into(), "redirect-key".into())];
         let c = Client::new(config).unwrap();
         let ex = c.send(&Request::new(reqwest::Method::GET, "/Users")).await;
@@ -322,8 +321,8 @@ fn a_redirect_to_another_origin_is_not_followed_and_carries_no_credentials() {
 fn the_sweep_deletes_only_names_that_start_with_the_run_prefix_even_when_the_filter_is_ignored() {
     let rt = runtime();
     rt.block_on(async {
-        let (server, config) = server_with_run_config(ServerConfig::default()).await;
-        let c = client(&server.base_url(), config.client.token.as_deref().unwrap());
+        let (server, _) = server_with_run_config(ServerConfig::default()).await;
+        let c = client(&server.base_url(), crate::util::TEST_TOKEN);
         let prefix = "scimtest-5a5a5a";
         for name in [
             &format!("{prefix}-a") as &str,

@@ -17,17 +17,20 @@ pub fn corpus(relative: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The bearer token of [`server_with_run_config`].
+pub const TEST_TOKEN: &str = "integration-test-token";
+
 /// The reference server started with `config` under a bearer token, and a run config that talks to it
 /// with that token.
 pub async fn server_with_run_config(
     config: scimtest::server::ServerConfig,
 ) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
-    let token = "integration-test-token".to_string();
+    let token = TEST_TOKEN.to_string();
     let server = scimtest::server::spawn(scimtest::server::ServerConfig { token: Some(token.clone()), ..config })
         .await
         .expect("start the reference server");
     let mut client = scimtest::client::ClientConfig::new(server.base_url());
-    client.token = Some(token);
+    client.credential = scimtest::client::Credential::Bearer(token);
     (server, scimtest::runner::RunConfig::new(client))
 }
 

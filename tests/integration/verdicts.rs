@@ -104,7 +104,7 @@ async fn a_slow_server_gets_a_verdict_at_the_deadline_with_what_was_not_run() {
     )
     .await;
     let mut client = scimtest::client::ClientConfig::new(&server.base_url);
-    client.token = Some("slow-token".into());
+    client.credential = scimtest::client::Credential::Bearer("slow-token".into());
     let mut config = RunConfig::new(client);
     config.max_time = Some(std::time::Duration::from_secs(3));
     config.properties = Some(scimtest::runner::property::PropertyConfig::default());
