@@ -645,6 +645,23 @@ fn declined_filter(step: &Step, request: &Request, exchange: &Exchange) -> bool 
     filters && exchange.status == Some(400) && invalid_filter && !step.expect.status.contains(&400)
 }
 
+/// Why a scenario that sends one of the app's own extensions is not judged: the server does not declare
+/// it. Under an identity provider's profile too, although the IdP would send it: the app's author declared
+/// the extension and the server did not, so there is nothing the server promised to store; the reason says
+/// what to fix rather than failing a check the server never claimed to pass.
+fn undeclared_app_extension(app: &suite::App, scenario: &Scenario, schemas: &[ResourceSchema], rfc: bool) -> Option<String> {
+    let urn = app_checks::sends_extension(app, scenario)?;
+    let declared = schemas.iter().find(|s| s.matches("User")).is_some_and(|u| u.extension(&urn).is_some());
+    if declared {
+        return None;
+    }
+    let sender = if rfc { "the app".to_string() } else { format!("{} (profile {})", app.name, app.profile) };
+    Some(format!(
+        "the server does not declare {urn} (/Schemas, /ResourceTypes schemaExtensions); {sender} would send it \
+         and the server must store it — declare the extension in /Schemas"
+    ))
+}
+
 /// Runs the scenario's steps until one fails; `tape` receives the exchanges its snapshot keeps. `Ok(Some)`
 /// says why the scenario could not be judged (the server declined its filter, as the RFC allows).
 async fn execute(
@@ -661,6 +678,11 @@ async fn execute(
     let rfc = !shared.idp.contains(profile);
     let schemas = &shared.discovered.schemas;
     if rfc && let Some(reason) = adapt::undeclared(scenario, schemas) {
+        return Ok(Some(reason));
+    }
+    if let Some(app) = shared.app.as_ref()
+        && let Some(reason) = undeclared_app_extension(app, scenario, schemas, rfc)
+    {
         return Ok(Some(reason));
     }
     for (i, step) in scenario.steps.iter().enumerate() {
@@ -820,13 +842,84 @@ fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPla
         out.push((profile.name, suites));
     }
     // The checks generated from the app's attribute table run under the app's name.
-    if let Some(generated) = app.as_ref().and_then(app_checks::suite) {
+    let generated = match &app {
+        Some(app) => app_checks::suite(app).map_err(|e| suite::SuiteError {
+            file: app.file.clone(),
+            line: None,
+            message: format!("the attribute table gives no request to check: {e}"),
+            fix: "check the table's paths and types against the schema (suites/README.md, apps)".into(),
+        })?,
+        None => None,
+    };
+    if let Some(generated) = generated {
         let keep = config.suite_pattern.as_deref().is_none_or(|p| generated.name.contains(p));
         if keep {
             out.push((app.as_ref().map(|a| a.name.clone()).unwrap_or_default(), vec![generated]));
         }
     }
+    if let Some(pattern) = &config.suite_pattern {
+        let selected = out.iter().any(|(_, suites)| !suites.is_empty())
+            || (config.properties.is_some() && wants_properties(config));
+        if !selected {
+            return Err(no_suite_matches(config, pattern, &modes));
+        }
+    }
     Ok((out, app, modes))
+}
+
+/// The load error for a `--suite` pattern that selects nothing: the profile that has such a suite, or the
+/// suites the selected profiles have, with the closest.
+fn no_suite_matches(config: &RunConfig, pattern: &str, selected: &PropertyPlan) -> suite::SuiteError {
+    let suite_names = |profile: &suite::Profile| -> Vec<String> {
+        suite::profile_suite_files(&config.suites_dir, profile)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect()
+    };
+    let profiles = selected.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+    for other in suite::available(&config.suites_dir, "profiles") {
+        let Ok(profile) = suite::load_profile(&config.suites_dir, &other) else { continue };
+        if selected.iter().any(|(n, _)| *n == profile.name) {
+            continue;
+        }
+        let matching: Vec<String> = suite_names(&profile).into_iter().filter(|s| s.contains(pattern)).collect();
+        if !matching.is_empty() {
+            return suite::SuiteError {
+                file: config.suites_dir.join("profiles").join(format!("{other}.toml")),
+                line: None,
+                message: format!(
+                    "no suite of profile {profiles} matches `{pattern}`; profile {} has suites {}",
+                    profile.name,
+                    matching.join(", ")
+                ),
+                fix: format!("pass --profile {}", profile.name),
+            };
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (name, _) in selected {
+        if let Ok(profile) = suite::load_profile(&config.suites_dir, name) {
+            names.extend(suite_names(&profile));
+        }
+    }
+    if config.app.is_some() {
+        names.push(app_checks::SUITE_NAME.to_string());
+    }
+    if config.properties.is_some() {
+        names.push("properties".to_string());
+    }
+    names.sort();
+    names.dedup();
+    suite::SuiteError {
+        file: config.suites_dir.clone(),
+        line: None,
+        message: format!(
+            "no suite of profile {profiles} matches `{pattern}`{}",
+            suite::did_you_mean(pattern, names.iter().map(String::as_str))
+        ),
+        fix: format!("pass --suite with part of one of: {}", names.join(", ")),
+    }
 }
 
 /// The planned names that replay an identity provider: profiles whose PATCH mode is not the RFC's, and
