@@ -84,7 +84,8 @@ fn body(
     let operations = attributes
         .iter()
         .map(|a| {
-            let path = parse_path(&a.path, &ParseOptions::default()).map_err(|e| format!("`{}`: {}", a.path, e.message))?;
+            let path =
+                parse_path(&a.path, &ParseOptions::default()).map_err(|e| format!("`{}`: {}", a.path, e.message))?;
             Ok(Operation { op: OpKind::Add, path_text: Some(a.path.clone()), path: Some(path), value: Some(value(a)) })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -131,12 +132,8 @@ pub fn sends_extension(app: &App, scenario: &Scenario) -> Option<String> {
     scenario.steps.iter().find_map(|step| {
         let Body::Json(body) = &step.body else { return None };
         let keys = body.as_object().into_iter().flat_map(|o| o.keys()).find(|k| app.declares(k)).cloned();
-        let paths = || {
-            body.get("Operations")?
-                .as_array()?
-                .iter()
-                .find_map(|op| own_extension(app, op.get("path")?.as_str()?))
-        };
+        let paths =
+            || body.get("Operations")?.as_array()?.iter().find_map(|op| own_extension(app, op.get("path")?.as_str()?));
         keys.or_else(paths)
     })
 }
@@ -192,7 +189,10 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
             requirement: requirement(
                 &source,
                 Level::Must,
-                format!("a user created with the attributes of {} reads them back unchanged (Entra E-Q19)", ext.schema.id),
+                format!(
+                    "a user created with the attributes of {} reads them back unchanged (Entra E-Q19)",
+                    ext.schema.id
+                ),
             ),
             requires: Vec::new(),
             steps: read_back(&judged, &full_body),
@@ -343,5 +343,44 @@ mod tests {
         assert_eq!(created["active"], json!(true));
         let Body::Json(patch) = &s.scenarios[3].steps[1].body else { panic!() };
         assert_eq!(patch["Operations"][0]["op"], json!("Replace"), "Entra's op spelling");
+    }
+
+    #[test]
+    fn an_own_extension_is_sent_as_the_idp_sends_it() {
+        let file = crate::suite::default_suites_dir().join("apps/example-custom-extension.toml");
+        let mut app = crate::suite::load_app(std::path::Path::new("."), file.to_str().unwrap()).unwrap();
+        let acme = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+        let s = suite(&app).unwrap().unwrap();
+        let scenario = |name: &str| s.scenarios.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{name}"));
+        // The core checks do not depend on the extension; the extension's do.
+        let core = scenario("create_and_read_back_every_mapped_attribute");
+        assert_eq!(sends_extension(&app, core), None);
+        let Body::Json(created) = &core.steps[0].body else { panic!() };
+        assert!(created.get(acme).is_none());
+        let own = scenario("create_and_read_back_acmeuser");
+        assert_eq!(sends_extension(&app, own).as_deref(), Some(acme));
+        let Body::Json(created) = &own.steps[0].body else { panic!() };
+        assert_eq!(created[acme]["costCenter"], json!("${name:costcenter}"));
+        assert_eq!(created[acme]["badge"]["number"], json!("${name:badge_number}"));
+        let listed: Vec<&str> = created["schemas"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(!listed.contains(&acme), "Entra does not list the app's extension: {listed:?}");
+        assert!(listed.contains(&crate::schema::ENTERPRISE_USER), "{listed:?}");
+        let Body::Json(patch) = &scenario("update_costcenter").steps[1].body else { panic!() };
+        assert_eq!(patch["Operations"][0]["path"], json!(format!("{acme}:costCenter")));
+        assert_eq!(patch["schemas"], json!([crate::patch::PATCH_OP]));
+        assert_eq!(
+            scenario("find_by_costcenter").steps[1].query[0].1,
+            format!("{acme}:costCenter eq \"${{name:costcenter}}\"")
+        );
+        // Okta updates with a PUT of the whole user, the extension's URN listed.
+        app.profile = "okta".into();
+        let s = suite(&app).unwrap().unwrap();
+        let update = s.scenarios.iter().find(|x| x.name == "update_costcenter").unwrap();
+        assert_eq!(update.steps[1].method, Method::Put);
+        let Body::Json(put) = &update.steps[1].body else { panic!() };
+        assert_eq!(put[acme]["costCenter"], json!("${name:costcenter2}"));
+        assert_eq!(put[acme]["badge"]["number"], json!("${name:badge_number}"), "the rest as created");
+        assert!(put["schemas"].as_array().unwrap().contains(&json!(acme)));
+        assert_eq!(put["id"], json!("${user.id}"));
     }
 }

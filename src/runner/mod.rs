@@ -649,7 +649,12 @@ fn declined_filter(step: &Step, request: &Request, exchange: &Exchange) -> bool 
 /// it. Under an identity provider's profile too, although the IdP would send it: the app's author declared
 /// the extension and the server did not, so there is nothing the server promised to store; the reason says
 /// what to fix rather than failing a check the server never claimed to pass.
-fn undeclared_app_extension(app: &suite::App, scenario: &Scenario, schemas: &[ResourceSchema], rfc: bool) -> Option<String> {
+fn undeclared_app_extension(
+    app: &suite::App,
+    scenario: &Scenario,
+    schemas: &[ResourceSchema],
+    rfc: bool,
+) -> Option<String> {
     let urn = app_checks::sends_extension(app, scenario)?;
     let declared = schemas.iter().find(|s| s.matches("User")).is_some_and(|u| u.extension(&urn).is_some());
     if declared {
@@ -878,24 +883,38 @@ fn no_suite_matches(config: &RunConfig, pattern: &str, selected: &PropertyPlan) 
             .collect()
     };
     let profiles = selected.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
-    for other in suite::available(&config.suites_dir, "profiles") {
-        let Ok(profile) = suite::load_profile(&config.suites_dir, &other) else { continue };
-        if selected.iter().any(|(n, _)| *n == profile.name) {
-            continue;
-        }
-        let matching: Vec<String> = suite_names(&profile).into_iter().filter(|s| s.contains(pattern)).collect();
-        if !matching.is_empty() {
-            return suite::SuiteError {
-                file: config.suites_dir.join("profiles").join(format!("{other}.toml")),
-                line: None,
-                message: format!(
-                    "no suite of profile {profiles} matches `{pattern}`; profile {} has suites {}",
-                    profile.name,
-                    matching.join(", ")
-                ),
-                fix: format!("pass --profile {}", profile.name),
-            };
-        }
+    // `--suite entra` meaning the profile (its suites are named for what they test), or a suite name
+    // another profile has.
+    let others: Vec<suite::Profile> = suite::available(&config.suites_dir, "profiles")
+        .iter()
+        .filter_map(|other| suite::load_profile(&config.suites_dir, other).ok())
+        .filter(|p| !selected.iter().any(|(n, _)| *n == p.name))
+        .collect();
+    let by_name = others.iter().find(|p| p.name == pattern).map(|p| (p, suite_names(p), true));
+    let by_suite = || {
+        others.iter().find_map(|p| {
+            let matching: Vec<String> = suite_names(p).into_iter().filter(|s| s.contains(pattern)).collect();
+            (!matching.is_empty()).then_some((p, matching, false))
+        })
+    };
+    if let Some((profile, suites, whole)) = by_name.or_else(by_suite) {
+        return suite::SuiteError {
+            file: config.suites_dir.join("profiles"),
+            line: None,
+            message: format!(
+                "no suite of profile {profiles} matches `{pattern}`; profile {} has suites {}",
+                profile.name,
+                suites.join(", ")
+            ),
+            fix: if whole {
+                format!(
+                    "pass --profile {0} (instead of --suite {0}, which picks suites within the profiles)",
+                    profile.name
+                )
+            } else {
+                format!("pass --profile {}", profile.name)
+            },
+        };
     }
     let mut names: Vec<String> = Vec::new();
     for (name, _) in selected {

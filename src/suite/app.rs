@@ -200,7 +200,10 @@ fn extension(app_file: &Path, raw: RawExtension) -> Result<AppExtension, (String
         (Some(file), true) => {
             let path = app_file.parent().unwrap_or(Path::new(".")).join(file);
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                plain(format!("cannot read the schema file {}: {e}", path.display()), "`schema` is relative to the app file")
+                plain(
+                    format!("cannot read the schema file {}: {e}", path.display()),
+                    "`schema` is relative to the app file",
+                )
             })?;
             let json: Value = serde_json::from_str(&text).map_err(|e| {
                 (format!("not JSON: {e}"), "write one Schema object (RFC 7643 §7)".into(), Some(path.clone()))
@@ -214,10 +217,16 @@ fn extension(app_file: &Path, raw: RawExtension) -> Result<AppExtension, (String
         }
         (None, _) => {
             let Some(urn) = &raw.urn else {
-                return Err(plain("an extension needs `urn` (inline) or `schema` (a JSON file)".into(), "add `urn = \"urn:…:2.0:User\"`"));
+                return Err(plain(
+                    "an extension needs `urn` (inline) or `schema` (a JSON file)".into(),
+                    "add `urn = \"urn:…:2.0:User\"`",
+                ));
             };
             if raw.attribute.is_empty() {
-                return Err(plain(format!("extension {urn} declares no attributes"), "add [[app.extension.attribute]] tables"));
+                return Err(plain(
+                    format!("extension {urn} declares no attributes"),
+                    "add [[app.extension.attribute]] tables",
+                ));
             }
             let attributes = serde_json::to_value(&raw.attribute).expect("attributes serialize");
             json!({
@@ -239,17 +248,27 @@ fn extension(app_file: &Path, raw: RawExtension) -> Result<AppExtension, (String
         ));
     }
     if schemas.len() != 1 {
-        return Err((format!("{} schemas where one extension was expected", schemas.len()), "declare one schema per [[app.extension]]".into(), in_file));
+        return Err((
+            format!("{} schemas where one extension was expected", schemas.len()),
+            "declare one schema per [[app.extension]]".into(),
+            in_file,
+        ));
     }
     let schema = schemas.remove(0);
     if !schema.id.to_ascii_lowercase().starts_with("urn:") {
-        return Err(plain(format!("extension id `{}` is not a URN", schema.id), "use a URN, e.g. urn:ietf:params:scim:schemas:extension:acme:2.0:User"));
+        return Err(plain(
+            format!("extension id `{}` is not a URN", schema.id),
+            "use a URN, e.g. urn:ietf:params:scim:schemas:extension:acme:2.0:User",
+        ));
     }
     if crate::schema::builtin_schemas().iter().any(|b| b.id.eq_ignore_ascii_case(&schema.id)) {
         return Err(plain(format!("{} is a built-in schema", schema.id), "declare only the app's own extensions"));
     }
     if let Some(bad) = schema.attributes.iter().find(|a| a.name.is_empty() || a.name.contains([':', '.', '[', ' '])) {
-        return Err(plain(format!("attribute name `{}` is not an ATTRNAME (RFC 7643 §2.1)", bad.name), "use letters, digits, `_` and `-`"));
+        return Err(plain(
+            format!("attribute name `{}` is not an ATTRNAME (RFC 7643 §2.1)", bad.name),
+            "use letters, digits, `_` and `-`",
+        ));
     }
     Ok(AppExtension { resource: raw.resource, schema, document })
 }
@@ -295,7 +314,9 @@ fn resolve_path(text: &str, parsed: &PathExpr, schema: &ResourceSchema) -> Resul
                 .map(|r| r.attribute.sub_attributes.iter().map(|x| x.name.as_str()).collect())
                 .unwrap_or_default();
             let hint = suggest(sub, names);
-            if hint.is_empty() && schema.resolve(a.uri.as_deref(), attribute, None).is_ok_and(|r| !r.attribute.is_complex()) {
+            if hint.is_empty()
+                && schema.resolve(a.uri.as_deref(), attribute, None).is_ok_and(|r| !r.attribute.is_complex())
+            {
                 format!("`{attribute}` is not complex, so it has no sub-attribute `{sub}`")
             } else {
                 format!("{e}{hint}")
@@ -304,7 +325,10 @@ fn resolve_path(text: &str, parsed: &PathExpr, schema: &ResourceSchema) -> Resul
     })?;
     if let Some(filter) = &parsed.filter {
         if !resolved.attribute.is_complex() || !resolved.attribute.multi_valued {
-            return Err(format!("`{}` is not a multi-valued complex attribute, so it takes no [filter]", resolved.attribute.name));
+            return Err(format!(
+                "`{}` is not a multi-valued complex attribute, so it takes no [filter]",
+                resolved.attribute.name
+            ));
         }
         compile_value_filter(filter, resolved.attribute, &EvalOptions::default())
             .map_err(|e| format!("the filter in brackets does not fit `{}`: {}", resolved.attribute.name, e.message))?;
@@ -363,7 +387,8 @@ pub fn load_app(suites: &Path, name_or_file: &str) -> Result<App, SuiteError> {
     for a in raw.app.attribute {
         let span = a.span();
         let a = a.into_inner();
-        let Some(schema) = app.resource_schema(&a.resource).filter(|_| ["User", "Group"].contains(&a.resource.as_str()))
+        let Some(schema) =
+            app.resource_schema(&a.resource).filter(|_| ["User", "Group"].contains(&a.resource.as_str()))
         else {
             return Err(err(Some(span), format!("unknown resource `{}`", a.resource), "use \"User\" or \"Group\""));
         };
@@ -498,12 +523,22 @@ description = "renaming userName creates a new account"
         let e = load("filtered-sub", &with_paths(&["emails[type eq \"work\"].valeu"]), &[]).unwrap_err();
         assert!(e.message.contains("did you mean `emails[type eq \"work\"].value`?"), "{e}");
         let e = load("enterprise", &with_paths(&["department"]), &[]).unwrap_err();
-        assert!(e.message.contains("write `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`"), "{e}");
+        assert!(
+            e.message.contains("write `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`"),
+            "{e}"
+        );
         let e = load("urn", &with_paths(&[&format!("{ACME}:costCenter")]), &[]).unwrap_err();
         assert!(e.message.contains(&format!("no schema `{ACME}`")) && e.fix.contains("[[app.extension]]"), "{e}");
-        let e = load("urn-typo", &with_paths(&["urn:ietf:params:scim:schemas:extension:enterprise:2.0:Usr:department"]), &[])
-            .unwrap_err();
-        assert!(e.message.contains("did you mean `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`"), "{e}");
+        let e = load(
+            "urn-typo",
+            &with_paths(&["urn:ietf:params:scim:schemas:extension:enterprise:2.0:Usr:department"]),
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("did you mean `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`"),
+            "{e}"
+        );
         // Every path form that names something loads, and an omitted type is the schema's.
         let app = load(
             "good",
@@ -554,18 +589,16 @@ description = "renaming userName creates a new account"
         let e = load("bad-type", &format!("{HEAD}{}", acme_inline().replace("\"complex\"", "\"compound\"")), &[])
             .unwrap_err();
         assert!(e.message.contains("compound") && e.line == Some(6), "{e}");
-        let e = load("bad-key", &format!("{HEAD}{}", acme_inline().replace("name = \"costCenter\"", "nom = \"x\"")), &[])
-            .unwrap_err();
+        let e =
+            load("bad-key", &format!("{HEAD}{}", acme_inline().replace("name = \"costCenter\"", "nom = \"x\"")), &[])
+                .unwrap_err();
         assert!(e.message.contains("unknown field `nom`"), "{e}");
-        let e = load("bad-json", &format!("{HEAD}\n[[app.extension]]\nschema = \"acme.json\"\n"), &[("acme.json", "{")])
-            .unwrap_err();
+        let e =
+            load("bad-json", &format!("{HEAD}\n[[app.extension]]\nschema = \"acme.json\"\n"), &[("acme.json", "{")])
+                .unwrap_err();
         assert!(e.file.ends_with("acme.json") && e.message.contains("not JSON"), "{e}");
-        let e = load(
-            "builtin",
-            &format!("{HEAD}{}", acme_inline().replace(ACME, crate::schema::ENTERPRISE_USER)),
-            &[],
-        )
-        .unwrap_err();
+        let e = load("builtin", &format!("{HEAD}{}", acme_inline().replace(ACME, crate::schema::ENTERPRISE_USER)), &[])
+            .unwrap_err();
         assert!(e.message.contains("built-in"), "{e}");
     }
 
