@@ -1192,7 +1192,12 @@ pub fn server_mode_for(profile: &str) -> crate::server::ServerMode {
 }
 
 /// Starts the bundled reference server on an ephemeral loopback port and runs every suite against it.
-pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u8 {
+pub fn selftest(mut config: RunConfig, mut server: crate::server::ServerConfig) -> u8 {
+    // The bundled server plays one built for the app: it declares and stores the app's own extensions.
+    // (An app that does not load is reported by the run.)
+    if let Some(Ok(app)) = config.app.as_deref().map(|a| suite::load_app(&config.suites_dir, a)) {
+        server.user_extensions.extend(app.extensions.into_iter().map(|e| e.document));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
