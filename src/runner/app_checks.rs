@@ -360,25 +360,25 @@ mod tests {
         let own = scenario("create_and_read_back_acmeuser");
         assert_eq!(sends_extension(&app, own).as_deref(), Some(acme));
         let Body::Json(created) = &own.steps[0].body else { panic!() };
-        assert_eq!(created[acme]["costCenter"], json!("${name:costcenter}"));
+        assert_eq!(created[acme]["billingCode"], json!("${name:billingcode}"));
         assert_eq!(created[acme]["badge"]["number"], json!("${name:badge_number}"));
         let listed: Vec<&str> = created["schemas"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
         assert!(!listed.contains(&acme), "Entra does not list the app's extension: {listed:?}");
         assert!(listed.contains(&crate::schema::ENTERPRISE_USER), "{listed:?}");
-        let Body::Json(patch) = &scenario("update_costcenter").steps[1].body else { panic!() };
-        assert_eq!(patch["Operations"][0]["path"], json!(format!("{acme}:costCenter")));
+        let Body::Json(patch) = &scenario("update_billingcode").steps[1].body else { panic!() };
+        assert_eq!(patch["Operations"][0]["path"], json!(format!("{acme}:billingCode")));
         assert_eq!(patch["schemas"], json!([crate::patch::PATCH_OP]));
         assert_eq!(
-            scenario("find_by_costcenter").steps[1].query[0].1,
-            format!("{acme}:costCenter eq \"${{name:costcenter}}\"")
+            scenario("find_by_billingcode").steps[1].query[0].1,
+            format!("{acme}:billingCode eq \"${{name:billingcode}}\"")
         );
         // Okta updates with a PUT of the whole user, the extension's URN listed.
         app.profile = "okta".into();
         let s = suite(&app).unwrap().unwrap();
-        let update = s.scenarios.iter().find(|x| x.name == "update_costcenter").unwrap();
+        let update = s.scenarios.iter().find(|x| x.name == "update_billingcode").unwrap();
         assert_eq!(update.steps[1].method, Method::Put);
         let Body::Json(put) = &update.steps[1].body else { panic!() };
-        assert_eq!(put[acme]["costCenter"], json!("${name:costcenter2}"));
+        assert_eq!(put[acme]["billingCode"], json!("${name:billingcode2}"));
         assert_eq!(put[acme]["badge"]["number"], json!("${name:badge_number}"), "the rest as created");
         assert!(put["schemas"].as_array().unwrap().contains(&json!(acme)));
         assert_eq!(put["id"], json!("${user.id}"));

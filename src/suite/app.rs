@@ -288,7 +288,13 @@ fn resolve_path(text: &str, parsed: &PathExpr, schema: &ResourceSchema) -> Resul
     };
     let resolved = schema.resolve(a.uri.as_deref(), &a.name, sub).map_err(|e| match &e {
         ResolveError::UnknownSchema(uri) => {
-            format!("{e}{}", suggest(uri, schema.schema_ids().collect()))
+            // Only a schema that has the attribute is a likely meaning of a misspelt URN.
+            let holding =
+                schema.schema_ids().filter(|id| schema.schema(id).is_some_and(|s| s.attribute(&a.name).is_some()));
+            match suggest(uri, holding.collect()) {
+                hint if hint.is_empty() => format!("{e} (an app declares its own with [[app.extension]])"),
+                hint => format!("{e}{hint}"),
+            }
         }
         ResolveError::UnknownAttribute { .. } => {
             let mut names: Vec<&str> = Vec::new();
@@ -504,7 +510,7 @@ description = "renaming userName creates a new account"
 
     fn acme_inline() -> String {
         format!(
-            "\n[[app.extension]]\nurn = \"{ACME}\"\n\n[[app.extension.attribute]]\nname = \"costCenter\"\n\n\
+            "\n[[app.extension]]\nurn = \"{ACME}\"\n\n[[app.extension.attribute]]\nname = \"billingCode\"\n\n\
              [[app.extension.attribute]]\nname = \"badge\"\ntype = \"complex\"\n\
              subAttributes = [{{ name = \"number\", type = \"string\" }}]\n"
         )
@@ -527,8 +533,9 @@ description = "renaming userName creates a new account"
             e.message.contains("write `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`"),
             "{e}"
         );
-        let e = load("urn", &with_paths(&[&format!("{ACME}:costCenter")]), &[]).unwrap_err();
-        assert!(e.message.contains(&format!("no schema `{ACME}`")) && e.fix.contains("[[app.extension]]"), "{e}");
+        let e = load("urn", &with_paths(&[&format!("{ACME}:billingCode")]), &[]).unwrap_err();
+        assert!(e.message.contains(&format!("no schema `{ACME}`")) && e.message.contains("[[app.extension]]"), "{e}");
+        assert!(!e.message.contains("did you mean"), "the enterprise extension has no billingCode: {e}");
         let e = load(
             "urn-typo",
             &with_paths(&["urn:ietf:params:scim:schemas:extension:enterprise:2.0:Usr:department"]),
@@ -559,7 +566,7 @@ description = "renaming userName creates a new account"
     fn an_app_declares_its_own_extension_inline_or_as_a_schema_file() {
         let paths = [
             "userName",
-            "urn:ietf:params:scim:schemas:extension:acme:2.0:User:costCenter",
+            "urn:ietf:params:scim:schemas:extension:acme:2.0:User:billingCode",
             "urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge.number",
         ];
         let inline = load("inline", &format!("{}{}", with_paths(&paths), acme_inline()), &[]).unwrap();
@@ -572,7 +579,7 @@ description = "renaming userName creates a new account"
         let file = serde_json::json!({
             "id": ACME, "name": "AcmeUser", "description": "",
             "attributes": [
-                { "name": "costCenter", "type": "string", "multiValued": false },
+                { "name": "billingCode", "type": "string", "multiValued": false },
                 { "name": "badge", "type": "complex", "multiValued": false,
                   "subAttributes": [{ "name": "number", "type": "string", "multiValued": false }] }
             ]
@@ -582,15 +589,15 @@ description = "renaming userName creates a new account"
         let from_file = load("file", &text, &[("acme.json", &file)]).unwrap();
         assert_eq!(from_file.extensions[0].schema.attributes, inline.extensions[0].schema.attributes);
         // A typo in an extension attribute is found like any other.
-        let e = load("ext-typo", &format!("{}{}", with_paths(&[&format!("{ACME}:costCentre")]), acme_inline()), &[])
+        let e = load("ext-typo", &format!("{}{}", with_paths(&[&format!("{ACME}:billingCdoe")]), acme_inline()), &[])
             .unwrap_err();
-        assert!(e.message.contains(&format!("did you mean `{ACME}:costCenter`?")), "{e}");
+        assert!(e.message.contains(&format!("did you mean `{ACME}:billingCode`?")), "{e}");
         // Mistakes in the declaration itself.
         let e = load("bad-type", &format!("{HEAD}{}", acme_inline().replace("\"complex\"", "\"compound\"")), &[])
             .unwrap_err();
         assert!(e.message.contains("compound") && e.line == Some(6), "{e}");
         let e =
-            load("bad-key", &format!("{HEAD}{}", acme_inline().replace("name = \"costCenter\"", "nom = \"x\"")), &[])
+            load("bad-key", &format!("{HEAD}{}", acme_inline().replace("name = \"billingCode\"", "nom = \"x\"")), &[])
                 .unwrap_err();
         assert!(e.message.contains("unknown field `nom`"), "{e}");
         let e =

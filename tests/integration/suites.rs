@@ -116,7 +116,7 @@ async fn an_apps_own_extension_is_checked_when_the_server_declares_it() {
         server.shutdown().await.unwrap();
         records.into_iter().filter(|r| r.name.starts_with(&format!("{APP}::attributes::"))).collect::<Vec<Record>>()
     };
-    let own = ["create_and_read_back_acmeuser", "find_by_costcenter", "update_costcenter", "update_badge_number"];
+    let own = ["create_and_read_back_acmeuser", "find_by_billingcode", "update_billingcode", "update_badge_number"];
     let named = |records: &[Record], f: fn(&Outcome) -> bool| -> Vec<String> {
         records.iter().filter(|r| f(&r.outcome)).map(|r| r.scenario.clone()).collect()
     };
@@ -148,13 +148,13 @@ async fn an_apps_own_extension_is_checked_when_the_server_declares_it() {
     );
     assert!(failed(&records).is_empty(), "{records:#?}");
 
-    // Declared, but costCenter is readOnly on the server, so a create or PATCH never stores it: exactly the
-    // checks about costCenter fail.
+    // Declared, but billingCode is readOnly on the server, so a create or PATCH never stores it: exactly the
+    // checks about billingCode fail.
     let mut dropping = documents[0].clone();
     dropping["attributes"][0]["mutability"] = serde_json::json!("readOnly");
     let records = run(vec![dropping]).await;
     let failing: Vec<&str> = failed(&records).iter().map(|r| r.scenario.as_str()).collect();
-    assert_eq!(failing, ["create_and_read_back_acmeuser", "find_by_costcenter", "update_costcenter"], "{records:#?}");
+    assert_eq!(failing, ["create_and_read_back_acmeuser", "find_by_billingcode", "update_billingcode"], "{records:#?}");
     let read_back = records.iter().find(|r| r.scenario == "create_and_read_back_acmeuser").unwrap();
-    assert!(read_back.message().unwrap_or_default().contains("costCenter"), "{:?}", read_back.message());
+    assert!(read_back.message().unwrap_or_default().contains("billingCode"), "{:?}", read_back.message());
 }
