@@ -13,6 +13,9 @@ use crate::suite::{
     Scenario, Step, Suite,
 };
 
+/// The name of the generated suite (`<app>::attributes::…`).
+pub const SUITE_NAME: &str = "attributes";
+
 fn slug(path: &str) -> String {
     // `urn:…:User:department` → `department`: the URN says nothing the name does not.
     let path = crate::schema::split_urn(path).1;
@@ -71,41 +74,95 @@ fn equals(path: &str, value: Value) -> JsonCheck {
 }
 
 /// The resource the IdP would create from the attribute table (built with the compat PATCH engine, so
-/// `emails[type eq "work"].value` becomes a typed email and URN paths land in their extension).
-fn body(attributes: &[&AppAttribute], schema: &ResourceSchema, variant: &str) -> Option<Value> {
+/// `emails[type eq "work"].value` becomes a typed email and URN paths land in their extension), with the
+/// value `value` gives each attribute.
+fn body(
+    attributes: &[&AppAttribute],
+    schema: &ResourceSchema,
+    value: impl Fn(&AppAttribute) -> Value,
+) -> Result<Value, String> {
     let operations = attributes
         .iter()
         .map(|a| {
-            Some(Operation {
-                op: OpKind::Add,
-                path_text: Some(a.path.clone()),
-                path: Some(parse_path(&a.path, &ParseOptions::default()).ok()?),
-                value: Some(sample(a, variant)),
-            })
+            let path =
+                parse_path(&a.path, &ParseOptions::default()).map_err(|e| format!("`{}`: {}", a.path, e.message))?;
+            Ok(Operation { op: OpKind::Add, path_text: Some(a.path.clone()), path: Some(path), value: Some(value(a)) })
         })
-        .collect::<Option<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, String>>()?;
     let empty = json!({ "schemas": [schema.core.id] });
-    apply(&empty, &PatchRequest { operations }, schema, &PatchOptions::new(Mode::Compat)).ok().map(|o| o.resource)
+    apply(&empty, &PatchRequest { operations }, schema, &PatchOptions::new(Mode::Compat))
+        .map(|o| o.resource)
+        .map_err(|e| e.detail)
+}
+
+/// What the IdP lists in `schemas`: Entra lists the core and enterprise URNs on a create (idp-behaviour.md
+/// E-CU) and never an app's own extension, whose attributes it still sends under their URN.
+fn as_the_idp_lists(mut body: Value, app: &App) -> Value {
+    if is_entra(app)
+        && let Some(Value::Array(listed)) = body.get_mut("schemas")
+    {
+        listed.retain(|u| !u.as_str().is_some_and(|u| app.declares(u)));
+    }
+    body
+}
+
+fn is_entra(app: &App) -> bool {
+    app.profile.starts_with("entra")
+}
+
+/// Okta's profiles update a user with a PUT of the whole object (idp-behaviour.md O-UU), Entra's with
+/// one PATCH operation per changed attribute (E-UU).
+fn is_okta(app: &App) -> bool {
+    app.profile.starts_with("okta")
 }
 
 fn requirement(source: &str, level: Level, text: String) -> Requirement {
     Requirement { source: source.to_string(), level, text }
 }
 
-/// The generated suite for `app`, or `None` when its table has no User attributes.
-pub fn suite(app: &App) -> Option<Suite> {
-    let users = ResourceSchema::user();
+/// The app's own extension (an `[[app.extension]]` URN) that `path` lives in, if any.
+fn own_extension(app: &App, path: &str) -> Option<String> {
+    let urn = parse_path(path, &ParseOptions::default()).ok()?.attr.uri?;
+    app.declares(&urn).then_some(urn)
+}
+
+/// The first of the app's own extensions `scenario` sends (a key of a body, or the URN of a PATCH path):
+/// the runner skips the scenario, with the reason, when the server does not declare it.
+pub fn sends_extension(app: &App, scenario: &Scenario) -> Option<String> {
+    scenario.steps.iter().find_map(|step| {
+        let Body::Json(body) = &step.body else { return None };
+        let keys = body.as_object().into_iter().flat_map(|o| o.keys()).find(|k| app.declares(k)).cloned();
+        let paths =
+            || body.get("Operations")?.as_array()?.iter().find_map(|op| own_extension(app, op.get("path")?.as_str()?));
+        keys.or_else(paths)
+    })
+}
+
+/// The generated suite for `app`, or `None` when its table has no User attributes. An error is a table
+/// the checks cannot be built from (a load error: it never silently drops the checks).
+///
+/// Attributes of the app's own extensions get their own scenarios (a read-back per extension, a lookup
+/// and an update per attribute), so a server that does not declare the extension skips only those.
+pub fn suite(app: &App) -> Result<Option<Suite>, String> {
+    let Some(users) = app.resource_schema("User") else { return Ok(None) };
     let attrs: Vec<&AppAttribute> = app.attributes.iter().filter(|a| a.resource == "User").collect();
     if attrs.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let create_body = body(&attrs, users, "")?;
+    let core: Vec<&AppAttribute> = attrs.iter().copied().filter(|a| own_extension(app, &a.path).is_none()).collect();
+    let core_body = as_the_idp_lists(body(&core, &users, |a| sample(a, ""))?, app);
+    let full_body = as_the_idp_lists(body(&attrs, &users, |a| sample(a, ""))?, app);
+    // The create a scenario about `a` starts with: everything the table maps that the scenario needs.
+    let create_for = |a: &AppAttribute| if own_extension(app, &a.path).is_some() { &full_body } else { &core_body };
     let mut scenarios = Vec::new();
     let source = format!("app {} attribute table", app.name);
 
-    // Every mapped attribute round-trips.
-    let mut read = expect(&[200]);
-    read.json = attrs.iter().map(|a| equals(&a.path, sample(a, ""))).collect();
+    // Every mapped attribute round-trips: the core and enterprise ones, then each own extension's.
+    let read_back = |judged: &[&AppAttribute], create: &Value| {
+        let mut read = expect(&[200]);
+        read.json = judged.iter().map(|a| equals(&a.path, sample(a, ""))).collect();
+        vec![create_user(create), step(Method::Get, "/Users/${user.id}", None, read, Vec::new())]
+    };
     scenarios.push(Scenario {
         name: "create_and_read_back_every_mapped_attribute".into(),
         description: "what the IdP writes reads back unchanged".into(),
@@ -115,8 +172,32 @@ pub fn suite(app: &App) -> Option<Suite> {
             "a user created with every mapped attribute reads back with the same values (Entra E-Q19)".into(),
         ),
         requires: Vec::new(),
-        steps: vec![create_user(&create_body), step(Method::Get, "/Users/${user.id}", None, read, Vec::new())],
+        steps: read_back(&core, &core_body),
     });
+    for ext in &app.extensions {
+        let judged: Vec<&AppAttribute> = attrs
+            .iter()
+            .copied()
+            .filter(|a| own_extension(app, &a.path).is_some_and(|u| u.eq_ignore_ascii_case(&ext.schema.id)))
+            .collect();
+        if judged.is_empty() {
+            continue;
+        }
+        scenarios.push(Scenario {
+            name: format!("create_and_read_back_{}", slug(&ext.schema.name)),
+            description: format!("the app's own attributes ({}) read back unchanged", ext.schema.id),
+            requirement: requirement(
+                &source,
+                Level::Must,
+                format!(
+                    "a user created with the attributes of {} reads them back unchanged (Entra E-Q19)",
+                    ext.schema.id
+                ),
+            ),
+            requires: Vec::new(),
+            steps: read_back(&judged, &full_body),
+        });
+    }
 
     // The IdP finds the user by each matching (or filterable) string attribute.
     for a in attrs.iter().filter(|a| {
@@ -148,7 +229,7 @@ pub fn suite(app: &App) -> Option<Suite> {
                 ),
             ),
             requires: vec![Feature::Filter],
-            steps: vec![create_user(&create_body), lookup],
+            steps: vec![create_user(create_for(a)), lookup],
         });
     }
 
@@ -159,34 +240,52 @@ pub fn suite(app: &App) -> Option<Suite> {
     };
     for a in attrs.iter().filter(|a| !a.path.eq_ignore_ascii_case("userName") && a.ty == AttributeType::String) {
         let new = sample(a, "2");
-        let patch = json!({
-            "schemas": [crate::patch::PATCH_OP],
-            "Operations": [{ "op": op, "path": a.path, "value": new }],
-        });
         let mut read = expect(&[200]);
         read.json = vec![equals(&a.path, new.clone())];
+        let (update, description, text, requires) = if is_okta(app) {
+            let sent: &[&AppAttribute] = if own_extension(app, &a.path).is_some() { &attrs } else { &core };
+            let mut whole = as_the_idp_lists(
+                body(sent, &users, |b| if std::ptr::eq(b, *a) { new.clone() } else { sample(b, "") })?,
+                app,
+            );
+            whole["id"] = json!("${user.id}");
+            (
+                step(Method::Put, "/Users/${user.id}", Some(whole), expect(&[200]), Vec::new()),
+                format!("a PUT of the whole user with a new `{}` lands", a.path),
+                format!("PUT of the user with a new `{}` changes it (the IdP's update, O-UU)", a.path),
+                Vec::new(),
+            )
+        } else {
+            // The PatchOp URN only: an extension's URN is in the path, never in `schemas` (E-UU).
+            let patch = json!({
+                "schemas": [crate::patch::PATCH_OP],
+                "Operations": [{ "op": op, "path": a.path, "value": new }],
+            });
+            (
+                step(Method::Patch, "/Users/${user.id}", Some(patch), expect(&[200, 204]), Vec::new()),
+                format!("a {op} of `{}` lands", a.path),
+                format!("PATCH {op} `{}` changes it (the IdP's update)", a.path),
+                vec![Feature::Patch],
+            )
+        };
         scenarios.push(Scenario {
             name: format!("update_{}", slug(&a.path)),
-            description: format!("a {op} of `{}` lands", a.path),
-            requirement: requirement(
-                &source,
-                Level::Must,
-                format!("PATCH {op} `{}` changes it (the IdP's update)", a.path),
-            ),
-            requires: vec![Feature::Patch],
+            description,
+            requirement: requirement(&source, Level::Must, text),
+            requires,
             steps: vec![
-                create_user(&create_body),
-                step(Method::Patch, "/Users/${user.id}", Some(patch), expect(&[200, 204]), Vec::new()),
+                create_user(create_for(a)),
+                update,
                 step(Method::Get, "/Users/${user.id}", None, read, Vec::new()),
             ],
         });
     }
-    Some(Suite {
-        name: "attributes".into(),
-        file: std::path::PathBuf::from(format!("suites/apps/{}.toml", app.name)),
+    Ok(Some(Suite {
+        name: SUITE_NAME.into(),
+        file: app.file.clone(),
         description: format!("generated from the attribute table of {}", app.name),
         scenarios,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -206,9 +305,11 @@ mod tests {
         };
         let app = App {
             name: "demo".into(),
+            file: "demo.toml".into(),
             description: String::new(),
             profile: "entra".into(),
             capabilities: Default::default(),
+            extensions: Vec::new(),
             attributes: vec![
                 attr("userName", AttributeType::String, true),
                 attr("active", AttributeType::Boolean, false),
@@ -221,7 +322,7 @@ mod tests {
             ],
             quirks: vec![Quirk { name: "q".into(), description: "d".into() }],
         };
-        let s = suite(&app).unwrap();
+        let s = suite(&app).unwrap().unwrap();
         let names: Vec<&str> = s.scenarios.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             names,
@@ -242,5 +343,43 @@ mod tests {
         assert_eq!(created["active"], json!(true));
         let Body::Json(patch) = &s.scenarios[3].steps[1].body else { panic!() };
         assert_eq!(patch["Operations"][0]["op"], json!("Replace"), "Entra's op spelling");
+    }
+
+    #[test]
+    fn an_own_extension_is_sent_as_the_idp_sends_it() {
+        let mut app = crate::suite::load_app(&crate::bundle::Source::suites(), "example-custom-extension").unwrap();
+        let acme = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+        let s = suite(&app).unwrap().unwrap();
+        let scenario = |name: &str| s.scenarios.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{name}"));
+        // The core checks do not depend on the extension; the extension's do.
+        let core = scenario("create_and_read_back_every_mapped_attribute");
+        assert_eq!(sends_extension(&app, core), None);
+        let Body::Json(created) = &core.steps[0].body else { panic!() };
+        assert!(created.get(acme).is_none());
+        let own = scenario("create_and_read_back_acmeuser");
+        assert_eq!(sends_extension(&app, own).as_deref(), Some(acme));
+        let Body::Json(created) = &own.steps[0].body else { panic!() };
+        assert_eq!(created[acme]["billingCode"], json!("${name:billingcode}"));
+        assert_eq!(created[acme]["badge"]["number"], json!("${name:badge_number}"));
+        let listed: Vec<&str> = created["schemas"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(!listed.contains(&acme), "Entra does not list the app's extension: {listed:?}");
+        assert!(listed.contains(&crate::schema::ENTERPRISE_USER), "{listed:?}");
+        let Body::Json(patch) = &scenario("update_billingcode").steps[1].body else { panic!() };
+        assert_eq!(patch["Operations"][0]["path"], json!(format!("{acme}:billingCode")));
+        assert_eq!(patch["schemas"], json!([crate::patch::PATCH_OP]));
+        assert_eq!(
+            scenario("find_by_billingcode").steps[1].query[0].1,
+            format!("{acme}:billingCode eq \"${{name:billingcode}}\"")
+        );
+        // Okta updates with a PUT of the whole user, the extension's URN listed.
+        app.profile = "okta".into();
+        let s = suite(&app).unwrap().unwrap();
+        let update = s.scenarios.iter().find(|x| x.name == "update_billingcode").unwrap();
+        assert_eq!(update.steps[1].method, Method::Put);
+        let Body::Json(put) = &update.steps[1].body else { panic!() };
+        assert_eq!(put[acme]["billingCode"], json!("${name:billingcode2}"));
+        assert_eq!(put[acme]["badge"]["number"], json!("${name:badge_number}"), "the rest as created");
+        assert!(put["schemas"].as_array().unwrap().contains(&json!(acme)));
+        assert_eq!(put["id"], json!("${user.id}"));
     }
 }

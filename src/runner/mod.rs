@@ -659,6 +659,28 @@ fn declined_filter(step: &Step, request: &Request, exchange: &Exchange) -> bool 
     filters && exchange.status == Some(400) && invalid_filter && !step.expect.status.contains(&400)
 }
 
+/// Why a scenario that sends one of the app's own extensions is not judged: the server does not declare
+/// it. Under an identity provider's profile too, although the IdP would send it: the app's author declared
+/// the extension and the server did not, so there is nothing the server promised to store; the reason says
+/// what to fix rather than failing a check the server never claimed to pass.
+fn undeclared_app_extension(
+    app: &suite::App,
+    scenario: &Scenario,
+    schemas: &[ResourceSchema],
+    rfc: bool,
+) -> Option<String> {
+    let urn = app_checks::sends_extension(app, scenario)?;
+    let declared = schemas.iter().find(|s| s.matches("User")).is_some_and(|u| u.extension(&urn).is_some());
+    if declared {
+        return None;
+    }
+    let sender = if rfc { "the app".to_string() } else { format!("{} (profile {})", app.name, app.profile) };
+    Some(format!(
+        "the server does not declare {urn} (/Schemas, /ResourceTypes schemaExtensions); {sender} would send it \
+         and the server must store it — declare the extension in /Schemas"
+    ))
+}
+
 /// Runs the scenario's steps until one fails; `tape` receives the exchanges its snapshot keeps. `Ok(Some)`
 /// says why the scenario could not be judged (the server declined its filter, as the RFC allows).
 async fn execute(
@@ -675,6 +697,11 @@ async fn execute(
     let rfc = !shared.idp.contains(profile);
     let schemas = &shared.discovered.schemas;
     if rfc && let Some(reason) = adapt::undeclared(scenario, schemas) {
+        return Ok(Some(reason));
+    }
+    if let Some(app) = shared.app.as_ref()
+        && let Some(reason) = undeclared_app_extension(app, scenario, schemas, rfc)
+    {
         return Ok(Some(reason));
     }
     for (i, step) in scenario.steps.iter().enumerate() {
@@ -851,13 +878,98 @@ fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, PropertyPla
         out.push((profile.name, suites));
     }
     // The checks generated from the app's attribute table run under the app's name.
-    if let Some(generated) = app.as_ref().and_then(app_checks::suite) {
+    let generated = match &app {
+        Some(app) => app_checks::suite(app).map_err(|e| suite::SuiteError {
+            file: app.file.clone(),
+            line: None,
+            message: format!("the attribute table gives no request to check: {e}"),
+            fix: "check the table's paths and types against the schema (suites/README.md, apps)".into(),
+        })?,
+        None => None,
+    };
+    if let Some(generated) = generated {
         let keep = config.suite_pattern.as_deref().is_none_or(|p| generated.name.contains(p));
         if keep {
             out.push((app.as_ref().map(|a| a.name.clone()).unwrap_or_default(), vec![generated]));
         }
     }
+    if let Some(pattern) = &config.suite_pattern {
+        let selected = out.iter().any(|(_, suites)| !suites.is_empty())
+            || (config.properties.is_some() && wants_properties(config));
+        if !selected {
+            return Err(no_suite_matches(config, pattern, &modes));
+        }
+    }
     Ok((out, app, modes))
+}
+
+/// The load error for a `--suite` pattern that selects nothing: the profile that has such a suite, or the
+/// suites the selected profiles have, with the closest.
+fn no_suite_matches(config: &RunConfig, pattern: &str, selected: &PropertyPlan) -> suite::SuiteError {
+    let suite_names = |profile: &suite::Profile| -> Vec<String> {
+        suite::profile_suite_files(&config.suites, profile)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect()
+    };
+    let profiles = selected.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+    // `--suite entra` meaning the profile (its suites are named for what they test), or a suite name
+    // another profile has.
+    let others: Vec<suite::Profile> = suite::available(&config.suites, "profiles")
+        .iter()
+        .filter_map(|other| suite::load_profile(&config.suites, other).ok())
+        .filter(|p| !selected.iter().any(|(n, _)| *n == p.name))
+        .collect();
+    let by_name = others.iter().find(|p| p.name == pattern).map(|p| (p, suite_names(p), true));
+    let by_suite = || {
+        others.iter().find_map(|p| {
+            let matching: Vec<String> = suite_names(p).into_iter().filter(|s| s.contains(pattern)).collect();
+            (!matching.is_empty()).then_some((p, matching, false))
+        })
+    };
+    if let Some((profile, suites, whole)) = by_name.or_else(by_suite) {
+        return suite::SuiteError {
+            file: config.suites.path("profiles"),
+            line: None,
+            message: format!(
+                "no suite of profile {profiles} matches `{pattern}`; profile {} has suites {}",
+                profile.name,
+                suites.join(", ")
+            ),
+            fix: if whole {
+                format!(
+                    "pass --profile {0} (instead of --suite {0}, which picks suites within the profiles)",
+                    profile.name
+                )
+            } else {
+                format!("pass --profile {}", profile.name)
+            },
+        };
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (name, _) in selected {
+        if let Ok(profile) = suite::load_profile(&config.suites, name) {
+            names.extend(suite_names(&profile));
+        }
+    }
+    if config.app.is_some() {
+        names.push(app_checks::SUITE_NAME.to_string());
+    }
+    if config.properties.is_some() {
+        names.push("properties".to_string());
+    }
+    names.sort();
+    names.dedup();
+    suite::SuiteError {
+        file: config.suites.root(),
+        line: None,
+        message: format!(
+            "no suite of profile {profiles} matches `{pattern}`{}",
+            suite::did_you_mean(pattern, names.iter().map(String::as_str))
+        ),
+        fix: format!("pass --suite with part of one of: {}", names.join(", ")),
+    }
 }
 
 /// The planned names that replay an identity provider: profiles whose PATCH mode is not the RFC's, and
@@ -1125,7 +1237,12 @@ pub fn server_mode_for(profile: &str) -> crate::server::ServerMode {
 }
 
 /// Starts the bundled reference server on an ephemeral loopback port and runs every suite against it.
-pub fn selftest(mut config: RunConfig, server: crate::server::ServerConfig) -> u8 {
+pub fn selftest(mut config: RunConfig, mut server: crate::server::ServerConfig) -> u8 {
+    // The bundled server plays one built for the app: it declares and stores the app's own extensions.
+    // (An app that does not load is reported by the run.)
+    if let Some(Ok(app)) = config.app.as_deref().map(|a| suite::load_app(&config.suites, a)) {
+        server.user_extensions.extend(app.extensions.into_iter().map(|e| e.document));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -44,6 +44,12 @@ pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
         .map(|mut rt| {
             if config.has(super::Fault::MinimalUserSchema) && rt["id"] == "User" {
                 rt.as_object_mut().expect("object").shift_remove("schemaExtensions");
+            } else if rt["id"] == "User"
+                && let Some(Value::Array(extensions)) = rt.get_mut("schemaExtensions")
+            {
+                for ext in config.user_extensions.iter().filter_map(super::service::parse_extension) {
+                    extensions.push(json!({ "schema": ext.id, "required": false }));
+                }
             }
             let id = rt.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             rt["meta"] = json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") });
@@ -56,9 +62,11 @@ pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
 pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
     let minimal = config.has(super::Fault::MinimalUserSchema);
     let name_formatted = config.has(super::Fault::RequireNameFormatted);
+    let extensions = config.user_extensions.iter().filter(|d| super::service::parse_extension(d).is_some()).cloned();
     builtin_schema_documents()
         .into_iter()
         .filter(|s| !(minimal && s["id"] == crate::schema::ENTERPRISE_USER))
+        .chain(extensions.filter(|_| !minimal))
         .map(|mut s| {
             if minimal
                 && s["id"] == crate::schema::USER

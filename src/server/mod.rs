@@ -52,6 +52,10 @@ pub struct ServerConfig {
     pub bulk_max_operations: usize,
     /// `bulk.maxPayloadSize`, in bytes.
     pub bulk_max_payload: usize,
+    /// Extension schemas of the User resource type beyond the enterprise one, as RFC 7643 §7 Schema
+    /// documents (an app's own attributes, `App::extensions`): published under /Schemas and
+    /// /ResourceTypes, optional, stored like the enterprise extension.
+    pub user_extensions: Vec<serde_json::Value>,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +70,7 @@ impl Default for ServerConfig {
             max_results: 1000,
             bulk_max_operations: 1000,
             bulk_max_payload: 1024 * 1024,
+            user_extensions: Vec::new(),
         }
     }
 }

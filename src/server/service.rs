@@ -228,6 +228,14 @@ fn arrange(mut json: Value, id: &str, meta: Value) -> Value {
     Value::Object(ordered)
 }
 
+/// The one schema of an extension document, when it reads without issues.
+pub(super) fn parse_extension(document: &Value) -> Option<crate::schema::Schema> {
+    match crate::schema::parse_schemas(document) {
+        (mut schemas, issues) if issues.is_empty() && schemas.len() == 1 => schemas.pop(),
+        _ => None,
+    }
+}
+
 fn fold(s: &str) -> String {
     s.to_lowercase()
 }
@@ -251,6 +259,11 @@ fn str_at<'v>(json: &'v Value, key: &str) -> Option<&'v str> {
 impl Service {
     pub fn new(config: ServerConfig) -> Service {
         let mut user = ResourceSchema::user().clone();
+        for document in &config.user_extensions {
+            // Tested documents (an app's loaded extensions); one that does not read is left out of both
+            // the schema and discovery.
+            user.extensions.extend(parse_extension(document).map(|s| (s, false)));
+        }
         if config.has(Fault::MinimalUserSchema) {
             user.core.attributes.retain(|a| a.name != "nickName");
             user.extensions.clear();

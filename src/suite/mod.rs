@@ -7,7 +7,7 @@ mod app;
 mod selector;
 mod template;
 
-pub use app::{App, AppAttribute, CAPABILITIES, Quirk, load_app};
+pub use app::{App, AppAttribute, AppExtension, CAPABILITIES, Quirk, load_app};
 
 pub use selector::{REDACTED, Selector};
 pub use template::{Placeholder, Vars, placeholders};
@@ -961,16 +961,59 @@ fn parse_suite(file: &Path, text: &str, fixtures: &Source) -> Result<Suite, Suit
     Ok(Suite { name, file: file.to_path_buf(), description: raw.suite.description, scenarios })
 }
 
-/// Reads `suites/<dir>/<name>.toml`, or a `.toml` path given as is (`what`: "profile", "app").
+/// The closest of `candidates` to `word` (case-insensitive Jaro-Winkler), when one is close enough to be
+/// a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// [`closest`] as the end of a message: `` — did you mean `x`?``, or nothing.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(word, candidates).map(|c| format!(" — did you mean `{c}`?")).unwrap_or_default()
+}
+
+/// The names of the `.toml` files under `suites/<dir>`, sorted.
+pub fn available(suites: &Source, dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = suites
+        .list(dir, "toml")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Reads `suites/<dir>/<name>.toml`, or a `.toml` path given as is (`what`: "profile", "app"). An unknown
+/// name lists the ones there are, with the closest.
 fn read_named(suites: &Source, dir: &str, name_or_file: &str, what: &str) -> Result<(PathBuf, String), SuiteError> {
-    let (file, read) = if name_or_file.ends_with(".toml") {
-        (PathBuf::from(name_or_file), std::fs::read_to_string(name_or_file))
-    } else {
+    let named = !name_or_file.ends_with(".toml");
+    let (file, read) = if named {
         let rel = Path::new(dir).join(format!("{name_or_file}.toml"));
         (suites.path(&rel), suites.read(&rel))
+    } else {
+        (PathBuf::from(name_or_file), std::fs::read_to_string(name_or_file))
     };
     match read {
         Ok(text) => Ok((file, text)),
+        Err(e) if named && e.kind() == std::io::ErrorKind::NotFound => {
+            let names = available(suites, dir);
+            Err(SuiteError {
+                message: format!(
+                    "unknown {what} `{name_or_file}`{}",
+                    did_you_mean(name_or_file, names.iter().map(String::as_str))
+                ),
+                fix: format!("pass --{what} with one of: {} (or a .toml file)", names.join(", ")),
+                file: suites.path(dir),
+                line: None,
+            })
+        }
         Err(e) => Err(SuiteError {
             message: format!("cannot read the {what}: {e}"),
             fix: format!("{dir} live in {}; pass --{what} NAME or a .toml file", suites.path(dir).display()),

@@ -136,7 +136,10 @@ fn profiles_list_their_suite_files() {
     let files = profile_suite_files(&source, &p).unwrap();
     let names: Vec<&str> = files.iter().map(|f| f.file_name().unwrap().to_str().unwrap()).collect();
     assert_eq!(names, ["a.toml", "b.toml"]);
-    assert!(load_profile(&source, "nope").unwrap_err().fix.contains("profiles live in"));
+    let e = load_profile(&source, "pp").unwrap_err();
+    assert!(e.message.contains("unknown profile `pp` — did you mean `p`?") && e.fix.contains("one of: p "), "{e}");
+    let e = load_profile(&source, "zzzzzz").unwrap_err();
+    assert!(!e.message.contains("did you mean"), "nothing close: {e}");
     let _ = Path::new("");
 }
 

@@ -440,6 +440,42 @@ fn schema_files_without_a_usable_resource_type() {
 // Usage and selftest
 // ---------------------------------------------------------------------------------------------------
 
+/// Unknown profile, app and suite names stop the run before anything is sent: exit 2, the names there
+/// are, and the closest one.
+#[test]
+fn unknown_profile_app_or_suite_names_exit_2_with_a_suggestion() {
+    let url = "http://127.0.0.1:9/scim/v2";
+    let r = run(["run", "--url", url, "--token", "t", "--profile", "okat"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("unknown profile `okat` — did you mean `okta`?"), "{r:?}");
+    assert!(r.stderr.contains("fix: pass --profile with one of: entra, entra-compliant, okta, okta-aiw, rfc"), "{r:?}");
+    let r = run(["run", "--url", url, "--token", "t", "--app", "sigma-entr"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("unknown app `sigma-entr` — did you mean `sigma-entra`?"), "{r:?}");
+    let r = run(["run", "--url", url, "--token", "t", "--suite", "usres"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no suite of profile rfc matches `usres` — did you mean `users`?"), "{r:?}");
+    let r = run(["run", "--url", url, "--token", "t", "--suite", "entra"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no suite of profile rfc matches `entra`; profile entra has suites"), "{r:?}");
+    assert!(r.stderr.contains("fix: pass --profile entra"), "{r:?}");
+    assert!(!r.stdout.contains("running"), "nothing runs: {r:?}");
+}
+
+/// A typo in an app file's attribute table is a load error with its line and the closest name, not a run
+/// without that app's attribute checks.
+#[test]
+fn an_app_file_with_a_typo_exits_2_with_the_line() {
+    let dir = TempDir::new("app-typo");
+    let app = dir.file(
+        "typo.toml",
+        "[app]\nname = \"typo\"\ndescription = \"d\"\nprofile = \"entra\"\n\n[[app.attribute]]\npath = \"name.givenNmae\"\n",
+    );
+    let r = run(["run", "--url", "http://127.0.0.1:9/scim/v2", "--token", "t", "--app", p(&app)]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("typo.toml:6:") && r.stderr.contains("did you mean `name.givenName`?"), "{r:?}");
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let r = run(["filter", "parse", "--no-such-flag", "a pr"]);

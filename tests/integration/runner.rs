@@ -150,7 +150,12 @@ fn configuration_errors_exit_2_with_a_fix() {
     assert!(text(&bad_header).contains("fix:"), "{}", text(&bad_header));
     let bad_profile = scimtest(&["run", "--url", "http://127.0.0.1:9/", "--profile", "nope"]);
     assert_eq!(bad_profile.status.code(), Some(2));
-    assert!(text(&bad_profile).contains("profiles live in"), "{}", text(&bad_profile));
+    assert!(
+        text(&bad_profile).contains("unknown profile `nope`")
+            && text(&bad_profile).contains("fix: pass --profile with one of:"),
+        "{}",
+        text(&bad_profile)
+    );
     let bad_url = scimtest(&["run", "--url", "not a url"]);
     assert_eq!(bad_url.status.code(), Some(2), "{}", text(&bad_url));
     let no_url = scimtest(&["run"]);

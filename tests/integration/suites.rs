@@ -97,3 +97,64 @@ async fn strict_mode_breaks_the_idps_exactly_where_expected() {
     );
     assert!(expected.len() >= 10, "strict mode must break the IdPs somewhere");
 }
+
+/// The example app's own extension (suites/apps/example-custom-extension.toml): checked (create, read back,
+/// filter, update as Entra sends them) when the server declares it, skipped with the reason when it does
+/// not, and failed where a server that declares it does not store an attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apps_own_extension_is_checked_when_the_server_declares_it() {
+    const APP: &str = "example-custom-extension";
+    let app = scimtest::suite::load_app(&scimtest::bundle::Source::suites(), APP).unwrap();
+    let documents: Vec<serde_json::Value> = app.extensions.iter().map(|e| e.document.clone()).collect();
+    assert_eq!(documents.len(), 1);
+    let run = |user_extensions: Vec<serde_json::Value>| async move {
+        let (server, mut config) =
+            server_with_run_config(ServerConfig { user_extensions, ..ServerConfig::default() }).await;
+        config.app = Some(APP.into());
+        config.suite_pattern = Some("attributes".into());
+        let records = check(&config).await.unwrap();
+        server.shutdown().await.unwrap();
+        records.into_iter().filter(|r| r.name.starts_with(&format!("{APP}::attributes::"))).collect::<Vec<Record>>()
+    };
+    let own = ["create_and_read_back_acmeuser", "find_by_billingcode", "update_billingcode", "update_badge_number"];
+    let named = |records: &[Record], f: fn(&Outcome) -> bool| -> Vec<String> {
+        records.iter().filter(|r| f(&r.outcome)).map(|r| r.scenario.clone()).collect()
+    };
+
+    // Declared and stored: every generated check passes, the extension's included.
+    let records = run(documents.clone()).await;
+    let passed = named(&records, |o| matches!(o, Outcome::Passed));
+    assert_eq!(passed.len(), records.len(), "{records:#?}");
+    for name in own {
+        assert!(passed.iter().any(|p| p == name), "{name} did not run: {passed:?}");
+    }
+
+    // Not declared: the extension's checks are skipped with the reason, the rest pass.
+    let records = run(Vec::new()).await;
+    let skipped: Vec<(&str, String)> = records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Skipped(reason) => Some((r.scenario.as_str(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped.iter().map(|(n, _)| *n).collect::<Vec<_>>(), own, "{records:#?}");
+    assert!(
+        skipped
+            .iter()
+            .all(|(_, why)| why.contains("does not declare urn:ietf:params:scim:schemas:extension:acme:2.0:User")
+                && why.contains("declare the extension in /Schemas")),
+        "{skipped:?}"
+    );
+    assert!(failed(&records).is_empty(), "{records:#?}");
+
+    // Declared, but billingCode is readOnly on the server, so a create or PATCH never stores it: exactly the
+    // checks about billingCode fail.
+    let mut dropping = documents[0].clone();
+    dropping["attributes"][0]["mutability"] = serde_json::json!("readOnly");
+    let records = run(vec![dropping]).await;
+    let failing: Vec<&str> = failed(&records).iter().map(|r| r.scenario.as_str()).collect();
+    assert_eq!(failing, ["create_and_read_back_acmeuser", "find_by_billingcode", "update_billingcode"], "{records:#?}");
+    let read_back = records.iter().find(|r| r.scenario == "create_and_read_back_acmeuser").unwrap();
+    assert!(read_back.message().unwrap_or_default().contains("billingCode"), "{:?}", read_back.message());
+}
