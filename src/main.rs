@@ -143,6 +143,13 @@ struct RunArgs {
     /// Write the JSON report (docs/report-format.md).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a short Markdown summary (verdict, readiness per IdP, top root causes, counts), e.g. to
+    /// $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Print whole response bodies in failure messages (the console shows an excerpt otherwise).
+    #[arg(long)]
+    verbose: bool,
     #[command(flatten)]
     generated: GeneratedArgs,
     #[command(flatten)]
@@ -419,6 +426,8 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
+    config.markdown = args.markdown;
+    config.verbose = args.verbose;
     config.max_time = (args.max_time > 0).then(|| std::time::Duration::from_secs(args.max_time));
     let target = scimtest::runner::snapshot::target_from_url(&args.url);
     config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {

@@ -9,6 +9,7 @@ mod app_checks;
 mod checks;
 pub mod failure;
 pub mod property;
+pub mod quirks;
 pub mod report;
 pub mod snapshot;
 pub mod timing;
@@ -47,6 +48,11 @@ pub struct RunConfig {
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    /// A compact Markdown summary (verdict, readiness per identity provider, top root causes, counts) for a
+    /// pull request or `$GITHUB_STEP_SUMMARY`.
+    pub markdown: Option<PathBuf>,
+    /// Print whole response bodies in failure messages instead of an excerpt (the reports always hold them).
+    pub verbose: bool,
     /// Generated filter and PATCH checks per profile (`None`: only the scenarios).
     pub properties: Option<property::PropertyConfig>,
     /// Response snapshots: off, check or update, and where they live.
@@ -522,6 +528,8 @@ struct Shared {
     /// Features the ServiceProviderConfig declares unsupported, with the IdP scenarios needing them that
     /// passed anyway: the declaration is not the truth.
     contradicted: Mutex<BTreeMap<Feature, usize>>,
+    /// Failure messages on the console carry whole bodies (`--verbose`).
+    verbose: bool,
 }
 
 impl Shared {
@@ -739,15 +747,16 @@ async fn execute(
 fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
     let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
     let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
+    let body = if shared.verbose { usize::MAX } else { failure::CONSOLE_BODY };
     let result = match (&record.outcome, drift) {
         (Outcome::Passed, None) => Ok(Completion::Completed),
         (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
         (Outcome::Blocked(failure), None) => Ok(Completion::ignored_with(failure.blocked_line())),
         (Outcome::Blocked(failure), Some(drift)) => Err(Failed::from(format!("{}\n{drift}", failure.blocked_line()))),
-        (Outcome::Failed(failure), None) => Err(Failed::from(failure.render(&record.requirement))),
+        (Outcome::Failed(failure), None) => Err(Failed::from(failure.render_bodies(&record.requirement, body))),
         (Outcome::Failed(failure), Some(drift)) => {
-            Err(Failed::from(format!("{}\n{drift}", failure.render(&record.requirement))))
+            Err(Failed::from(format!("{}\n{drift}", failure.render_bodies(&record.requirement, body))))
         }
     };
     shared.records.lock().expect("records lock").push(record);
@@ -841,6 +850,37 @@ fn idp_names(config: &RunConfig, modes: &PropertyPlan, app: Option<&suite::App>)
         }
     }
     names
+}
+
+/// The identity-provider profiles (and the app, when its profile is one) of a plan, in plan order, with the
+/// names reports show for them.
+fn idp_profiles(
+    config: &RunConfig,
+    modes: &PropertyPlan,
+    app: Option<&suite::App>,
+    idp: &std::collections::BTreeSet<String>,
+) -> Vec<report::IdpProfile> {
+    let display = |name: &str| {
+        suite::load_profile(&config.suites_dir, name).map_or_else(|_| name.to_string(), |p| p.display_name)
+    };
+    let mut out: Vec<report::IdpProfile> = modes
+        .iter()
+        .filter(|(name, _)| idp.contains(name))
+        .map(|(name, _)| report::IdpProfile { name: name.clone(), display_name: display(name) })
+        .collect();
+    if let Some(app) = app.filter(|a| idp.contains(&a.name)) {
+        let display_name = format!("{} via {}", app.name, display(&app.profile));
+        out.push(report::IdpProfile { name: app.name.clone(), display_name });
+    }
+    out
+}
+
+/// The identity-provider profiles (and app) `config` plans, with their display names: what
+/// [`report::readiness`] judges, for callers of [`check`] that build their own summary.
+pub fn planned_idps(config: &RunConfig) -> Result<Vec<report::IdpProfile>, String> {
+    let (_, app, modes) = load_all(config).map_err(|e| e.to_string())?;
+    let idp = idp_names(config, &modes, app.as_ref());
+    Ok(idp_profiles(config, &modes, app.as_ref(), &idp))
 }
 
 impl RunConfig {
@@ -1012,6 +1052,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        verbose: config.verbose,
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -1053,6 +1094,8 @@ impl RunConfig {
             concurrency: 4,
             junit: None,
             json: None,
+            markdown: None,
+            verbose: false,
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),
             max_time: None,
@@ -1169,6 +1212,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     // both at once, so an interrupt during the final cleanup waits for it instead of cutting it short.
     let cleaning = Arc::new(tokio::sync::Mutex::new(()));
     let idp = idp_names(&config, &modes, app.as_ref());
+    let idps = idp_profiles(&config, &modes, app.as_ref(), &idp);
     let shared = Arc::new(Shared {
         client: client.clone(),
         discovered,
@@ -1182,6 +1226,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        verbose: config.verbose,
     });
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
@@ -1219,12 +1264,16 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let started = Instant::now();
     let stale = if listing { Vec::new() } else { stale_snapshots(&config, &profiles) };
     let mut trials = Vec::new();
+    // The records come back in completion order; reports list them in plan order (suite files' order), the
+    // order the lifecycle view places steps outside the IdP's catalogue in.
+    let mut plan_order: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
     for (profile, suite) in profiles.into_iter().flat_map(|(p, suites)| suites.into_iter().map(move |s| (p.clone(), s)))
     {
         let suite = Arc::new(suite);
         for (index, scenario) in suite.scenarios.iter().enumerate() {
             let name = format!("{profile}::{}::{}", suite.name, scenario.name);
+            plan_order.insert(name.clone(), plan_order.len());
             let kind = scenario.requirement.level.as_str().to_ascii_lowercase();
             let (shared, suite, profile) = (shared.clone(), suite.clone(), profile.clone());
             let read_only = config.read_only;
@@ -1245,6 +1294,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             for what in ["filters", "patch", "groups"] {
                 let (shared, profile, properties) = (shared.clone(), profile.clone(), properties.clone());
                 let read_only = config.read_only;
+                plan_order.insert(format!("{profile}::properties::{what}"), plan_order.len());
                 trials.push(
                     Trial::ignorable_test(format!("{profile}::properties::{what}"), move || {
                         conclude(&shared, run_property(&shared, &profile, mode, what, &properties, read_only))
@@ -1270,8 +1320,9 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let cleaner = client.for_cleanup();
     let cleanup = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
-    records.sort_by(|a, b| a.name.cmp(&b.name));
-    let summary = Summary::of(&records);
+    records.sort_by_key(|r| plan_order.get(&r.name).copied().unwrap_or(usize::MAX));
+    let mut summary = Summary::of(&records);
+    summary.readiness = report::readiness(&records, &summary.causes, &idps);
     let elapsed = started.elapsed();
     eprintln!();
     let notes: Vec<String> = shared.discovered.notes.iter().cloned().chain(shared.spc_contradictions()).collect();
@@ -1300,6 +1351,11 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     {
         eprintln!("error: cannot write the JUnit report {}: {e}", path.display());
     }
+    if let Some(path) = &config.markdown
+        && let Err(e) = report::write_markdown(path, &meta, &summary)
+    {
+        eprintln!("error: cannot write the Markdown summary {}: {e}", path.display());
+    }
     if !stale.is_empty() {
         let update = config.snapshots.mode == snapshot::Mode::Update;
         eprintln!(
@@ -1316,7 +1372,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         }
     }
     print!("{}", timing::render(&meta.timings));
-    print!("{}", report::lifecycle_view(&records, &summary.causes));
+    print!("{}", report::lifecycle_view(&summary.readiness, &summary.causes));
     print!("{}", summary.render(&meta));
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
 }
@@ -1375,6 +1431,8 @@ pub fn main_from_env() -> std::process::ExitCode {
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
+        markdown: env("SCIM_MARKDOWN").map(PathBuf::from),
+        verbose: env("SCIM_VERBOSE").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),

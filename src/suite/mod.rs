@@ -275,6 +275,8 @@ pub struct Suite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
+    /// How reports name the identity provider (`Microsoft Entra ID`); the name when the file gives none.
+    pub display_name: String,
     pub description: String,
     pub suites: Vec<String>,
     pub patch_mode: crate::patch::Mode,
@@ -452,6 +454,8 @@ struct RawProfileFile {
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     name: String,
+    #[serde(default)]
+    display_name: Option<String>,
     description: String,
     suites: Vec<String>,
     #[serde(default = "default_patch_mode")]
@@ -983,6 +987,7 @@ pub fn load_profile(suites: &Path, name_or_file: &str) -> Result<Profile, SuiteE
         fix: "use rfc, entra, okta or compat".into(),
     })?;
     Ok(Profile {
+        display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,
         suites: raw.profile.suites,
