@@ -88,7 +88,10 @@ mod tests {
         }
         assert!(cited.len() > 40, "the suites cite quirks: {cited:?}");
         let missing: Vec<&String> = cited.iter().filter(|id| meaning(id).is_none()).collect();
-        assert!(missing.is_empty(), "quirk ids cited under suites/ but not documented in docs/idp-quirks.md: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "quirk ids cited under suites/ but not documented in docs/idp-quirks.md: {missing:?}"
+        );
         assert!(all().values().all(|m| !m.is_empty() && !m.contains('|')), "{:?}", all());
     }
 

@@ -285,28 +285,28 @@ impl Summary {
 
     /// `PASS: every MUST requirement holds` or `FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)`.
     pub fn verdict(&self) -> String {
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
-    let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
-    let drift = self.snapshots_failed();
-    let mut reasons = Vec::new();
-    if must + blocked > 0 {
-        let mut checks = format!("{must} MUST check{} failed", plural(must));
-        if blocked > 0 {
-            checks.push_str(&format!(", {blocked} blocked"));
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
+        let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
+        let drift = self.snapshots_failed();
+        let mut reasons = Vec::new();
+        if must + blocked > 0 {
+            let mut checks = format!("{must} MUST check{} failed", plural(must));
+            if blocked > 0 {
+                checks.push_str(&format!(", {blocked} blocked"));
+            }
+            reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
         }
-        reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
-    }
-    if drift > 0 {
-        reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
-    }
-    if reasons.is_empty() {
-        "PASS: every MUST requirement holds".to_string()
-    } else if must + blocked == 0 {
-        format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
-    } else {
-        format!("FAIL: {}", reasons.join(", "))
-    }
+        if drift > 0 {
+            reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
+        }
+        if reasons.is_empty() {
+            "PASS: every MUST requirement holds".to_string()
+        } else if must + blocked == 0 {
+            format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
+        } else {
+            format!("FAIL: {}", reasons.join(", "))
+        }
     }
 
     /// The closing lines: the root causes, one line per level, a verdict, and the plain
@@ -612,11 +612,14 @@ pub fn lifecycle_view(readiness: &[Readiness], causes: &[RootCause]) -> String {
                 Some((name, cause)) => {
                     let cause = cause.and_then(|id| causes.iter().find(|c| c.id == id));
                     let cause = cause.map_or(String::new(), |c| {
-                        let said =
-                            c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
+                        let said = c
+                            .server_said
+                            .as_ref()
+                            .map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
                         format!("{how} {}: {}{said} ", c.id, c.title)
                     });
-                    let more = if step.failing > 1 { format!(" (and {} more)", step.failing - 1) } else { String::new() };
+                    let more =
+                        if step.failing > 1 { format!(" (and {} more)", step.failing - 1) } else { String::new() };
                     format!("{cause}[{name}{more}]")
                 }
                 None => String::new(),
@@ -840,7 +843,9 @@ pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
     );
     if !summary.readiness.is_empty() {
         out.push_str("### Readiness per identity provider\n\n");
-        out.push_str("| identity provider | verdict | steps (MUST checks pass / run) | blocked by |\n|---|---|---|---|\n");
+        out.push_str(
+            "| identity provider | verdict | steps (MUST checks pass / run) | blocked by |\n|---|---|---|---|\n",
+        );
         for r in &summary.readiness {
             let mark = if r.ready() { "✅" } else { "❌" };
             let skipped = if r.skipped() > 0 { format!(", {} skipped", r.skipped()) } else { String::new() };
@@ -873,11 +878,8 @@ pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
             let _ = writeln!(out, "| {} | {} | {} | {}{split} |", c.id, c.level, cell(&c.title), c.checks());
         }
         if summary.causes.len() > MARKDOWN_CAUSES {
-            let _ = writeln!(
-                out,
-                "\n…and {} more root causes in the JSON report.",
-                summary.causes.len() - MARKDOWN_CAUSES
-            );
+            let _ =
+                writeln!(out, "\n…and {} more root causes in the JSON report.", summary.causes.len() - MARKDOWN_CAUSES);
         }
         out.push('\n');
     }
@@ -1076,13 +1078,20 @@ mod tests {
     /// Every check of the profile is in one step now, so the count and the verdict agree.
     #[test]
     fn a_must_failure_outside_the_catalogue_makes_the_profile_not_ready_and_a_should_failure_does_not() {
-        let mut should =
-            record("okta::s::lenient", "Okta O-RU, O-Q10", Outcome::Failed(failure("PATCH /Users/{id}", false, status("204", "500"))));
+        let mut should = record(
+            "okta::s::lenient",
+            "Okta O-RU, O-Q10",
+            Outcome::Failed(failure("PATCH /Users/{id}", false, status("204", "500"))),
+        );
         should.requirement.level = Level::Should;
         let records = [
             record("okta::s::create", "Okta O-CU", Outcome::Passed),
             should,
-            record("okta::spec::t12", "Okta SPEC #12", Outcome::Failed(failure("GET /Users/{id}", false, status("404", "200")))),
+            record(
+                "okta::spec::t12",
+                "Okta SPEC #12",
+                Outcome::Failed(failure("GET /Users/{id}", false, status("404", "200"))),
+            ),
             Record {
                 suite: "properties".into(),
                 scenario: "patch".into(),
@@ -1112,7 +1121,11 @@ mod tests {
                 spec.id
             )
         );
-        let all_skipped = [record("okta::s::create", "Okta O-CU", Outcome::Skipped("it creates resources, and the run is --read-only".into()))];
+        let all_skipped = [record(
+            "okta::s::create",
+            "Okta O-CU",
+            Outcome::Skipped("it creates resources, and the run is --read-only".into()),
+        )];
         let none = &readiness(&all_skipped, &[], &[idp("okta", "Okta")])[0];
         assert_eq!(
             none.line(&[]),
@@ -1135,10 +1148,19 @@ mod tests {
                 Outcome::Blocked(failure("POST /Groups", true, status("201", "400"))),
             ),
             record("okta::s::create", "Okta O-CU", Outcome::Passed),
-            record("okta::s::pipe", "Okta O-Q1", Outcome::Failed(failure("GET /Users?filter", false, Problem::new(ProblemKind::Json, "a | b", "1", "2")))),
+            record(
+                "okta::s::pipe",
+                "Okta O-Q1",
+                Outcome::Failed(failure(
+                    "GET /Users?filter",
+                    false,
+                    Problem::new(ProblemKind::Json, "a | b", "1", "2"),
+                )),
+            ),
         ];
         let mut summary = Summary::of(&records);
-        summary.readiness = readiness(&records, &summary.causes, &[idp("entra", "Microsoft Entra ID"), idp("okta", "Okta")]);
+        summary.readiness =
+            readiness(&records, &summary.causes, &[idp("entra", "Microsoft Entra ID"), idp("okta", "Okta")]);
         let mut meta = meta();
         meta.target = "https://user:hunter2@scim.example.com/scim/v2".into();
         meta.profile = "entra, okta".into();
@@ -1170,12 +1192,46 @@ Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
         );
     }
 
+    #[test]
+    fn the_console_cuts_long_bodies_and_says_so_while_the_reports_and_verbose_keep_them_whole() {
+        let body = format!("{{\"detail\": \"{}\"}}", "é".repeat(2000));
+        let mut f = failure("GET /Users", false, status("200", "500"));
+        f.exchange = Some(Box::new(crate::client::Exchange {
+            method: "GET".into(),
+            url: "http://x/Users".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(500),
+            response_headers: Vec::new(),
+            response_body: body.clone(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        }));
+        let requirement = Requirement { source: "RFC".into(), level: Level::Must, text: "t".into() };
+        let console = f.render(&requirement);
+        // 600 characters shown (1,188 bytes: é is two); the other 2,826 of 4,014 bytes are counted, not dropped silently.
+        let shown: String = body.chars().take(crate::runner::failure::CONSOLE_BODY).collect();
+        let more = body.len() - shown.len();
+        assert_eq!(more, 2_826);
+        assert!(
+            console.contains(&format!("< {shown}… 2,826 more bytes; full body in the JSON report or with --verbose\n")),
+            "{console}"
+        );
+        let whole = f.render_bodies(&requirement, usize::MAX);
+        assert!(whole.contains(&format!("< {body}\n")) && !whole.contains("more bytes"), "{whole}");
+        let records = [record("rfc::users::x", "RFC", Outcome::Failed(f))];
+        let json = to_json(&meta(), &Summary::of(&records), &records);
+        assert!(json["results"][0]["detail"].as_str().is_some_and(|d| d.contains(&body)), "the report holds it whole");
+    }
+
     /// The issue saw `EnterpriseUsernmanagern` for a detail holding newlines: the server's words are printed
     /// escaped, on one line, with nothing lost.
     #[test]
     fn server_messages_are_printed_faithfully() {
         let detail = "1 validation error for EnterpriseUser\nmanager\n  \"value\" is C:\\path — Größe ✓";
-        let body = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "detail": detail });
+        let body =
+            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "detail": detail });
         let mut f = failure("PATCH /Users/{id}", false, status("200 or 204", "400"));
         f.exchange = Some(Box::new(crate::client::Exchange {
             method: "PATCH".into(),
@@ -1203,7 +1259,8 @@ Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
         // The failure message names each quirk with its meaning.
         let message = records[0].message().unwrap_or_default();
         assert!(
-            message.contains("\n  quirk E-Q24: manager is PATCHed as a one-element array on a single-valued attribute\n"),
+            message
+                .contains("\n  quirk E-Q24: manager is PATCHed as a one-element array on a single-valued attribute\n"),
             "{message}"
         );
     }
