@@ -57,6 +57,13 @@ pub fn explain(source: &str) -> Vec<String> {
         .collect()
 }
 
+/// A requirement source with the meaning of each quirk it cites:
+/// `Entra E-AM, E-Q28 (E-Q28: gallery apps need …)`; unchanged when it cites none.
+pub fn annotate(source: &str) -> String {
+    let quirks = explain(source);
+    if quirks.is_empty() { source.to_string() } else { format!("{source} ({})", quirks.join("; ")) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +113,7 @@ mod tests {
             ["E-Q3: member removal sends path members with a value array: remove only those members"]
         );
         assert_eq!(explain("Okta O-Q999"), ["O-Q999: (not documented in docs/idp-quirks.md)"]);
+        assert_eq!(annotate("Okta O-CU"), "Okta O-CU");
+        assert_eq!(annotate("Okta O-MR, O-Q14"), "Okta O-MR, O-Q14 (O-Q14: replace members [] empties the group)");
     }
 }

@@ -278,7 +278,7 @@ impl Summary {
             let _ = writeln!(out, "  {}", c.line());
             let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
             let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
-            let _ = writeln!(out, "       e.g. {first} ({}){said}", c.source);
+            let _ = writeln!(out, "       e.g. {first} ({}){said}", super::quirks::annotate(&c.source));
         }
         out
     }
@@ -739,7 +739,12 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                 "name": r.name,
                 "suite": r.suite,
                 "scenario": r.scenario,
-                "requirement": { "source": r.requirement.source, "level": r.requirement.level.as_str(), "text": r.requirement.text },
+                "requirement": {
+                    "source": r.requirement.source,
+                    "level": r.requirement.level.as_str(),
+                    "text": r.requirement.text,
+                    "quirks": super::quirks::explain(&r.requirement.source),
+                },
                 "status": r.outcome.label(),
                 "detail": r.message(),
                 "failure": r.outcome.failure().map(failure_json),
@@ -1256,6 +1261,11 @@ Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
         // The JSON report keeps the text itself.
         let json = to_json(&meta(), &Summary::of(&records), &records);
         assert_eq!(json["root_causes"][0]["server_said"], detail);
+        assert_eq!(
+            json["results"][0]["requirement"]["quirks"][0],
+            "E-Q24: manager is PATCHed as a one-element array on a single-valued attribute"
+        );
+        assert!(text.contains("(Entra E-MG, E-Q24 (E-Q24: manager is PATCHed"), "{text}");
         // The failure message names each quirk with its meaning.
         let message = records[0].message().unwrap_or_default();
         assert!(
