@@ -236,11 +236,16 @@ impl Exchange {
         out
     }
 
-    /// The exchange for a failure message: request line, request body, status, answer excerpt.
+    /// The exchange for a failure message: request line, request body, status, answer excerpt. A body
+    /// longer than `excerpt` characters is cut, and says by how much and where the whole of it is.
     pub fn transcript(&self, excerpt: usize) -> String {
         let clip = |s: &str| {
             if s.chars().count() > excerpt {
-                format!("{}… ({} bytes)", s.chars().take(excerpt).collect::<String>(), s.len())
+                let head: String = s.chars().take(excerpt).collect();
+                format!(
+                    "{head}… {} more bytes; full body in the JSON report or with --verbose",
+                    thousands(s.len() - head.len())
+                )
             } else {
                 s.to_string()
             }
@@ -268,6 +273,19 @@ impl Exchange {
         }
         out
     }
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Client settings.

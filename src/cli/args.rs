@@ -145,6 +145,13 @@ pub struct OutputArgs {
     /// Write the JSON report (docs/report-format.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a short Markdown summary (verdict per IdP, top root causes, counts) for a pull request or
+    /// $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Print whole response bodies with failures (the console otherwise shortens them and says so).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

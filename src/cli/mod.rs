@@ -159,6 +159,8 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
     config.junit = args.output.junit;
     config.json = args.output.json;
+    config.markdown = args.output.markdown;
+    config.verbose = args.output.verbose;
     // A URL without a host gets its one-line message from the pre-flight; until then it needs no name.
     let target = snapshot::target_from_url(&url);
     let named = target.is_some() || args.snapshots.target.is_some();
@@ -244,6 +246,8 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
     config.junit = args.output.junit;
     config.json = args.output.json;
+    config.markdown = args.output.markdown;
+    config.verbose = args.output.verbose;
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
     // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so
     // nothing is kept unless --regressions says where (never in the harness's own files).

@@ -5,6 +5,9 @@ use std::fmt;
 
 use crate::client::Exchange;
 
+/// How much of a body the console shows (characters); the JSON report and `--verbose` show all of it.
+pub const CONSOLE_BODY: usize = 600;
+
 /// What part of an answer (or of the run) a problem is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProblemKind {
@@ -179,12 +182,27 @@ impl Failure {
     pub fn server_said(&self) -> Option<String> {
         let body = self.exchange.as_ref()?.json()?;
         let said = body.get("detail").or_else(|| body.get("scimType")).and_then(|v| v.as_str())?;
-        Some(said.chars().take(200).collect())
+        // Kept as sent (newlines and all); printing escapes it. Only a very long text is cut, visibly.
+        const MAX: usize = 500;
+        Some(match said.char_indices().nth(MAX) {
+            Some((cut, _)) => format!("{}…", &said[..cut]),
+            None => said.to_string(),
+        })
     }
 
-    /// The console rendering: the requirement, the step and each problem, the exchange, and a curl line.
+    /// The console rendering: the requirement (with the meaning of each quirk it cites), the step and each
+    /// problem, the exchange with bodies cut short, and a curl line.
     pub fn render(&self, requirement: &crate::suite::Requirement) -> String {
+        self.render_bodies(requirement, CONSOLE_BODY)
+    }
+
+    /// [`Failure::render`] with bodies cut at `excerpt` characters (`usize::MAX`: whole, for the reports
+    /// and `--verbose`).
+    pub fn render_bodies(&self, requirement: &crate::suite::Requirement, excerpt: usize) -> String {
         let mut out = format!("requirement: {requirement}\n");
+        for quirk in super::quirks::explain(&requirement.source) {
+            out.push_str(&format!("  quirk {quirk}\n"));
+        }
         if let Some(g) = &self.generated {
             out.push_str(&format!(
                 "generated {} check failed (seed {:#x}; {})\nminimal input: {} ({})\n",
@@ -205,7 +223,7 @@ impl Failure {
         }
         if let Some(ex) = &self.exchange {
             out.push_str("exchange:\n");
-            for line in ex.transcript(600).lines() {
+            for line in ex.transcript(excerpt).lines() {
                 out.push_str(&format!("  {line}\n"));
             }
             out.push_str(&format!("reproduce:\n  {}\n", ex.curl()));

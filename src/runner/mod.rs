@@ -12,6 +12,7 @@ pub mod failure;
 mod interrupt;
 pub mod preflight;
 pub mod property;
+pub mod quirks;
 pub mod report;
 mod selection;
 pub mod snapshot;
@@ -58,6 +59,11 @@ pub struct RunConfig {
     pub concurrency: usize,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    /// A compact Markdown summary (verdict, readiness per identity provider, top root causes, counts) for a
+    /// pull request or `$GITHUB_STEP_SUMMARY`.
+    pub markdown: Option<PathBuf>,
+    /// Print whole response bodies in failure messages instead of an excerpt (the reports always hold them).
+    pub verbose: bool,
     /// Generated filter and PATCH checks per profile (`None`: only the scenarios).
     pub properties: Option<property::PropertyConfig>,
     /// Response snapshots: off, check or update, and where they live.
@@ -536,6 +542,8 @@ struct Shared {
     /// Features the ServiceProviderConfig declares unsupported, with the IdP scenarios needing them that
     /// passed anyway: the declaration is not the truth.
     contradicted: Mutex<BTreeMap<Feature, usize>>,
+    /// Failure messages on the console carry whole bodies (`--verbose`).
+    verbose: bool,
 }
 
 impl Shared {
@@ -780,15 +788,16 @@ async fn execute(
 fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
     let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
     let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
+    let body = if shared.verbose { usize::MAX } else { failure::CONSOLE_BODY };
     let result = match (&record.outcome, drift) {
         (Outcome::Passed, None) => Ok(Completion::Completed),
         (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
         (Outcome::Blocked(failure), None) => Ok(Completion::ignored_with(failure.blocked_line())),
         (Outcome::Blocked(failure), Some(drift)) => Err(Failed::from(format!("{}\n{drift}", failure.blocked_line()))),
-        (Outcome::Failed(failure), None) => Err(Failed::from(failure.render(&record.requirement))),
+        (Outcome::Failed(failure), None) => Err(Failed::from(failure.render_bodies(&record.requirement, body))),
         (Outcome::Failed(failure), Some(drift)) => {
-            Err(Failed::from(format!("{}\n{drift}", failure.render(&record.requirement))))
+            Err(Failed::from(format!("{}\n{drift}", failure.render_bodies(&record.requirement, body))))
         }
     };
     shared.records.lock().expect("records lock").push(record);
@@ -986,6 +995,37 @@ fn idp_names(config: &RunConfig, modes: &PropertyPlan, app: Option<&suite::App>)
     names
 }
 
+/// The identity-provider profiles (and the app, when its profile is one) of a plan, in plan order, with the
+/// names reports show for them.
+fn idp_profiles(
+    config: &RunConfig,
+    modes: &PropertyPlan,
+    app: Option<&suite::App>,
+    idp: &std::collections::BTreeSet<String>,
+) -> Vec<report::IdpProfile> {
+    let display = |name: &str| {
+        suite::load_profile(&config.suites, name).map_or_else(|_| name.to_string(), |p| p.display_name)
+    };
+    let mut out: Vec<report::IdpProfile> = modes
+        .iter()
+        .filter(|(name, _)| idp.contains(name))
+        .map(|(name, _)| report::IdpProfile { name: name.clone(), display_name: display(name) })
+        .collect();
+    if let Some(app) = app.filter(|a| idp.contains(&a.name)) {
+        let display_name = format!("{} via {}", app.name, display(&app.profile));
+        out.push(report::IdpProfile { name: app.name.clone(), display_name });
+    }
+    out
+}
+
+/// The identity-provider profiles (and app) `config` plans, with their display names: what
+/// [`report::readiness`] judges, for callers of [`check`] that build their own summary.
+pub fn planned_idps(config: &RunConfig) -> Result<Vec<report::IdpProfile>, String> {
+    let (_, app, modes) = load_all(config).map_err(|e| e.to_string())?;
+    let idp = idp_names(config, &modes, app.as_ref());
+    Ok(idp_profiles(config, &modes, app.as_ref(), &idp))
+}
+
 impl RunConfig {
     /// Every file the run will write, by the flag that names it: checked before the run starts.
     pub fn outputs(&self) -> Vec<(&'static str, &std::path::Path)> {
@@ -995,6 +1035,10 @@ impl RunConfig {
         }
         if let Some(p) = &self.junit {
             out.push(("--junit", p.as_path()));
+        }
+        // `$GITHUB_STEP_SUMMARY` is appended to by other steps too: checking it only opens it for appending.
+        if let Some(p) = &self.markdown {
+            out.push(("--markdown", p.as_path()));
         }
         out
     }
@@ -1167,6 +1211,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        verbose: config.verbose,
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -1209,6 +1254,8 @@ impl RunConfig {
             concurrency: 4,
             junit: None,
             json: None,
+            markdown: None,
+            verbose: false,
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),
             max_time: None,
@@ -1379,6 +1426,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     // both at once, so an interrupt during the final cleanup waits for it instead of cutting it short.
     let cleaning = Arc::new(tokio::sync::Mutex::new(()));
     let idp = idp_names(&config, &modes, app.as_ref());
+    let idps = idp_profiles(&config, &modes, app.as_ref(), &idp);
     let shared = Arc::new(Shared {
         client: client.clone(),
         discovered,
@@ -1392,6 +1440,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        verbose: config.verbose,
     });
     // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
     // registered), delete what the run created and sweep its prefix, then stop.
@@ -1426,6 +1475,10 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         });
     }
     let started = Instant::now();
+    // The records come back in completion order; reports list them in plan order (suite files' order), the
+    // order the lifecycle view places steps outside the IdP's catalogue in.
+    let plan_order: std::collections::HashMap<String, usize> =
+        planned.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
     let trials: Vec<Trial> = selected
         .into_iter()
         .map(|planned| {
@@ -1462,8 +1515,9 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let cleaner = client.for_cleanup();
     let cleanup = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
-    records.sort_by(|a, b| a.name.cmp(&b.name));
-    let summary = Summary::of(&records);
+    records.sort_by_key(|r| plan_order.get(&r.name).copied().unwrap_or(usize::MAX));
+    let mut summary = Summary::of(&records);
+    summary.readiness = report::readiness(&records, &summary.causes, &idps);
     let elapsed = started.elapsed();
     eprintln!();
     let notes: Vec<String> = shared
@@ -1510,6 +1564,15 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         );
         written = false;
     }
+    if let Some(path) = &config.markdown
+        && let Err(e) = report::write_markdown(path, &meta, &summary)
+    {
+        eprintln!(
+            "error: cannot write the Markdown summary {}: {e}\n  fix: check the path and the free space",
+            path.display()
+        );
+        written = false;
+    }
     if !stale.is_empty() {
         let update = config.snapshots.mode == snapshot::Mode::Update;
         eprintln!(
@@ -1525,8 +1588,11 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             }
         }
     }
-    let human =
-        [timing::render(&meta.timings), report::lifecycle_view(&records, &summary.causes), summary.render(&meta)];
+    let human = [
+        timing::render(&meta.timings),
+        report::lifecycle_view(&summary.readiness, &summary.causes),
+        summary.render(&meta),
+    ];
     console::human(&human.concat(), json_console);
     if !written {
         return EXIT_CONFIG;
@@ -1598,6 +1664,8 @@ pub fn main_from_env() -> std::process::ExitCode {
         concurrency: 4,
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
+        markdown: env("SCIM_MARKDOWN").map(PathBuf::from),
+        verbose: env("SCIM_VERBOSE").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),

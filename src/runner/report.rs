@@ -57,11 +57,13 @@ pub struct Record {
 }
 
 impl Record {
-    /// The console text of a failed or blocked trial.
+    /// The text of a failed or blocked trial for the reports, with whole bodies.
     pub fn message(&self) -> Option<String> {
         match &self.outcome {
-            Outcome::Failed(f) => Some(f.render(&self.requirement)),
-            Outcome::Blocked(f) => Some(format!("{}\n{}", f.blocked_line(), f.render(&self.requirement))),
+            Outcome::Failed(f) => Some(f.render_bodies(&self.requirement, usize::MAX)),
+            Outcome::Blocked(f) => {
+                Some(format!("{}\n{}", f.blocked_line(), f.render_bodies(&self.requirement, usize::MAX)))
+            }
             Outcome::Skipped(reason) => Some(reason.clone()),
             Outcome::Passed => None,
         }
@@ -203,6 +205,8 @@ pub struct Summary {
     /// Snapshot verdicts by label (matched, new, changed, written, error).
     snapshots: BTreeMap<&'static str, usize>,
     pub causes: Vec<RootCause>,
+    /// Per identity-provider profile of the run, whether it is ready ([`readiness`]); empty until set.
+    pub readiness: Vec<Readiness>,
 }
 
 const PASSED: usize = 0;
@@ -226,7 +230,7 @@ impl Summary {
                 Outcome::Blocked(_) => slot[BLOCKED] += 1,
             }
         }
-        Summary { counts, snapshots, causes: root_causes(records) }
+        Summary { counts, snapshots, causes: root_causes(records), readiness: Vec::new() }
     }
 
     /// Snapshots that are new, changed or could not be checked: each fails the run.
@@ -273,16 +277,43 @@ impl Summary {
         for c in &self.causes {
             let _ = writeln!(out, "  {}", c.line());
             let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
-            let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said \"{s}\""));
-            let _ = writeln!(out, "       e.g. {first} ({}){said}", c.source);
+            let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
+            let _ = writeln!(out, "       e.g. {first} ({}){said}", super::quirks::annotate(&c.source));
         }
         out
+    }
+
+    /// `PASS: every MUST requirement holds` or `FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)`.
+    pub fn verdict(&self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
+        let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
+        let drift = self.snapshots_failed();
+        let mut reasons = Vec::new();
+        if must + blocked > 0 {
+            let mut checks = format!("{must} MUST check{} failed", plural(must));
+            if blocked > 0 {
+                checks.push_str(&format!(", {blocked} blocked"));
+            }
+            reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
+        }
+        if drift > 0 {
+            reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
+        }
+        if reasons.is_empty() {
+            "PASS: every MUST requirement holds".to_string()
+        } else if must + blocked == 0 {
+            format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
+        } else {
+            format!("FAIL: {}", reasons.join(", "))
+        }
     }
 
     /// The closing lines: the root causes, one line per level, a verdict, and the plain
     /// `N passed, N failed, N skipped` line.
     pub fn render(&self, meta: &RunMeta) -> String {
         let mut out = self.render_causes();
+        out.push_str(&render_readiness(&self.readiness, &self.causes));
         let _ = write!(
             out,
             "\nscimtest: profile `{}` against {} in {:.2} s\n",
@@ -306,29 +337,7 @@ impl Summary {
             let counts: Vec<String> = self.snapshots.iter().map(|(label, n)| format!("{n} {label}")).collect();
             let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
         }
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
-        let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
-        let drift = self.snapshots_failed();
-        let mut reasons = Vec::new();
-        if must + blocked > 0 {
-            let mut checks = format!("{must} MUST check{} failed", plural(must));
-            if blocked > 0 {
-                checks.push_str(&format!(", {blocked} blocked"));
-            }
-            reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
-        }
-        if drift > 0 {
-            reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
-        }
-        let verdict = if reasons.is_empty() {
-            "PASS: every MUST requirement holds".to_string()
-        } else if must + blocked == 0 {
-            format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
-        } else {
-            format!("FAIL: {}", reasons.join(", "))
-        };
-        let _ = writeln!(out, "verdict: {verdict}");
+        let _ = writeln!(out, "verdict: {}", self.verdict());
         let blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
         let _ = writeln!(
             out,
@@ -341,13 +350,16 @@ impl Summary {
     }
 }
 
-/// The lifecycle steps of the identity providers' request catalogues (idp-behaviour.md §1.0), by id.
+/// The lifecycle steps of the identity providers' request catalogues (idp-behaviour.md §1.0), by id, in
+/// the order an identity provider goes through them: connect, find or create users, change them, disable
+/// and delete them, then the same for groups. Steps are shown in this order, whatever the suite files'.
 const LIFECYCLE: &[(&str, &str)] = &[
     ("E-TC", "Test Connection"),
     ("E-SD", "schema discovery"),
     ("E-QU", "match user"),
     ("E-CU", "create user"),
     ("E-UU", "update user"),
+    ("E2-ADD", "set an attribute (lower-case add)"),
     ("E-UN", "rename user"),
     ("E-MG", "set manager"),
     ("E-DU", "disable user"),
@@ -376,79 +388,277 @@ const LIFECYCLE: &[(&str, &str)] = &[
     ("O-XG", "delete group"),
 ];
 
-/// The lifecycle step (or quirk) a requirement source names: `Entra E-DU` → `Entra: disable user`.
-fn lifecycle_step(source: &str) -> Option<String> {
-    let idp = if source.starts_with("Entra") {
-        "Entra"
-    } else if source.starts_with("Okta") {
-        "Okta"
-    } else {
-        return None;
-    };
-    let id = source.split_whitespace().find(|w| w.starts_with("E-") || w.starts_with("E2-") || w.starts_with("O-"))?;
-    let id = id.trim_end_matches([',', ';', ')']);
-    let catalogue = id.replacen("E2-", "E-", 1);
-    match LIFECYCLE.iter().find(|(k, _)| *k == catalogue) {
-        Some((_, step)) => Some(format!("{idp}: {step}")),
-        None => Some(format!("{idp}: accepts quirk {id}")),
+/// An identity-provider profile (or an app provisioned by one) that a run planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpProfile {
+    /// The profile or app name: the first part of its trial names (`okta::status::…`).
+    pub name: String,
+    /// `Microsoft Entra ID` (the profile file's `display_name`, else the name).
+    pub display_name: String,
+}
+
+/// How one lifecycle step fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Every check ran and passed.
+    Works,
+    /// Its MUST checks pass, a SHOULD or MAY check does not: provisioning works, not as well as it could.
+    WorksWithout,
+    /// A MUST check failed or was blocked: the identity provider fails here.
+    Fails,
+    /// Every check was skipped.
+    Skipped,
+}
+
+/// One step an identity provider performs (a request of its catalogue, a quirk it relies on, or another
+/// group of the profile's checks such as a SPEC test step), with every check of the profile that judges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleStep {
+    /// `create user`, `quirk O-Q12: group rename is …`, `SPEC #3`.
+    pub title: String,
+    pub state: StepState,
+    /// The checks (trial names) that judge this step, in plan order.
+    pub checks: Vec<String>,
+    /// The failing (or, when skipped, the first) check, with its root cause id when it has one.
+    pub example: Option<(String, Option<usize>)>,
+    /// The number of failing checks.
+    pub failing: usize,
+    /// Whether the example failure is a block (its setup failed) rather than a failure.
+    pub blocked: bool,
+    /// Why the step was skipped.
+    pub skip_reason: Option<String>,
+}
+
+/// Whether an identity provider can provision against the server: every MUST check of its profile passed
+/// or was skipped, and something was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub idp: IdpProfile,
+    /// The profile's steps in lifecycle order; every check of the profile is in exactly one.
+    pub steps: Vec<LifecycleStep>,
+    /// Root causes (ids) that fail or block a MUST check of this profile, in fix order (MUST first).
+    pub blocked_by: Vec<usize>,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.blocked_by.is_empty() && self.judged() > 0
+    }
+
+    /// Steps with at least one check that ran.
+    pub fn judged(&self) -> usize {
+        self.steps.iter().filter(|s| s.state != StepState::Skipped).count()
+    }
+
+    /// Judged steps whose MUST checks all pass.
+    pub fn working(&self) -> usize {
+        self.steps.iter().filter(|s| matches!(s.state, StepState::Works | StepState::WorksWithout)).count()
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.steps.len() - self.judged()
+    }
+
+    /// `READY`, `NOT READY` or `NOT JUDGED` (every step skipped).
+    pub fn verdict(&self) -> &'static str {
+        if self.ready() {
+            "READY"
+        } else if self.judged() == 0 {
+            "NOT JUDGED"
+        } else {
+            "NOT READY"
+        }
+    }
+
+    /// `Okta (okta): READY — 18/18 steps` /
+    /// `Microsoft Entra ID (entra): NOT READY — 11/21 steps; blocked by: POST /Groups: … (root cause 1)`.
+    pub fn line(&self, causes: &[RootCause]) -> String {
+        let skipped = match self.skipped() {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        };
+        let mut line = format!(
+            "{} ({}): {} — {}/{} steps{skipped}",
+            self.idp.display_name,
+            self.idp.name,
+            self.verdict(),
+            self.working(),
+            self.judged()
+        );
+        if self.judged() == 0 {
+            let reason = self.steps.iter().find_map(|s| s.skip_reason.as_deref()).unwrap_or("nothing ran");
+            line.push_str(&format!("; every step skipped: {reason}"));
+        }
+        if !self.blocked_by.is_empty() {
+            const SHOWN: usize = 3;
+            let titles: Vec<String> = self
+                .blocked_by
+                .iter()
+                .take(SHOWN)
+                .filter_map(|id| causes.iter().find(|c| c.id == *id))
+                .map(|c| format!("{} (root cause {})", c.title, c.id))
+                .collect();
+            let more = match self.blocked_by.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!("; and {n} more"),
+            };
+            line.push_str(&format!("; blocked by: {}{more}", titles.join("; ")));
+        }
+        line
     }
 }
 
-/// For the identity-provider scenarios of a run: each lifecycle step the IdP performs (and each quirk
-/// it relies on), whether it works, and if not the root cause that stops it — what a vendor reads to know
-/// where Entra or Okta will fail.
-pub fn lifecycle_view(records: &[Record], causes: &[RootCause]) -> String {
-    #[derive(Default)]
-    struct Step<'a> {
-        ran: usize,
-        skipped: Vec<&'a Record>,
-        failing: Vec<&'a Record>,
+/// The step a record judges: the first catalogue request its source names, else its first quirk, else
+/// the generated check or the source itself (`SPEC #3`). With the step's position in lifecycle order
+/// (`None`: after the catalogue steps, in plan order).
+fn step_of(r: &Record) -> (String, Option<usize>) {
+    let ids = super::quirks::ids_in(&r.requirement.source);
+    let catalogue = ids.iter().find_map(|id| {
+        LIFECYCLE
+            .iter()
+            .position(|(k, _)| k == id)
+            .or_else(|| LIFECYCLE.iter().position(|(k, _)| *k == id.replacen("E2-", "E-", 1)))
+    });
+    if let Some(i) = catalogue {
+        return (LIFECYCLE[i].1.to_string(), Some(i));
     }
-    let mut steps: BTreeMap<String, Step> = BTreeMap::new();
-    for r in records {
-        if let Some(step) = lifecycle_step(&r.requirement.source) {
-            let entry = steps.entry(step).or_default();
-            match r.outcome {
-                Outcome::Failed(_) | Outcome::Blocked(_) => entry.failing.push(r),
-                Outcome::Skipped(_) => entry.skipped.push(r),
-                Outcome::Passed => entry.ran += 1,
+    if let Some(id) = ids.iter().find(|id| super::quirks::is_quirk_id(id)) {
+        let meaning = super::quirks::meaning(id).unwrap_or("not documented");
+        return (format!("quirk {id}: {meaning}"), None);
+    }
+    if r.suite == "properties" {
+        return (format!("generated {} checks", r.scenario), None);
+    }
+    let source = r.requirement.source.as_str();
+    let own = source.strip_prefix("Entra ").or_else(|| source.strip_prefix("Okta ")).unwrap_or(source);
+    (own.to_string(), None)
+}
+
+/// Per identity-provider profile (or app) of the run: its lifecycle steps in lifecycle order and whether it
+/// is ready. `records` in plan order (the order of first appearance places the steps outside the catalogue).
+pub fn readiness(records: &[Record], causes: &[RootCause], idps: &[IdpProfile]) -> Vec<Readiness> {
+    let cause_of = cause_of(causes);
+    idps.iter()
+        .map(|idp| {
+            let prefix = format!("{}::", idp.name);
+            let mine: Vec<&Record> = records.iter().filter(|r| r.name.starts_with(&prefix)).collect();
+            // title → (order, records)
+            let mut steps: Vec<(String, (usize, usize), Vec<&Record>)> = Vec::new();
+            for (seen, r) in mine.iter().enumerate() {
+                let (title, position) = step_of(r);
+                match steps.iter_mut().find(|(t, _, _)| *t == title) {
+                    Some((_, _, rs)) => rs.push(r),
+                    None => steps.push((title, (position.unwrap_or(LIFECYCLE.len()), seen), vec![*r])),
+                }
             }
-        }
-    }
-    if steps.is_empty() {
+            steps.sort_by_key(|(_, order, _)| *order);
+            let mut blocked_by = std::collections::BTreeSet::new();
+            let steps = steps
+                .into_iter()
+                .map(|(title, _, rs)| {
+                    let failing: Vec<&&Record> = rs.iter().filter(|r| r.outcome.failure().is_some()).collect();
+                    let must_failing: Vec<&&Record> =
+                        failing.iter().copied().filter(|r| r.requirement.level == Level::Must).collect();
+                    for r in &must_failing {
+                        if let Some(id) = cause_of.get(r.name.as_str()) {
+                            blocked_by.insert(*id);
+                        }
+                    }
+                    let ran = rs.iter().any(|r| !matches!(r.outcome, Outcome::Skipped(_)));
+                    let state = if !must_failing.is_empty() {
+                        StepState::Fails
+                    } else if !failing.is_empty() {
+                        StepState::WorksWithout
+                    } else if ran {
+                        StepState::Works
+                    } else {
+                        StepState::Skipped
+                    };
+                    let example: Option<&Record> = must_failing.first().or(failing.first()).map(|r| **r);
+                    let skip_reason = rs.iter().find_map(|r| match &r.outcome {
+                        Outcome::Skipped(reason) if !ran => Some(reason.clone()),
+                        _ => None,
+                    });
+                    LifecycleStep {
+                        title,
+                        state,
+                        checks: rs.iter().map(|r| r.name.clone()).collect(),
+                        blocked: example.is_some_and(|r| matches!(r.outcome, Outcome::Blocked(_))),
+                        example: example
+                            .or_else(|| rs.first().copied().filter(|_| !ran))
+                            .map(|r| (r.name.clone(), cause_of.get(r.name.as_str()).copied())),
+                        failing: failing.len(),
+                        skip_reason,
+                    }
+                })
+                .collect();
+            Readiness { idp: idp.clone(), steps, blocked_by: blocked_by.into_iter().collect() }
+        })
+        .collect()
+}
+
+/// For the identity-provider profiles of a run: each lifecycle step the IdP performs (and each quirk it
+/// relies on) in lifecycle order, whether it works, and if not the root cause that stops it — what a vendor
+/// reads to know where Entra or Okta will fail. Empty when the run planned no identity provider.
+pub fn lifecycle_view(readiness: &[Readiness], causes: &[RootCause]) -> String {
+    if readiness.is_empty() {
         return String::new();
     }
-    let cause_of = cause_of(causes);
     let mut out = String::from("\nwhat the identity provider will see:\n");
-    for (step, s) in &steps {
-        match (s.failing.first(), s.ran) {
-            (Some(r), _) => {
-                let how = if matches!(r.outcome, Outcome::Blocked(_)) { "blocked by" } else { "root cause" };
-                let why = match cause_of.get(r.name.as_str()).and_then(|id| causes.iter().find(|c| c.id == *id)) {
-                    Some(c) => {
-                        let said =
-                            c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said \"{s}\""));
-                        format!("{how} {}: {}{said}", c.id, c.title)
-                    }
-                    None => String::new(),
-                };
-                let more =
-                    if s.failing.len() > 1 { format!(" (and {} more)", s.failing.len() - 1) } else { String::new() };
-                let _ = writeln!(out, "  ✗ {step} — {why} [{}{more}]", r.name);
-            }
-            (None, 0) => {
-                let reason = match s.skipped.first().map(|r| &r.outcome) {
-                    Some(Outcome::Skipped(reason)) => reason.as_str(),
-                    _ => "",
-                };
-                let _ = writeln!(out, "  - {step} — skipped: {reason}");
-            }
-            (None, _) => {
-                let _ = writeln!(out, "  ✓ {step}");
-            }
+    for ready in readiness {
+        let _ = writeln!(out, "  {} ({}):", ready.idp.display_name, ready.idp.name);
+        for step in &ready.steps {
+            let why = |how: &str| match &step.example {
+                Some((name, cause)) => {
+                    let cause = cause.and_then(|id| causes.iter().find(|c| c.id == id));
+                    let cause = cause.map_or(String::new(), |c| {
+                        let said = c
+                            .server_said
+                            .as_ref()
+                            .map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
+                        format!("{how} {}: {}{said} ", c.id, c.title)
+                    });
+                    let more =
+                        if step.failing > 1 { format!(" (and {} more)", step.failing - 1) } else { String::new() };
+                    format!("{cause}[{name}{more}]")
+                }
+                None => String::new(),
+            };
+            let how = if step.blocked { "blocked by" } else { "root cause" };
+            let _ = match step.state {
+                StepState::Works => writeln!(out, "    ✓ {}", step.title),
+                StepState::WorksWithout => {
+                    writeln!(out, "    ~ {} — its MUST checks pass; a SHOULD/MAY check fails: {}", step.title, why(how))
+                }
+                StepState::Fails => writeln!(out, "    ✗ {} — {}", step.title, why(how)),
+                StepState::Skipped => writeln!(
+                    out,
+                    "    - {} — skipped: {}",
+                    step.title,
+                    step.skip_reason.as_deref().unwrap_or("no check ran")
+                ),
+            };
         }
     }
     out
+}
+
+/// The per-IdP verdict lines the run ends with (before the level counts); empty without an IdP profile.
+pub fn render_readiness(readiness: &[Readiness], causes: &[RootCause]) -> String {
+    if readiness.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nreadiness per identity provider (steps whose MUST checks all pass / steps run):\n");
+    for r in readiness {
+        let _ = writeln!(out, "  {}", r.line(causes));
+    }
+    out
+}
+
+/// A server's text on one line, exactly: quoted, with newlines, quotes, backslashes and control characters
+/// escaped as in a JSON string (non-ASCII letters stay as they are), so nothing is lost or run together.
+pub fn quoted(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serializes")
 }
 
 /// A failure as JSON: the step, each problem (expected versus observed), the generated input and the
@@ -472,6 +682,35 @@ fn failure_json(f: &Failure) -> serde_json::Value {
             "transcript": ex.transcript(usize::MAX),
             "curl": ex.curl(),
         })),
+    })
+}
+
+/// One identity provider's readiness as JSON: the verdict, the step counts and every step.
+fn readiness_json(r: &Readiness, causes: &[RootCause]) -> serde_json::Value {
+    json!({
+        "profile": r.idp.name,
+        "display_name": r.idp.display_name,
+        "verdict": r.verdict().to_ascii_lowercase().replace(' ', "_"),
+        "ready": r.ready(),
+        "steps_working": r.working(),
+        "steps_judged": r.judged(),
+        "steps_skipped": r.skipped(),
+        "blocked_by": r.blocked_by,
+        "line": r.line(causes),
+        "steps": r.steps.iter().map(|s| json!({
+            "title": s.title,
+            "status": match s.state {
+                StepState::Works => "works",
+                StepState::WorksWithout => "works_should_fails",
+                StepState::Fails => "fails",
+                StepState::Skipped => "skipped",
+            },
+            "checks": s.checks,
+            "failing": s.failing,
+            "example": s.example.as_ref().map(|(name, _)| name),
+            "root_cause": s.example.as_ref().and_then(|(_, id)| *id),
+            "skip_reason": s.skip_reason,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -500,7 +739,12 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                 "name": r.name,
                 "suite": r.suite,
                 "scenario": r.scenario,
-                "requirement": { "source": r.requirement.source, "level": r.requirement.level.as_str(), "text": r.requirement.text },
+                "requirement": {
+                    "source": r.requirement.source,
+                    "level": r.requirement.level.as_str(),
+                    "text": r.requirement.text,
+                    "quirks": super::quirks::explain(&r.requirement.source),
+                },
                 "status": r.outcome.label(),
                 "detail": r.message(),
                 "failure": r.outcome.failure().map(failure_json),
@@ -542,6 +786,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
         "root_causes": causes,
+        "readiness": summary.readiness.iter().map(|r| readiness_json(r, &summary.causes)).collect::<Vec<_>>(),
         "notes": meta.notes,
         "timings": meta.timings.iter().map(|t| json!({
             "endpoint": t.endpoint,
@@ -606,6 +851,109 @@ pub fn nothing_tested(records: &[Record]) -> Option<String> {
 pub fn write_json(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Record]) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(&to_json(meta, summary, records)).expect("JSON values serialize");
     std::fs::write(path, text + "\n")
+}
+
+/// Text for one Markdown table cell: on one line, `|` escaped.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// The target for a document others read: a URL without any user or password in it.
+fn public_target(target: &str) -> String {
+    match reqwest::Url::parse(target) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => target.to_string(),
+    }
+}
+
+/// How many root causes the Markdown summary lists.
+const MARKDOWN_CAUSES: usize = 10;
+
+/// A compact Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY`: the verdict, readiness per
+/// identity provider, the top root causes (MUST first) and the counts. No token, no bodies.
+pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
+    let mut out = String::new();
+    let pass = summary.passes();
+    let _ = writeln!(out, "## scimtest: {}\n", if pass { "✅ PASS" } else { "❌ FAIL" });
+    let _ = writeln!(
+        out,
+        "Profile `{}` against `{}` in {:.1} s.\n\n**Verdict:** {}\n",
+        cell(&meta.profile),
+        cell(&public_target(&meta.target)),
+        meta.duration.as_secs_f64(),
+        cell(&summary.verdict())
+    );
+    if !summary.readiness.is_empty() {
+        out.push_str("### Readiness per identity provider\n\n");
+        out.push_str(
+            "| identity provider | verdict | steps (MUST checks pass / run) | blocked by |\n|---|---|---|---|\n",
+        );
+        for r in &summary.readiness {
+            let mark = if r.ready() { "✅" } else { "❌" };
+            let skipped = if r.skipped() > 0 { format!(", {} skipped", r.skipped()) } else { String::new() };
+            let blocked: Vec<String> = r
+                .blocked_by
+                .iter()
+                .filter_map(|id| summary.causes.iter().find(|c| c.id == *id))
+                .map(|c| format!("{}. {}", c.id, cell(&c.title)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {mark} {} | {}/{}{skipped} | {} |",
+                cell(&r.idp.display_name),
+                cell(&r.idp.name),
+                r.verdict(),
+                r.working(),
+                r.judged(),
+                blocked.join("<br>")
+            );
+        }
+        out.push('\n');
+    }
+    if !summary.causes.is_empty() {
+        out.push_str("### Root causes, what to fix first\n\n| # | level | root cause | checks |\n|---|---|---|---|\n");
+        for c in summary.causes.iter().take(MARKDOWN_CAUSES) {
+            let split = match (c.failed.len(), c.blocked.len()) {
+                (_, 0) => String::new(),
+                (f, b) => format!(" ({f} failed, {b} blocked)"),
+            };
+            let _ = writeln!(out, "| {} | {} | {} | {}{split} |", c.id, c.level, cell(&c.title), c.checks());
+        }
+        if summary.causes.len() > MARKDOWN_CAUSES {
+            let _ =
+                writeln!(out, "\n…and {} more root causes in the JSON report.", summary.causes.len() - MARKDOWN_CAUSES);
+        }
+        out.push('\n');
+    }
+    out.push_str("### Counts\n\n| level | passed | failed | blocked | skipped |\n|---|---|---|---|---|\n");
+    for level in Level::ALL {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            level.as_str(),
+            summary.passed(level),
+            summary.failed(level),
+            summary.blocked(level),
+            summary.skipped(level)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **all** | {} | {} | {} | {} |",
+        summary.total(PASSED),
+        summary.total(FAILED),
+        summary.total(BLOCKED),
+        summary.total(SKIPPED)
+    );
+    out
+}
+
+pub fn write_markdown(path: &Path, meta: &RunMeta, summary: &Summary) -> std::io::Result<()> {
+    std::fs::write(path, to_markdown(meta, summary))
 }
 
 /// JUnit XML: one testsuite per suite, one testcase per scenario; skips are real `<skipped/>`, a blocked
@@ -714,9 +1062,19 @@ mod tests {
         Problem::new(ProblemKind::Status, "status", expected, got)
     }
 
+    fn idp(name: &str, display: &str) -> IdpProfile {
+        IdpProfile { name: name.into(), display_name: display.into() }
+    }
+
     #[test]
-    fn the_lifecycle_view_names_the_root_cause_that_stops_each_step() {
+    fn the_lifecycle_view_names_the_root_cause_that_stops_each_step_in_lifecycle_order() {
         let records = [
+            // Plan order, not lifecycle order: the group suite comes first in the files.
+            record(
+                "entra::g::rename",
+                "Entra E-RG",
+                Outcome::Blocked(failure("POST /Groups", true, status("201", "400"))),
+            ),
             record("entra::a::create", "Entra E-CU", Outcome::Passed),
             record(
                 "entra::a::disable",
@@ -728,35 +1086,234 @@ mod tests {
                 "Entra E-Q2",
                 Outcome::Failed(failure("PATCH /Users/{id}", false, status("200 or 204", "400"))),
             ),
-            record(
-                "entra::g::rename",
-                "Entra E-RG",
-                Outcome::Blocked(failure("POST /Groups", true, status("201", "400"))),
-            ),
+            record("entra::a::connect", "Entra E-TC", Outcome::Passed),
             record(
                 "rfc::users::x",
                 "RFC 7644 §3.3",
                 Outcome::Failed(failure("GET /Users", false, status("200", "500"))),
             ),
             record("okta::g::push", "Okta O-CG", Outcome::Skipped("no groups".into())),
+            record("okta::spec::t3", "Okta SPEC #3", Outcome::Passed),
         ];
         let causes = root_causes(&records);
-        let view = lifecycle_view(&records, &causes);
-        assert!(view.contains("✓ Entra: create user"), "{view}");
+        let idps = [idp("entra", "Microsoft Entra ID"), idp("okta", "Okta")];
+        let ready = readiness(&records, &causes, &idps);
+        let view = lifecycle_view(&ready, &causes);
         // Both Entra failures share one cause: the same kind of request answered the same way.
         let patch = causes.iter().find(|c| c.title.starts_with("PATCH")).expect("a PATCH cause");
         assert_eq!(patch.failed.len(), 2, "{causes:?}");
-        assert!(
-            view.contains(&format!(
-                "✗ Entra: disable user — root cause {}: PATCH /Users/{{id}}: answers 400 where 200 or 204 is expected [entra::a::disable]",
-                patch.id
-            )),
-            "{view}"
+        let expected = format!(
+            "\nwhat the identity provider will see:\n  Microsoft Entra ID (entra):\n    ✓ Test Connection\n    ✓ create user\n    \
+             ✗ disable user — root cause {p}: PATCH /Users/{{id}}: answers 400 where 200 or 204 is expected [entra::a::disable]\n    \
+             ✗ rename group — blocked by {g}: POST /Groups: answers 400 where 201 is expected [entra::g::rename]\n    \
+             ✗ quirk E-Q2: booleans arrive as the strings \"True\"/\"False\" — root cause {p}: PATCH /Users/{{id}}: answers 400 where 200 or 204 is expected [entra::a::strings]\n  \
+             Okta (okta):\n    - push group — skipped: no groups\n    ✓ SPEC #3\n",
+            p = patch.id,
+            g = causes.iter().find(|c| c.title.starts_with("POST /Groups")).expect("a group cause").id,
         );
-        assert!(view.contains("✗ Entra: rename group — blocked by"), "{view}");
-        assert!(view.contains("- Okta: push group — skipped: no groups"), "skipped is not ✓: {view}");
+        assert_eq!(view, expected);
         assert!(!view.contains("RFC"), "RFC scenarios are not IdP lifecycle steps: {view}");
-        assert_eq!(lifecycle_view(&records[4..5], &causes), "");
+        let entra = &ready[0];
+        assert_eq!((entra.working(), entra.judged(), entra.verdict()), (2, 5, "NOT READY"));
+        assert!(entra.line(&causes).starts_with("Microsoft Entra ID (entra): NOT READY — 2/5 steps; blocked by: "));
+        assert_eq!(ready[1].line(&causes), "Okta (okta): READY — 1/1 steps, 1 skipped");
+        assert_eq!(lifecycle_view(&readiness(&records[5..6], &causes, &[]), &causes), "");
+    }
+
+    /// Okta showed 18/18 ✓ while the run failed: a MUST check outside the catalogue (a SPEC test step) failed.
+    /// Every check of the profile is in one step now, so the count and the verdict agree.
+    #[test]
+    fn a_must_failure_outside_the_catalogue_makes_the_profile_not_ready_and_a_should_failure_does_not() {
+        let mut should = record(
+            "okta::s::lenient",
+            "Okta O-RU, O-Q10",
+            Outcome::Failed(failure("PATCH /Users/{id}", false, status("204", "500"))),
+        );
+        should.requirement.level = Level::Should;
+        let records = [
+            record("okta::s::create", "Okta O-CU", Outcome::Passed),
+            should,
+            record(
+                "okta::spec::t12",
+                "Okta SPEC #12",
+                Outcome::Failed(failure("GET /Users/{id}", false, status("404", "200"))),
+            ),
+            Record {
+                suite: "properties".into(),
+                scenario: "patch".into(),
+                ..record("okta::properties::patch", "RFC 7644 §3.5.2", Outcome::Skipped("read-only".into()))
+            },
+        ];
+        let causes = root_causes(&records);
+        let ready = readiness(&records, &causes, &[idp("okta", "Okta")]);
+        let okta = &ready[0];
+        let titles: Vec<(&str, StepState)> = okta.steps.iter().map(|s| (s.title.as_str(), s.state)).collect();
+        assert_eq!(
+            titles,
+            [
+                ("create user", StepState::Works),
+                ("reactivate user", StepState::WorksWithout),
+                ("SPEC #12", StepState::Fails),
+                ("generated patch checks", StepState::Skipped)
+            ]
+        );
+        assert!(!okta.ready());
+        let spec = causes.iter().find(|c| c.title.starts_with("GET")).expect("the SPEC cause");
+        assert_eq!(okta.blocked_by, [spec.id], "only MUST failures block readiness");
+        assert_eq!(
+            okta.line(&causes),
+            format!(
+                "Okta (okta): NOT READY — 2/3 steps, 1 skipped; blocked by: GET /Users/{{id}}: answers 200 where 404 is expected (root cause {})",
+                spec.id
+            )
+        );
+        let all_skipped = [record(
+            "okta::s::create",
+            "Okta O-CU",
+            Outcome::Skipped("it creates resources, and the run is --read-only".into()),
+        )];
+        let none = &readiness(&all_skipped, &[], &[idp("okta", "Okta")])[0];
+        assert_eq!(
+            none.line(&[]),
+            "Okta (okta): NOT JUDGED — 0/0 steps, 1 skipped; every step skipped: it creates resources, and the run is --read-only"
+        );
+    }
+
+    #[test]
+    fn the_markdown_summary_has_the_verdict_readiness_top_causes_and_counts_and_no_secrets() {
+        let records = [
+            record("entra::a::create", "Entra E-CU", Outcome::Passed),
+            record(
+                "entra::g::create",
+                "Entra E-CG, E-Q11",
+                Outcome::Failed(failure("POST /Groups", false, status("201", "400"))),
+            ),
+            record(
+                "entra::g::rename",
+                "Entra E-RG",
+                Outcome::Blocked(failure("POST /Groups", true, status("201", "400"))),
+            ),
+            record("okta::s::create", "Okta O-CU", Outcome::Passed),
+            record(
+                "okta::s::pipe",
+                "Okta O-Q1",
+                Outcome::Failed(failure(
+                    "GET /Users?filter",
+                    false,
+                    Problem::new(ProblemKind::Json, "a | b", "1", "2"),
+                )),
+            ),
+        ];
+        let mut summary = Summary::of(&records);
+        summary.readiness =
+            readiness(&records, &summary.causes, &[idp("entra", "Microsoft Entra ID"), idp("okta", "Okta")]);
+        let mut meta = meta();
+        meta.target = "https://user:hunter2@scim.example.com/scim/v2".into();
+        meta.profile = "entra, okta".into();
+        let md = to_markdown(&meta, &summary);
+        let expected = "## scimtest: ❌ FAIL\n\n\
+Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
+**Verdict:** FAIL: 2 MUST root causes (2 MUST checks failed, 1 blocked)\n\n\
+### Readiness per identity provider\n\n\
+| identity provider | verdict | steps (MUST checks pass / run) | blocked by |\n|---|---|---|---|\n\
+| Microsoft Entra ID (`entra`) | ❌ NOT READY | 1/3 | 1. POST /Groups: answers 400 where 201 is expected |\n\
+| Okta (`okta`) | ❌ NOT READY | 1/2 | 2. GET /Users?filter: a \\| b |\n\n\
+### Root causes, what to fix first\n\n| # | level | root cause | checks |\n|---|---|---|---|\n\
+| 1 | MUST | POST /Groups: answers 400 where 201 is expected | 2 (1 failed, 1 blocked) |\n\
+| 2 | MUST | GET /Users?filter: a \\| b | 1 |\n\n\
+### Counts\n\n| level | passed | failed | blocked | skipped |\n|---|---|---|---|---|\n\
+| MUST | 2 | 2 | 1 | 0 |\n| SHOULD | 0 | 0 | 0 | 0 |\n| MAY | 0 | 0 | 0 | 0 |\n| **all** | 2 | 2 | 1 | 0 |\n";
+        assert_eq!(md, expected);
+        assert!(!md.contains("hunter2"));
+        let json = to_json(&meta, &summary, &records);
+        assert_eq!(json["readiness"][0]["verdict"], "not_ready");
+        assert_eq!(json["readiness"][0]["steps"][1]["title"], "create group");
+        assert_eq!(json["readiness"][0]["steps"][1]["status"], "fails");
+        assert_eq!(json["readiness"][0]["blocked_by"][0], 1);
+        assert_eq!(json["readiness"][1]["steps_judged"], 2);
+        let text = summary.render(&meta);
+        assert!(
+            text.contains("\nreadiness per identity provider (steps whose MUST checks all pass / steps run):\n  Microsoft Entra ID (entra): NOT READY — 1/3 steps; blocked by: POST /Groups"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_console_cuts_long_bodies_and_says_so_while_the_reports_and_verbose_keep_them_whole() {
+        let body = format!("{{\"detail\": \"{}\"}}", "é".repeat(2000));
+        let mut f = failure("GET /Users", false, status("200", "500"));
+        f.exchange = Some(Box::new(crate::client::Exchange {
+            method: "GET".into(),
+            url: "http://x/Users".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(500),
+            response_headers: Vec::new(),
+            response_body: body.clone(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        }));
+        let requirement = Requirement { source: "RFC".into(), level: Level::Must, text: "t".into() };
+        let console = f.render(&requirement);
+        // 600 characters shown (1,188 bytes: é is two); the other 2,826 of 4,014 bytes are counted, not dropped silently.
+        let shown: String = body.chars().take(crate::runner::failure::CONSOLE_BODY).collect();
+        let more = body.len() - shown.len();
+        assert_eq!(more, 2_826);
+        assert!(
+            console.contains(&format!("< {shown}… 2,826 more bytes; full body in the JSON report or with --verbose\n")),
+            "{console}"
+        );
+        let whole = f.render_bodies(&requirement, usize::MAX);
+        assert!(whole.contains(&format!("< {body}\n")) && !whole.contains("more bytes"), "{whole}");
+        let records = [record("rfc::users::x", "RFC", Outcome::Failed(f))];
+        let json = to_json(&meta(), &Summary::of(&records), &records);
+        assert!(json["results"][0]["detail"].as_str().is_some_and(|d| d.contains(&body)), "the report holds it whole");
+    }
+
+    /// The issue saw `EnterpriseUsernmanagern` for a detail holding newlines: the server's words are printed
+    /// escaped, on one line, with nothing lost.
+    #[test]
+    fn server_messages_are_printed_faithfully() {
+        let detail = "1 validation error for EnterpriseUser\nmanager\n  \"value\" is C:\\path — Größe ✓";
+        let body =
+            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "detail": detail });
+        let mut f = failure("PATCH /Users/{id}", false, status("200 or 204", "400"));
+        f.exchange = Some(Box::new(crate::client::Exchange {
+            method: "PATCH".into(),
+            url: "http://x/Users/1".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(400),
+            response_headers: Vec::new(),
+            response_body: body.to_string(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        }));
+        assert_eq!(f.server_said().as_deref(), Some(detail), "kept as sent");
+        let records = [record("entra::a::manager", "Entra E-MG, E-Q24", Outcome::Failed(f))];
+        let causes = root_causes(&records);
+        let printed = r#""1 validation error for EnterpriseUser\nmanager\n  \"value\" is C:\\path — Größe ✓""#;
+        let text = Summary { causes: causes.clone(), ..Summary::of(&records) }.render_causes();
+        assert!(text.contains(&format!("the server said {printed}\n")), "{text}");
+        let view = lifecycle_view(&readiness(&records, &causes, &[idp("entra", "Entra")]), &causes);
+        assert!(view.contains(&format!("the server said {printed} [entra::a::manager]\n")), "{view}");
+        // The JSON report keeps the text itself.
+        let json = to_json(&meta(), &Summary::of(&records), &records);
+        assert_eq!(json["root_causes"][0]["server_said"], detail);
+        assert_eq!(
+            json["results"][0]["requirement"]["quirks"][0],
+            "E-Q24: manager is PATCHed as a one-element array on a single-valued attribute"
+        );
+        assert!(text.contains("(Entra E-MG, E-Q24 (E-Q24: manager is PATCHed"), "{text}");
+        // The failure message names each quirk with its meaning.
+        let message = records[0].message().unwrap_or_default();
+        assert!(
+            message
+                .contains("\n  quirk E-Q24: manager is PATCHed as a one-element array on a single-valued attribute\n"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -276,6 +276,8 @@ pub struct Suite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
+    /// How reports name the identity provider (`Microsoft Entra ID`); the name when the file gives none.
+    pub display_name: String,
     pub description: String,
     pub suites: Vec<String>,
     pub patch_mode: crate::patch::Mode,
@@ -453,6 +455,8 @@ struct RawProfileFile {
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     name: String,
+    #[serde(default)]
+    display_name: Option<String>,
     description: String,
     suites: Vec<String>,
     #[serde(default = "default_patch_mode")]
@@ -1034,6 +1038,7 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         fix: "use rfc, entra, okta or compat".into(),
     })?;
     Ok(Profile {
+        display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,
         suites: raw.profile.suites,

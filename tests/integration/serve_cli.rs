@@ -80,3 +80,54 @@ fn an_address_in_use_is_a_usage_error_with_a_fix() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot listen") && err.contains("--addr"), "{err}");
 }
+
+/// `scimtest run` against `scimtest serve` with one Entra-specific bug: the console ends with a readiness
+/// line per IdP (Entra NOT READY, blocked by the group create; Okta READY), in the order the steps happen,
+/// and `--markdown` and `--json` say the same.
+#[test]
+fn a_run_ends_with_readiness_per_idp_and_writes_the_markdown_summary() {
+    let mut server = scimtest()
+        .args(["serve", "--addr", "127.0.0.1:0", "--token", "t0ken", "--mode", "compat"])
+        .args(["--fault", "reject-unknown-schema-urn"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start scimtest serve");
+    let mut banner = String::new();
+    BufReader::new(server.stderr.take().unwrap()).read_line(&mut banner).unwrap();
+    let url =
+        banner.split_whitespace().find(|w| w.starts_with("http://")).expect("the banner names the URL").to_string();
+    let dir = std::env::temp_dir().join(format!("scimtest-readiness-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (md, json) = (dir.join("summary.md"), dir.join("report.json"));
+    let out = scimtest()
+        .args(["run", "--url", &url, "--profile", "entra", "--profile", "okta", "--concurrency", "2"])
+        .arg("--markdown")
+        .arg(&md)
+        .arg("--json")
+        .arg(&json)
+        .env("SCIM_TOKEN", "t0ken")
+        .output()
+        .expect("run scimtest");
+    let _ = Command::new("kill").args(["-INT", &server.id().to_string()]).status();
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let entra = stdout.lines().find(|l| l.trim_start().starts_with("Microsoft Entra ID (entra): ")).expect(&stdout);
+    assert!(entra.contains("NOT READY — ") && entra.contains("blocked by: POST /Groups: answers 400"), "{entra}");
+    let okta = stdout.lines().find(|l| l.trim_start().starts_with("Okta (okta): ")).expect(&stdout);
+    assert!(okta.contains(": READY — "), "{okta}");
+    // The view lists the steps in lifecycle order, under each IdP.
+    let at = |needle: &str| stdout.find(needle).unwrap_or_else(|| panic!("{needle:?} in {stdout}"));
+    assert!(at("✓ Test Connection") < at("✓ disable user") && at("✓ disable user") < at("✗ create group"), "{stdout}");
+    assert!(at("✗ create group") < at("Okta (okta):"), "steps are grouped under their IdP: {stdout}");
+    let summary = std::fs::read_to_string(&md).expect("the Markdown summary");
+    assert!(summary.starts_with("## scimtest: ❌ FAIL\n"), "{summary}");
+    assert!(summary.contains("| Microsoft Entra ID (`entra`) | ❌ NOT READY |"), "{summary}");
+    assert!(summary.contains("| Okta (`okta`) | ✅ READY |"), "{summary}");
+    assert!(!summary.contains("t0ken"), "no secrets: {summary}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["readiness"][0]["profile"], "entra");
+    assert_eq!(report["readiness"][0]["verdict"], "not_ready");
+    assert_eq!(report["readiness"][1]["verdict"], "ready");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -120,3 +120,50 @@ async fn a_slow_server_gets_a_verdict_at_the_deadline_with_what_was_not_run() {
     assert!(cleanup.still_listed.is_empty() && cleanup.failed.is_empty(), "{cleanup:?}");
     assert_eq!(server.state.counts(), (0, 0), "what it created is deleted");
 }
+
+/// Per-IdP readiness against the bundled server with one IdP-specific bug: Entra's group create carries
+/// Microsoft's schema URN, which this server rejects, so Entra is NOT READY blocked by that root cause,
+/// while Okta (whose group push does not send it) is READY — and the Markdown summary says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idp_specific_bug_makes_that_idp_not_ready_and_the_other_ready() {
+    use scimtest::runner::report::{StepState, readiness, to_markdown};
+    let (server, mut config) = server_for_profile("entra", &[Fault::RejectUnknownSchemaUrn]).await;
+    config.profiles = vec!["entra".into(), "okta".into()];
+    let idps = scimtest::runner::planned_idps(&config).unwrap();
+    let names: Vec<(&str, &str)> = idps.iter().map(|i| (i.name.as_str(), i.display_name.as_str())).collect();
+    assert_eq!(names, [("entra", "Microsoft Entra ID"), ("okta", "Okta")]);
+    let (records, _) = check_and_clean(&config).await.unwrap();
+    server.shutdown().await.unwrap();
+    let mut summary = Summary::of(&records);
+    summary.readiness = readiness(&records, &summary.causes, &idps);
+    let (entra, okta) = (&summary.readiness[0], &summary.readiness[1]);
+    assert!(okta.ready(), "{}", okta.line(&summary.causes));
+    assert!(okta.line(&summary.causes).starts_with("Okta (okta): READY — "), "{}", okta.line(&summary.causes));
+    assert!(!entra.ready());
+    let line = entra.line(&summary.causes);
+    assert!(line.starts_with("Microsoft Entra ID (entra): NOT READY — "), "{line}");
+    assert!(line.contains("blocked by: POST /Groups: answers 400 where 201 is expected"), "{line}");
+    let create = entra.steps.iter().find(|s| s.title == "create group").expect("the create group step");
+    assert_eq!(create.state, StepState::Fails, "{create:?}");
+    // Lifecycle order: users before groups, Test Connection first.
+    let titles: Vec<&str> = entra.steps.iter().map(|s| s.title.as_str()).collect();
+    let at = |t: &str| titles.iter().position(|x| *x == t).unwrap_or_else(|| panic!("{t} in {titles:?}"));
+    assert!(at("Test Connection") < at("create user") && at("create user") < at("create group"), "{titles:?}");
+    // Every check of the profile is in one step.
+    let checks: usize = entra.steps.iter().map(|s| s.checks.len()).sum();
+    assert_eq!(checks, records.iter().filter(|r| r.name.starts_with("entra::")).count());
+    let md = to_markdown(
+        &scimtest::runner::report::RunMeta {
+            target: "http://127.0.0.1/scim/v2".into(),
+            profile: "entra, okta".into(),
+            run_prefix: "p".into(),
+            duration: std::time::Duration::ZERO,
+            cleanup: Default::default(),
+            timings: Vec::new(),
+            notes: Vec::new(),
+        },
+        &summary,
+    );
+    assert!(md.contains("| Microsoft Entra ID (`entra`) | ❌ NOT READY |"), "{md}");
+    assert!(md.contains("| Okta (`okta`) | ✅ READY |"), "{md}");
+}
