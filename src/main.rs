@@ -64,6 +64,16 @@ enum Command {
         #[arg(long)]
         delete: bool,
     },
+    /// Print a baseline (TOML) that waives every MUST failure of a run's JSON report:
+    /// `scimtest baseline --from report.json > scimtest-baseline.toml`.
+    Baseline {
+        /// The JSON report (`scimtest run … --json report.json`).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The reason written into each waiver.
+        #[arg(long, default_value = "known failure: see the link")]
+        reason: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -143,6 +153,9 @@ struct RunArgs {
     /// Write the JSON report (docs/report-format.md).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Known failures (TOML): waived checks do not fail the run; a fixed or expired waiver does.
+    #[arg(long, env = "SCIM_BASELINE", value_name = "FILE")]
+    baseline: Option<PathBuf>,
     #[command(flatten)]
     generated: GeneratedArgs,
     #[command(flatten)]
@@ -342,6 +355,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => return serve(args),
         Command::Clean { url, token, delete } => return clean(url, token, delete),
         Command::Run(args) => return run(args),
+        Command::Baseline { from, reason } => return baseline(&from, &reason),
         Command::Selftest { generated, snapshots, locations, test } => {
             return selftest(generated, snapshots, locations, test);
         }
@@ -419,6 +433,7 @@ fn run(args: RunArgs) -> ExitCode {
     config.concurrency = args.concurrency;
     config.junit = args.junit;
     config.json = args.json;
+    config.baseline = args.baseline;
     config.max_time = (args.max_time > 0).then(|| std::time::Duration::from_secs(args.max_time));
     let target = scimtest::runner::snapshot::target_from_url(&args.url);
     config.snapshots = match args.snapshots.config(target, PathBuf::from("snapshots")) {
@@ -431,6 +446,29 @@ fn run(args: RunArgs) -> ExitCode {
     let regressions = scimtest::runner::property::default_regressions_dir(&config.snapshots.target);
     config.properties = args.generated.config(Some(regressions), 1000);
     ExitCode::from(scimtest::runner::run(config))
+}
+
+fn baseline(from: &std::path::Path, reason: &str) -> ExitCode {
+    let text = match std::fs::read_to_string(from) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read {}: {e}\n  fix: pass the file `scimtest run … --json FILE` wrote",
+                from.display()
+            );
+            return ExitCode::from(tools::EXIT_USAGE);
+        }
+    };
+    match scimtest::runner::baseline::from_json_report(&text, reason) {
+        Ok(toml) => {
+            let _ = std::io::stdout().write_all(toml.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", from.display());
+            ExitCode::from(tools::EXIT_USAGE)
+        }
+    }
 }
 
 fn selftest(

@@ -6,6 +6,7 @@
 
 mod adapt;
 mod app_checks;
+pub mod baseline;
 mod checks;
 pub mod failure;
 pub mod property;
@@ -53,6 +54,8 @@ pub struct RunConfig {
     pub snapshots: snapshot::SnapshotConfig,
     /// No check starts after this long; the ones left are blocked by the deadline (`None`: no limit).
     pub max_time: Option<std::time::Duration>,
+    /// Known failures (`--baseline FILE`, TOML): read and checked against the plan before anything is sent.
+    pub baseline: Option<PathBuf>,
     /// libtest-style arguments: name filters, `--exact`, `--list`, `--ignored`, `--test-threads` …
     pub args: Arguments,
 }
@@ -522,6 +525,8 @@ struct Shared {
     /// Features the ServiceProviderConfig declares unsupported, with the IdP scenarios needing them that
     /// passed anyway: the declaration is not the truth.
     contradicted: Mutex<BTreeMap<Feature, usize>>,
+    /// Known failures: a waived trial shows as ignored, `waived: <reason>`.
+    baseline: Option<baseline::Baseline>,
 }
 
 impl Shared {
@@ -739,7 +744,14 @@ async fn execute(
 fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
     let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
     let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
+    let waiver = shared.baseline.as_ref().and_then(|b| {
+        let i = b.covering(&record.name, record.outcome.failure()?, baseline::Date::today())?;
+        Some(b.waivers[i].why())
+    });
     let result = match (&record.outcome, drift) {
+        (Outcome::Failed(_) | Outcome::Blocked(_), None) if waiver.is_some() => {
+            Ok(Completion::ignored_with(format!("waived: {}", waiver.unwrap_or_default())))
+        }
         (Outcome::Passed, None) => Ok(Completion::Completed),
         (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
@@ -1012,6 +1024,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        baseline: None,
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -1056,6 +1069,7 @@ impl RunConfig {
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),
             max_time: None,
+            baseline: None,
             args: Arguments::default(),
         }
     }
@@ -1150,6 +1164,13 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
             return EXIT_CONFIG;
         }
     };
+    let known = match load_baseline(&config, &profiles, &modes) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
     let client = match Client::new(config.client.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -1182,6 +1203,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         idp,
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
+        baseline: known.clone(),
     });
     // Ctrl-C: stop sending, let the requests in flight land (their creations get registered), delete
     // what the run created and sweep its prefix, then stop.
@@ -1271,7 +1293,11 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let cleanup = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by(|a, b| a.name.cmp(&b.name));
-    let summary = Summary::of(&records);
+    let mut summary = Summary::of(&records);
+    if let Some(known) = &known {
+        let applied = known.apply(&records, &summary.causes, baseline::Date::today(), narrowed(&config, &records));
+        summary = summary.with_baseline(&records, applied);
+    }
     let elapsed = started.elapsed();
     eprintln!();
     let notes: Vec<String> = shared.discovered.notes.iter().cloned().chain(shared.spc_contradictions()).collect();
@@ -1319,6 +1345,46 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     print!("{}", report::lifecycle_view(&records, &summary.causes));
     print!("{}", summary.render(&meta));
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
+}
+
+/// The run's baseline (`--baseline`), read and checked against every planned trial name.
+fn load_baseline(
+    config: &RunConfig,
+    plan: &Plan,
+    modes: &PropertyPlan,
+) -> Result<Option<baseline::Baseline>, baseline::BaselineError> {
+    let Some(file) = &config.baseline else { return Ok(None) };
+    let known = baseline::Baseline::load(file)?;
+    let mut planned: Vec<String> = plan
+        .iter()
+        .flat_map(|(profile, suites)| {
+            suites.iter().flat_map(move |suite| {
+                suite.scenarios.iter().map(move |s| format!("{profile}::{}::{}", suite.name, s.name))
+            })
+        })
+        .collect();
+    if config.properties.is_some() && wants_properties(config) {
+        for (profile, _) in modes {
+            planned.extend(["filters", "patch", "groups"].map(|what| format!("{profile}::properties::{what}")));
+        }
+    }
+    known.check_names(&planned)?;
+    Ok(Some(known))
+}
+
+/// Whether the run left planned checks out (a name filter, `--suite`, `--read-only`, `--max-time`): a
+/// waived root cause that did not appear may then just not have been tried.
+fn narrowed(config: &RunConfig, records: &[Record]) -> bool {
+    let args = &config.args;
+    let out_of_time = records.iter().any(
+        |r| matches!(&r.outcome, Outcome::Blocked(f) if f.problems.iter().any(|p| p.kind == ProblemKind::Deadline)),
+    );
+    config.suite_pattern.is_some()
+        || config.read_only
+        || args.filter.is_some()
+        || !args.skip.is_empty()
+        || args.ignored
+        || out_of_time
 }
 
 /// Snapshot files under the planned profiles (and suites, with `--suite`) that no planned scenario
@@ -1378,6 +1444,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
+        baseline: env("SCIM_BASELINE").map(PathBuf::from),
         args,
     };
     config.client.token = env("SCIM_TOKEN");

@@ -14,6 +14,7 @@ mod corpus;
 mod rfc7644;
 mod strategies;
 
+mod baseline;
 mod cli;
 mod differential;
 mod filter_props;
