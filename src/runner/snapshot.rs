@@ -933,7 +933,8 @@ mod tests {
             let users: Vec<Value> = order
                 .iter()
                 .map(|i| {
-                    let (mut emails, mut schemas) = (vec![format!("b{i}@x"), format!("a{i}@x")], vec!["urn:b", "urn:a"]);
+                    let (mut emails, mut schemas) =
+                        (vec![format!("b{i}@x"), format!("a{i}@x")], vec!["urn:b", "urn:a"]);
                     if order[0] == 1 {
                         emails.reverse();
                         schemas.reverse();
@@ -944,8 +945,14 @@ mod tests {
                 })
                 .collect();
             let mut t = vec![
-                taken("POST /Users", exchange(201, &[], json!({"id": "id-0-0123456789", "meta": {"resourceType": "User"}}))),
-                taken("POST /Users", exchange(201, &[], json!({"id": "id-1-0123456789", "meta": {"resourceType": "User"}}))),
+                taken(
+                    "POST /Users",
+                    exchange(201, &[], json!({"id": "id-0-0123456789", "meta": {"resourceType": "User"}})),
+                ),
+                taken(
+                    "POST /Users",
+                    exchange(201, &[], json!({"id": "id-1-0123456789", "meta": {"resourceType": "User"}})),
+                ),
                 taken("GET /Users", exchange(200, &[], json!({"totalResults": total, "Resources": users}))),
             ];
             t[2].exchange.url = url.into();
@@ -955,7 +962,8 @@ mod tests {
         assert_eq!(render(&a), render(&b));
         assert_eq!(a[2]["body"]["Resources"][0]["id"], "[User 1]");
         // With sortBy, the order is the behaviour under test: kept.
-        let (a, b) = (list([0, 1], "http://h/Users?sortBy=userName", 2), list([1, 0], "http://h/Users?sortBy=userName", 2));
+        let (a, b) =
+            (list([0, 1], "http://h/Users?sortBy=userName", 2), list([1, 0], "http://h/Users?sortBy=userName", 2));
         assert_ne!(render(&a), render(&b));
         assert_eq!(b[2]["body"]["Resources"][0]["id"], "[User 2]");
         // A partial page without sortBy: which resources are on it is not promised either.
