@@ -34,6 +34,16 @@ pub enum Command {
     Clean(CleanArgs),
     /// Run the bundled reference SCIM server (under /scim/v2).
     Serve(ServeArgs),
+    /// Print a baseline (TOML) that waives every MUST failure of a run's JSON report:
+    /// `scimtest baseline --from report.json > scimtest-baseline.toml`.
+    Baseline {
+        /// The JSON report (`scimtest run … --json report.json`).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The reason written into each waiver.
+        #[arg(long, default_value = "known failure: see the link")]
+        reason: String,
+    },
     /// The profiles, apps and suites bundled in this binary: list them, or write them out for editing.
     Suites {
         #[command(subcommand)]
@@ -100,6 +110,10 @@ pub struct SelectionArgs {
     /// Run only checks that send nothing but GET (for production endpoints).
     #[arg(long)]
     pub read_only: bool,
+    /// Known failures (TOML): waived checks do not fail the run; a new failure, a fixed or an expired
+    /// waiver does.
+    #[arg(long, env = "SCIM_BASELINE", hide_env_values = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Only checks whose name contains one of these (`rfc::users::`, `create`).
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,

@@ -36,6 +36,7 @@ pub fn main() -> Exit {
         Command::Selftest(args) => selftest(args),
         Command::Clean(args) => clean(args),
         Command::Serve(args) => serve(args),
+        Command::Baseline { from, reason } => baseline(&from, &reason),
         Command::Suites { command: SuitesCommand::List { suite_dir } } => {
             emit(&tools::suites_list(&Source::dir_or(suite_dir, Bundle::Suites)))
         }
@@ -154,6 +155,7 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     config.app = selection.app.clone();
     config.suite_pattern = selection.suite.clone();
     config.read_only = selection.read_only;
+    config.baseline = selection.baseline.clone();
     config.no_auth = args.auth.no_auth;
     config.concurrency = usize::from(args.execution.concurrency);
     config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
@@ -331,6 +333,26 @@ fn serve(args: args::ServeArgs) -> Exit {
             }
         }
     })
+}
+
+/// `scimtest baseline --from report.json`: the TOML that waives the report's MUST failures, on stdout.
+fn baseline(from: &std::path::Path, reason: &str) -> Exit {
+    let text = match std::fs::read_to_string(from) {
+        Ok(t) => t,
+        Err(e) => {
+            return usage(&format!(
+                "cannot read {}: {e}\n  fix: pass the file `scimtest run … --json FILE` wrote",
+                from.display()
+            ));
+        }
+    };
+    match crate::runner::baseline::from_json_report(&text, reason) {
+        Ok(toml) => {
+            let _ = std::io::stdout().write_all(toml.as_bytes());
+            Exit::Pass
+        }
+        Err(e) => usage(&format!("{}: {e}", from.display())),
+    }
 }
 
 fn emit(report: &Report) -> Exit {

@@ -6,6 +6,7 @@
 
 mod adapt;
 mod app_checks;
+pub mod baseline;
 mod checks;
 mod console;
 pub mod failure;
@@ -70,6 +71,8 @@ pub struct RunConfig {
     pub snapshots: snapshot::SnapshotConfig,
     /// No check starts after this long; the ones left are blocked by the deadline (`None`: no limit).
     pub max_time: Option<std::time::Duration>,
+    /// Known failures (`--baseline FILE`, TOML): read and checked against the plan before anything is sent.
+    pub baseline: Option<PathBuf>,
     /// Which planned checks run (name filters, `--skip`, `--exact`, `--list`).
     pub selection: Selection,
     /// libtest's console settings (format, colour, threads); its own name filters are taken over by
@@ -544,6 +547,8 @@ struct Shared {
     contradicted: Mutex<BTreeMap<Feature, usize>>,
     /// Failure messages on the console carry whole bodies (`--verbose`).
     verbose: bool,
+    /// Known failures: a waived trial shows as ignored, `waived: <reason>`.
+    baseline: Option<baseline::Baseline>,
 }
 
 impl Shared {
@@ -789,7 +794,14 @@ fn conclude(shared: &Shared, record: Record) -> Result<Completion, Failed> {
     let ci = shared.snapshots.as_ref().is_some_and(|c| c.ci);
     let drift = record.snapshot.as_ref().filter(|v| v.fails()).map(|v| v.message(ci));
     let body = if shared.verbose { usize::MAX } else { failure::CONSOLE_BODY };
+    let waiver = shared.baseline.as_ref().and_then(|b| {
+        let i = b.covering(&record.name, record.outcome.failure()?, baseline::Date::today())?;
+        Some(b.waivers[i].why())
+    });
     let result = match (&record.outcome, drift) {
+        (Outcome::Failed(_) | Outcome::Blocked(_), None) if waiver.is_some() => {
+            Ok(Completion::ignored_with(format!("waived: {}", waiver.unwrap_or_default())))
+        }
         (Outcome::Passed, None) => Ok(Completion::Completed),
         (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
@@ -1003,9 +1015,8 @@ fn idp_profiles(
     app: Option<&suite::App>,
     idp: &std::collections::BTreeSet<String>,
 ) -> Vec<report::IdpProfile> {
-    let display = |name: &str| {
-        suite::load_profile(&config.suites, name).map_or_else(|_| name.to_string(), |p| p.display_name)
-    };
+    let display =
+        |name: &str| suite::load_profile(&config.suites, name).map_or_else(|_| name.to_string(), |p| p.display_name);
     let mut out: Vec<report::IdpProfile> = modes
         .iter()
         .filter(|(name, _)| idp.contains(name))
@@ -1212,6 +1223,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
         verbose: config.verbose,
+        baseline: None,
     };
     let mut records = Vec::new();
     for (profile, suites) in &plan {
@@ -1260,6 +1272,7 @@ impl RunConfig {
             snapshots: snapshot::SnapshotConfig::default(),
             max_time: None,
             selection: Selection::default(),
+            baseline: None,
             args: Arguments::default(),
         }
     }
@@ -1402,6 +1415,13 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         selection::list(&selected);
         return EXIT_PASS;
     }
+    let known = match load_baseline(&config, &planned) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
     if let Err(e) = report::check_outputs(&config.outputs()) {
         eprintln!("error: {e}");
         return EXIT_CONFIG;
@@ -1441,6 +1461,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
         deadline: (Instant::now(), config.max_time),
         contradicted: Mutex::default(),
         verbose: config.verbose,
+        baseline: known.clone(),
     });
     // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
     // registered), delete what the run created and sweep its prefix, then stop.
@@ -1517,6 +1538,11 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by_key(|r| plan_order.get(&r.name).copied().unwrap_or(usize::MAX));
     let mut summary = Summary::of(&records);
+    if let Some(known) = &known {
+        let applied =
+            known.apply(&records, &summary.causes, baseline::Date::today(), narrowed(&config, &selection, &records));
+        summary = summary.with_baseline(&records, applied);
+    }
     summary.readiness = report::readiness(&records, &summary.causes, &idps);
     let elapsed = started.elapsed();
     eprintln!();
@@ -1604,6 +1630,31 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     if summary.passes() { EXIT_PASS } else { EXIT_MUST_FAILED }
 }
 
+/// The run's baseline (`--baseline`), read and checked against every planned trial name.
+fn load_baseline(
+    config: &RunConfig,
+    planned: &[selection::Planned],
+) -> Result<Option<baseline::Baseline>, baseline::BaselineError> {
+    let Some(file) = &config.baseline else { return Ok(None) };
+    let known = baseline::Baseline::load(file)?;
+    let names: Vec<&str> = planned.iter().map(|p| p.name.as_str()).collect();
+    known.check_names(&names)?;
+    Ok(Some(known))
+}
+
+/// Whether the run left planned checks out (a name filter, `--suite`, `--read-only`, `--max-time`): a
+/// waived root cause that did not appear may then just not have been tried.
+fn narrowed(config: &RunConfig, selection: &Selection, records: &[Record]) -> bool {
+    let out_of_time = records.iter().any(
+        |r| matches!(&r.outcome, Outcome::Blocked(f) if f.problems.iter().any(|p| p.kind == ProblemKind::Deadline)),
+    );
+    config.suite_pattern.is_some()
+        || config.read_only
+        || !selection.filters.is_empty()
+        || !selection.skip.is_empty()
+        || out_of_time
+}
+
 /// Snapshot files under the planned profiles (and suites, with `--suite`) that no planned scenario
 /// produces. Scenarios skipped or filtered out still count as producing theirs.
 fn stale_snapshots(config: &RunConfig, plan: &Plan) -> Vec<PathBuf> {
@@ -1670,6 +1721,7 @@ pub fn main_from_env() -> std::process::ExitCode {
         snapshots: snapshot::SnapshotConfig::default(),
         max_time: env("SCIM_MAX_TIME").and_then(|s| s.parse().ok()).map(std::time::Duration::from_secs),
         selection: Selection::default(),
+        baseline: env("SCIM_BASELINE").map(PathBuf::from),
         args,
     };
     config.client.credential =

@@ -207,6 +207,10 @@ pub struct Summary {
     pub causes: Vec<RootCause>,
     /// Per identity-provider profile of the run, whether it is ready ([`readiness`]); empty until set.
     pub readiness: Vec<Readiness>,
+    /// Failed and blocked checks a baseline waives, per level: `[failed, blocked]`.
+    waived: BTreeMap<Level, [usize; 2]>,
+    /// The baseline applied to the run (`--baseline`), if any.
+    pub baseline: Option<super::baseline::Applied>,
 }
 
 const PASSED: usize = 0;
@@ -230,7 +234,53 @@ impl Summary {
                 Outcome::Blocked(_) => slot[BLOCKED] += 1,
             }
         }
-        Summary { counts, snapshots, causes: root_causes(records), readiness: Vec::new() }
+        Summary {
+            counts,
+            snapshots,
+            causes: root_causes(records),
+            readiness: Vec::new(),
+            waived: BTreeMap::new(),
+            baseline: None,
+        }
+    }
+
+    /// The summary with a baseline applied: waived failures and blocks no longer fail the run, the
+    /// baseline's own problems (a fixed or expired waiver) do.
+    pub fn with_baseline(mut self, records: &[Record], applied: super::baseline::Applied) -> Summary {
+        self.waived.clear();
+        for r in records.iter().filter(|r| applied.waived.contains_key(&r.name)) {
+            let slot = self.waived.entry(r.requirement.level).or_default();
+            match r.outcome {
+                Outcome::Failed(_) => slot[0] += 1,
+                Outcome::Blocked(_) => slot[1] += 1,
+                _ => {}
+            }
+        }
+        self.baseline = Some(applied);
+        self
+    }
+
+    /// Whether a baseline waives this check's failure.
+    pub fn is_waived(&self, check: &str) -> bool {
+        self.baseline.as_ref().is_some_and(|b| b.waived.contains_key(check))
+    }
+
+    /// Failed and blocked checks at `level` that a baseline waives.
+    pub fn waived(&self, level: Level) -> usize {
+        self.waived.get(&level).map_or(0, |w| w[0] + w[1])
+    }
+
+    fn unwaived_failed(&self, level: Level) -> usize {
+        self.failed(level) - self.waived.get(&level).map_or(0, |w| w[0])
+    }
+
+    fn unwaived_blocked(&self, level: Level) -> usize {
+        self.blocked(level) - self.waived.get(&level).map_or(0, |w| w[1])
+    }
+
+    /// Waivers that fail the run: fixed (remove them) or expired.
+    pub fn baseline_problems(&self) -> usize {
+        self.baseline.as_ref().map_or(0, |b| b.problems.len())
     }
 
     /// Snapshots that are new, changed or could not be checked: each fails the run.
@@ -239,9 +289,12 @@ impl Summary {
     }
 
     /// Whether the run passes: every MUST holds (none failed, none left unjudged because its setup failed)
-    /// and no snapshot drifted.
+    /// but those a baseline waives, no snapshot drifted, and no waiver is fixed or expired.
     pub fn passes(&self) -> bool {
-        self.failed(Level::Must) == 0 && self.blocked(Level::Must) == 0 && self.snapshots_failed() == 0
+        self.unwaived_failed(Level::Must) == 0
+            && self.unwaived_blocked(Level::Must) == 0
+            && self.snapshots_failed() == 0
+            && self.baseline_problems() == 0
     }
 
     fn count(&self, level: Level, i: usize) -> usize {
@@ -275,7 +328,8 @@ impl Summary {
         }
         let mut out = String::from("\nroot causes, what to fix first:\n");
         for c in &self.causes {
-            let _ = writeln!(out, "  {}", c.line());
+            let waived = c.failed.iter().chain(&c.blocked).all(|n| self.is_waived(n));
+            let _ = writeln!(out, "  {}{}", c.line(), if waived { " [waived]" } else { "" });
             let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
             let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
             let _ = writeln!(out, "       e.g. {first} ({}){said}", super::quirks::annotate(&c.source));
@@ -286,8 +340,12 @@ impl Summary {
     /// `PASS: every MUST requirement holds` or `FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)`.
     pub fn verdict(&self) -> String {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let must_causes = self.causes.iter().filter(|c| c.level == Level::Must).count();
-        let (must, blocked) = (self.failed(Level::Must), self.blocked(Level::Must));
+        let must_causes = self
+            .causes
+            .iter()
+            .filter(|c| c.level == Level::Must && !c.failed.iter().chain(&c.blocked).all(|n| self.is_waived(n)))
+            .count();
+        let (must, blocked) = (self.unwaived_failed(Level::Must), self.unwaived_blocked(Level::Must));
         let drift = self.snapshots_failed();
         let mut reasons = Vec::new();
         if must + blocked > 0 {
@@ -300,7 +358,14 @@ impl Summary {
         if drift > 0 {
             reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
         }
-        if reasons.is_empty() {
+        let problems = self.baseline_problems();
+        if problems > 0 {
+            reasons.push(format!("{problems} baseline waiver{} fixed or expired", plural(problems)));
+        }
+        let waived = self.waived(Level::Must);
+        if reasons.is_empty() && waived > 0 {
+            format!("PASS: every MUST requirement holds but {waived} waived check{} (baseline)", plural(waived))
+        } else if reasons.is_empty() {
             "PASS: every MUST requirement holds".to_string()
         } else if must + blocked == 0 {
             format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
@@ -314,6 +379,9 @@ impl Summary {
     pub fn render(&self, meta: &RunMeta) -> String {
         let mut out = self.render_causes();
         out.push_str(&render_readiness(&self.readiness, &self.causes));
+        if let Some(b) = &self.baseline {
+            out.push_str(&b.render());
+        }
         let _ = write!(
             out,
             "\nscimtest: profile `{}` against {} in {:.2} s\n",
@@ -324,9 +392,11 @@ impl Summary {
         let any_blocked = self.total(BLOCKED) > 0;
         for level in Level::ALL {
             let blocked = if any_blocked { format!(", {:>3} blocked", self.blocked(level)) } else { String::new() };
+            let waived =
+                if self.waived(level) > 0 { format!(" ({} waived)", self.waived(level)) } else { String::new() };
             let _ = writeln!(
                 out,
-                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}",
+                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}{waived}",
                 level.as_str(),
                 self.passed(level),
                 self.failed(level),
@@ -726,6 +796,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                     "failed": summary.failed(*l),
                     "skipped": summary.skipped(*l),
                     "blocked": summary.blocked(*l),
+                    "waived": summary.waived(*l),
                 }),
             )
         })
@@ -737,6 +808,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
             let cause = cause_of.get(r.name.as_str()).copied();
             json!({
                 "name": r.name,
+                "waived": summary.is_waived(&r.name),
                 "suite": r.suite,
                 "scenario": r.scenario,
                 "requirement": {
@@ -803,6 +875,10 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
             "still_listed": meta.cleanup.still_listed,
         },
         "snapshots": summary.snapshots,
+        "baseline": summary.baseline.as_ref().map(super::baseline::Applied::to_json),
+        "waived": summary.baseline.as_ref().map_or_else(Vec::new, |b| {
+            b.waived.keys().filter_map(|check| b.waived_json(check)).collect::<Vec<_>>()
+        }),
         "results": results,
     })
 }
@@ -967,7 +1043,17 @@ pub fn to_junit(meta: &RunMeta, summary: &Summary, records: &[Record]) -> String
         let suite = suites.entry(&r.suite).or_insert_with(|| TestSuite::new(format!("{}::{}", meta.profile, r.suite)));
         let drift = r.snapshot.as_ref().filter(|v| v.fails());
         let cause = cause_of.get(r.name.as_str()).copied();
+        let waiver = summary.baseline.as_ref().and_then(|b| b.waiver_of(&r.name));
         let status = match (&r.outcome, drift) {
+            // Waived: <skipped>, which every CI test view counts as not failing (a <failure> with a property
+            // would still be red there); the failure text stays in the description.
+            (Outcome::Failed(_) | Outcome::Blocked(_), None) if waiver.is_some() => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!("waived: {}", waiver.map(|w| w.why()).unwrap_or_default()));
+                s.set_type("waived");
+                s.set_description(r.message().unwrap_or_default());
+                s
+            }
             (Outcome::Passed, Some(v)) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(format!("snapshot {}", v.label()));

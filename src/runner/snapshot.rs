@@ -437,6 +437,67 @@ fn diff_values(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
     }
 }
 
+// ----- order ---------------------------------------------------------------------------------------
+
+/// Whether the request asked for an order (`sortBy`, in the query or a `POST /.search` body): only then
+/// does the order of a ListResponse's `Resources` belong to the server's behaviour (RFC 7644 §3.4.2.3).
+fn sorted_request(ex: &Exchange) -> bool {
+    let in_query = reqwest::Url::parse(&ex.url)
+        .map(|u| u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("sortBy")))
+        .unwrap_or(false);
+    let in_body = ex
+        .request_body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok())
+        .and_then(|b| b.as_object().map(|o| o.keys().any(|k| k.eq_ignore_ascii_case("sortBy"))))
+        .unwrap_or(false);
+    in_query || in_body
+}
+
+/// Puts every list whose order the server does not promise into one canonical order, by each element's
+/// redacted JSON text, so two runs against an unchanged server store the same document:
+///
+/// * a ListResponse's `Resources`, unless the request had `sortBy` (RFC 7644 §3.4.2.3: only `sortBy`
+///   orders the results; without it the order is the server's choice);
+/// * multi-valued attributes (`emails`, `members`, `groups`, `schemas` …), whose elements RFC 7643 §2.4
+///   gives no order (of `schemas`, RFC 7643 §3: "Value order is not specified and MUST NOT impact
+///   behavior").
+///
+/// A BulkResponse's `Operations` keep their order: each answers the request's operation at that place.
+fn canonical_order(v: &mut Value, keep_resources_order: bool) {
+    fn walk(v: &mut Value, key: Option<&str>, keep_resources_order: bool, top: bool) {
+        match v {
+            Value::Object(o) => {
+                for (k, child) in o.iter_mut() {
+                    walk(child, Some(k), keep_resources_order, false);
+                }
+            }
+            Value::Array(items) => {
+                for item in items.iter_mut() {
+                    walk(item, None, keep_resources_order, false);
+                }
+                let ordered = match key {
+                    Some("Operations") => true,
+                    Some("Resources") => top && keep_resources_order,
+                    _ => false,
+                };
+                if !ordered {
+                    items.sort_by_cached_key(|item| item.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                walk(child, Some(k), keep_resources_order, true);
+            }
+        }
+        other => walk(other, None, keep_resources_order, false),
+    }
+}
+
 // ----- redaction ------------------------------------------------------------------------------------
 
 /// Replaces what varies between runs with stable placeholders. Ids become `[User 1]`, `[Group 2]` … in
@@ -464,6 +525,10 @@ struct Redactor {
 
 /// What a list entry the scenario did not create becomes.
 pub const NOT_OURS: &str = "[not created by this scenario]";
+
+/// What an entry of a partial page becomes when the request had no `sortBy`: which of the matching
+/// resources land on which page is then the server's choice, not its behaviour.
+pub const ON_SOME_PAGE: &str = "[one of this scenario's resources]";
 
 /// Headers every snapshot keeps.
 const HEADERS: [&str; 3] = ["content-type", "location", "etag"];
@@ -701,15 +766,23 @@ impl Redactor {
         } else {
             match ex.json() {
                 Some(mut json) => {
+                    let sorted = sorted_request(ex);
+                    let total = json.get("totalResults").and_then(Value::as_u64);
                     if let Some(entries) = json.get_mut("Resources").and_then(Value::as_array_mut) {
-                        for e in entries.iter_mut().filter(|e| !self.ours(e)) {
-                            *e = Value::String(NOT_OURS.into());
+                        let partial = total.is_some_and(|t| t > entries.len() as u64);
+                        for e in entries.iter_mut() {
+                            if !self.ours(e) {
+                                *e = Value::String(NOT_OURS.into());
+                            } else if partial && !sorted {
+                                *e = Value::String(ON_SOME_PAGE.into());
+                            }
                         }
                     }
                     let mut body = self.json(&json);
                     for s in t.spec.redact.iter().chain(extra) {
                         s.redact(&mut body);
                     }
+                    canonical_order(&mut body, sorted);
                     body
                 }
                 None => {
@@ -873,6 +946,55 @@ mod tests {
         let d = document(&[t, taken("GET /x", html)], &volatile("http://h", "r"), &[]);
         assert_eq!(d[0]["body"], json!({"ok": true, "tenant": "[redacted]"}));
         assert_eq!((&d[1]["status"], &d[1]["body"]), (&json!(502), &json!("<html>oops</html>")));
+    }
+
+    #[test]
+    fn lists_without_a_promised_order_are_stored_in_one_order() {
+        // Two answers that differ only in the order of what the server does not order.
+        let list = |order: [usize; 2], url: &str, total: usize| {
+            let users: Vec<Value> = order
+                .iter()
+                .map(|i| {
+                    let (mut emails, mut schemas) =
+                        (vec![format!("b{i}@x"), format!("a{i}@x")], vec!["urn:b", "urn:a"]);
+                    if order[0] == 1 {
+                        emails.reverse();
+                        schemas.reverse();
+                    }
+                    let emails: Vec<Value> = emails.into_iter().map(|e| json!({"value": e})).collect();
+                    json!({"id": format!("id-{i}-0123456789"), "meta": {"resourceType": "User"},
+                           "emails": emails, "schemas": schemas})
+                })
+                .collect();
+            let mut t = vec![
+                taken(
+                    "POST /Users",
+                    exchange(201, &[], json!({"id": "id-0-0123456789", "meta": {"resourceType": "User"}})),
+                ),
+                taken(
+                    "POST /Users",
+                    exchange(201, &[], json!({"id": "id-1-0123456789", "meta": {"resourceType": "User"}})),
+                ),
+                taken("GET /Users", exchange(200, &[], json!({"totalResults": total, "Resources": users}))),
+            ];
+            t[2].exchange.url = url.into();
+            document(&t, &volatile("http://h", "r"), &[])
+        };
+        let (a, b) = (list([0, 1], "http://h/Users", 2), list([1, 0], "http://h/Users", 2));
+        assert_eq!(render(&a), render(&b));
+        assert_eq!(a[2]["body"]["Resources"][0]["id"], "[User 1]");
+        // With sortBy, the order is the behaviour under test: kept.
+        let (a, b) =
+            (list([0, 1], "http://h/Users?sortBy=userName", 2), list([1, 0], "http://h/Users?sortBy=userName", 2));
+        assert_ne!(render(&a), render(&b));
+        assert_eq!(b[2]["body"]["Resources"][0]["id"], "[User 2]");
+        // A partial page without sortBy: which resources are on it is not promised either.
+        let page = list([1, 0], "http://h/Users?count=2", 5);
+        assert_eq!(page[2]["body"]["Resources"], json!([ON_SOME_PAGE, ON_SOME_PAGE]));
+        // A bulk answer's operations keep their order.
+        let ops = json!({"Operations": [{"method": "POST", "bulkId": "b"}, {"method": "POST", "bulkId": "a"}]});
+        let d = document(&[taken("POST /Bulk", exchange(200, &[], ops))], &volatile("http://h", "r"), &[]);
+        assert_eq!(d[0]["body"]["Operations"][0]["bulkId"], "b");
     }
 
     fn config(dir: &Path, mode: Mode, ci: bool) -> SnapshotConfig {

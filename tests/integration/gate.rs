@@ -86,7 +86,7 @@ fn help_is_scimtests_own_grouped_and_without_libtest_leftovers() {
     {
         assert!(help.contains(heading), "no {heading} group in\n{help}");
     }
-    for gone in ["--bench", "--concurrency", "--nocapture", "--show-output", "--suites "] {
+    for gone in ["--bench", "--test-threads", "--nocapture", "--show-output", "--suites "] {
         assert!(!help.contains(gone), "{gone} is still offered:\n{help}");
     }
 }

@@ -15,6 +15,7 @@ mod corpus;
 mod rfc7644;
 mod strategies;
 
+mod baseline;
 mod cli;
 mod differential;
 mod filter_props;

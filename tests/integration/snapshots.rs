@@ -178,3 +178,42 @@ fn two_runs_produce_no_diff_and_drift_fails_the_cli_with_pending_files_only_outs
     assert_eq!(code, 0, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn update_then_check_against_one_unchanged_server_drifts_nowhere() {
+    // One server for both runs: the second run meets the first one's ids, versions and list order history.
+    let rt = runtime();
+    let token = "snapshot-drift-token";
+    let server = rt
+        .block_on(scimtest::server::spawn(ServerConfig {
+            token: Some(token.into()),
+            mode: ServerMode::Compat,
+            ..ServerConfig::default()
+        }))
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("scimtest-snapshots-same-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = server.base_url();
+    let run = |mode: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_scimtest"))
+            .current_dir(std::env::temp_dir())
+            .args(["run", "--url", &url, "--no-generated", "--profile", "rfc", "--profile", "okta"])
+            .args(["--snapshots", mode, "--snapshot-dir", dir.to_str().unwrap(), "--target", "same"])
+            .env("SCIM_TOKEN", token)
+            .env("CI", "true")
+            .env_remove("SCIM_SNAPSHOTS")
+            .output()
+            .unwrap();
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let recorded = run("update");
+    let written: usize = recorded
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("snapshots: ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no snapshot counts: {recorded}"));
+    assert!(written > 200, "{recorded}");
+    let checked = run("check");
+    assert!(checked.contains(&format!("snapshots: {written} matched\n")), "drift on an unchanged server:\n{checked}");
+    rt.block_on(server.shutdown()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
