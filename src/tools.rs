@@ -15,11 +15,11 @@ use crate::schema::{
 };
 
 /// Success.
-pub const EXIT_OK: u8 = 0;
+pub const EXIT_OK: u8 = crate::exit::Exit::Pass.code();
 /// A SCIM-level error: a filter or PATCH that a server would reject (or a failing self-check).
-pub const EXIT_SCIM_ERROR: u8 = 1;
+pub const EXIT_SCIM_ERROR: u8 = crate::exit::Exit::Fail.code();
 /// Bad usage: a file that cannot be read, input that is not what the tool takes.
-pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_USAGE: u8 = crate::exit::Exit::Usage.code();
 
 /// What a tool prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -80,11 +80,11 @@ pub struct RunConfig {
     pub args: Arguments,
 }
 
-/// Exit codes.
-pub const EXIT_PASS: u8 = 0;
+/// Exit codes, as numbers of [`crate::exit::Exit`].
+pub const EXIT_PASS: u8 = crate::exit::Exit::Pass.code();
 /// A MUST requirement failed, or (with `--snapshots check`) a snapshot drifted.
-pub const EXIT_MUST_FAILED: u8 = 1;
-pub const EXIT_CONFIG: u8 = 2;
+pub const EXIT_MUST_FAILED: u8 = crate::exit::Exit::Fail.code();
+pub const EXIT_CONFIG: u8 = crate::exit::Exit::Usage.code();
 
 /// What discovery found.
 #[derive(Debug, Clone, Default)]
