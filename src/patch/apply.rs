@@ -475,7 +475,11 @@ impl<'s> Engine<'s, '_> {
             self.immutable_ok(attr, &attr.name, old.as_ref(), Some(&new))?;
             new
         };
-        let result = self.fix_primary(attr, old.as_ref(), result)?;
+        // A wholesale replace of a multi-valued attribute keeps nothing of the old value: every primary in
+        // the result is one the request asked for, so two are a conflict whatever was primary before (and the
+        // operation stays idempotent).
+        let kept = if attr.multi_valued && kind == OpKind::Replace { None } else { old.as_ref() };
+        let result = self.fix_primary(attr, kept, result)?;
         set_key(map, &attr.name, result);
         Ok(())
     }
