@@ -122,6 +122,17 @@ fn console(output: &args::OutputArgs, concurrency: u16) -> libtest_mimic::Argume
     }
 }
 
+/// The settings `run` and `selftest` share: how checks run and what the run writes.
+fn execution_and_output(config: &mut RunConfig, execution: &args::ExecutionArgs, output: args::OutputArgs) {
+    config.args = console(&output, execution.concurrency);
+    config.concurrency = usize::from(execution.concurrency);
+    config.max_time = (execution.max_time > 0).then(|| std::time::Duration::from_secs(execution.max_time));
+    config.junit = output.junit;
+    config.json = output.json;
+    config.markdown = output.markdown;
+    config.verbose = output.verbose;
+}
+
 fn locations(config: &mut RunConfig, locations: args::Locations) {
     config.suites = Source::dir_or(locations.suite_dir, Bundle::Suites);
     config.fixtures = Source::dir_or(locations.fixture_dir, Bundle::Fixtures);
@@ -144,7 +155,6 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     let url = client.base_url.clone();
     let mut config = RunConfig::new(client);
     locations(&mut config, args.locations);
-    config.args = console(&args.output, args.execution.concurrency);
     config.selection = Selection {
         filters: selection.filters.clone(),
         exact: selection.exact,
@@ -157,12 +167,7 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     config.read_only = selection.read_only;
     config.baseline = selection.baseline.clone();
     config.no_auth = args.auth.no_auth;
-    config.concurrency = usize::from(args.execution.concurrency);
-    config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
-    config.junit = args.output.junit;
-    config.json = args.output.json;
-    config.markdown = args.output.markdown;
-    config.verbose = args.output.verbose;
+    execution_and_output(&mut config, &args.execution, args.output);
     // A URL without a host gets its one-line message from the pre-flight; until then it needs no name.
     let target = snapshot::target_from_url(&url);
     let named = target.is_some() || args.snapshots.target.is_some();
@@ -242,14 +247,8 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     client.credential = crate::client::Credential::Bearer(token.clone());
     let mut config = RunConfig::new(client);
     locations(&mut config, args.locations);
-    config.args = console(&args.output, args.execution.concurrency);
     config.selection = Selection { filters: args.filters, exact: args.exact, ..Selection::default() };
-    config.concurrency = usize::from(args.execution.concurrency);
-    config.max_time = (args.execution.max_time > 0).then(|| std::time::Duration::from_secs(args.execution.max_time));
-    config.junit = args.output.junit;
-    config.json = args.output.json;
-    config.markdown = args.output.markdown;
-    config.verbose = args.output.verbose;
+    execution_and_output(&mut config, &args.execution, args.output);
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
     // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so
     // nothing is kept unless --regressions says where (never in the harness's own files).

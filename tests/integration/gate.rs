@@ -180,3 +180,31 @@ fn selftest_filters_may_select_one_server_mode_and_a_filter_for_none_is_a_mistak
     assert_eq!(none.status.code(), Some(2), "{}", text(&none));
     assert!(text(&none).contains("no check matches `nothingmatches`"), "{}", text(&none));
 }
+
+/// The GitHub Actions example's `scimtest run` command uses only options this binary has.
+#[test]
+fn the_github_actions_example_runs_a_command_line_this_binary_accepts() {
+    let workflow =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/github-actions.yml")).unwrap();
+    let start = workflow.find("scimtest run \\").expect("the example runs scimtest");
+    let command: String = workflow[start..]
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.trim().trim_end_matches('\\').to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let dir = std::env::temp_dir();
+    let args: Vec<String> = command
+        .split_whitespace()
+        .skip(2)
+        .map(|a| a.replace("\"$SCIM_BASE_URL\"", "http://127.0.0.1:9/scim/v2"))
+        .map(|a| a.replace("\"$GITHUB_STEP_SUMMARY\"", dir.join("summary.md").to_str().unwrap()))
+        .collect();
+    assert!(args.iter().any(|a| a == "--baseline") && args.iter().any(|a| a == "--markdown"), "{args:?}");
+    // --list parses every option and sends nothing.
+    let mut all: Vec<&str> = vec!["run", "--list"];
+    all.extend(args.iter().map(String::as_str));
+    let out = scimtest(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rfc::users::"), "{}", text(&out));
+}
