@@ -6,22 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use scimtest::server::{Fault, RunningServer, ServerConfig, spawn};
+use scimtest::server::{Fault, RunningServer};
 
 const TOKEN: &str = "baseline-test-token-5d4c3b";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
+use crate::util::runtime;
 
 fn start(rt: &tokio::runtime::Runtime, faults: &[Fault]) -> RunningServer {
-    rt.block_on(spawn(ServerConfig {
-        token: Some(TOKEN.into()),
-        mode: scimtest::runner::server_mode_for("rfc"),
-        faults: faults.iter().copied().collect(),
-        ..ServerConfig::default()
-    }))
-    .unwrap()
+    crate::util::rfc_server(rt, TOKEN, faults)
 }
 
 fn scimtest(args: &[&str]) -> (i32, String) {

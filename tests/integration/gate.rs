@@ -38,14 +38,8 @@ fn assert_one_line_mistake(out: &Output, says: &str) {
 }
 
 fn server() -> (tokio::runtime::Runtime, scimtest::server::RunningServer) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = rt
-        .block_on(scimtest::server::spawn(scimtest::server::ServerConfig {
-            token: Some(TOKEN.into()),
-            mode: scimtest::server::ServerMode::Strict,
-            ..Default::default()
-        }))
-        .unwrap();
+    let rt = crate::util::runtime();
+    let server = crate::util::rfc_server(&rt, TOKEN, &[]);
     (rt, server)
 }
 

@@ -10,22 +10,14 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use scimtest::client::{Client, ClientConfig, Request};
-use scimtest::server::{Fault, RunningServer, ServerConfig, spawn};
+use scimtest::server::{Fault, RunningServer, ServerConfig};
 
 const TOKEN: &str = "s3cr3t-runner-token-9f8e7d";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
+use crate::util::runtime;
 
 fn start(rt: &tokio::runtime::Runtime, faults: &[Fault]) -> RunningServer {
-    rt.block_on(spawn(ServerConfig {
-        token: Some(TOKEN.into()),
-        mode: scimtest::runner::server_mode_for("rfc"),
-        faults: faults.iter().copied().collect(),
-        ..ServerConfig::default()
-    }))
-    .unwrap()
+    crate::util::rfc_server(rt, TOKEN, faults)
 }
 
 /// The binary, run from a scratch directory: a run writes only where its user is, never into this tree.

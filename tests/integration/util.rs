@@ -133,3 +133,23 @@ impl Instrumented {
         let _ = (&mut self.task).await;
     }
 }
+
+/// A multi-threaded runtime for tests that start servers and run the binary against them.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// The reference server in the mode the `rfc` profile is judged in (strict), under `token`, with `faults`.
+pub fn rfc_server(
+    rt: &tokio::runtime::Runtime,
+    token: &str,
+    faults: &[scimtest::server::Fault],
+) -> scimtest::server::RunningServer {
+    rt.block_on(scimtest::server::spawn(scimtest::server::ServerConfig {
+        token: Some(token.into()),
+        mode: scimtest::runner::server_mode_for("rfc"),
+        faults: faults.iter().copied().collect(),
+        ..scimtest::server::ServerConfig::default()
+    }))
+    .unwrap()
+}
