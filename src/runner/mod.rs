@@ -1065,6 +1065,13 @@ fn wants_properties(config: &RunConfig) -> bool {
     config.suite_pattern.as_deref().is_none_or(|p| "properties".contains(p))
 }
 
+/// Every check the configuration plans, in run order: the scenarios of `plan`, then the generated checks
+/// of each profile in `modes` when they are on and `--suite` lets them run.
+fn planned_checks(config: &RunConfig, plan: Plan, modes: &PropertyPlan) -> Vec<selection::Planned> {
+    let generated = config.properties.is_some() && wants_properties(config);
+    selection::plan(plan, generated.then_some(modes.as_slice()))
+}
+
 /// Runs one generated check (`filters` or `patch`) for a profile and returns its record.
 fn run_property(
     shared: &Shared,
@@ -1226,22 +1233,20 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         baseline: None,
     };
     let mut records = Vec::new();
-    for (profile, suites) in &plan {
-        for suite in suites {
-            for scenario in &suite.scenarios {
-                records.push(run_scenario(&shared, profile, suite, scenario, config.read_only).await);
+    for planned in planned_checks(config, plan, &modes) {
+        let record = match planned.check {
+            selection::Check::Scenario { suite, index } => {
+                run_scenario(&shared, &planned.profile, &suite, &suite.scenarios[index], config.read_only).await
             }
-        }
-    }
-    if let Some(properties) = config.properties.as_ref().filter(|_| wants_properties(config)) {
-        for (profile, mode) in &modes {
-            for what in ["filters", "patch", "groups"] {
-                let record = tokio::task::block_in_place(|| {
-                    run_property(&shared, profile, *mode, what, properties, config.read_only)
-                });
-                records.push(record);
+            selection::Check::Generated { what, mode } => {
+                let properties =
+                    config.properties.as_ref().expect("generated checks are planned only with their settings");
+                tokio::task::block_in_place(|| {
+                    run_property(&shared, &planned.profile, mode, what, properties, config.read_only)
+                })
             }
-        }
+        };
+        records.push(record);
     }
     let cleanup = clean_up(&shared.registry, &client, &shared.run_prefix, config.read_only).await;
     if !cleanup.failed.is_empty() {
@@ -1382,8 +1387,7 @@ fn selects_any(config: &RunConfig) -> bool {
     let Ok((profiles, _, modes)) = load_all(config) else { return true };
     let (mut selection, mut args) = (config.selection.clone(), config.args.clone());
     selection.absorb(&mut args);
-    let generated = config.properties.is_some() && wants_properties(config);
-    selection::plan(profiles, generated.then_some(modes.as_slice())).iter().any(|p| selection.selects(&p.name))
+    planned_checks(config, profiles, &modes).iter().any(|p| selection.selects(&p.name))
 }
 
 /// [`run`] on a runtime the caller owns (so a server can share it).
@@ -1404,8 +1408,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> u8 {
     // Decided before any request: a selection that runs nothing is a mistake, not a green run.
     let stale = if selection.list { Vec::new() } else { stale_snapshots(&config, &profiles) };
     let profile_names: Vec<String> = profiles.iter().map(|(p, _)| p.clone()).collect();
-    let generated = config.properties.is_some() && wants_properties(&config);
-    let planned = selection::plan(profiles, generated.then_some(modes.as_slice()));
+    let planned = planned_checks(&config, profiles, &modes);
     let selected: Vec<selection::Planned> = planned.iter().filter(|p| selection.selects(&p.name)).cloned().collect();
     if selected.is_empty() {
         eprintln!("error: {}", selection.nothing_selected(&planned));
