@@ -10,11 +10,11 @@ pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterp
 pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 const SCHEMA_FILES: [(&str, &str); 3] = [
-    ("fixtures/schemas/user.json", include_str!("../../fixtures/schemas/user.json")),
-    ("fixtures/schemas/enterprise_user.json", include_str!("../../fixtures/schemas/enterprise_user.json")),
-    ("fixtures/schemas/group.json", include_str!("../../fixtures/schemas/group.json")),
+    ("fixtures/schemas/user.json", include_str!("../../../../fixtures/schemas/user.json")),
+    ("fixtures/schemas/enterprise_user.json", include_str!("../../../../fixtures/schemas/enterprise_user.json")),
+    ("fixtures/schemas/group.json", include_str!("../../../../fixtures/schemas/group.json")),
 ];
-const RESOURCE_TYPES_FILE: &str = include_str!("../../fixtures/schemas/resource_types.json");
+const RESOURCE_TYPES_FILE: &str = include_str!("../../../../fixtures/schemas/resource_types.json");
 
 /// The built-in schemas as the JSON documents they were read from (RFC 7643 §7 representation).
 pub fn builtin_schema_documents() -> Vec<serde_json::Value> {

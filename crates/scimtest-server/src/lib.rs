@@ -5,6 +5,9 @@
 //! it exactly as to a vendor's endpoint. [`app`] builds the router, usable without a socket; [`spawn`]
 //! starts it on a loopback port for tests.
 
+// The core's modules under their old paths, so `crate::schema::…` in this crate reads as it did in scimtest.
+use scimtest_core::{filter, patch, schema, value};
+
 mod bulk;
 mod discovery;
 mod error;
