@@ -15,5 +15,5 @@ pub mod selftest;
 pub mod suite;
 pub mod tools;
 
-pub use scimtest_core::{filter, patch, schema, value};
+pub use scimtest_core::{filter, message, patch, schema, value};
 pub use scimtest_server as server;

@@ -11,8 +11,7 @@ use crate::schema::{AttributeType, ResourceSchema, Returned, get_ci};
 use crate::suite::{Expect, HeaderPredicate, JsonTarget, Predicate, Vars};
 use crate::value::fits_type;
 
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+use crate::message::{ERROR, LIST_RESPONSE as LIST};
 
 fn short(v: &Value) -> String {
     let s = v.to_string();

@@ -244,11 +244,10 @@ impl Answer {
             None => format!("{} without a Content-Type", self.status),
         };
         let json = self.json();
-        let scim_error = json.as_ref().and_then(|v| v.get("schemas")).and_then(Value::as_array).is_some_and(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .any(|s| s.eq_ignore_ascii_case("urn:ietf:params:scim:api:messages:2.0:Error"))
-        });
+        let scim_error =
+            json.as_ref().and_then(|v| v.get("schemas")).and_then(Value::as_array).is_some_and(|a| {
+                a.iter().filter_map(Value::as_str).any(|s| s.eq_ignore_ascii_case(crate::message::ERROR))
+            });
         if self.body.trim().is_empty() {
             format!("{} with an empty body", self.status)
         } else if scim_error {

@@ -4,6 +4,7 @@
 //! and the runner (`scimtest`) stand on it.
 
 pub mod filter;
+pub mod message;
 pub mod patch;
 pub mod schema;
 pub mod value;

@@ -12,8 +12,7 @@ use super::service::Kind;
 use super::{AppState, ServerMode};
 use crate::schema::get_ci;
 
-const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
+use crate::message::{BULK_REQUEST, BULK_RESPONSE};
 
 /// Replaces every `bulkId:x` string in `v` whose `x` is known; returns the unknown ones it met.
 fn substitute(v: &mut Value, ids: &HashMap<String, String>, unresolved: &mut Vec<String>) {

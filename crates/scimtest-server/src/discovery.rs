@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::ServerConfig;
+use crate::message::LIST_RESPONSE;
 use crate::schema::{builtin_resource_type_documents, builtin_schema_documents};
 
 /// The ServiceProviderConfig (RFC 7643 §5).
@@ -97,7 +98,7 @@ pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
 /// A ListResponse of every item (discovery lists are not paged).
 pub fn list(items: Vec<Value>) -> Value {
     json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "schemas": [LIST_RESPONSE],
         "totalResults": items.len(),
         "startIndex": 1,
         "itemsPerPage": items.len(),

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 
+use crate::message::ErrorBody;
 use crate::patch::PatchError;
 
 /// An error answer: the HTTP status, the `scimType` where RFC 7644 defines one, and a detail for people.
@@ -36,13 +37,9 @@ impl ScimError {
     /// The Error body. `status` is the HTTP status as a string, as RFC 7644 §3.12 requires; a fault can
     /// make it a number.
     pub fn body(&self, numeric_status: bool) -> serde_json::Value {
-        let mut body = serde_json::json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-            "status": if numeric_status { serde_json::json!(self.status.as_u16()) } else { serde_json::json!(self.status.as_u16().to_string()) },
-            "detail": self.detail,
-        });
-        if let Some(t) = self.scim_type {
-            body["scimType"] = serde_json::json!(t);
+        let mut body = ErrorBody::new(self.status.as_u16(), self.scim_type, &self.detail).to_json();
+        if numeric_status {
+            body["status"] = serde_json::json!(self.status.as_u16());
         }
         body
     }

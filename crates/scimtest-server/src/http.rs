@@ -17,8 +17,7 @@ use super::service::{Kind, ListQuery, Rendered};
 use super::{AppState, ServerMode, bulk, discovery};
 
 pub const SCIM_JSON: &str = "application/scim+json";
-const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+use crate::message::{LIST_RESPONSE, SEARCH_REQUEST};
 
 /// The router: SCIM under the configured base path (`/scim/v2`), SCIM errors everywhere else.
 pub fn app(state: AppState) -> Router {

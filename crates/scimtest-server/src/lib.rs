@@ -6,7 +6,7 @@
 //! starts it on a loopback port for tests.
 
 // The core's modules under their old paths, so `crate::schema::…` in this crate reads as it did in scimtest.
-use scimtest_core::{filter, patch, schema, value};
+use scimtest_core::{filter, message, patch, schema, value};
 
 mod bulk;
 mod discovery;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::message::ErrorBody;
+
 /// The `scimType` of a failed PATCH (RFC 7644 §3.12, Table 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScimType {
@@ -58,12 +60,7 @@ impl PatchError {
 
     /// The error as a SCIM Error body (RFC 7644 §3.12): `status` is a string.
     pub fn to_scim_error(&self) -> serde_json::Value {
-        serde_json::json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-            "status": "400",
-            "scimType": self.scim_type.as_str(),
-            "detail": self.to_string(),
-        })
+        ErrorBody::new(self.status(), Some(self.scim_type.as_str()), self.to_string()).to_json()
     }
 }
 

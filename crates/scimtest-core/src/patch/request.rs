@@ -9,7 +9,7 @@ use super::mode::PatchOptions;
 use crate::filter::{ParseOptions, PathExpr, parse_path};
 use crate::schema::get_ci;
 
-pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub use crate::message::PATCH_OP;
 
 /// `add`, `remove` or `replace`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
