@@ -7,10 +7,12 @@
 //! * `robustness` — arbitrary input never panics;
 //! * `differential` — our parser against the `scim_v2` crate's;
 //! * `cli` — the `scimtest` binary's filter and patch tools;
-//! * `install` — a moved or `cargo install`ed binary works from any directory.
+//! * `install` — a moved or `cargo install`ed binary works from any directory;
+//! * `architecture` — `cargo tree` shows the crates' layers (no async, HTTP or test framework in the core).
 
 mod util;
 
+mod architecture;
 mod corpus;
 mod rfc7644;
 mod strategies;
