@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use super::AppState;
 use super::error::ScimError;
 use super::service::Kind;
-use super::{AppState, ServerMode};
 use crate::schema::get_ci;
 
 use crate::message::{BULK_REQUEST, BULK_RESPONSE};
@@ -44,7 +44,7 @@ pub fn run(state: &AppState, body: &Value, base: &str) -> Result<Value, ScimErro
     let listed = get_ci(request, "schemas")
         .and_then(|(_, v)| v.as_array())
         .is_some_and(|a| a.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST))));
-    if !listed && config.mode == ServerMode::Strict {
+    if !listed && state.behaviour().schemas_required {
         return Err(ScimError::bad_request("invalidValue", format!("`schemas` must be [\"{BULK_REQUEST}\"]")));
     }
     let Some((_, Value::Array(operations))) = get_ci(request, "Operations") else {
@@ -176,7 +176,7 @@ fn step(state: &AppState, op: &Map<String, Value>, ids: &HashMap<String, String>
     let Some(path) = text(op, "path") else {
         return fail(ScimError::bad_request("invalidSyntax", "an operation needs a `path`"));
     };
-    if method == "POST" && bulk_id.is_none() && state.config().mode == ServerMode::Strict {
+    if method == "POST" && bulk_id.is_none() && state.behaviour().bulk_post_needs_bulk_id {
         return fail(ScimError::bad_request("invalidValue", "a POST operation needs a `bulkId` (RFC 7644 §3.7)"));
     }
     let mut unresolved = Vec::new();

@@ -3,12 +3,13 @@
 
 use serde_json::{Value, json};
 
-use super::ServerConfig;
+use super::service::Service;
 use crate::message::LIST_RESPONSE;
 use crate::schema::{builtin_resource_type_documents, builtin_schema_documents};
 
 /// The ServiceProviderConfig (RFC 7643 §5).
-pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
+pub fn service_provider_config(service: &Service, base: &str) -> Value {
+    let config = service.config();
     let mut spc = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/scimtest/scimtest#readme",
@@ -30,7 +31,7 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
             "location": format!("{base}/ServiceProviderConfig")
         }
     });
-    if config.has(super::Fault::BareBooleanSpc) {
+    if !service.behaviour().spc_feature_objects {
         for key in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
             spc[key] = spc[key]["supported"].clone();
         }
@@ -39,16 +40,17 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
 }
 
 /// The resource types, with absolute locations.
-pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
+pub fn resource_types(service: &Service, base: &str) -> Vec<Value> {
+    let minimal = service.behaviour().minimal_user_schema;
     builtin_resource_type_documents()
         .into_iter()
         .map(|mut rt| {
-            if config.has(super::Fault::MinimalUserSchema) && rt["id"] == "User" {
+            if minimal && rt["id"] == "User" {
                 rt.as_object_mut().expect("object").shift_remove("schemaExtensions");
             } else if rt["id"] == "User"
                 && let Some(Value::Array(extensions)) = rt.get_mut("schemaExtensions")
             {
-                for ext in config.user_extensions.iter().filter_map(super::service::parse_extension) {
+                for ext in service.config().user_extensions.iter().filter_map(super::service::parse_extension) {
                     extensions.push(json!({ "schema": ext.id, "required": false }));
                 }
             }
@@ -60,10 +62,11 @@ pub fn resource_types(config: &ServerConfig, base: &str) -> Vec<Value> {
 }
 
 /// The schemas, with absolute locations.
-pub fn schemas(config: &ServerConfig, base: &str) -> Vec<Value> {
-    let minimal = config.has(super::Fault::MinimalUserSchema);
-    let name_formatted = config.has(super::Fault::RequireNameFormatted);
-    let extensions = config.user_extensions.iter().filter(|d| super::service::parse_extension(d).is_some()).cloned();
+pub fn schemas(service: &Service, base: &str) -> Vec<Value> {
+    let minimal = service.behaviour().minimal_user_schema;
+    let name_formatted = service.behaviour().name_formatted_required;
+    let extensions =
+        service.config().user_extensions.iter().filter(|d| super::service::parse_extension(d).is_some()).cloned();
     builtin_schema_documents()
         .into_iter()
         .filter(|s| !(minimal && s["id"] == crate::schema::ENTERPRISE_USER))

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
+use super::behaviour::{Encoding, ItemsPerPage};
 use super::error::ScimError;
-use super::faults::Fault;
+use super::listing::ListQuery;
 use super::projection::{field, list_from_json, project, split_list};
-use super::service::{Kind, ListQuery, Rendered};
-use super::{AppState, ServerMode, bulk, discovery};
+use super::service::{Kind, Rendered};
+use super::{AppState, bulk, discovery};
 
 pub const SCIM_JSON: &str = "application/scim+json";
 use crate::message::{LIST_RESPONSE, SEARCH_REQUEST};
@@ -60,7 +61,7 @@ pub fn app(state: AppState) -> Router {
 // ----- responses ------------------------------------------------------------------------------------
 
 fn content_type(state: &AppState) -> HeaderValue {
-    HeaderValue::from_static(if state.config().has(Fault::JsonContentType) { "application/json" } else { SCIM_JSON })
+    HeaderValue::from_static(state.behaviour().content_type)
 }
 
 fn json_response(state: &AppState, status: StatusCode, body: &Value) -> Response {
@@ -70,7 +71,7 @@ fn json_response(state: &AppState, status: StatusCode, body: &Value) -> Response
 }
 
 fn error_response(state: &AppState, e: ScimError) -> Response {
-    let mut response = json_response(state, e.status, &e.body(state.config().has(Fault::NumericErrorStatus)));
+    let mut response = json_response(state, e.status, &e.body(state.behaviour().error_status == Encoding::Number));
     if e.status == StatusCode::UNAUTHORIZED {
         let basic_only = state.config().token.is_none() && state.config().basic.is_some();
         let challenge = if basic_only { "Basic realm=\"scimtest\"" } else { "Bearer realm=\"scimtest\"" };
@@ -98,9 +99,10 @@ fn resource_response(
     location: bool,
 ) -> Response {
     let schema = state.schema(r.kind);
-    let excluded = if state.config().has(Fault::IgnoreExcludedAttributes) { &[][..] } else { &params.excluded[..] };
-    project(&mut r.json, schema, &params.attributes, excluded, state.config().has(Fault::ReturnPassword));
-    if status == StatusCode::CREATED && state.config().has(Fault::EmptyCreateBody) {
+    let behaviour = state.behaviour();
+    let excluded = if behaviour.excluded_attributes_honoured { &params.excluded[..] } else { &[][..] };
+    project(&mut r.json, schema, &params.attributes, excluded, behaviour.password_returned);
+    if status == StatusCode::CREATED && !behaviour.create_answers_resource {
         r.json = Value::Null;
     }
     let mut response = if r.json.is_null() { status.into_response() } else { json_response(state, status, &r.json) };
@@ -108,7 +110,7 @@ fn resource_response(
         response.headers_mut().insert(header::ETAG, v);
     }
     if location
-        && !state.config().has(Fault::NoLocationHeader)
+        && behaviour.location_header
         && let Ok(v) = HeaderValue::from_str(&r.location)
     {
         response.headers_mut().insert(header::LOCATION, v);
@@ -148,7 +150,9 @@ fn params(raw: Option<&str>) -> Result<Params, ScimError> {
     params_with(raw, false)
 }
 
-/// Query parameters; `strict_names` (the `reject-unknown-query-params` fault) refuses unknown ones.
+/// Query parameters; `strict_names` refuses unknown ones ([`Behaviour::unknown_query_params_refused`]).
+///
+/// [`Behaviour::unknown_query_params_refused`]: super::behaviour::Behaviour::unknown_query_params_refused
 fn params_with(raw: Option<&str>, strict_names: bool) -> Result<Params, ScimError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ScimError::bad_request("invalidSyntax", format!("the query string does not decode: {e}")))?;
@@ -179,8 +183,9 @@ async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
     })?;
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let refused = (state.config().has(Fault::RejectCharset) && ct.contains(';'))
-            || (state.config().has(Fault::RejectApplicationJson) && media == "application/json");
+        let behaviour = state.behaviour();
+        let refused = (!behaviour.media_type_parameters_accepted && ct.contains(';'))
+            || (!behaviour.application_json_accepted && media == "application/json");
         if refused {
             return Err(ScimError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -189,7 +194,7 @@ async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
             ));
         }
         let json_like = media == "application/json" || media == SCIM_JSON || media.ends_with("+json");
-        if !json_like && (state.config().mode == ServerMode::Strict || !media.is_empty() && media != "text/plain") {
+        if !json_like && (!behaviour.untyped_bodies_read || !media.is_empty() && media != "text/plain") {
             return Err(ScimError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 None,
@@ -208,10 +213,11 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 // ----- middleware and fallbacks -------------------------------------------------------------------
 
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.config().has(Fault::AcceptAnyToken) {
+    let behaviour = state.behaviour();
+    if !behaviour.credentials_checked {
         return next.run(request).await;
     }
-    if state.config().has(Fault::RequireScimAccept) {
+    if behaviour.scim_accept_required {
         let accept = header_str(request.headers(), header::ACCEPT).unwrap_or("");
         if !accept.to_ascii_lowercase().contains(SCIM_JSON) {
             return error_response(
@@ -220,7 +226,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
             );
         }
     }
-    if state.config().has(Fault::RejectUnknownQueryParams)
+    if behaviour.unknown_query_params_refused
         && let Err(e) = params_with(request.uri().query(), true)
     {
         return error_response(&state, e);
@@ -294,23 +300,21 @@ fn no_filter(q: Option<&str>) -> Result<(), ScimError> {
 }
 
 async fn service_provider_config(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let r = no_filter(q.as_deref()).map(|()| {
-        json_response(&s, StatusCode::OK, &discovery::service_provider_config(s.config(), &base_url(&s, &h)))
-    });
+    let r = no_filter(q.as_deref())
+        .map(|()| json_response(&s, StatusCode::OK, &discovery::service_provider_config(&s, &base_url(&s, &h))));
     reply(&s, r)
 }
 
 async fn resource_types(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let r = no_filter(q.as_deref()).map(|()| {
-        json_response(&s, StatusCode::OK, &discovery::list(discovery::resource_types(s.config(), &base_url(&s, &h))))
+        json_response(&s, StatusCode::OK, &discovery::list(discovery::resource_types(&s, &base_url(&s, &h))))
     });
     reply(&s, r)
 }
 
 async fn resource_type(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let found = discovery::resource_types(s.config(), &base_url(&s, &h))
-        .into_iter()
-        .find(|rt| rt["id"].as_str() == Some(id.as_str()));
+    let found =
+        discovery::resource_types(&s, &base_url(&s, &h)).into_iter().find(|rt| rt["id"].as_str() == Some(id.as_str()));
     let r = found
         .map(|rt| json_response(&s, StatusCode::OK, &rt))
         .ok_or_else(|| ScimError::not_found(format!("no resource type `{id}`")));
@@ -318,15 +322,13 @@ async fn resource_type(State(s): State<AppState>, h: HeaderMap, Path(id): Path<S
 }
 
 async fn schemas(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let r = no_filter(q.as_deref()).map(|()| {
-        json_response(&s, StatusCode::OK, &discovery::list(discovery::schemas(s.config(), &base_url(&s, &h))))
-    });
+    let r = no_filter(q.as_deref())
+        .map(|()| json_response(&s, StatusCode::OK, &discovery::list(discovery::schemas(&s, &base_url(&s, &h)))));
     reply(&s, r)
 }
 
 async fn schema(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let found =
-        discovery::schemas(s.config(), &base_url(&s, &h)).into_iter().find(|x| x["id"].as_str() == Some(id.as_str()));
+    let found = discovery::schemas(&s, &base_url(&s, &h)).into_iter().find(|x| x["id"].as_str() == Some(id.as_str()));
     let r = found
         .map(|x| json_response(&s, StatusCode::OK, &x))
         .ok_or_else(|| ScimError::not_found(format!("no schema `{id}`")));
@@ -421,18 +423,18 @@ fn list_response(
     base: &str,
 ) -> Result<Response, ScimError> {
     let (page, total, start) = s.list(kinds, query, base)?;
-    let excluded = if s.config().has(Fault::IgnoreExcludedAttributes) { &[][..] } else { &p.excluded[..] };
+    let behaviour = s.behaviour();
+    let excluded = if behaviour.excluded_attributes_honoured { &p.excluded[..] } else { &[][..] };
     let resources: Vec<Value> = page
         .into_iter()
         .map(|mut r| {
-            project(&mut r.json, s.schema(r.kind), &p.attributes, excluded, s.config().has(Fault::ReturnPassword));
+            project(&mut r.json, s.schema(r.kind), &p.attributes, excluded, behaviour.password_returned);
             r.json
         })
         .collect();
-    let items_per_page = if s.config().has(Fault::ItemsPerPageIsCount) {
-        query.count.map_or(s.config().max_results, |c| c.max(0) as usize)
-    } else {
-        resources.len()
+    let items_per_page = match behaviour.items_per_page {
+        ItemsPerPage::Returned => resources.len(),
+        ItemsPerPage::Requested => query.count.map_or(s.config().max_results, |c| c.max(0) as usize),
     };
     let mut body = json!({
         "schemas": [LIST_RESPONSE],
@@ -441,7 +443,7 @@ fn list_response(
         "itemsPerPage": items_per_page,
         "Resources": resources,
     });
-    if s.config().has(Fault::StringPagingFields) {
+    if behaviour.paging_fields == Encoding::String {
         for k in ["totalResults", "startIndex", "itemsPerPage"] {
             body[k] = json!(body[k].to_string());
         }
@@ -474,7 +476,7 @@ async fn search(State(s): State<AppState>, h: HeaderMap, body: Body, kinds: Vec<
         let listed = field(o, "schemas")
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(SEARCH_REQUEST))));
-        if !listed && s.config().mode == ServerMode::Strict {
+        if !listed && s.behaviour().schemas_required {
             return Err(ScimError::bad_request("invalidValue", format!("`schemas` must be [\"{SEARCH_REQUEST}\"]")));
         }
         let number = |name: &str| -> Result<Option<i64>, ScimError> {
@@ -484,7 +486,7 @@ async fn search(State(s): State<AppState>, h: HeaderMap, body: Body, kinds: Vec<
                     .as_i64()
                     .map(Some)
                     .ok_or_else(|| ScimError::bad_request("invalidValue", format!("`{name}` must be an integer"))),
-                Some(Value::String(t)) if s.config().mode == ServerMode::Compat => integer(name, t).map(Some),
+                Some(Value::String(t)) if s.behaviour().search_string_integers => integer(name, t).map(Some),
                 Some(_) => Err(ScimError::bad_request("invalidValue", format!("`{name}` must be an integer"))),
             }
         };

@@ -1,5 +1,6 @@
 //! The bundled reference server (`scimtest serve`): SCIM 2.0 over HTTP, right by construction, with
-//! switchable deliberate bugs ([`Fault`]) so the harness can prove its checks fail when they should.
+//! switchable deliberate bugs ([`Fault`]) so the harness can prove its checks fail when they should. The
+//! mode and the faults are resolved once, when the server is built, into the flags of `behaviour.rs`.
 //!
 //! It stands on the pure core (schema, filter, patch) and never on the runner: the runner talks HTTP to
 //! it exactly as to a vendor's endpoint. [`app`] builds the router, usable without a socket; [`spawn`]
@@ -8,13 +9,16 @@
 // The core's modules under their old paths, so `crate::schema::…` in this crate reads as it did in scimtest.
 use scimtest_core::{filter, message, patch, schema, value};
 
+mod behaviour;
 mod bulk;
 mod discovery;
 mod error;
 mod faults;
 mod http;
+mod listing;
 mod projection;
 mod service;
+mod store;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -75,12 +79,6 @@ impl Default for ServerConfig {
             bulk_max_payload: 1024 * 1024,
             user_extensions: Vec::new(),
         }
-    }
-}
-
-impl ServerConfig {
-    pub fn has(&self, fault: Fault) -> bool {
-        self.faults.contains(&fault)
     }
 }
 

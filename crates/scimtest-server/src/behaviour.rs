@@ -1,0 +1,453 @@
+//! What the reference server does, in its own terms, decided once when it is built: [`Behaviour::new`]
+//! is the only place that reads the server mode and the fault list. Every branch of the server reads a
+//! field of [`Behaviour`], never a [`Fault`], so a fault is one arm of one `match` here plus the plain
+//! behaviour it selects where that behaviour lives.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+
+use super::ServerMode;
+use super::faults::Fault;
+use crate::filter::{Dialect, EvalOptions};
+use crate::patch::{Mode, PatchOptions};
+
+/// How a number is written in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `42`.
+    Number,
+    /// `"42"`.
+    String,
+}
+
+/// What `itemsPerPage` of a ListResponse counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemsPerPage {
+    /// The resources on the page (RFC 7644 §3.4.2).
+    Returned,
+    /// The page size asked for, or the default.
+    Requested,
+}
+
+/// What `totalResults` of a ListResponse counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalResults {
+    /// Every match (RFC 7644 §3.4.2).
+    AllMatches,
+    /// The resources on the page.
+    PageSize,
+}
+
+/// Declares [`Behaviour`] with each field's correct value, [`Behaviour::correct`] and
+/// [`Behaviour::differences`] from one list, so a new field cannot be left out of either.
+macro_rules! behaviour {
+    ($($(#[doc = $doc:literal])+ $field:ident: $ty:ty = $correct:expr,)+) => {
+        /// Everything the server mode and the faults decide. [`Behaviour::correct`] is RFC 7643/7644 in
+        /// compat mode (accepting what Entra ID and Okta send).
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Behaviour {
+            $($(#[doc = $doc])+ pub $field: $ty,)+
+        }
+
+        impl Behaviour {
+            /// The server as it should be: compat mode, no fault.
+            pub fn correct() -> Behaviour {
+                Behaviour { $($field: $correct,)+ }
+            }
+
+            /// The names of the fields in which `self` and `other` differ.
+            #[cfg(test)]
+            pub fn differences(&self, other: &Behaviour) -> Vec<&'static str> {
+                let mut names = Vec::new();
+                $(if self.$field != other.$field {
+                    names.push(stringify!($field));
+                })+
+                names
+            }
+        }
+    };
+}
+
+behaviour! {
+    // ----- what the server mode decides ------------------------------------------------------------
+    /// The PATCH engine's mode before the tolerances below: compat, or RFC 7644 as written.
+    patch_mode: Mode = Mode::Compat,
+    /// The filter grammar accepted: compat also reads Entra's `emails[type eq "work"].value eq` and
+    /// `"True"` for booleans.
+    filter_dialect: Dialect = Dialect::Compat,
+    /// A resource body must list its core schema and only known ones; a SearchRequest or BulkRequest
+    /// its message URN (RFC 7643 §3, RFC 7644 §3.4.3, §3.7).
+    schemas_required: bool = false,
+    /// An attribute the schema does not define is refused with 400 rather than dropped.
+    unknown_attributes_refused: bool = false,
+    /// A body with no media type or `text/plain` is read as JSON.
+    untyped_bodies_read: bool = true,
+    /// `"10"` for `startIndex`/`count` in a SearchRequest is read as the integer.
+    search_string_integers: bool = true,
+    /// A bulk POST must carry a `bulkId` (RFC 7644 §3.7).
+    bulk_post_needs_bulk_id: bool = false,
+
+    // ----- PATCH tolerances (IdP request shapes), all off in strict mode ---------------------------
+    /// `Add`, `Replace`: op names in any case (Entra E-Q1).
+    op_any_case: bool = true,
+    /// `"False"` for a boolean (Entra E-Q2).
+    string_booleans: bool = true,
+    /// Keys of a path-less value such as `name.givenName` are paths (Entra E-Q5).
+    pathless_keys_are_paths: bool = true,
+    /// `remove` on `members` with a value array removes only those members (Entra E-Q3).
+    remove_value_selects: bool = true,
+    /// `add` on `phoneNumbers[type eq "mobile"].value` with no match creates the value (Entra E-Q22).
+    filtered_write_creates: bool = true,
+    /// A readOnly key in a path-less value equal to the current value is ignored (Okta O-Q12).
+    unchanged_readonly_ignored: bool = true,
+    /// `""` unassigns an attribute (Entra E-Q21).
+    empty_string_unassigns: bool = true,
+    /// A one-element array written to a single-valued attribute is unwrapped (Entra E-Q24).
+    single_value_array: bool = true,
+
+    // ----- the schemas served ----------------------------------------------------------------------
+    /// The User schema declares no nickName and no enterprise extension (a legitimate choice).
+    minimal_user_schema: bool = false,
+    /// The User schema marks `name` and `name.formatted` required (a legitimate choice).
+    name_formatted_required: bool = false,
+    /// The ServiceProviderConfig's features are `{"supported": b}` objects (RFC 7643 §5).
+    spc_feature_objects: bool = true,
+
+    // ----- HTTP ------------------------------------------------------------------------------------
+    /// The media type of every answer with a body.
+    content_type: &'static str = super::http::SCIM_JSON,
+    /// How an Error body writes `status` (RFC 7644 §3.12: a string).
+    error_status: Encoding = Encoding::String,
+    /// The configured credentials are checked.
+    credentials_checked: bool = true,
+    /// A request must accept `application/scim+json`.
+    scim_accept_required: bool = false,
+    /// Unknown query parameters (Entra's `aadOptscim062020`) are refused rather than ignored.
+    unknown_query_params_refused: bool = false,
+    /// `application/scim+json; charset=utf-8` is accepted.
+    media_type_parameters_accepted: bool = true,
+    /// A body typed `application/json` is accepted.
+    application_json_accepted: bool = true,
+    /// The status of a successful POST (RFC 7644 §3.3: 201).
+    created_status: StatusCode = StatusCode::CREATED,
+    /// A 201 carries the created resource.
+    create_answers_resource: bool = true,
+    /// A 201 carries a Location header (RFC 7644 §3.3).
+    location_header: bool = true,
+    /// `excludedAttributes` is applied (RFC 7644 §3.9).
+    excluded_attributes_honoured: bool = true,
+
+    // ----- writing ---------------------------------------------------------------------------------
+    /// A password sent is kept and returned (RFC 7643 §4.1: returned never).
+    password_returned: bool = false,
+    /// A schema URN the server does not know is refused first, in any mode.
+    unknown_schema_urns_refused: bool = false,
+    /// An attribute sent as `null` on POST or PUT crashes the handler (500).
+    null_attribute_crashes: bool = false,
+    /// A member written with `"$ref": null` is accepted (Entra E-Q4).
+    null_member_ref_accepted: bool = true,
+    /// A PUT carrying readOnly attributes ignores them (RFC 7643 §2.2).
+    put_read_only_ignored: bool = true,
+    /// A PUT to an unknown id creates the resource (RFC 7644 §3.5.1: 404).
+    put_creates_unknown: bool = false,
+    /// userNames are unique (409 uniqueness).
+    user_names_unique: bool = true,
+    /// userName compares case-sensitively, in filters and uniqueness (RFC 7643 §4.1: caseExact false).
+    user_name_case_exact: bool = false,
+    /// A Group's displayName compares case-sensitively in filters (RFC 7643 §4.2: caseExact false).
+    group_display_name_case_exact: bool = false,
+    /// Strings keep every Unicode character (not a Latin-1 column's `?`).
+    strings_keep_unicode: bool = true,
+    /// Phone numbers are stored as written (not reformatted to digits).
+    phone_numbers_as_written: bool = true,
+    /// If-Match is checked (RFC 7644 §3.14).
+    if_match_checked: bool = true,
+    /// meta.version and the ETag move on every change.
+    versions_move: bool = true,
+
+    // ----- PATCH -----------------------------------------------------------------------------------
+    /// A PATCH is all or nothing (RFC 7644 §3.5.2).
+    patch_atomic: bool = true,
+    /// Operations without a path are applied.
+    pathless_ops_applied: bool = true,
+    /// Operations whose path has a value filter are applied.
+    filtered_path_ops_applied: bool = true,
+    /// `replace members []` empties the group.
+    empty_member_replace_applied: bool = true,
+    /// `remove` of a single-valued attribute removes it (RFC 7644 §3.5.2.2).
+    single_valued_remove_applied: bool = true,
+    /// The most members one operation may add.
+    members_per_operation: Option<usize> = None,
+
+    // ----- delete ----------------------------------------------------------------------------------
+    /// A deleted resource leaves the groups it was a member of.
+    delete_leaves_groups: bool = true,
+    /// A deleted resource stays in lists (RFC 7644 §3.6: omitted from query results).
+    deleted_stay_listed: bool = false,
+
+    // ----- reading ---------------------------------------------------------------------------------
+    /// GET of an unknown id answers 404 (not 200 with an empty body).
+    unknown_id_not_found: bool = true,
+    /// meta.location and Location are absolute URIs (RFC 7643 §3.1).
+    absolute_locations: bool = true,
+    /// A user with enterprise data lists the extension URN in `schemas` (RFC 7643 §3).
+    extension_in_schemas: bool = true,
+    /// Groups carry meta.created and meta.lastModified (RFC 7643 §3.1).
+    group_meta_timestamps: bool = true,
+    /// Seconds between a new resource's meta.created and its meta.lastModified (0: the same).
+    created_last_modified_offset_secs: i64 = 0,
+
+    // ----- listing ---------------------------------------------------------------------------------
+    /// `not (f)` negates.
+    not_honoured: bool = true,
+    /// `and` binds tighter than `or` (RFC 7644 §3.4.2.2).
+    and_binds_tighter: bool = true,
+    /// dateTime filters compare instants, not text.
+    datetime_filters_compare_instants: bool = true,
+    /// Users with active=false stay in lists and filters (Entra E-Q14).
+    inactive_users_listed: bool = true,
+    /// The order of a list does not depend on the page size.
+    stable_order: bool = true,
+    /// A filter matching nothing answers 200 with totalResults 0 (not 404).
+    no_match_is_empty_list: bool = true,
+    /// `startIndex` is paged from this origin (RFC 7644 §3.4.2.4: 1).
+    start_index_origin: usize = 1,
+    /// `startIndex` and `count` page the answer.
+    paginate: bool = true,
+    /// What `totalResults` counts.
+    total_results: TotalResults = TotalResults::AllMatches,
+    /// What `itemsPerPage` counts.
+    items_per_page: ItemsPerPage = ItemsPerPage::Returned,
+    /// How `totalResults`, `startIndex` and `itemsPerPage` are written (RFC 7644 §3.4.2: integers).
+    paging_fields: Encoding = Encoding::Number,
+}
+
+impl Behaviour {
+    /// The behaviour of a server in `mode` with `faults`: the one place a mode or a fault is read.
+    pub fn new(mode: ServerMode, faults: &BTreeSet<Fault>) -> Behaviour {
+        let mut b = Behaviour::correct();
+        if mode == ServerMode::Strict {
+            b.strict();
+        }
+        for &fault in faults {
+            b.break_with(fault);
+        }
+        b
+    }
+
+    /// Strict mode: reject what RFC 7643/7644 reject, tolerate nothing an IdP sends beyond them.
+    fn strict(&mut self) {
+        self.patch_mode = Mode::Rfc;
+        self.filter_dialect = Dialect::Strict;
+        self.schemas_required = true;
+        self.unknown_attributes_refused = true;
+        self.untyped_bodies_read = false;
+        self.search_string_integers = false;
+        self.bulk_post_needs_bulk_id = true;
+        self.op_any_case = false;
+        self.string_booleans = false;
+        self.pathless_keys_are_paths = false;
+        self.remove_value_selects = false;
+        self.filtered_write_creates = false;
+        self.unchanged_readonly_ignored = false;
+        self.empty_string_unassigns = false;
+        self.single_value_array = false;
+    }
+
+    /// What one fault changes. Each arm says which requirement the fault breaks (as `--list-faults`
+    /// describes it); the match is exhaustive, so a new fault cannot be left without a behaviour.
+    fn break_with(&mut self, fault: Fault) {
+        match fault {
+            // RFC 7643 §4.1: userName is caseExact false.
+            Fault::CaseSensitiveUserName => self.user_name_case_exact = true,
+            // RFC 7644 §3.4.2.4: startIndex and count page the answer.
+            Fault::IgnorePagination => self.paginate = false,
+            // RFC 7644 §3.4.2.4: startIndex is 1-based.
+            Fault::ZeroBasedStartIndex => self.start_index_origin = 0,
+            // RFC 7644 §3.4.2: totalResults counts every match.
+            Fault::TotalResultsIsPageSize => self.total_results = TotalResults::PageSize,
+            // RFC 7644 §3.4.2.4: pages of one result set neither miss nor repeat resources.
+            Fault::UnstableOrder => self.stable_order = false,
+            // RFC 7644 §3.5.2: a value filter in a path selects the values to change.
+            Fault::DropValuePathPatch => self.filtered_path_ops_applied = false,
+            // Entra E-Q3: remove on `members` with a value array removes only the listed members.
+            Fault::RemoveAllMembers => self.remove_value_selects = false,
+            // RFC 7644 §3.5.2: a PATCH is atomic.
+            Fault::PatchNotAtomic => self.patch_atomic = false,
+            // Entra E-Q1: `Add`/`Replace`.
+            Fault::RejectPascalCaseOps => self.op_any_case = false,
+            // Entra E-Q2: `"False"` for a boolean.
+            Fault::RejectStringBooleans => self.string_booleans = false,
+            // RFC 7644 §3.12: an Error's `status` is a string.
+            Fault::NumericErrorStatus => self.error_status = Encoding::Number,
+            // RFC 7644 §3.1: answers are application/scim+json.
+            Fault::JsonContentType => self.content_type = "application/json",
+            // RFC 7644 §3.14: a stale If-Match gets 412.
+            Fault::IgnoreIfMatch => self.if_match_checked = false,
+            // RFC 7644 §3.14: the version changes with the resource.
+            Fault::VersionNeverChanges => self.versions_move = false,
+            // Entra E-Q14: inactive users stay visible.
+            Fault::HideInactiveUsers => self.inactive_users_listed = false,
+            // RFC 7644 §3.4.2, Entra Test Connection: no match is 200 with totalResults 0.
+            Fault::FilterNoMatch404 => self.no_match_is_empty_list = false,
+            // RFC 7644 §3.3: 201 carries Location.
+            Fault::NoLocationHeader => self.location_header = false,
+            // RFC 7644 §3.3: a create answers 201.
+            Fault::CreateReturns200 => self.created_status = StatusCode::OK,
+            // RFC 7643 §4.1: userName is unique.
+            Fault::DuplicateUserNames => self.user_names_unique = false,
+            // RFC 7643 §4.1: password is returned never.
+            Fault::ReturnPassword => self.password_returned = true,
+            // RFC 7644 §3.9, Entra E-Q12: excludedAttributes leaves attributes out.
+            Fault::IgnoreExcludedAttributes => self.excluded_attributes_honoured = false,
+            // RFC 7644 §3.6: a deleted resource leaves its groups.
+            Fault::DeleteKeepsMemberships => self.delete_leaves_groups = false,
+            // RFC 7644 §3.4.2.2: `and` binds tighter than `or`.
+            Fault::AndOrPrecedence => self.and_binds_tighter = false,
+            // RFC 7644 §3.4.2.2: `not` negates.
+            Fault::NotIgnored => self.not_honoured = false,
+            // RFC 7644 §3.4.2.2: dateTime comparisons are chronological.
+            Fault::DateTimeAsString => self.datetime_filters_compare_instants = false,
+            // RFC 7644 §3.5.1: PUT to an unknown id is 404.
+            Fault::PutUpserts => self.put_creates_unknown = true,
+            // RFC 7643 §3: `schemas` lists the extensions in use.
+            Fault::ExtensionNotInSchemas => self.extension_in_schemas = false,
+            // Entra E-Q4: `"$ref": null` on a member is accepted.
+            Fault::RejectNullRef => self.null_member_ref_accepted = false,
+            // Entra E-Q5: keys of a path-less value are paths.
+            Fault::PathlessKeysLiteral => self.pathless_keys_are_paths = false,
+            // Entra E-Q6: unknown query parameters are ignored.
+            Fault::RejectUnknownQueryParams => self.unknown_query_params_refused = true,
+            // Entra E-Q8: requests without an Accept header are served.
+            Fault::RequireScimAccept => self.scim_accept_required = true,
+            // Entra E-Q9: `; charset=utf-8` is accepted.
+            Fault::RejectCharset => self.media_type_parameters_accepted = false,
+            // Entra E-Q11: an unknown schema URN is not refused in compat mode.
+            Fault::RejectUnknownSchemaUrn => self.unknown_schema_urns_refused = true,
+            // Entra E-Q22: a filtered write with no match creates the value.
+            Fault::FilteredWriteNoTarget => self.filtered_write_creates = false,
+            // Entra E-Q24: a one-element array for `manager` is accepted.
+            Fault::RejectManagerArray => self.single_value_array = false,
+            // Okta O-Q12: an unchanged `id` in a path-less value is ignored.
+            Fault::RejectUnchangedId => self.unchanged_readonly_ignored = false,
+            // Okta O-Q8, RFC 7643 §2.2: readOnly attributes on PUT are ignored.
+            Fault::PutRejectsReadOnly => self.put_read_only_ignored = false,
+            // Okta O-Q9: `null` unassigns, it does not crash.
+            Fault::NullIs500 => self.null_attribute_crashes = true,
+            // Okta O-Q23: `application/json` bodies are accepted.
+            Fault::RejectApplicationJson => self.application_json_accepted = false,
+            // Okta O-Q6: a create answers the created resource.
+            Fault::EmptyCreateBody => self.create_answers_resource = false,
+            // Okta O-Q14: `replace members []` empties the group.
+            Fault::IgnoreEmptyMemberReplace => self.empty_member_replace_applied = false,
+            // Okta O-Q3: paging fields are integers.
+            Fault::StringPagingFields => self.paging_fields = Encoding::String,
+            // Okta O-Q10, Entra E2-UU: path-less operations are applied.
+            Fault::IgnorePathlessOps => self.pathless_ops_applied = false,
+            // Entra E-Q21: `""` unassigns.
+            Fault::StoreEmptyStrings => self.empty_string_unassigns = false,
+            // Entra E-Q17, E-Q23: Entra's filter dialect is accepted.
+            Fault::StrictFilterDialect => self.filter_dialect = Dialect::Strict,
+            // Entra E-Q19: phone numbers read back as written.
+            Fault::NormalizePhoneNumbers => self.phone_numbers_as_written = false,
+            // Entra E-Q29, Okta O-Q20: a configured token is checked.
+            Fault::AcceptAnyToken => self.credentials_checked = false,
+            // Entra E-Q32: an unknown id is 404.
+            Fault::UnknownId200 => self.unknown_id_not_found = false,
+            // Entra E-Q28: more than 50 members in one operation are accepted.
+            Fault::MemberLimit => self.members_per_operation = Some(50),
+            // RFC 7644 §3.4.2: itemsPerPage counts the resources returned.
+            Fault::ItemsPerPageIsCount => self.items_per_page = ItemsPerPage::Requested,
+            // RFC 7644 §3.6: deleted resources are omitted from query results.
+            Fault::SoftDelete => self.deleted_stay_listed = true,
+            // RFC 7643 §5: features are `{"supported": b}` objects.
+            Fault::BareBooleanSpc => self.spc_feature_objects = false,
+            // RFC 7643 §2.3.1: strings are Unicode.
+            Fault::MangleNonAscii => self.strings_keep_unicode = false,
+            // RFC 7643 §4.2: a Group's displayName is caseExact false.
+            Fault::CaseSensitiveDisplayName => self.group_display_name_case_exact = true,
+            // RFC 7644 §3.5.2.2: remove of a single-valued attribute removes it.
+            Fault::RemoveKeepsSingleValued => self.single_valued_remove_applied = false,
+            // RFC 7643 §3.1: meta.created and meta.lastModified.
+            Fault::GroupMetaWithoutTimestamps => self.group_meta_timestamps = false,
+            // RFC 7643 §3.1: lastModified equals created until a modification.
+            Fault::LastModifiedBeforeCreated => self.created_last_modified_offset_secs = -3600,
+            // RFC 7643 §3.1, RFC 3986 §3: meta.location is a URI.
+            Fault::RelativeMetaLocation => self.absolute_locations = false,
+            // Not a bug: a server may require name.formatted; the harness must adapt.
+            Fault::RequireNameFormatted => self.name_formatted_required = true,
+            // Not a bug: a server may declare a smaller User schema; the harness must adapt.
+            Fault::MinimalUserSchema => self.minimal_user_schema = true,
+        }
+    }
+
+    /// The PATCH engine's options: the mode's, with the tolerances above.
+    pub fn patch_options(&self) -> PatchOptions {
+        let mut options = PatchOptions::new(self.patch_mode);
+        let t = &mut options.tolerances;
+        t.op_any_case = self.op_any_case;
+        t.string_booleans = self.string_booleans;
+        t.pathless_keys_are_paths = self.pathless_keys_are_paths;
+        t.remove_value_selects = self.remove_value_selects;
+        t.filtered_write_creates = self.filtered_write_creates;
+        t.unchanged_readonly_ignored = self.unchanged_readonly_ignored;
+        t.empty_string_unassigns = self.empty_string_unassigns;
+        t.single_value_array = self.single_value_array;
+        options
+    }
+
+    /// How filters are evaluated.
+    pub fn eval_options(&self) -> EvalOptions {
+        EvalOptions { dialect: self.filter_dialect, ..EvalOptions::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(mode: ServerMode, faults: &[Fault]) -> Behaviour {
+        Behaviour::new(mode, &faults.iter().copied().collect())
+    }
+
+    #[test]
+    fn no_fault_is_the_correct_behaviour_in_both_modes() {
+        let compat = with(ServerMode::Compat, &[]);
+        assert_eq!(compat, Behaviour::correct());
+        assert_eq!(compat.patch_options(), PatchOptions::new(Mode::Compat));
+        assert_eq!(compat.eval_options().dialect, Dialect::Compat);
+        let strict = with(ServerMode::Strict, &[]);
+        assert_eq!(strict.patch_options(), PatchOptions::new(Mode::Rfc));
+        assert_eq!(strict.eval_options().dialect, Dialect::Strict);
+        // A fault does in strict mode what it does in compat mode, or nothing more.
+        for &fault in Fault::ALL {
+            let in_compat = with(ServerMode::Compat, &[fault]).differences(&compat);
+            for field in with(ServerMode::Strict, &[fault]).differences(&strict) {
+                assert!(in_compat.contains(&field), "`{fault}` changes `{field}` only in strict mode");
+            }
+        }
+    }
+
+    #[test]
+    fn each_fault_changes_its_own_flags_and_only_those() {
+        let correct = Behaviour::correct();
+        let mut owner: std::collections::BTreeMap<&str, Fault> = std::collections::BTreeMap::new();
+        for &fault in Fault::ALL {
+            let changed = with(ServerMode::Compat, &[fault]).differences(&correct);
+            assert!(!changed.is_empty(), "fault `{fault}` changes no behaviour");
+            for field in changed {
+                if let Some(other) = owner.insert(field, fault) {
+                    panic!("faults `{other}` and `{fault}` both change `{field}`");
+                }
+            }
+        }
+        // Together they change exactly the union, each field as its own fault sets it.
+        let all = with(ServerMode::Compat, Fault::ALL);
+        assert_eq!(all.differences(&correct).len(), owner.len());
+        for (field, fault) in owner {
+            let alone = with(ServerMode::Compat, &[fault]);
+            assert!(!all.differences(&alone).contains(&field), "`{field}` differs with every fault on");
+        }
+    }
+}

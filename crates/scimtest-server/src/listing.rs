@@ -1,0 +1,292 @@
+//! Listing and `.search` (RFC 7644 §3.4.2, §3.4.3): the filter parsed, bent the way the behaviour says,
+//! narrowed by an index where it can be, checked against every candidate; then sort and pagination.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::behaviour::TotalResults;
+use super::error::ScimError;
+use super::service::{Kind, Rendered, Service};
+use super::store::{Data, Stored, fold};
+use crate::filter::{CompValue, CompareOp, CompiledFilter, Filter, ParseOptions, Test, compile, parse_with};
+use crate::schema::{AttributeType, get_ci};
+use crate::value;
+
+/// The query part of a list or search request.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Whether the query came in the URI (GET) rather than a `.search` body: a filter naming a
+    /// `returned: never` attribute is then `403 sensitive` (RFC 7644 §7.5.2), not `400 invalidFilter`.
+    pub in_uri: bool,
+    pub filter: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+}
+
+impl Service {
+    /// Refuses a filter on a `returned: never` attribute (a password): matching on it would reveal it.
+    fn check_sensitive(&self, kind: Kind, filter: &Filter, in_uri: bool) -> Result<(), ScimError> {
+        fn paths<'f>(f: &'f Filter, out: &mut Vec<&'f crate::filter::AttrPath>) {
+            match f {
+                Filter::Attr { path, .. } => out.push(path),
+                Filter::ValuePath { attr, .. } => out.push(attr),
+                Filter::Not(inner) => paths(inner, out),
+                Filter::And(t) | Filter::Or(t) => t.iter().for_each(|f| paths(f, out)),
+            }
+        }
+        let mut found = Vec::new();
+        paths(filter, &mut found);
+        for p in found {
+            let Ok(r) = self.schema(kind).resolve(p.uri.as_deref(), &p.name, p.sub_attr.as_deref()) else { continue };
+            if r.target().returned == crate::schema::Returned::Never
+                || r.attribute.returned == crate::schema::Returned::Never
+            {
+                let detail = format!("`{p}` is never returned, so it cannot be filtered on");
+                return Err(if in_uri {
+                    ScimError::new(StatusCode::FORBIDDEN, Some("sensitive"), detail)
+                } else {
+                    ScimError::bad_request("invalidFilter", detail)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn compile_filter<'s>(&'s self, kind: Kind, filter: &Filter) -> Result<CompiledFilter<'s>, ScimError> {
+        compile(filter, self.filter_schema(kind), &self.behaviour().eval_options())
+            .map_err(|e| ScimError::bad_request("invalidFilter", e.message))
+    }
+
+    /// The ids an `eq` on an indexed attribute narrows a filter to (in store order), if it has one.
+    fn candidates(&self, data: &Data, kind: Kind, filter: &Filter) -> Option<Vec<String>> {
+        let terms: &[Filter] = match filter {
+            Filter::And(terms) => terms,
+            f => std::slice::from_ref(f),
+        };
+        for term in terms {
+            let Filter::Attr { path, test: Test::Compare(CompareOp::Eq, CompValue::String(v)) } = term else {
+                continue;
+            };
+            let core = self.schema(kind).core.id.as_str();
+            if path.uri.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(core)) {
+                continue;
+            }
+            let name = path.name.to_ascii_lowercase();
+            let sub = path.sub_attr.as_deref().map(str::to_ascii_lowercase);
+            let ids = match (kind, name.as_str(), sub.as_deref()) {
+                (Kind::User, "username", None) => data.user_names.get(&data.user_name_key(v)),
+                (Kind::Group, "displayname", None) => data.group_names.get(&fold(v)),
+                (_, "externalid", None) => data.external_ids.get(&(kind, v.clone())),
+                (Kind::User, "emails", None | Some("value")) => data.emails.get(&fold(v)),
+                _ => continue,
+            };
+            let table = data.table(kind);
+            let mut ids: Vec<&String> = ids.map(|s| s.iter().collect()).unwrap_or_default();
+            ids.sort_by_key(|id| table.by_id.get(*id).map_or(0, |s| s.seq));
+            return Some(ids.into_iter().cloned().collect());
+        }
+        None
+    }
+
+    /// Rewrites a filter the way the behaviour reads it (`not` ignored, `and`/`or` left to right).
+    fn bend(&self, filter: Filter) -> Filter {
+        fn not_ignored(f: Filter) -> Filter {
+            match f {
+                Filter::Not(inner) => not_ignored(*inner),
+                Filter::And(t) => Filter::And(t.into_iter().map(not_ignored).collect()),
+                Filter::Or(t) => Filter::Or(t.into_iter().map(not_ignored).collect()),
+                f => f,
+            }
+        }
+        fn left_to_right(f: Filter) -> Filter {
+            match f {
+                Filter::Or(terms) => {
+                    let mut terms = terms.into_iter().map(left_to_right);
+                    let mut acc = terms.next().expect("or has terms");
+                    for t in terms {
+                        acc = match t {
+                            Filter::And(mut inner) => {
+                                let first = inner.remove(0);
+                                let mut and = vec![Filter::Or(vec![acc, first])];
+                                and.extend(inner);
+                                Filter::And(and)
+                            }
+                            t => Filter::Or(vec![acc, t]),
+                        };
+                    }
+                    acc
+                }
+                Filter::And(t) => Filter::And(t.into_iter().map(left_to_right).collect()),
+                Filter::Not(inner) => Filter::Not(Box::new(left_to_right(*inner))),
+                f => f,
+            }
+        }
+        let mut f = filter;
+        if !self.behaviour().not_honoured {
+            f = not_ignored(f);
+        }
+        if !self.behaviour().and_binds_tighter {
+            f = left_to_right(f);
+        }
+        f
+    }
+
+    /// A ListResponse over `kinds` (one for `/Users`, both for a root `.search`).
+    pub fn list(
+        &self,
+        kinds: &[Kind],
+        query: &ListQuery,
+        base: &str,
+    ) -> Result<(Vec<Rendered>, usize, usize), ScimError> {
+        let parsed = match &query.filter {
+            Some(text) => {
+                let options = ParseOptions::with_dialect(self.behaviour().filter_dialect);
+                let f =
+                    parse_with(text, &options).map_err(|e| ScimError::bad_request("invalidFilter", e.render(text)))?;
+                Some(self.bend(f))
+            }
+            None => None,
+        };
+        let data = self.store.read();
+        let mut hits: Vec<(Kind, &Stored)> = Vec::new();
+        let mut errors = Vec::new();
+        let needs_render = query.filter.as_deref().is_some_and(|f| {
+            let f = f.to_ascii_lowercase();
+            ["groups", "members", "meta.location", "meta.version"].iter().any(|k| f.contains(k))
+        });
+        for &kind in kinds {
+            if let Some(f) = &parsed {
+                self.check_sensitive(kind, f, query.in_uri)?;
+            }
+            let compiled = match &parsed {
+                Some(f) => match self.compile_filter(kind, f) {
+                    Ok(c) => Some(c),
+                    Err(e) if kinds.len() > 1 => {
+                        errors.push(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+                None => None,
+            };
+            let table = data.table(kind);
+            let indexed = parsed.as_ref().and_then(|f| self.candidates(&data, kind, f));
+            let ids: Box<dyn Iterator<Item = &String>> = match &indexed {
+                Some(ids) => Box::new(ids.iter()),
+                None => Box::new(table.order.values()),
+            };
+            for id in ids {
+                let Some(stored) = table.by_id.get(id) else { continue };
+                if !self.behaviour().inactive_users_listed
+                    && kind == Kind::User
+                    && stored.json().get("active") == Some(&json!(false))
+                {
+                    continue;
+                }
+                let matched = match &compiled {
+                    None => true,
+                    Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
+                    Some(c) => c.matches(&stored.json()),
+                };
+                if matched {
+                    hits.push((kind, stored));
+                }
+            }
+            for (_, stored) in data.ghosts.iter().filter(|(k, _)| *k == kind) {
+                if compiled.as_ref().is_none_or(|c| c.matches(&stored.json())) {
+                    hits.push((kind, stored));
+                }
+            }
+        }
+        if kinds.len() > 1 && errors.len() == kinds.len() {
+            return Err(errors.remove(0));
+        }
+        if let Some(sort_by) = &query.sort_by {
+            self.sort(&mut hits, sort_by, query.descending)?;
+        }
+        if !self.behaviour().stable_order && query.count.is_some_and(|c| c % 2 == 1) {
+            hits.reverse();
+        }
+        let total = hits.len();
+        if query.filter.is_some() && total == 0 && !self.behaviour().no_match_is_empty_list {
+            return Err(ScimError::not_found("no resource matches the filter"));
+        }
+        // 1-based startIndex; < 1 means 1; count < 0 means 0; at most maxResults (RFC 7644 §3.4.2.4).
+        let start = query.start_index.unwrap_or(1).max(1) as usize;
+        let count = query.count.map_or(self.config().max_results, |c| c.max(0) as usize).min(self.config().max_results);
+        let page: Vec<Rendered> = if !self.behaviour().paginate {
+            hits.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect()
+        } else {
+            hits.into_iter()
+                .skip(start - self.behaviour().start_index_origin)
+                .take(count)
+                .map(|(kind, stored)| self.render(&data, kind, stored, base))
+                .collect()
+        };
+        let total = match self.behaviour().total_results {
+            TotalResults::AllMatches => total,
+            TotalResults::PageSize => page.len(),
+        };
+        Ok((page, total, start))
+    }
+
+    /// Orders hits by `sort_by` (RFC 7644 §3.4.2.3): the attribute's SCIM order, resources without a
+    /// value last; multi-valued attributes sort by their primary (else first) value. Stable.
+    fn sort(&self, hits: &mut [(Kind, &Stored)], sort_by: &str, descending: bool) -> Result<(), ScimError> {
+        let (uri, rest) = crate::schema::split_urn(sort_by);
+        let (name, sub) = match rest.split_once('.') {
+            Some((n, s)) => (n, Some(s)),
+            None => (rest, None),
+        };
+        let kinds: std::collections::BTreeSet<Kind> = hits.iter().map(|(k, _)| *k).collect();
+        if !kinds.is_empty() && kinds.iter().all(|k| self.schema(*k).resolve(uri, name, sub).is_err()) {
+            let k = *kinds.iter().next().expect("not empty");
+            let e = self.schema(k).resolve(uri, name, sub).expect_err("checked");
+            return Err(ScimError::bad_request("invalidValue", format!("sortBy `{sort_by}`: {e}")));
+        }
+        let mut keyed = Vec::with_capacity(hits.len());
+        for &(kind, stored) in hits.iter() {
+            // A resource type without the attribute has no value for it: it sorts with the missing ones.
+            let Ok(r) = self.schema(kind).resolve(uri, name, sub) else {
+                keyed.push((None, crate::schema::Attribute::new("", AttributeType::String), kind, stored));
+                continue;
+            };
+            if r.target().returned == crate::schema::Returned::Never {
+                return Err(ScimError::bad_request(
+                    "invalidValue",
+                    format!("sortBy `{sort_by}`: it is never returned"),
+                ));
+            }
+            let whole = stored.json();
+            let object = match r.owner.container() {
+                Some(urn) => whole.as_object().and_then(|o| get_ci(o, urn)).map(|(_, v)| v),
+                None => Some(&whole),
+            };
+            let mut v = object.and_then(|b| b.as_object()).and_then(|o| get_ci(o, &r.attribute.name)).map(|(_, v)| v);
+            if let Some(Value::Array(items)) = v {
+                v = items.iter().find(|i| i.get("primary") == Some(&json!(true))).or_else(|| items.first());
+            }
+            if let Some(s) = r.sub_attribute {
+                v = v.and_then(|x| x.as_object()).and_then(|o| get_ci(o, &s.name)).map(|(_, v)| v);
+            } else if r.attribute.is_complex() {
+                v = v.and_then(|x| x.get("value"));
+            }
+            keyed.push((v.filter(|v| value::is_present(v)).cloned(), r.target().clone(), kind, stored));
+        }
+        keyed.sort_by(|(a, attr, ..), (b, ..)| match (a, b) {
+            (Some(x), Some(y)) => value::order(attr, x, y).unwrap_or(std::cmp::Ordering::Equal),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        if descending {
+            keyed.reverse();
+        }
+        for (slot, (_, _, kind, stored)) in hits.iter_mut().zip(keyed) {
+            *slot = (kind, stored);
+        }
+        Ok(())
+    }
+}

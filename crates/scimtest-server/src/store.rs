@@ -1,0 +1,292 @@
+//! The store: Users and Groups as compact JSON text in insertion order, the indexes the identity
+//! providers filter on (userName, displayName, externalId, emails, memberships), uniqueness, and the one
+//! lock under which an operation checks and writes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde_json::Value;
+
+use super::error::ScimError;
+use super::service::Kind;
+use crate::schema::get_ci;
+
+#[cfg(doc)]
+use super::behaviour::Behaviour;
+
+/// The data, its lock, and the sources of ids and versions.
+pub(super) struct Store {
+    data: RwLock<Data>,
+    versions: AtomicU64,
+    ids: AtomicU64,
+    id_seed: RandomState,
+}
+
+impl Store {
+    pub(super) fn new(keys: Keys) -> Store {
+        Store {
+            data: RwLock::new(Data::new(keys)),
+            versions: AtomicU64::new(1),
+            ids: AtomicU64::new(1),
+            id_seed: RandomState::new(),
+        }
+    }
+
+    pub(super) fn read(&self) -> RwLockReadGuard<'_, Data> {
+        self.data.read().expect("store lock")
+    }
+
+    pub(super) fn write(&self) -> RwLockWriteGuard<'_, Data> {
+        self.data.write().expect("store lock")
+    }
+
+    /// A fresh id, shaped like a UUID.
+    pub(super) fn new_id(&self) -> String {
+        let n = self.ids.fetch_add(1, AtomicOrdering::Relaxed);
+        let a = self.id_seed.hash_one((n, 1u8));
+        let b = self.id_seed.hash_one((n, 2u8));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    pub(super) fn next_version(&self) -> u64 {
+        self.versions.fetch_add(1, AtomicOrdering::Relaxed)
+    }
+}
+
+/// How the uniqueness index keys userNames, as [`Behaviour`] decides.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Keys {
+    /// [`Behaviour::user_name_case_exact`].
+    pub(super) user_name_case_exact: bool,
+    /// [`Behaviour::user_names_unique`].
+    pub(super) user_names_unique: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Stored {
+    pub(super) seq: u64,
+    pub(super) version: u64,
+    /// The representation as compact JSON text: about a sixth of the memory of a `serde_json::Value`
+    /// tree, which is what lets 100,000 users fit the server's memory budget. Parsed when read.
+    pub(super) text: Box<str>,
+    /// Only kept under the `return-password` fault: a correct server never hands it back.
+    pub(super) password: Option<Value>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Table {
+    pub(super) by_id: HashMap<String, Stored>,
+    pub(super) order: BTreeMap<u64, String>,
+}
+
+/// The ids under one index key: a short list (one id, for unique attributes), far smaller than a set.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ids(Vec<String>);
+
+impl Ids {
+    pub(super) fn add(&mut self, id: &str) {
+        if !self.0.iter().any(|x| x == id) {
+            self.0.push(id.to_string());
+        }
+    }
+
+    pub(super) fn remove_id(&mut self, id: &str) {
+        self.0.retain(|x| x != id);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for Ids {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Data {
+    keys: Keys,
+    pub(super) next_seq: u64,
+    pub(super) users: Table,
+    pub(super) groups: Table,
+    /// userName keys (see [`Keys`]) → user ids.
+    pub(super) user_names: HashMap<String, Ids>,
+    /// Folded displayName → group ids.
+    pub(super) group_names: HashMap<String, Ids>,
+    /// (kind, externalId) → ids.
+    pub(super) external_ids: HashMap<(Kind, String), Ids>,
+    /// Folded email value → user ids.
+    pub(super) emails: HashMap<String, Ids>,
+    /// Member id → the groups it is a direct member of.
+    pub(super) memberships: HashMap<String, Ids>,
+    /// What was deleted but stays listed ([`Behaviour::deleted_stay_listed`]).
+    pub(super) ghosts: Vec<(Kind, Stored)>,
+}
+
+impl Data {
+    pub(super) fn table(&self, kind: Kind) -> &Table {
+        match kind {
+            Kind::User => &self.users,
+            Kind::Group => &self.groups,
+        }
+    }
+
+    pub(super) fn table_mut(&mut self, kind: Kind) -> &mut Table {
+        match kind {
+            Kind::User => &mut self.users,
+            Kind::Group => &mut self.groups,
+        }
+    }
+
+    pub(super) fn kind_of(&self, id: &str) -> Option<Kind> {
+        if self.users.by_id.contains_key(id) {
+            Some(Kind::User)
+        } else if self.groups.by_id.contains_key(id) {
+            Some(Kind::Group)
+        } else {
+            None
+        }
+    }
+
+    fn new(keys: Keys) -> Data {
+        Data {
+            keys,
+            next_seq: 0,
+            users: Table::default(),
+            groups: Table::default(),
+            user_names: HashMap::new(),
+            group_names: HashMap::new(),
+            external_ids: HashMap::new(),
+            emails: HashMap::new(),
+            memberships: HashMap::new(),
+            ghosts: Vec::new(),
+        }
+    }
+
+    /// The index key of a userName: folded, unless userNames compare exactly.
+    pub(super) fn user_name_key(&self, user_name: &str) -> String {
+        if self.keys.user_name_case_exact { user_name.to_string() } else { fold(user_name) }
+    }
+
+    fn unique_key(&self, kind: Kind, json: &Value) -> Option<String> {
+        let attr = match kind {
+            Kind::User => "userName",
+            Kind::Group => "displayName",
+        };
+        let v = str_at(json, attr)?;
+        Some(if kind == Kind::User { self.user_name_key(v) } else { fold(v) })
+    }
+
+    /// 409 when another resource (not `except`) holds the userName or displayName of `json`.
+    pub(super) fn check_unique(&self, kind: Kind, json: &Value, except: Option<&str>) -> Result<(), ScimError> {
+        if kind == Kind::User && !self.keys.user_names_unique {
+            return Ok(());
+        }
+        let Some(key) = self.unique_key(kind, json) else { return Ok(()) };
+        let index = match kind {
+            Kind::User => &self.user_names,
+            Kind::Group => &self.group_names,
+        };
+        if index.get(&key).is_some_and(|ids| ids.iter().any(|id| Some(id.as_str()) != except)) {
+            let attr = if kind == Kind::User { "userName" } else { "displayName" };
+            return Err(ScimError::conflict(format!(
+                "a {} with {attr} `{}` exists already ({attr} is unique and case-insensitive)",
+                kind.name(),
+                str_at(json, attr).unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds `json` (resource `id`) to the indexes, or removes it.
+    pub(super) fn index(&mut self, kind: Kind, id: &str, json: &Value, add: bool) {
+        let edit = |map: &mut HashMap<String, Ids>, key: String| {
+            if add {
+                map.entry(key).or_default().add(id);
+            } else if let Some(set) = map.get_mut(&key) {
+                set.remove_id(id);
+                if set.is_empty() {
+                    map.remove(&key);
+                }
+            }
+        };
+        if let Some(key) = self.unique_key(kind, json) {
+            match kind {
+                Kind::User => edit(&mut self.user_names, key),
+                Kind::Group => edit(&mut self.group_names, key),
+            }
+        }
+        if kind == Kind::User
+            && let Some(Value::Array(emails)) = json.get("emails")
+        {
+            for e in emails {
+                if let Some(v) = str_at(e, "value") {
+                    edit(&mut self.emails, fold(v));
+                }
+            }
+        }
+        if let Some(x) = str_at(json, "externalId") {
+            let key = (kind, x.to_string());
+            if add {
+                self.external_ids.entry(key).or_default().add(id);
+            } else if let Some(set) = self.external_ids.get_mut(&key) {
+                set.remove_id(id);
+                if set.is_empty() {
+                    self.external_ids.remove(&key);
+                }
+            }
+        }
+        if kind == Kind::Group
+            && let Some(Value::Array(members)) = json.get("members")
+        {
+            for m in members {
+                if let Some(v) = str_at(m, "value") {
+                    let set = self.memberships.entry(v.to_string()).or_default();
+                    if add {
+                        set.add(id);
+                    } else {
+                        set.remove_id(id);
+                        if set.is_empty() {
+                            self.memberships.remove(v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Stored {
+    pub(super) fn json(&self) -> Value {
+        serde_json::from_str(&self.text).expect("stored text is JSON we wrote")
+    }
+}
+
+pub(super) fn compact(json: &Value) -> Box<str> {
+    serde_json::to_string(json).expect("JSON values serialize").into_boxed_str()
+}
+
+pub(super) fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+pub(super) fn str_at<'v>(json: &'v Value, key: &str) -> Option<&'v str> {
+    json.as_object().and_then(|o| get_ci(o, key)).and_then(|(_, v)| v.as_str())
+}
