@@ -8,7 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod exit;
 pub mod filter;
-pub mod r#gen;
+pub mod generate;
 pub mod patch;
 pub mod runner;
 pub mod schema;
