@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod client;
+pub mod core_check;
 pub mod exit;
 pub mod filter;
 pub mod generate;
@@ -17,3 +18,5 @@ pub mod server;
 pub mod suite;
 pub mod tools;
 pub mod value;
+
+pub use selftest::main_from_env;

@@ -582,7 +582,8 @@ pub(super) fn patches(
         }
     }
     let shape = user_shape(&schema);
-    let strategy = (crate::generate::patch_subject(&prefix, mode, &shape), crate::generate::patch_sequence(mode, &shape));
+    let strategy =
+        (crate::generate::patch_subject(&prefix, mode, &shape), crate::generate::patch_sequence(mode, &shape));
     let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
     let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
