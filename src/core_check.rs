@@ -1,7 +1,7 @@
-//! The core's self-check: every RFC 7644 filter and PATCH example under `fixtures/rfc7644/` (bundled in
-//! the binary, or `--fixture-dir`), each with the outcome worked out by hand, run through the filter
-//! evaluator and the PATCH engine. The `scimtest selftest` command prints it; the integration tests
-//! assert it.
+//! The core check: every RFC 7644 filter and PATCH example under `fixtures/rfc7644/` (bundled in the
+//! binary, or `--fixture-dir`), each with the outcome worked out by hand, and the filter corpora under
+//! `fixtures/filters/`, run through the filter evaluator and the PATCH engine. The `scimtest selftest`
+//! command prints it first; the integration tests assert it.
 
 use std::fmt;
 use std::path::Path;
@@ -25,7 +25,7 @@ pub struct CaseResult {
     pub outcome: Result<(), String>,
 }
 
-/// A fixture that could not be read: the self-check cannot run.
+/// A fixture that could not be read: the core check cannot run.
 #[derive(Debug)]
 pub struct FixtureError(pub String);
 
@@ -233,7 +233,7 @@ fn round_trip(line: &str, dialect: Dialect) -> Result<(), String> {
     }
 }
 
-/// Every self-check case.
+/// Every case of the core check.
 pub fn run(fixtures: &Source) -> Result<Vec<CaseResult>, FixtureError> {
     let mut all = rfc7644_filters(fixtures)?;
     all.extend(rfc7644_patches(fixtures)?);

@@ -10,7 +10,7 @@ use crate::bundle::Source;
 use crate::client::{ClientConfig, Credential};
 use crate::exit::Exit;
 
-/// The run library mode makes (`crate::selftest::main_from_env`, a Rust project's own `tests/scim.rs`).
+/// The run library mode makes (`crate::main_from_env`, a Rust project's own `tests/scim.rs`).
 ///
 /// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN`, and optionally
 /// `SCIM_PROFILE` (default `rfc`), `SCIM_JUNIT` and `SCIM_JSON` (report files), `SCIM_SNAPSHOTS`

@@ -69,7 +69,7 @@ use execute::{Shared, run_property, run_scenario, short_tag};
 use plan::{idp_names, load_all, planned_checks};
 use report::{Cleanup, Record};
 
-/// Everything a run is configured with (built by `main.rs` from arguments and environment).
+/// Everything a run is configured with (built by `cli` from arguments, or by [`config_from_env`]).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub client: ClientConfig,

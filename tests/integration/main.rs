@@ -7,7 +7,8 @@
 //! * `robustness` — arbitrary input never panics;
 //! * `differential` — our parser against the `scim_v2` crate's;
 //! * `cli` — the `scimtest` binary's filter and patch tools;
-//! * `install` — a moved or `cargo install`ed binary works from any directory.
+//! * `install` — a moved or `cargo install`ed binary works from any directory;
+//! * `layers` — the runner side's sources never name the server module.
 
 mod util;
 
@@ -22,6 +23,7 @@ mod filter_props;
 mod gate;
 mod hostile;
 mod install;
+mod layers;
 mod patch_props;
 mod robustness;
 mod safety;
