@@ -5,7 +5,8 @@
 use scimtest::client::ClientConfig;
 use scimtest::runner::property::PropertyConfig;
 use scimtest::runner::report::Outcome;
-use scimtest::runner::{RunConfig, check, server_mode_for};
+use scimtest::runner::{RunConfig, check};
+use scimtest::selftest::server_mode_for;
 use scimtest::server::{ServerConfig, spawn};
 
 fn main() {

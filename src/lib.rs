@@ -1,15 +1,19 @@
 //! scimtest: a SCIM 2.0 conformance harness.
 //!
 //! The pure core — [`schema`], [`value`], [`filter`], [`patch`], [`message`] — understands SCIM exactly and
-//! knows nothing of HTTP, async runtimes or test frameworks; the reference server and the runner stand on
-//! it. Both live in their own crates (`crates/scimtest-core`, `crates/scimtest-server`, re-exported here
-//! under their old paths) so that Cargo, not discipline, keeps the layers apart.
+//! knows nothing of HTTP, async runtimes or test frameworks; the reference [`server`] and the [`runner`] stand on
+//! it and never on each other. Core and server live in their own crates (`crates/scimtest-core`,
+//! `crates/scimtest-server`, re-exported here under their old paths) so that Cargo, not discipline, keeps
+//! the layers apart. The runner side ([`suite`], [`generate`], [`client`], [`bundle`], [`runner`]) talks
+//! HTTP only; [`selftest`] starts the server in-process and points a run at it, and [`cli`] is the command
+//! line over everything ([`core_check`], [`tools`]; every command ends in one [`exit::Exit`]).
 
 pub mod bundle;
 pub mod cli;
 pub mod client;
+pub mod core_check;
 pub mod exit;
-pub mod r#gen;
+pub mod generate;
 pub mod runner;
 pub mod selftest;
 pub mod suite;
@@ -17,3 +21,4 @@ pub mod tools;
 
 pub use scimtest_core::{filter, message, patch, schema, value};
 pub use scimtest_server as server;
+pub use selftest::main_from_env;

@@ -1,6 +1,6 @@
 //! The command-line tools over the core, for vendors debugging their own server: `filter parse`,
-//! `filter eval`, `patch apply` and `selftest`. Each returns a [`Report`] (what to print, and the exit
-//! code) so that `main` stays a thin shell and tests can call the tools directly.
+//! `filter eval`, `patch apply`, `suites` and the core check of `selftest`. Each returns a [`Report`] (what
+//! to print, and the [`Exit`]) so that `main` stays a thin shell and tests can call the tools directly.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -8,30 +8,24 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::exit::Exit;
 use crate::filter::{Dialect, EvalOptions, ParseOptions, UnknownAttributes, compile, parse_with};
 use crate::patch::{Mode, PatchOptions, apply_json};
 use crate::schema::{
     ResourceSchema, builtin_resource_types, builtin_schemas, get_ci, parse_resource_types, parse_schemas,
 };
 
-/// Success.
-pub const EXIT_OK: u8 = crate::exit::Exit::Pass.code();
-/// A SCIM-level error: a filter or PATCH that a server would reject (or a failing self-check).
-pub const EXIT_SCIM_ERROR: u8 = crate::exit::Exit::Fail.code();
-/// Bad usage: a file that cannot be read, input that is not what the tool takes.
-pub const EXIT_USAGE: u8 = crate::exit::Exit::Usage.code();
-
 /// What a tool prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Report {
     pub stdout: String,
     pub stderr: String,
-    pub exit: u8,
+    pub exit: Exit,
 }
 
 impl Report {
     fn usage(message: impl Into<String>) -> Self {
-        Report { stderr: format!("error: {}\n", message.into()), exit: EXIT_USAGE, ..Report::default() }
+        Report { stderr: format!("error: {}\n", message.into()), exit: Exit::Usage, ..Report::default() }
     }
 }
 
@@ -123,7 +117,7 @@ pub fn filter_parse(filter: &str, dialect: Dialect) -> Report {
         Ok(f) => Report { stdout: format!("{f}\n"), ..Report::default() },
         Err(e) => Report {
             stderr: format!("{}\n  scimType: {}\n", e.render(filter), e.scim_type()),
-            exit: EXIT_SCIM_ERROR,
+            exit: Exit::Fail,
             ..Report::default()
         },
     }
@@ -178,7 +172,7 @@ fn eval_inner(
         Ok(f) => f,
         Err(e) => {
             let _ = writeln!(report.stderr, "{}\n  scimType: {}", e.render(filter), e.scim_type());
-            report.exit = EXIT_SCIM_ERROR;
+            report.exit = Exit::Fail;
             return Ok(report);
         }
     };
@@ -195,7 +189,7 @@ fn eval_inner(
                 e.message,
                 e.scim_type()
             );
-            report.exit = EXIT_SCIM_ERROR;
+            report.exit = Exit::Fail;
             return Ok(report);
         }
     }
@@ -215,7 +209,7 @@ fn eval_inner(
                         e.message,
                         e.scim_type()
                     );
-                    report.exit = EXIT_SCIM_ERROR;
+                    report.exit = Exit::Fail;
                     return Ok(report);
                 }
             }
@@ -253,7 +247,7 @@ pub fn patch_apply(resource: &Path, patch: &Path, source: &SchemaSource, mode: M
                 report.stdout =
                     format!("{}\n", serde_json::to_string_pretty(&e.to_scim_error()).expect("JSON values serialize"));
                 let _ = writeln!(report.stderr, "400 {}: {e} ({mode} mode)", e.scim_type);
-                report.exit = EXIT_SCIM_ERROR;
+                report.exit = Exit::Fail;
             }
         }
         Ok(report)
@@ -263,9 +257,10 @@ pub fn patch_apply(resource: &Path, patch: &Path, source: &SchemaSource, mode: M
     }
 }
 
-/// `scimtest selftest`: the core's self-check over the bundled fixtures, in cargo-test style.
-pub fn selftest(fixtures: &crate::bundle::Source) -> Report {
-    let results = match crate::selftest::run(fixtures) {
+/// The first part of `scimtest selftest`: the core check ([`crate::core_check`]) over the bundled
+/// fixtures, in cargo-test style.
+pub fn core_check(fixtures: &crate::bundle::Source) -> Report {
+    let results = match crate::core_check::run(fixtures) {
         Ok(r) => r,
         Err(e) => return Report::usage(e.to_string()),
     };
@@ -287,7 +282,7 @@ pub fn selftest(fixtures: &crate::bundle::Source) -> Report {
                 r.outcome.as_ref().err().map_or("", String::as_str)
             );
         }
-        report.exit = EXIT_SCIM_ERROR;
+        report.exit = Exit::Fail;
     }
     let _ = writeln!(report.stdout, "\nselftest: {} passed, {} failed", results.len() - failed.len(), failed.len());
     report

@@ -3,5 +3,5 @@
 //! reference server.
 
 fn main() -> std::process::ExitCode {
-    scimtest::runner::main_from_env()
+    scimtest::main_from_env()
 }

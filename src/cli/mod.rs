@@ -30,7 +30,7 @@ pub fn main() -> Exit {
     };
     match cli.command {
         Command::Run(args) => match run_config(args) {
-            Ok(config) => Exit::from_code(crate::runner::run(config)),
+            Ok(config) => crate::runner::run(config),
             Err(e) => usage(&e),
         },
         Command::Selftest(args) => selftest(args),
@@ -234,8 +234,8 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     };
     let fixtures = Source::dir_or(args.locations.fixture_dir.clone(), Bundle::Fixtures);
     // The core first: every RFC 7644 example and the filter corpora, through the engines.
-    let core = tools::selftest(&fixtures);
-    if core.exit != tools::EXIT_OK {
+    let core = tools::core_check(&fixtures);
+    if core.exit != Exit::Pass {
         return emit(&core);
     }
     if let Some(last) = core.stdout.lines().last() {
@@ -254,7 +254,7 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     // nothing is kept unless --regressions says where (never in the harness's own files).
     config.properties = generated_config(&args.generated, None, 250);
     config.snapshots = snapshots;
-    Exit::from_code(crate::runner::selftest_every_profile(config, &token))
+    crate::selftest::every_profile_against_bundled_server(config, &token)
 }
 
 fn clean(args: args::CleanArgs) -> Exit {
@@ -262,7 +262,7 @@ fn clean(args: args::CleanArgs) -> Exit {
         return usage("no SCIM endpoint given\n  fix: pass --url https://example.com/scim/v2 (or set SCIM_BASE_URL)");
     }
     match client_config(&args.target, &args.auth) {
-        Ok(config) => Exit::from_code(crate::runner::clean(config, args.delete)),
+        Ok(config) => crate::runner::clean(config, args.delete),
         Err(e) => usage(&e),
     }
 }
@@ -358,5 +358,5 @@ fn emit(report: &Report) -> Exit {
     // A closed pipe (`scimtest … | head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(report.stdout.as_bytes());
     let _ = std::io::stderr().write_all(report.stderr.as_bytes());
-    Exit::from_code(report.exit)
+    report.exit
 }

@@ -1,4 +1,4 @@
-//! Generated checks: filters and PATCH sequences from `crate::gen`, sent to the server and compared with
+//! Generated checks: filters and PATCH sequences from `crate::generate`, sent to the server and compared with
 //! the core's own answer for the same input over the server's own representations (so a vendor's data
 //! never matters); a disagreement is shrunk to a minimal counterexample and reported with its seed.
 
@@ -14,7 +14,7 @@ use super::Shared;
 use super::failure::{Failure, Generated, Problem, ProblemKind, StepRef};
 use crate::client::{Exchange, Request};
 use crate::filter::{Dialect, EvalOptions, Filter, ParseOptions, compile, parse_with};
-use crate::r#gen::{USER_PATHS, UserShape};
+use crate::generate::{USER_PATHS, UserShape};
 use crate::patch::{Mode, PatchOptions, apply_json};
 use crate::schema::ResourceSchema;
 use crate::value::{CanonicalOptions, canonicalize, diff};
@@ -161,7 +161,7 @@ fn selections(
 /// `phoneNumbers.type` (RFC 7643 §2.3.1: a server MAY accept only those).
 pub(crate) fn user_shape(schema: &ResourceSchema) -> UserShape {
     let find = |text: &str| {
-        let p = crate::r#gen::path(text);
+        let p = crate::generate::path(text);
         schema.resolve(p.uri.as_deref(), &p.name, p.sub_attr.as_deref()).ok().map(|r| r.target())
     };
     let canonical = |text: &str| find(text).map(|a| a.canonical_values.as_slice());
@@ -183,7 +183,7 @@ pub(super) fn filters(
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::filters")));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
     let mut seeding = runner(1, config.seed);
-    let people = crate::r#gen::population(&prefix, 12, &user_shape(schema))
+    let people = crate::generate::population(&prefix, 12, &user_shape(schema))
         .new_tree(&mut seeding)
         .map_err(|e| stopped("filter", format!("cannot generate the population: {e}")))?
         .current();
@@ -275,12 +275,12 @@ pub(super) fn filters(
         .flatten()
         .filter_map(|v| v.as_str().and_then(crate::value::DateTime::parse))
         .collect();
-    let strategy = crate::r#gen::filter(dialect == Dialect::Compat, crate::r#gen::instant_literals(&instants));
+    let strategy = crate::generate::filter(dialect == Dialect::Compat, crate::generate::instant_literals(&instants));
     let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
         Ok(()) => Ok(Found { passed, declined: declined.get() }),
         Err(TestError::Fail(reason, minimal)) => {
-            let minimal = crate::r#gen::simplify(minimal, 200, |f| check(f).is_err());
+            let minimal = crate::generate::simplify(minimal, 200, |f| check(f).is_err());
             // Rerun the minimal case: its reason and transcript.
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
             let text = minimal.to_string();
@@ -582,7 +582,8 @@ pub(super) fn patches(
         }
     }
     let shape = user_shape(&schema);
-    let strategy = (crate::r#gen::patch_subject(&prefix, mode, &shape), crate::r#gen::patch_sequence(mode, &shape));
+    let strategy =
+        (crate::generate::patch_subject(&prefix, mode, &shape), crate::generate::patch_sequence(mode, &shape));
     let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
     let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
@@ -630,7 +631,7 @@ pub(super) fn groups(
     mode: Mode,
     config: &PropertyConfig,
 ) -> Result<Found, Box<Failure>> {
-    use crate::r#gen::MEMBER_POOL;
+    use crate::generate::MEMBER_POOL;
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::groups")));
     let schema =
         shared.discovered.schemas.iter().find(|s| s.matches("Group")).unwrap_or(ResourceSchema::group()).clone();
@@ -748,7 +749,7 @@ pub(super) fn groups(
             ));
         }
     }
-    let strategy = crate::r#gen::group_case(mode);
+    let strategy = crate::generate::group_case(mode);
     let mut runner = runner(config.patch_cases / 2, config.seed ^ 0x6a09);
     let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
     match result {
@@ -782,7 +783,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::{judge_user_patch, user_shape};
-    use crate::r#gen::{patch_sequence, patch_subject, population};
+    use crate::generate::{patch_sequence, patch_subject, population};
     use crate::patch::{Mode, PATCH_OP};
     use crate::schema::{ENTERPRISE_USER, ResourceSchema, USER};
 

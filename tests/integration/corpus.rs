@@ -3,7 +3,7 @@
 //! inside the input.
 
 use scimtest::bundle::Source;
-use scimtest::selftest::filter_corpora;
+use scimtest::core_check::filter_corpora;
 
 #[test]
 fn every_corpus_line_behaves_as_its_file_says() {

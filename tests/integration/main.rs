@@ -9,6 +9,7 @@
 //! * `cli` — the `scimtest` binary's filter and patch tools;
 //! * `install` — a moved or `cargo install`ed binary works from any directory;
 //! * `architecture` — `cargo tree` shows the crates' layers (no async, HTTP or test framework in the core).
+//! * `layers` — the runner side's sources never name the server module.
 
 mod util;
 
@@ -24,6 +25,7 @@ mod filter_props;
 mod gate;
 mod hostile;
 mod install;
+mod layers;
 mod patch_props;
 mod robustness;
 mod safety;

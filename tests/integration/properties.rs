@@ -1,9 +1,10 @@
 //! The generated checks: they pass against the reference server, and each filter- or PATCH-related
 //! fault makes them fail with a counterexample shrunk to at most 3 comparisons or 2 operations.
 
+use scimtest::runner::check;
 use scimtest::runner::property::PropertyConfig;
 use scimtest::runner::report::{Outcome, Record};
-use scimtest::runner::{check, server_mode_for};
+use scimtest::selftest::server_mode_for;
 use scimtest::server::{Fault, ServerConfig};
 
 use crate::util::{server_for_profile, server_with_run_config};

@@ -1,6 +1,6 @@
 //! Every RFC 7644 filter and PATCH example, with outcomes worked out by hand (fixtures/rfc7644/README.md).
 
-use scimtest::selftest::{CaseResult, rfc7644_filters, rfc7644_patches};
+use scimtest::core_check::{CaseResult, rfc7644_filters, rfc7644_patches};
 
 fn assert_all_pass(results: Vec<CaseResult>, at_least: usize) {
     assert!(results.len() >= at_least, "only {} cases found", results.len());

@@ -334,7 +334,7 @@ fn a_feature_declared_unsupported_that_works_is_reported() {
     // The bundled server, except that its ServiceProviderConfig declares PATCH unsupported.
     let app = scimtest::server::app(scimtest::server::state(ServerConfig {
         token: Some(TOKEN.into()),
-        mode: scimtest::runner::server_mode_for("entra"),
+        mode: scimtest::selftest::server_mode_for("entra"),
         ..ServerConfig::default()
     }));
     let lying = Router::new()

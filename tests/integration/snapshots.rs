@@ -39,7 +39,7 @@ fn profiles_by_mode() -> Vec<(ServerMode, Vec<String>)> {
         .collect();
     names.sort();
     let (strict, compat): (Vec<String>, Vec<String>) =
-        names.into_iter().partition(|p| scimtest::runner::server_mode_for(p) == ServerMode::Strict);
+        names.into_iter().partition(|p| scimtest::selftest::server_mode_for(p) == ServerMode::Strict);
     vec![(ServerMode::Strict, strict), (ServerMode::Compat, compat)]
 }
 

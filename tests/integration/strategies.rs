@@ -73,14 +73,14 @@ fn leaf() -> impl Strategy<Value = Filter> {
 
 /// Trees without value paths (what may stand inside brackets).
 fn plain_tree() -> impl Strategy<Value = Filter> {
-    scimtest::r#gen::combined(leaf(), 3, 16, 3)
+    scimtest::generate::combined(leaf(), 3, 16, 3)
 }
 
 /// Any filter tree the grammar can express (compat dialect).
 pub fn tree() -> impl Strategy<Value = Filter> {
     let value_path = (attr_path(false), plain_tree(), proptest::option::of((name(), test_strategy())))
         .prop_map(|(attr, f, sub)| Filter::ValuePath { attr, filter: Box::new(f), sub });
-    scimtest::r#gen::combined(prop_oneof![3 => leaf(), 1 => value_path], 3, 24, 3)
+    scimtest::generate::combined(prop_oneof![3 => leaf(), 1 => value_path], 3, 24, 3)
 }
 
 pub fn spelling() -> impl Strategy<Value = Spelling> {
@@ -103,7 +103,7 @@ fn s(v: &str) -> CompValue {
     CompValue::String(v.to_string())
 }
 
-use scimtest::r#gen::path;
+use scimtest::generate::path;
 
 const STRING_OPS: [CompareOp; 9] = CompareOp::ALL;
 const EQUALITY_OPS: [CompareOp; 2] = [CompareOp::Eq, CompareOp::Ne];
@@ -170,7 +170,7 @@ fn email_inner() -> BoxedStrategy<Filter> {
         any::<bool>().prop_map(|b| Filter::compare(path("primary"), CompareOp::Eq, CompValue::Bool(b))),
         Just(Filter::present(path("primary"))),
     ];
-    scimtest::r#gen::combined(leaf, 2, 6, 2)
+    scimtest::generate::combined(leaf, 2, 6, 2)
 }
 
 /// Filters that check against the User schema in the compat dialect.
@@ -182,7 +182,7 @@ pub fn user_filter() -> BoxedStrategy<Filter> {
             sub: sub.map(|(op, v)| ("value".to_string(), Test::Compare(op, s(v)))),
         },
     );
-    scimtest::r#gen::combined(prop_oneof![4 => typed_leaf(), 1 => value_path], 3, 16, 3)
+    scimtest::generate::combined(prop_oneof![4 => typed_leaf(), 1 => value_path], 3, 16, 3)
 }
 
 fn email() -> impl Strategy<Value = Value> {

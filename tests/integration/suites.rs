@@ -25,7 +25,7 @@ pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
 
 /// One profile against a fresh server in the mode that profile is judged in.
 async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
-    // rfc checks the strict server, IdP profiles the compat one (scimtest::runner::server_mode_for).
+    // rfc checks the strict server, IdP profiles the compat one (scimtest::selftest::server_mode_for).
     let (server, config) = server_for_profile(profile, faults).await;
     let records = check(&config).await.unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
     server.shutdown().await.expect("server stops");

@@ -41,7 +41,7 @@ pub async fn server_for_profile(
     faults: &[scimtest::server::Fault],
 ) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
     let (server, mut config) = server_with_run_config(scimtest::server::ServerConfig {
-        mode: scimtest::runner::server_mode_for(profile),
+        mode: scimtest::selftest::server_mode_for(profile),
         faults: faults.iter().copied().collect(),
         ..scimtest::server::ServerConfig::default()
     })
@@ -147,7 +147,7 @@ pub fn rfc_server(
 ) -> scimtest::server::RunningServer {
     rt.block_on(scimtest::server::spawn(scimtest::server::ServerConfig {
         token: Some(token.into()),
-        mode: scimtest::runner::server_mode_for("rfc"),
+        mode: scimtest::selftest::server_mode_for("rfc"),
         faults: faults.iter().copied().collect(),
         ..scimtest::server::ServerConfig::default()
     }))

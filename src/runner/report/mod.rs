@@ -1,14 +1,21 @@
-//! What a run reports: a record per trial, a summary per RFC level, and two machine-readable writers —
-//! a versioned JSON report (docs/report-format.md) and JUnit XML (quick-junit). The token is never in any
-//! of them: failure messages show it as `$SCIM_TOKEN`.
+//! What a run reports, as a model: a record per trial, root causes, a summary per RFC level, and the
+//! readiness of each identity provider. One writer per format renders it: `console`, `json`
+//! (docs/report-format.md), `junit` and `markdown`. The token is never in any of them: failure messages
+//! show it as `$SCIM_TOKEN`.
+
+mod console;
+mod json;
+mod junit;
+mod markdown;
+
+pub use console::{lifecycle_view, render_readiness};
+pub use json::{to_json, write_json};
+pub use junit::{to_junit, write_junit};
+pub use markdown::{to_markdown, write_markdown};
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
-
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use serde_json::json;
 
 use super::failure::Failure;
 use crate::suite::{Level, Requirement};
@@ -53,7 +60,7 @@ pub struct Record {
     pub outcome: Outcome,
     pub duration: Duration,
     /// The response snapshot's verdict, when snapshots are on and the scenario ran.
-    pub snapshot: Option<super::snapshot::Verdict>,
+    pub snapshot: Option<crate::runner::snapshot::Verdict>,
 }
 
 impl Record {
@@ -156,7 +163,7 @@ pub struct RunMeta {
     pub duration: Duration,
     pub cleanup: Cleanup,
     /// Response times per endpoint, slowest first.
-    pub timings: Vec<super::timing::EndpointTiming>,
+    pub timings: Vec<crate::runner::timing::EndpointTiming>,
     /// What discovery could not read, and what the ServiceProviderConfig declares wrongly.
     pub notes: Vec<String>,
 }
@@ -210,7 +217,7 @@ pub struct Summary {
     /// Failed and blocked checks a baseline waives, per level: `[failed, blocked]`.
     waived: BTreeMap<Level, [usize; 2]>,
     /// The baseline applied to the run (`--baseline`), if any.
-    pub baseline: Option<super::baseline::Applied>,
+    pub baseline: Option<crate::runner::baseline::Applied>,
 }
 
 const PASSED: usize = 0;
@@ -246,7 +253,7 @@ impl Summary {
 
     /// The summary with a baseline applied: waived failures and blocks no longer fail the run, the
     /// baseline's own problems (a fixed or expired waiver) do.
-    pub fn with_baseline(mut self, records: &[Record], applied: super::baseline::Applied) -> Summary {
+    pub fn with_baseline(mut self, records: &[Record], applied: crate::runner::baseline::Applied) -> Summary {
         self.waived.clear();
         for r in records.iter().filter(|r| applied.waived.contains_key(&r.name)) {
             let slot = self.waived.entry(r.requirement.level).or_default();
@@ -319,104 +326,6 @@ impl Summary {
 
     fn total(&self, i: usize) -> usize {
         self.counts.values().map(|c| c[i]).sum()
-    }
-
-    /// The root causes, what to fix first; empty when nothing failed.
-    pub fn render_causes(&self) -> String {
-        if self.causes.is_empty() {
-            return String::new();
-        }
-        let mut out = String::from("\nroot causes, what to fix first:\n");
-        for c in &self.causes {
-            let waived = c.failed.iter().chain(&c.blocked).all(|n| self.is_waived(n));
-            let _ = writeln!(out, "  {}{}", c.line(), if waived { " [waived]" } else { "" });
-            let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
-            let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
-            let _ = writeln!(out, "       e.g. {first} ({}){said}", super::quirks::annotate(&c.source));
-        }
-        out
-    }
-
-    /// `PASS: every MUST requirement holds` or `FAIL: 2 MUST root causes (6 MUST checks failed, 2 blocked)`.
-    pub fn verdict(&self) -> String {
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let must_causes = self
-            .causes
-            .iter()
-            .filter(|c| c.level == Level::Must && !c.failed.iter().chain(&c.blocked).all(|n| self.is_waived(n)))
-            .count();
-        let (must, blocked) = (self.unwaived_failed(Level::Must), self.unwaived_blocked(Level::Must));
-        let drift = self.snapshots_failed();
-        let mut reasons = Vec::new();
-        if must + blocked > 0 {
-            let mut checks = format!("{must} MUST check{} failed", plural(must));
-            if blocked > 0 {
-                checks.push_str(&format!(", {blocked} blocked"));
-            }
-            reasons.push(format!("{must_causes} MUST root cause{} ({checks})", plural(must_causes)));
-        }
-        if drift > 0 {
-            reasons.push(format!("{drift} snapshot{} drifted", plural(drift)));
-        }
-        let problems = self.baseline_problems();
-        if problems > 0 {
-            reasons.push(format!("{problems} baseline waiver{} fixed or expired", plural(problems)));
-        }
-        let waived = self.waived(Level::Must);
-        if reasons.is_empty() && waived > 0 {
-            format!("PASS: every MUST requirement holds but {waived} waived check{} (baseline)", plural(waived))
-        } else if reasons.is_empty() {
-            "PASS: every MUST requirement holds".to_string()
-        } else if must + blocked == 0 {
-            format!("FAIL: {} (every MUST requirement holds)", reasons.join(", "))
-        } else {
-            format!("FAIL: {}", reasons.join(", "))
-        }
-    }
-
-    /// The closing lines: the root causes, one line per level, a verdict, and the plain
-    /// `N passed, N failed, N skipped` line.
-    pub fn render(&self, meta: &RunMeta) -> String {
-        let mut out = self.render_causes();
-        out.push_str(&render_readiness(&self.readiness, &self.causes));
-        if let Some(b) = &self.baseline {
-            out.push_str(&b.render());
-        }
-        let _ = write!(
-            out,
-            "\nscimtest: profile `{}` against {} in {:.2} s\n",
-            meta.profile,
-            meta.target,
-            meta.duration.as_secs_f64()
-        );
-        let any_blocked = self.total(BLOCKED) > 0;
-        for level in Level::ALL {
-            let blocked = if any_blocked { format!(", {:>3} blocked", self.blocked(level)) } else { String::new() };
-            let waived =
-                if self.waived(level) > 0 { format!(" ({} waived)", self.waived(level)) } else { String::new() };
-            let _ = writeln!(
-                out,
-                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}{waived}",
-                level.as_str(),
-                self.passed(level),
-                self.failed(level),
-                self.skipped(level)
-            );
-        }
-        if !self.snapshots.is_empty() {
-            let counts: Vec<String> = self.snapshots.iter().map(|(label, n)| format!("{n} {label}")).collect();
-            let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
-        }
-        let _ = writeln!(out, "verdict: {}", self.verdict());
-        let blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
-        let _ = writeln!(
-            out,
-            "scimtest: {} passed, {} failed, {} skipped{blocked}",
-            self.total(PASSED),
-            self.total(FAILED),
-            self.total(SKIPPED)
-        );
-        out
     }
 }
 
@@ -582,7 +491,7 @@ impl Readiness {
 /// the generated check or the source itself (`SPEC #3`). With the step's position in lifecycle order
 /// (`None`: after the catalogue steps, in plan order).
 fn step_of(r: &Record) -> (String, Option<usize>) {
-    let ids = super::quirks::ids_in(&r.requirement.source);
+    let ids = crate::runner::quirks::ids_in(&r.requirement.source);
     let catalogue = ids.iter().find_map(|id| {
         LIFECYCLE
             .iter()
@@ -592,8 +501,8 @@ fn step_of(r: &Record) -> (String, Option<usize>) {
     if let Some(i) = catalogue {
         return (LIFECYCLE[i].1.to_string(), Some(i));
     }
-    if let Some(id) = ids.iter().find(|id| super::quirks::is_quirk_id(id)) {
-        let meaning = super::quirks::meaning(id).unwrap_or("not documented");
+    if let Some(id) = ids.iter().find(|id| crate::runner::quirks::is_quirk_id(id)) {
+        let meaning = crate::runner::quirks::meaning(id).unwrap_or("not documented");
         return (format!("quirk {id}: {meaning}"), None);
     }
     if r.suite == "properties" {
@@ -667,220 +576,10 @@ pub fn readiness(records: &[Record], causes: &[RootCause], idps: &[IdpProfile]) 
         .collect()
 }
 
-/// For the identity-provider profiles of a run: each lifecycle step the IdP performs (and each quirk it
-/// relies on) in lifecycle order, whether it works, and if not the root cause that stops it — what a vendor
-/// reads to know where Entra or Okta will fail. Empty when the run planned no identity provider.
-pub fn lifecycle_view(readiness: &[Readiness], causes: &[RootCause]) -> String {
-    if readiness.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nwhat the identity provider will see:\n");
-    for ready in readiness {
-        let _ = writeln!(out, "  {} ({}):", ready.idp.display_name, ready.idp.name);
-        for step in &ready.steps {
-            let why = |how: &str| match &step.example {
-                Some((name, cause)) => {
-                    let cause = cause.and_then(|id| causes.iter().find(|c| c.id == id));
-                    let cause = cause.map_or(String::new(), |c| {
-                        let said = c
-                            .server_said
-                            .as_ref()
-                            .map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
-                        format!("{how} {}: {}{said} ", c.id, c.title)
-                    });
-                    let more =
-                        if step.failing > 1 { format!(" (and {} more)", step.failing - 1) } else { String::new() };
-                    format!("{cause}[{name}{more}]")
-                }
-                None => String::new(),
-            };
-            let how = if step.blocked { "blocked by" } else { "root cause" };
-            let _ = match step.state {
-                StepState::Works => writeln!(out, "    ✓ {}", step.title),
-                StepState::WorksWithout => {
-                    writeln!(out, "    ~ {} — its MUST checks pass; a SHOULD/MAY check fails: {}", step.title, why(how))
-                }
-                StepState::Fails => writeln!(out, "    ✗ {} — {}", step.title, why(how)),
-                StepState::Skipped => writeln!(
-                    out,
-                    "    - {} — skipped: {}",
-                    step.title,
-                    step.skip_reason.as_deref().unwrap_or("no check ran")
-                ),
-            };
-        }
-    }
-    out
-}
-
-/// The per-IdP verdict lines the run ends with (before the level counts); empty without an IdP profile.
-pub fn render_readiness(readiness: &[Readiness], causes: &[RootCause]) -> String {
-    if readiness.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nreadiness per identity provider (steps whose MUST checks all pass / steps run):\n");
-    for r in readiness {
-        let _ = writeln!(out, "  {}", r.line(causes));
-    }
-    out
-}
-
 /// A server's text on one line, exactly: quoted, with newlines, quotes, backslashes and control characters
 /// escaped as in a JSON string (non-ASCII letters stay as they are), so nothing is lost or run together.
 pub fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
-}
-
-/// A failure as JSON: the step, each problem (expected versus observed), the generated input and the
-/// exchange as a curl line.
-fn failure_json(f: &Failure) -> serde_json::Value {
-    json!({
-        "step": { "number": f.step.number, "label": f.step.label, "kind": f.step.kind, "setup": f.step.setup },
-        "problems": f.problems.iter().map(|p| json!({
-            "kind": format!("{:?}", p.kind),
-            "subject": p.subject,
-            "expected": p.expected,
-            "observed": p.observed,
-        })).collect::<Vec<_>>(),
-        "generated": f.generated.as_ref().map(|g| json!({
-            "what": g.what,
-            "seed": format!("{:#x}", g.seed),
-            "minimal_input": g.minimal_input,
-            "note": g.note,
-        })),
-        "exchange": f.exchange.as_ref().map(|ex| json!({
-            "transcript": ex.transcript(usize::MAX),
-            "curl": ex.curl(),
-        })),
-    })
-}
-
-/// One identity provider's readiness as JSON: the verdict, the step counts and every step.
-fn readiness_json(r: &Readiness, causes: &[RootCause]) -> serde_json::Value {
-    json!({
-        "profile": r.idp.name,
-        "display_name": r.idp.display_name,
-        "verdict": r.verdict().to_ascii_lowercase().replace(' ', "_"),
-        "ready": r.ready(),
-        "steps_working": r.working(),
-        "steps_judged": r.judged(),
-        "steps_skipped": r.skipped(),
-        "blocked_by": r.blocked_by,
-        "line": r.line(causes),
-        "steps": r.steps.iter().map(|s| json!({
-            "title": s.title,
-            "status": match s.state {
-                StepState::Works => "works",
-                StepState::WorksWithout => "works_should_fails",
-                StepState::Fails => "fails",
-                StepState::Skipped => "skipped",
-            },
-            "checks": s.checks,
-            "failing": s.failing,
-            "example": s.example.as_ref().map(|(name, _)| name),
-            "root_cause": s.example.as_ref().and_then(|(_, id)| *id),
-            "skip_reason": s.skip_reason,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// The JSON report, format version 2 (docs/report-format.md).
-pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_json::Value {
-    let levels: serde_json::Map<String, serde_json::Value> = Level::ALL
-        .iter()
-        .map(|l| {
-            (
-                l.as_str().to_string(),
-                json!({
-                    "passed": summary.passed(*l),
-                    "failed": summary.failed(*l),
-                    "skipped": summary.skipped(*l),
-                    "blocked": summary.blocked(*l),
-                    "waived": summary.waived(*l),
-                }),
-            )
-        })
-        .collect();
-    let cause_of = cause_of(&summary.causes);
-    let results: Vec<serde_json::Value> = records
-        .iter()
-        .map(|r| {
-            let cause = cause_of.get(r.name.as_str()).copied();
-            json!({
-                "name": r.name,
-                "waived": summary.is_waived(&r.name),
-                "suite": r.suite,
-                "scenario": r.scenario,
-                "requirement": {
-                    "source": r.requirement.source,
-                    "level": r.requirement.level.as_str(),
-                    "text": r.requirement.text,
-                    "quirks": super::quirks::explain(&r.requirement.source),
-                },
-                "status": r.outcome.label(),
-                "detail": r.message(),
-                "failure": r.outcome.failure().map(failure_json),
-                "root_cause": cause,
-                "blocked_by": cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))),
-                "duration_ms": r.duration.as_secs_f64() * 1000.0,
-                "snapshot": r.snapshot.as_ref().map(|v| json!({
-                    "status": v.label(),
-                    "file": v.file().map(|f| f.display().to_string()),
-                    "detail": v.fails().then(|| v.message(false)),
-                })),
-            })
-        })
-        .collect();
-    let causes: Vec<serde_json::Value> = summary
-        .causes
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "title": c.title,
-                "level": c.level.as_str(),
-                "source": c.source,
-                "checks": c.checks(),
-                "failed": c.failed,
-                "blocked": c.blocked,
-                "server_said": c.server_said,
-            })
-        })
-        .collect();
-    json!({
-        "format": "scimtest-report",
-        "version": 2,
-        "tool": { "name": "scimtest", "version": env!("CARGO_PKG_VERSION") },
-        "target": meta.target,
-        "profile": meta.profile,
-        "run_prefix": meta.run_prefix,
-        "duration_ms": meta.duration.as_secs_f64() * 1000.0,
-        "verdict": if summary.passes() { "pass" } else { "fail" },
-        "summary": levels,
-        "root_causes": causes,
-        "readiness": summary.readiness.iter().map(|r| readiness_json(r, &summary.causes)).collect::<Vec<_>>(),
-        "notes": meta.notes,
-        "timings": meta.timings.iter().map(|t| json!({
-            "endpoint": t.endpoint,
-            "count": t.count,
-            "p50_ms": t.p50_ms,
-            "p95_ms": t.p95_ms,
-            "max_ms": t.max_ms,
-            "too_slow": t.too_slow,
-        })).collect::<Vec<_>>(),
-        "cleanup": {
-            "deleted": meta.cleanup.deleted,
-            "already_gone": meta.cleanup.gone,
-            "failed": meta.cleanup.failed,
-            "still_listed": meta.cleanup.still_listed,
-        },
-        "snapshots": summary.snapshots,
-        "baseline": summary.baseline.as_ref().map(super::baseline::Applied::to_json),
-        "waived": summary.baseline.as_ref().map_or_else(Vec::new, |b| {
-            b.waived.keys().filter_map(|check| b.waived_json(check)).collect::<Vec<_>>()
-        }),
-        "results": results,
-    })
 }
 
 /// Checks, before the run, that each report file can be written: its folder exists and the file can be
@@ -924,190 +623,10 @@ pub fn nothing_tested(records: &[Record]) -> Option<String> {
     }
 }
 
-pub fn write_json(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Record]) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(&to_json(meta, summary, records)).expect("JSON values serialize");
-    std::fs::write(path, text + "\n")
-}
-
-/// Text for one Markdown table cell: on one line, `|` escaped.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-/// The target for a document others read: a URL without any user or password in it.
-fn public_target(target: &str) -> String {
-    match reqwest::Url::parse(target) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        _ => target.to_string(),
-    }
-}
-
-/// How many root causes the Markdown summary lists.
-const MARKDOWN_CAUSES: usize = 10;
-
-/// A compact Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY`: the verdict, readiness per
-/// identity provider, the top root causes (MUST first) and the counts. No token, no bodies.
-pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
-    let mut out = String::new();
-    let pass = summary.passes();
-    let _ = writeln!(out, "## scimtest: {}\n", if pass { "✅ PASS" } else { "❌ FAIL" });
-    let _ = writeln!(
-        out,
-        "Profile `{}` against `{}` in {:.1} s.\n\n**Verdict:** {}\n",
-        cell(&meta.profile),
-        cell(&public_target(&meta.target)),
-        meta.duration.as_secs_f64(),
-        cell(&summary.verdict())
-    );
-    if !summary.readiness.is_empty() {
-        out.push_str("### Readiness per identity provider\n\n");
-        out.push_str(
-            "| identity provider | verdict | steps (MUST checks pass / run) | blocked by |\n|---|---|---|---|\n",
-        );
-        for r in &summary.readiness {
-            let mark = if r.ready() { "✅" } else { "❌" };
-            let skipped = if r.skipped() > 0 { format!(", {} skipped", r.skipped()) } else { String::new() };
-            let blocked: Vec<String> = r
-                .blocked_by
-                .iter()
-                .filter_map(|id| summary.causes.iter().find(|c| c.id == *id))
-                .map(|c| format!("{}. {}", c.id, cell(&c.title)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} (`{}`) | {mark} {} | {}/{}{skipped} | {} |",
-                cell(&r.idp.display_name),
-                cell(&r.idp.name),
-                r.verdict(),
-                r.working(),
-                r.judged(),
-                blocked.join("<br>")
-            );
-        }
-        out.push('\n');
-    }
-    if !summary.causes.is_empty() {
-        out.push_str("### Root causes, what to fix first\n\n| # | level | root cause | checks |\n|---|---|---|---|\n");
-        for c in summary.causes.iter().take(MARKDOWN_CAUSES) {
-            let split = match (c.failed.len(), c.blocked.len()) {
-                (_, 0) => String::new(),
-                (f, b) => format!(" ({f} failed, {b} blocked)"),
-            };
-            let _ = writeln!(out, "| {} | {} | {} | {}{split} |", c.id, c.level, cell(&c.title), c.checks());
-        }
-        if summary.causes.len() > MARKDOWN_CAUSES {
-            let _ =
-                writeln!(out, "\n…and {} more root causes in the JSON report.", summary.causes.len() - MARKDOWN_CAUSES);
-        }
-        out.push('\n');
-    }
-    out.push_str("### Counts\n\n| level | passed | failed | blocked | skipped |\n|---|---|---|---|---|\n");
-    for level in Level::ALL {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            level.as_str(),
-            summary.passed(level),
-            summary.failed(level),
-            summary.blocked(level),
-            summary.skipped(level)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "| **all** | {} | {} | {} | {} |",
-        summary.total(PASSED),
-        summary.total(FAILED),
-        summary.total(BLOCKED),
-        summary.total(SKIPPED)
-    );
-    out
-}
-
-pub fn write_markdown(path: &Path, meta: &RunMeta, summary: &Summary) -> std::io::Result<()> {
-    std::fs::write(path, to_markdown(meta, summary))
-}
-
-/// JUnit XML: one testsuite per suite, one testcase per scenario; skips are real `<skipped/>`, a blocked
-/// check is an `<error>` of type `blocked` naming its root cause.
-pub fn to_junit(meta: &RunMeta, summary: &Summary, records: &[Record]) -> String {
-    let mut report = Report::new(format!("scimtest {}", meta.profile));
-    report.set_time(meta.duration);
-    let cause_of = cause_of(&summary.causes);
-    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
-    for r in records {
-        let suite = suites.entry(&r.suite).or_insert_with(|| TestSuite::new(format!("{}::{}", meta.profile, r.suite)));
-        let drift = r.snapshot.as_ref().filter(|v| v.fails());
-        let cause = cause_of.get(r.name.as_str()).copied();
-        let waiver = summary.baseline.as_ref().and_then(|b| b.waiver_of(&r.name));
-        let status = match (&r.outcome, drift) {
-            // Waived: <skipped>, which every CI test view counts as not failing (a <failure> with a property
-            // would still be red there); the failure text stays in the description.
-            (Outcome::Failed(_) | Outcome::Blocked(_), None) if waiver.is_some() => {
-                let mut s = TestCaseStatus::skipped();
-                s.set_message(format!("waived: {}", waiver.map(|w| w.why()).unwrap_or_default()));
-                s.set_type("waived");
-                s.set_description(r.message().unwrap_or_default());
-                s
-            }
-            (Outcome::Passed, Some(v)) => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(format!("snapshot {}", v.label()));
-                s.set_type("snapshot");
-                s.set_description(v.message(false));
-                s
-            }
-            (Outcome::Passed, None) => TestCaseStatus::success(),
-            (Outcome::Failed(_) | Outcome::Blocked(_), drift) => {
-                let blocked = matches!(r.outcome, Outcome::Blocked(_));
-                let kind = if blocked { NonSuccessKind::Error } else { NonSuccessKind::Failure };
-                let mut s = TestCaseStatus::non_success(kind);
-                let cause = cause.map_or(String::new(), |id| format!(" (root cause {id})"));
-                s.set_message(if blocked {
-                    format!("blocked{cause}")
-                } else {
-                    format!("{} {}{cause}", r.requirement.level, r.requirement.source)
-                });
-                s.set_type(if blocked { "blocked" } else { r.requirement.level.as_str() });
-                let text = r.message().unwrap_or_default();
-                s.set_description(match drift {
-                    Some(v) => format!("{text}\n{}", v.message(false)),
-                    None => text,
-                });
-                s
-            }
-            (Outcome::Skipped(m), _) => {
-                let mut s = TestCaseStatus::skipped();
-                s.set_message(m.clone());
-                s
-            }
-        };
-        let mut case = TestCase::new(r.scenario.clone(), status);
-        case.set_classname(format!("{}::{}", meta.profile, r.suite));
-        case.set_time(r.duration);
-        case.add_property(("requirement", r.requirement.to_string().as_str()));
-        if let Some(id) = cause {
-            case.add_property(("root_cause", id.to_string().as_str()));
-        }
-        if let Some(id) = cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))) {
-            case.add_property(("blocked_by", id.to_string().as_str()));
-        }
-        suite.add_test_case(case);
-    }
-    report.add_test_suites(suites.into_values());
-    report.to_string().unwrap_or_default()
-}
-
-pub fn write_junit(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Record]) -> std::io::Result<()> {
-    std::fs::write(path, to_junit(meta, summary, records))
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::runner::failure::{Problem, ProblemKind, StepRef};
 
