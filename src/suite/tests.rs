@@ -236,3 +236,30 @@ fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
     }
     assert!(checked > 200, "only {checked} names checked");
 }
+
+/// Not a check: writes `{:#?}` of every profile and every suite it loads from this repository's suites/
+/// into the directory named by `SCIMTEST_MODEL_DUMP`, one file each, so a change of suite syntax can be
+/// proven to load the same model (`diff -r before after`). Run with
+/// `SCIMTEST_MODEL_DUMP=DIR cargo test --lib suite::tests::dump_the_loaded_model -- --ignored`.
+#[test]
+#[ignore]
+fn dump_the_loaded_model() {
+    let out = PathBuf::from(std::env::var("SCIMTEST_MODEL_DUMP").expect("set SCIMTEST_MODEL_DUMP to a directory"));
+    std::fs::create_dir_all(&out).unwrap();
+    // Relative paths (cargo runs tests in the package root), so dumps of two checkouts compare equal.
+    let suites = Source::Dir(PathBuf::from("suites"));
+    let fixtures = Source::Dir(PathBuf::from("fixtures"));
+    let mut written = 0;
+    for name in available(&suites, "profiles") {
+        let profile = load_profile(&suites, &name).unwrap();
+        std::fs::write(out.join(format!("profile-{name}.txt")), format!("{profile:#?}\n")).unwrap();
+        let loaded = load_profile_suites(&suites, &fixtures, &profile).unwrap_or_else(|e| panic!("{e}"));
+        for suite in loaded {
+            let rel = suite.file.strip_prefix("suites").unwrap().with_extension("");
+            let file = format!("suite-{}.txt", rel.to_string_lossy().replace('/', "-"));
+            std::fs::write(out.join(file), format!("{suite:#?}\n")).unwrap();
+            written += 1;
+        }
+    }
+    assert!(written > 30, "only {written} suites dumped");
+}
