@@ -347,7 +347,7 @@ fn resolve_path(text: &str, parsed: &PathExpr, schema: &ResourceSchema) -> Resul
 pub fn load_app(suites: &crate::bundle::Source, name_or_file: &str) -> Result<App, SuiteError> {
     let (file, text) = super::read_named(suites, "apps", name_or_file, "app")?;
     let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(&file, &text, e))?;
-    let line = |span: std::ops::Range<usize>| Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let line = |span: std::ops::Range<usize>| Some(super::Location::of(&text, span.start));
     let err = |span: Option<std::ops::Range<usize>>, message: String, fix: &str| SuiteError {
         file: file.clone(),
         line: span.and_then(line),
@@ -467,14 +467,14 @@ description = "renaming userName creates a new account"
         assert_eq!(app.quirks.len(), 1);
         std::fs::write(dir.join("apps/bad.toml"), good.replace("user_delete", "teleport")).unwrap();
         let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "bad").unwrap_err();
-        assert!(e.message.contains("unknown capability `teleport`") && e.line == Some(5), "{e}");
+        assert!(e.message.contains("unknown capability `teleport`") && e.line.map(|l| l.line) == Some(5), "{e}");
         std::fs::write(
             dir.join("apps/bad2.toml"),
             good.replace("path = 'emails[type eq \"work\"].value'", "path = 'emails[type eq'"),
         )
         .unwrap();
         let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "bad2").unwrap_err();
-        assert!(e.message.contains("does not parse") && e.line == Some(12), "{e}");
+        assert!(e.message.contains("does not parse") && e.line.map(|l| l.line) == Some(12), "{e}");
         let e = load_app(&crate::bundle::Source::Dir(dir.clone()), "sigmma").unwrap_err();
         assert!(e.message.contains("unknown app `sigmma` — did you mean `sigma`?"), "{e}");
         assert!(e.fix.contains("bad, bad2, sigma"), "{e}");
@@ -519,7 +519,7 @@ description = "renaming userName creates a new account"
     #[test]
     fn a_path_the_schemas_do_not_define_is_a_load_error_with_line_and_suggestion() {
         let e = load("typo", &with_paths(&["userName", "name.givenNmae"]), &[]).unwrap_err();
-        assert_eq!(e.line, Some(9), "{e}");
+        assert_eq!(e.line.map(|l| l.line), Some(9), "{e}");
         assert!(e.file.ends_with("apps/demo.toml"), "{e}");
         assert!(e.message.contains("`name.givenNmae`") && e.message.contains("did you mean `name.givenName`?"), "{e}");
         let e = load("top", &with_paths(&["userNmae"]), &[]).unwrap_err();
@@ -595,7 +595,7 @@ description = "renaming userName creates a new account"
         // Mistakes in the declaration itself.
         let e = load("bad-type", &format!("{HEAD}{}", acme_inline().replace("\"complex\"", "\"compound\"")), &[])
             .unwrap_err();
-        assert!(e.message.contains("compound") && e.line == Some(6), "{e}");
+        assert!(e.message.contains("compound") && e.line.map(|l| l.line) == Some(6), "{e}");
         let e =
             load("bad-key", &format!("{HEAD}{}", acme_inline().replace("name = \"billingCode\"", "nom = \"x\"")), &[])
                 .unwrap_err();

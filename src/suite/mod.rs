@@ -4,6 +4,8 @@
 //! with the file, the line and a fix.
 
 mod app;
+mod assertion;
+mod fragment;
 mod selector;
 mod template;
 
@@ -299,16 +301,43 @@ pub struct Position {
 /// A suite or profile that cannot be used, with where and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuiteError {
+    /// Empty for an error of no one file (several errors told as one, see [`SuiteErrors`]).
     pub file: PathBuf,
-    pub line: Option<usize>,
+    /// Where in the file: the line and the column.
+    pub line: Option<Location>,
     pub message: String,
     pub fix: String,
+}
+
+/// A place in a file, both counted from 1 (the column in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    /// The location of byte `offset` of `text`.
+    pub fn of(text: &str, offset: usize) -> Location {
+        let before = &text[..floor_char_boundary(text, offset)];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Location { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+    }
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message)?,
+            _ if self.file.as_os_str().is_empty() => f.write_str(&self.message)?,
+            Some(l) => write!(f, "{}:{}:{}: {}", self.file.display(), l.line, l.column, self.message)?,
             None => write!(f, "{}: {}", self.file.display(), self.message)?,
         }
         if !self.fix.is_empty() {
@@ -319,6 +348,53 @@ impl fmt::Display for SuiteError {
 }
 
 impl std::error::Error for SuiteError {}
+
+/// Every error found while loading, in every file (at least one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteErrors(pub Vec<SuiteError>);
+
+impl SuiteErrors {
+    /// How many errors, in how many files: the last line after the errors.
+    pub fn summary(&self) -> String {
+        let files: HashSet<&Path> = self.0.iter().map(|e| e.file.as_path()).collect();
+        let (n, f) = (self.0.len(), files.len());
+        format!("{n} error{} in {f} file{}; nothing ran", if n == 1 { "" } else { "s" }, if f == 1 { "" } else { "s" })
+    }
+}
+
+impl fmt::Display for SuiteErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\nerror: ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        if self.0.len() > 1 {
+            write!(f, "\nerror: {}", self.summary())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SuiteErrors {}
+
+impl From<SuiteError> for SuiteErrors {
+    fn from(e: SuiteError) -> SuiteErrors {
+        SuiteErrors(vec![e])
+    }
+}
+
+/// Several errors as one (what the runner's `load_all` returns): a message that is all of them, each with
+/// its file, place and fix, then the summary; the CLI prints it after `error: `.
+impl From<SuiteErrors> for SuiteError {
+    fn from(mut all: SuiteErrors) -> SuiteError {
+        if all.0.len() == 1 {
+            return all.0.remove(0);
+        }
+        SuiteError { file: PathBuf::new(), line: None, message: all.to_string(), fix: String::new() }
+    }
+}
 
 // ----- raw TOML shapes ------------------------------------------------------------------------------
 
@@ -343,6 +419,27 @@ struct RawSuite {
     snapshot_redact: Vec<Spanned<String>>,
     #[serde(default)]
     snapshot_headers: Vec<String>,
+    /// Step keys every step of the file gets unless it sets them.
+    defaults: Option<RawDefaults>,
+}
+
+/// `[suite.defaults]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    accept: Option<String>,
+    content_type: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, Spanned<String>>,
+    auth: Option<Spanned<String>>,
+    #[serde(default)]
+    expect: RawDefaultExpect,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaultExpect {
+    status: Option<Spanned<RawStatus>>,
 }
 
 #[derive(Deserialize)]
@@ -354,7 +451,8 @@ struct RawScenario {
     requirement: Requirement,
     #[serde(default)]
     requires: Vec<Spanned<String>>,
-    #[serde(default)]
+    /// `[[scenario.step]]` tables, or `steps = [{ … }, …]`.
+    #[serde(default, alias = "steps")]
     step: Vec<RawStep>,
     /// `snapshot`, `snapshot_redact`, `snapshot_headers`: see StepSnapshot.
     snapshot: Option<bool>,
@@ -368,8 +466,20 @@ struct RawScenario {
 #[serde(deny_unknown_fields)]
 struct RawStep {
     name: Option<String>,
-    method: Spanned<String>,
-    path: Spanned<String>,
+    method: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    /// `get = "/Users"`: the method and the path in one key.
+    get: Option<Spanned<String>>,
+    post: Option<Spanned<String>>,
+    put: Option<Spanned<String>>,
+    patch: Option<Spanned<String>>,
+    delete: Option<Spanned<String>>,
+    /// A fragment's steps (`group/name`, from `fragments/<group>.toml`) in place of this one; the other
+    /// keys of this step override those of the fragment's last step.
+    #[serde(rename = "use")]
+    use_: Option<Spanned<String>>,
+    /// The fragment's `{{parameters}}`.
+    with: Option<Spanned<BTreeMap<String, toml::Value>>>,
     #[serde(default)]
     query: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -399,10 +509,12 @@ struct RawExpect {
     resource: Option<Spanned<String>>,
     list: Option<bool>,
     error: Option<RawError>,
+    /// Tables (`RawHeader`) or one-line assertions.
     #[serde(default)]
-    headers: Vec<RawHeader>,
+    headers: Vec<Spanned<toml::Value>>,
+    /// Tables (`RawJson`) or one-line assertions.
     #[serde(default)]
-    json: Vec<Spanned<RawJson>>,
+    json: Vec<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -487,11 +599,15 @@ struct Loader<'a> {
     file: &'a Path,
     text: &'a str,
     fixtures: &'a Source,
+    /// Where `fragments/` is.
+    suites: &'a Source,
+    /// For a fragment's steps: where the fragment is used, added to each message.
+    used_at: Option<String>,
 }
 
 impl Loader<'_> {
-    fn line(&self, span: std::ops::Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())].matches('\n').count() + 1
+    fn line(&self, span: std::ops::Range<usize>) -> Location {
+        Location::of(self.text, span.start)
     }
 
     fn err(
@@ -500,12 +616,11 @@ impl Loader<'_> {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) -> SuiteError {
-        SuiteError {
-            file: self.file.to_path_buf(),
-            line: span.map(|s| self.line(s)),
-            message: message.into(),
-            fix: fix.into(),
+        let mut message = message.into();
+        if let Some(at) = &self.used_at {
+            message = format!("{message} (in the fragment used at {at})");
         }
+        SuiteError { file: self.file.to_path_buf(), line: span.map(|s| self.line(s)), message, fix: fix.into() }
     }
 
     fn features(&self, raw: &[Spanned<String>]) -> Result<Vec<Feature>, SuiteError> {
@@ -591,38 +706,89 @@ impl Loader<'_> {
         Ok((enabled, spec))
     }
 
+    /// A step: `raw` alone, or `raw`'s keys over `base` (the last step of a fragment it uses). Keys the
+    /// step and its base leave out come from the suite's `defaults`.
     fn step(
         &self,
         raw: RawStep,
+        base: Option<Step>,
         captured: &mut HashSet<String>,
         outer: &(bool, StepSnapshot),
+        defaults: &Defaults,
     ) -> Result<Step, SuiteError> {
+        // The step's own captures count for later steps even when the step has an error, so that one
+        // mistake is reported once.
+        let result = self.step_inner(&raw, base, captured, outer, defaults);
+        captured.extend(raw.capture.keys().cloned());
+        result
+    }
+
+    fn step_inner(
+        &self,
+        raw: &RawStep,
+        base: Option<Step>,
+        captured: &mut HashSet<String>,
+        outer: &(bool, StepSnapshot),
+        defaults: &Defaults,
+    ) -> Result<Step, SuiteError> {
+        let outer = match &base {
+            Some(b) => (b.snapshot.is_some(), b.snapshot.clone().unwrap_or_default()),
+            None => outer.clone(),
+        };
         let (snapshot_on, snapshot) =
-            self.snapshot(outer, raw.snapshot, &raw.snapshot_redact, &raw.snapshot_headers)?;
-        let method = match raw.method.get_ref().to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            m => {
+            self.snapshot(&outer, raw.snapshot, &raw.snapshot_redact, &raw.snapshot_headers)?;
+        let verbs = [
+            (Method::Get, &raw.get),
+            (Method::Post, &raw.post),
+            (Method::Put, &raw.put),
+            (Method::Patch, &raw.patch),
+            (Method::Delete, &raw.delete),
+        ];
+        let given: Vec<(Method, &Spanned<String>)> =
+            verbs.iter().filter_map(|(m, p)| p.as_ref().map(|p| (*m, p))).collect();
+        let (method, path) = match (&raw.method, &raw.path, given.as_slice()) {
+            (Some(m), Some(p), []) => (self.method(m)?, p),
+            (None, None, [(m, p)]) => (*m, *p),
+            (None, None, []) if base.is_some() => {
+                let b = base.as_ref().expect("checked");
+                (b.method, &Spanned::new(0..0, b.path.clone()))
+            }
+            (_, _, [_, second, ..]) => {
                 return Err(self.err(
-                    Some(raw.method.span()),
-                    format!("unknown method `{m}`"),
-                    "use GET, POST, PUT, PATCH or DELETE",
+                    Some(second.1.span()),
+                    "a step sends one request: one of get, post, put, patch, delete",
+                    "split it into two steps",
+                ));
+            }
+            (Some(m), None, _) | (None, Some(m), _) if given.is_empty() => {
+                return Err(self.err(
+                    Some(m.span()),
+                    "a step with `method` needs `path` too (or neither)",
+                    "write `get = \"/Users\"` (or post, put, patch, delete), or both method and path",
+                ));
+            }
+            _ => {
+                let at = raw.method.as_ref().or(raw.path.as_ref()).or(raw.use_.as_ref());
+                return Err(self.err(
+                    at.map(Spanned::span),
+                    "a step needs its request: `get = \"/Users\"` (or post, put, patch, delete), or method and path",
+                    "write one of get, post, put, patch, delete with the path",
                 ));
             }
         };
-        let path = raw.path.get_ref().clone();
-        if !path.starts_with('/') {
-            return Err(self.err(
-                Some(raw.path.span()),
-                format!("path `{path}` does not start with `/`"),
-                "write it relative to the base URL, e.g. \"/Users\"",
-            ));
+        let path_text = path.get_ref().clone();
+        if path.span() != (0..0) {
+            if !path_text.starts_with('/') {
+                return Err(self.err(
+                    Some(path.span()),
+                    format!("path `{path_text}` does not start with `/`"),
+                    "write it relative to the base URL, e.g. \"/Users\"",
+                ));
+            }
+            self.templates(&path_text, path.span(), captured)?;
         }
-        self.templates(&path, raw.path.span(), captured)?;
-        let mut query = Vec::new();
+        let mut query: BTreeMap<String, String> =
+            base.as_ref().map(|b| b.query.iter().cloned().collect()).unwrap_or_default();
         for (k, v) in &raw.query {
             self.templates(v.get_ref(), v.span(), captured)?;
             if k.eq_ignore_ascii_case("filter") {
@@ -636,35 +802,38 @@ impl Loader<'_> {
                     ));
                 }
             }
-            query.push((k.clone(), v.get_ref().clone()));
+            query.insert(k.clone(), v.get_ref().clone());
         }
-        let mut headers = Vec::new();
+        // Headers by name: the step's over its base's (or the suite's defaults).
+        let mut headers: Vec<(String, String)> = match &base {
+            Some(b) => b.headers.clone(),
+            None => defaults.headers.clone(),
+        };
         for (k, v) in &raw.headers {
             self.templates(v.get_ref(), v.span(), captured)?;
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
             headers.push((k.clone(), v.get_ref().clone()));
         }
-        let auth = match raw.auth.as_ref().map(|a| a.get_ref().as_str()) {
-            None | Some("token") => Auth::Token,
-            Some("none") => Auth::None,
-            Some("wrong") => Auth::Wrong,
-            Some(a) => {
-                return Err(self.err(
-                    raw.auth.as_ref().map(Spanned::span),
-                    format!("unknown auth `{a}`"),
-                    "use \"token\", \"none\" or \"wrong\"",
-                ));
-            }
+        headers.sort_by(|a, b| a.0.cmp(&b.0));
+        let auth = match &raw.auth {
+            Some(a) => self.auth(a)?,
+            None => base.as_ref().map(|b| b.auth).or(defaults.auth).unwrap_or(Auth::Token),
         };
-        let accept = match raw.accept.as_deref() {
-            None => Some(crate::client::SCIM_JSON.to_string()),
-            Some("none") => None,
-            Some(a) => Some(a.to_string()),
+        let accept = match (raw.accept.as_deref(), &base) {
+            (Some(a), _) => accept(a),
+            (None, Some(b)) => b.accept.clone(),
+            (None, None) => accept(defaults.accept.as_deref().unwrap_or(crate::client::SCIM_JSON)),
+        };
+        let content_type = match (&raw.content_type, &base) {
+            (Some(c), _) => c.clone(),
+            (None, Some(b)) => b.content_type.clone(),
+            (None, None) => defaults.content_type.clone().unwrap_or_else(|| crate::client::SCIM_JSON.to_string()),
         };
         let bodies =
             [raw.body.is_some(), raw.body_file.is_some(), raw.raw_body.is_some()].iter().filter(|b| **b).count();
         if bodies > 1 {
             return Err(self.err(
-                Some(raw.path.span()),
+                Some(path.span()),
                 "a step has at most one of body, body_file and raw_body",
                 "keep one",
             ));
@@ -690,14 +859,14 @@ impl Loader<'_> {
             })?;
             self.json_templates(&json, f.span(), captured)?;
             Body::Json(json)
-        } else if let Some(r) = raw.raw_body {
-            Body::Raw(r)
+        } else if let Some(r) = &raw.raw_body {
+            Body::Raw(r.clone())
         } else {
-            Body::None
+            base.as_ref().map_or(Body::None, |b| b.body.clone())
         };
         // A step's captures are usable in its own expectations and in every later step.
-        let mut capture = Vec::new();
-        for (name, pointer) in raw.capture {
+        let mut capture = base.as_ref().map(|b| b.capture.clone()).unwrap_or_default();
+        for (name, pointer) in &raw.capture {
             if !pointer.get_ref().is_empty() && !pointer.get_ref().starts_with('/') {
                 return Err(self.err(
                     Some(pointer.span()),
@@ -706,18 +875,22 @@ impl Loader<'_> {
                 ));
             }
             captured.insert(name.clone());
-            capture.push((name, pointer.into_inner()));
+            capture.push((name.clone(), pointer.get_ref().clone()));
         }
-        let expect = self.expect(raw.expect, captured)?;
+        let base_expect = match &base {
+            Some(b) => b.expect.clone(),
+            None => Expect { status: defaults.status.clone().unwrap_or_default(), ..Expect::default() },
+        };
+        let expect = self.expect(&raw.expect, base_expect, captured)?;
         Ok(Step {
-            name: raw.name,
+            name: raw.name.clone().or_else(|| base.as_ref().and_then(|b| b.name.clone())),
             method,
-            path,
-            query,
+            path: path_text,
+            query: query.into_iter().collect(),
             headers,
             auth,
             accept,
-            content_type: raw.content_type.unwrap_or_else(|| crate::client::SCIM_JSON.to_string()),
+            content_type,
             body,
             expect,
             capture,
@@ -725,23 +898,84 @@ impl Loader<'_> {
         })
     }
 
-    fn expect(&self, raw: RawExpect, captured: &HashSet<String>) -> Result<Expect, SuiteError> {
-        let status = match &raw.status {
-            None => Vec::new(),
-            Some(s) => {
-                let list = match s.get_ref() {
-                    RawStatus::One(c) => vec![*c],
-                    RawStatus::Many(c) => c.clone(),
-                };
-                if list.is_empty() || list.iter().any(|c| !(100..600).contains(c)) {
-                    return Err(self.err(
-                        Some(s.span()),
-                        "status must be an HTTP status or a non-empty list of them",
-                        "e.g. status = 201 or status = [200, 204]",
-                    ));
-                }
-                list
+    fn method(&self, m: &Spanned<String>) -> Result<Method, SuiteError> {
+        Ok(match m.get_ref().to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            other => {
+                return Err(self.err(
+                    Some(m.span()),
+                    format!("unknown method `{other}`"),
+                    "use GET, POST, PUT, PATCH or DELETE",
+                ));
             }
+        })
+    }
+
+    fn auth(&self, a: &Spanned<String>) -> Result<Auth, SuiteError> {
+        match a.get_ref().as_str() {
+            "token" => Ok(Auth::Token),
+            "none" => Ok(Auth::None),
+            "wrong" => Ok(Auth::Wrong),
+            other => {
+                Err(self.err(Some(a.span()), format!("unknown auth `{other}`"), "use \"token\", \"none\" or \"wrong\""))
+            }
+        }
+    }
+
+    fn status(&self, s: &Spanned<RawStatus>) -> Result<Vec<u16>, SuiteError> {
+        let list = match s.get_ref() {
+            RawStatus::One(c) => vec![*c],
+            RawStatus::Many(c) => c.clone(),
+        };
+        if list.is_empty() || list.iter().any(|c| !(100..600).contains(c)) {
+            return Err(self.err(
+                Some(s.span()),
+                "status must be an HTTP status or a non-empty list of them",
+                "e.g. status = 201 or status = [200, 204]",
+            ));
+        }
+        Ok(list)
+    }
+
+    /// The suite's `[suite.defaults]`.
+    fn defaults(&self, raw: Option<&RawDefaults>) -> Result<Defaults, SuiteError> {
+        let Some(raw) = raw else { return Ok(Defaults::default()) };
+        let mut headers = Vec::new();
+        for (k, v) in &raw.headers {
+            // Defaults come before any capture: only ${run}, ${name:…} and the like.
+            self.templates(v.get_ref(), v.span(), &HashSet::new())?;
+            headers.push((k.clone(), v.get_ref().clone()));
+        }
+        Ok(Defaults {
+            accept: raw.accept.clone(),
+            content_type: raw.content_type.clone(),
+            headers,
+            auth: raw.auth.as_ref().map(|a| self.auth(a)).transpose()?,
+            status: raw.expect.status.as_ref().map(|s| self.status(s)).transpose()?,
+        })
+    }
+
+    /// Where byte `inner` of the string whose TOML token is at `span` is in the file: after the opening
+    /// quotes (and the newline a `'''` string drops).
+    fn inside_string(&self, span: std::ops::Range<usize>, inner: usize) -> std::ops::Range<usize> {
+        let token = self.text.get(span.clone()).unwrap_or_default();
+        let quote = if token.starts_with("'''") || token.starts_with("\"\"\"") {
+            3 + usize::from(token[3..].starts_with('\n')) + usize::from(token[3..].starts_with("\r\n"))
+        } else {
+            usize::from(token.starts_with(['\'', '"']))
+        };
+        let at = span.start + quote + inner;
+        at..at
+    }
+
+    fn expect(&self, raw: &RawExpect, base: Expect, captured: &HashSet<String>) -> Result<Expect, SuiteError> {
+        let status = match &raw.status {
+            None => base.status,
+            Some(s) => self.status(s)?,
         };
         if let Some(r) = &raw.resource
             && !["User", "Group"].contains(&r.get_ref().as_str())
@@ -752,119 +986,182 @@ impl Loader<'_> {
                 "use \"User\" or \"Group\"",
             ));
         }
-        let mut headers = Vec::new();
-        for h in raw.headers {
-            for text in [&h.equals, &h.contains].into_iter().flatten() {
+        let mut headers = base.headers;
+        for spanned in &raw.headers {
+            let span = spanned.span();
+            let check = match spanned.get_ref() {
+                toml::Value::String(line) => assertion::header_check(line)
+                    .map_err(|e| self.err(Some(self.inside_string(span.clone(), e.offset)), e.message, e.fix))?,
+                table => {
+                    let h = RawHeader::deserialize(table.clone()).map_err(|e| {
+                        self.err(Some(span.clone()), format!("header check: {}", e.message()), HEADER_FORMS)
+                    })?;
+                    let predicate = match (h.equals, h.contains, h.present) {
+                        (Some(e), None, None) => HeaderPredicate::Equals(e),
+                        (None, Some(c), None) => HeaderPredicate::Contains(c),
+                        (None, None, Some(p)) => HeaderPredicate::Present(p),
+                        _ => {
+                            return Err(self.err(
+                                Some(span),
+                                format!("header check `{}` needs exactly one of equals, contains, present", h.name),
+                                "keep one predicate per check",
+                            ));
+                        }
+                    };
+                    HeaderCheck { name: h.name, predicate }
+                }
+            };
+            if let HeaderPredicate::Equals(text) | HeaderPredicate::Contains(text) = &check.predicate {
                 placeholders(text).map_err(|e| {
-                    self.err(None, format!("header check `{}`: {e}", h.name), "see \"Templates\" in suites/README.md")
+                    self.err(
+                        Some(span.clone()),
+                        format!("header check `{}`: {e}", check.name),
+                        "see \"Templates\" in suites/README.md",
+                    )
                 })?;
             }
-            let predicate = match (h.equals, h.contains, h.present) {
-                (Some(e), None, None) => HeaderPredicate::Equals(e),
-                (None, Some(c), None) => HeaderPredicate::Contains(c),
-                (None, None, Some(p)) => HeaderPredicate::Present(p),
-                _ => {
-                    return Err(self.err(
-                        None,
-                        format!("header check `{}` needs exactly one of equals, contains, present", h.name),
-                        "keep one predicate per check",
-                    ));
-                }
-            };
-            headers.push(HeaderCheck { name: h.name, predicate });
+            headers.push(check);
         }
-        let mut json = Vec::new();
-        for spanned in raw.json {
+        let mut json = base.json;
+        for spanned in &raw.json {
             let span = spanned.span();
-            let j = spanned.into_inner();
-            let target = match (j.pointer, j.path) {
-                (Some(p), None) if p.is_empty() || p.starts_with('/') => JsonTarget::Pointer(p),
-                (Some(p), None) => {
-                    return Err(self.err(
-                        Some(span),
-                        format!("`{p}` is not a JSON pointer"),
-                        "pointers start with `/`: \"/id\"",
-                    ));
+            let check = match spanned.get_ref() {
+                toml::Value::String(line) => {
+                    let check = assertion::json_check(line)
+                        .map_err(|e| self.err(Some(self.inside_string(span.clone(), e.offset)), e.message, e.fix))?;
+                    if let JsonTarget::Path(p) = &check.target {
+                        let sample = replace_placeholders(p);
+                        parse_path(&sample, &ParseOptions::default()).map_err(|e| {
+                            let at =
+                                assertion::target_offset(line) + e.span.as_ref().map_or(0, |s| s.start.min(p.len()));
+                            self.err(
+                                Some(self.inside_string(span.clone(), at)),
+                                format!("path does not parse:\n{}", e.render(&sample)),
+                                "see docs/filter-grammar.md; a JSON pointer starts with `/`",
+                            )
+                        })?;
+                    }
+                    check
                 }
-                (None, Some(p)) => {
-                    let sample = replace_placeholders(&p);
-                    parse_path(&sample, &ParseOptions::default()).map_err(|e| {
-                        self.err(
-                            Some(span.clone()),
-                            format!("path does not parse:\n{}", e.render(&sample)),
-                            "see docs/filter-grammar.md",
-                        )
-                    })?;
-                    JsonTarget::Path(p)
-                }
-                _ => {
-                    return Err(self.err(Some(span), "a json check needs exactly one of pointer and path", "keep one"));
-                }
-            };
-            let predicates = [
-                j.equals.is_some(),
-                j.not_equals.is_some(),
-                j.present.is_some(),
-                j.contains.is_some(),
-                j.length.is_some(),
-                j.ty.is_some(),
-                j.one_of.is_some(),
-                j.not_before.is_some(),
-                j.same_instant.is_some(),
-            ];
-            if predicates.iter().filter(|p| **p).count() != 1 {
-                return Err(self.err(
-                    Some(span),
-                    "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
-                     not_before, same_instant",
-                    "split it into several checks",
-                ));
-            }
-            let predicate = if let Some(v) = j.equals {
-                Predicate::Equals(to_json(&v))
-            } else if let Some(v) = j.not_equals {
-                Predicate::NotEquals(to_json(&v))
-            } else if let Some(p) = j.present {
-                Predicate::Present(p)
-            } else if let Some(v) = j.contains {
-                Predicate::Contains(to_json(&v))
-            } else if let Some(n) = j.length {
-                Predicate::Length(n)
-            } else if let Some(t) = j.ty {
-                if !["string", "number", "integer", "boolean", "array", "object", "null"].contains(&t.as_str()) {
-                    return Err(self.err(
-                        Some(span),
-                        format!("unknown type `{t}`"),
-                        "use string, number, integer, boolean, array, object or null",
-                    ));
-                }
-                Predicate::Type(t)
-            } else if let Some(v) = j.not_before {
-                Predicate::NotBefore(to_json(&v))
-            } else if let Some(v) = j.same_instant {
-                Predicate::SameInstant(to_json(&v))
-            } else {
-                Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
+                table => self.json_table(table, span.clone())?,
             };
             if let Predicate::Equals(v)
             | Predicate::NotEquals(v)
             | Predicate::Contains(v)
             | Predicate::NotBefore(v)
-            | Predicate::SameInstant(v) = &predicate
+            | Predicate::SameInstant(v) = &check.predicate
             {
                 self.json_templates(v, span.clone(), captured)?;
             }
-            json.push(JsonCheck { target, predicate });
+            json.push(check);
         }
         Ok(Expect {
             status,
-            resource: raw.resource.map(Spanned::into_inner),
-            list: raw.list.unwrap_or(false),
-            error: raw.error.map(|e| e.scim_type),
+            resource: raw.resource.as_ref().map(|r| r.get_ref().clone()).or(base.resource),
+            list: raw.list.unwrap_or(base.list),
+            error: match &raw.error {
+                Some(e) => Some(e.scim_type.clone()),
+                None => base.error,
+            },
             headers,
             json,
         })
     }
+
+    /// A body check written as a table: `{ path = "userName", equals = "…" }`.
+    fn json_table(&self, table: &toml::Value, span: std::ops::Range<usize>) -> Result<JsonCheck, SuiteError> {
+        let j = RawJson::deserialize(table.clone())
+            .map_err(|e| self.err(Some(span.clone()), format!("json check: {}", e.message()), JSON_FORMS))?;
+        let target = match (j.pointer, j.path) {
+            (Some(p), None) if p.is_empty() || p.starts_with('/') => JsonTarget::Pointer(p),
+            (Some(p), None) => {
+                return Err(self.err(
+                    Some(span),
+                    format!("`{p}` is not a JSON pointer"),
+                    "pointers start with `/`: \"/id\"",
+                ));
+            }
+            (None, Some(p)) => {
+                let sample = replace_placeholders(&p);
+                parse_path(&sample, &ParseOptions::default()).map_err(|e| {
+                    self.err(
+                        Some(span.clone()),
+                        format!("path does not parse:\n{}", e.render(&sample)),
+                        "see docs/filter-grammar.md",
+                    )
+                })?;
+                JsonTarget::Path(p)
+            }
+            _ => {
+                return Err(self.err(Some(span), "a json check needs exactly one of pointer and path", "keep one"));
+            }
+        };
+        let predicates = [
+            j.equals.is_some(),
+            j.not_equals.is_some(),
+            j.present.is_some(),
+            j.contains.is_some(),
+            j.length.is_some(),
+            j.ty.is_some(),
+            j.one_of.is_some(),
+            j.not_before.is_some(),
+            j.same_instant.is_some(),
+        ];
+        if predicates.iter().filter(|p| **p).count() != 1 {
+            return Err(self.err(
+                Some(span),
+                "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
+                 not_before, same_instant",
+                "split it into several checks",
+            ));
+        }
+        let predicate = if let Some(v) = j.equals {
+            Predicate::Equals(to_json(&v))
+        } else if let Some(v) = j.not_equals {
+            Predicate::NotEquals(to_json(&v))
+        } else if let Some(p) = j.present {
+            Predicate::Present(p)
+        } else if let Some(v) = j.contains {
+            Predicate::Contains(to_json(&v))
+        } else if let Some(n) = j.length {
+            Predicate::Length(n)
+        } else if let Some(t) = j.ty {
+            if !assertion::TYPES.contains(&t.as_str()) {
+                return Err(self.err(
+                    Some(span),
+                    format!("unknown type `{t}`"),
+                    "use string, number, integer, boolean, array, object or null",
+                ));
+            }
+            Predicate::Type(t)
+        } else if let Some(v) = j.not_before {
+            Predicate::NotBefore(to_json(&v))
+        } else if let Some(v) = j.same_instant {
+            Predicate::SameInstant(to_json(&v))
+        } else {
+            Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
+        };
+        Ok(JsonCheck { target, predicate })
+    }
+}
+
+const HEADER_FORMS: &str =
+    "write 'Name == \"value\"', 'Name contains \"x\"', 'Name present' or a table { name, equals | contains | present }";
+const JSON_FORMS: &str = "write '<path or /pointer> <operator> [value]' or a table { path | pointer, equals | … }";
+
+/// The `accept` key: `"none"` sends no Accept header.
+fn accept(a: &str) -> Option<String> {
+    (a != "none").then(|| a.to_string())
+}
+
+/// `[suite.defaults]`, resolved.
+#[derive(Debug, Clone, Default)]
+struct Defaults {
+    accept: Option<String>,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    auth: Option<Auth>,
+    status: Option<Vec<u16>>,
 }
 
 /// `filter` and path values with every `${…}` replaced by a plain word, to check their grammar.
@@ -889,7 +1186,7 @@ fn replace_placeholders(s: &str) -> String {
 }
 
 fn toml_error(file: &Path, text: &str, e: toml::de::Error) -> SuiteError {
-    let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let line = e.span().map(|s| Location::of(text, s.start));
     let message = e.message().to_string();
     let fix = if message.contains("unknown field") {
         "see suites/README.md for the keys each table takes"
@@ -901,68 +1198,147 @@ fn toml_error(file: &Path, text: &str, e: toml::de::Error) -> SuiteError {
     SuiteError { file: file.to_path_buf(), line, message, fix: fix.into() }
 }
 
-/// Loads and validates one suite file. `fixtures` holds `bodies/`.
-pub fn load_suite(file: &Path, fixtures: &Source) -> Result<Suite, SuiteError> {
+/// Loads and validates one suite file. `fixtures` holds `bodies/`; fragments are looked up in
+/// `fragments/` next to the file's directory (`suites/rfc/x.toml` → `suites/fragments/`).
+pub fn load_suite(file: &Path, fixtures: &Source) -> Result<Suite, SuiteErrors> {
     let text = std::fs::read_to_string(file).map_err(|e| SuiteError {
         file: file.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),
         fix: "check the path".into(),
     })?;
-    parse_suite(file, &text, fixtures)
+    let root = file.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    parse_suite(file, &text, fixtures, &Source::Dir(root.to_path_buf()))
 }
 
-/// Validates the text of a suite file; `file` is the path shown in messages.
-fn parse_suite(file: &Path, text: &str, fixtures: &Source) -> Result<Suite, SuiteError> {
+/// The value, or `None` with the error kept.
+fn keep<T>(r: Result<T, SuiteError>, errors: &mut Vec<SuiteError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// Validates the text of a suite file; `file` is the path shown in messages. Every error of the file is
+/// reported, not only the first.
+fn parse_suite(file: &Path, text: &str, fixtures: &Source, suites: &Source) -> Result<Suite, SuiteErrors> {
     let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, e))?;
-    let loader = Loader { file, text, fixtures };
-    let suite_requires = loader.features(&raw.suite.requires)?;
-    let suite_snapshot = loader.snapshot(
-        &(true, StepSnapshot::default()),
-        raw.suite.snapshot,
-        &raw.suite.snapshot_redact,
-        &raw.suite.snapshot_headers,
-    )?;
+    let loader = Loader { file, text, fixtures, suites, used_at: None };
+    let mut errors = Vec::new();
+    let suite_requires = keep(loader.features(&raw.suite.requires), &mut errors).unwrap_or_default();
+    let suite_snapshot = keep(
+        loader.snapshot(
+            &(true, StepSnapshot::default()),
+            raw.suite.snapshot,
+            &raw.suite.snapshot_redact,
+            &raw.suite.snapshot_headers,
+        ),
+        &mut errors,
+    )
+    .unwrap_or_default();
+    let defaults = keep(loader.defaults(raw.suite.defaults.as_ref()), &mut errors).unwrap_or_default();
     let mut names = HashSet::new();
     let mut scenarios = Vec::new();
     for s in raw.scenario {
         let name = s.name.get_ref().clone();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            return Err(loader.err(
+            errors.push(loader.err(
                 Some(s.name.span()),
                 format!("scenario name `{name}` is not [a-z0-9_]+"),
                 "use lower-case letters, digits and `_`",
             ));
         }
         if !names.insert(name.clone()) {
-            return Err(loader.err(
+            errors.push(loader.err(
                 Some(s.name.span()),
                 format!("scenario `{name}` appears twice"),
                 "give each scenario of a file its own name",
             ));
         }
         if s.step.is_empty() {
-            return Err(loader.err(
+            errors.push(loader.err(
                 Some(s.name.span()),
                 format!("scenario `{name}` has no steps"),
-                "add [[scenario.step]] tables",
+                "add steps: [[scenario.step]] tables or steps = [{ … }]",
             ));
         }
         let mut requires = suite_requires.clone();
-        requires.extend(loader.features(&s.requires)?);
+        requires.extend(keep(loader.features(&s.requires), &mut errors).unwrap_or_default());
         requires.sort();
         requires.dedup();
         let mut captured = HashSet::new();
-        let snapshot = loader.snapshot(&suite_snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers)?;
-        let steps =
-            s.step.into_iter().map(|st| loader.step(st, &mut captured, &snapshot)).collect::<Result<Vec<_>, _>>()?;
+        let snapshot =
+            keep(loader.snapshot(&suite_snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers), &mut errors)
+                .unwrap_or_default();
+        let mut steps = Vec::new();
+        for st in s.step {
+            match loader.steps(st, &mut captured, &snapshot, &defaults) {
+                Ok(more) => steps.extend(more),
+                Err(e) => errors.push(e),
+            }
+        }
         scenarios.push(Scenario { name, description: s.description, requirement: s.requirement, requires, steps });
     }
     if scenarios.is_empty() {
-        return Err(loader.err(None, "the suite has no scenarios", "add [[scenario]] tables"));
+        errors.push(loader.err(None, "the suite has no scenarios", "add [[scenario]] tables"));
+    }
+    if !errors.is_empty() {
+        return Err(SuiteErrors(errors));
     }
     let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     Ok(Suite { name, file: file.to_path_buf(), description: raw.suite.description, scenarios })
+}
+
+impl Loader<'_> {
+    /// One step of a scenario, or the steps of the fragment it uses (its own keys over the last one).
+    fn steps(
+        &self,
+        raw: RawStep,
+        captured: &mut HashSet<String>,
+        snapshot: &(bool, StepSnapshot),
+        defaults: &Defaults,
+    ) -> Result<Vec<Step>, SuiteError> {
+        let Some(used) = raw.use_.clone() else {
+            if let Some(w) = &raw.with {
+                return Err(self.err(Some(w.span()), "`with` without `use`", "`with` gives a fragment's parameters"));
+            }
+            return self.step(raw, None, captured, snapshot, defaults).map(|s| vec![s]);
+        };
+        if self.used_at.is_some() {
+            return Err(self.err(Some(used.span()), "a fragment's step uses another fragment", "inline its steps"));
+        }
+        let mut with = BTreeMap::new();
+        if let Some(w) = &raw.with {
+            for (k, v) in w.get_ref() {
+                let text = fragment::parameter_text(k, v).map_err(|(m, f)| self.err(Some(w.span()), m, f))?;
+                with.insert(k.clone(), text);
+            }
+        }
+        let resolved = fragment::resolve(self.suites, used.get_ref(), &with).map_err(|e| match e {
+            fragment::UseError::AtUse(m, f) => self.err(Some(used.span()), m, f),
+            fragment::UseError::AtWith(m, f) => self.err(raw.with.as_ref().map(Spanned::span), m, f),
+            fragment::UseError::InFragment(e) => e,
+        })?;
+        let at = self.line(used.span());
+        let inner = Loader {
+            file: &resolved.file,
+            text: &resolved.text,
+            fixtures: self.fixtures,
+            suites: self.suites,
+            used_at: Some(format!("{}:{}:{}", self.file.display(), at.line, at.column)),
+        };
+        if resolved.steps.is_empty() {
+            return Err(self.err(
+                Some(used.span()),
+                format!("fragment `{}` has no steps", used.get_ref()),
+                "add steps to it",
+            ));
+        }
+        let mut steps = Vec::new();
+        for st in resolved.steps {
+            steps.extend(inner.steps(st, captured, snapshot, defaults)?);
+        }
+        let last = steps.pop().expect("a fragment has steps");
+        steps.push(self.step(raw, Some(last), captured, snapshot, defaults)?);
+        Ok(steps)
+    }
 }
 
 /// The closest of `candidates` to `word` (case-insensitive Jaro-Winkler), when one is close enough to be
@@ -1052,6 +1428,17 @@ pub fn profile_suite_files(suites: &Source, profile: &Profile) -> Result<Vec<Pat
     let mut files = Vec::new();
     for pattern in &profile.suites {
         let pattern = pattern.trim_end_matches(".toml");
+        if pattern.split('/').next() == Some(fragment::DIR) {
+            return Err(SuiteError {
+                file: suites.path("profiles"),
+                line: None,
+                message: format!(
+                    "profile `{}` names `{pattern}`: fragments/ holds fragments, not suites",
+                    profile.name
+                ),
+                fix: "name suite directories in `suites`; suites reach fragments with `use`".into(),
+            });
+        }
         let matched: Vec<PathBuf> = if let Some(dir) = pattern.strip_suffix("/*") {
             suites.list(dir, "toml").map_err(|e| SuiteError {
                 file: suites.path(dir),
@@ -1067,21 +1454,39 @@ pub fn profile_suite_files(suites: &Source, profile: &Profile) -> Result<Vec<Pat
     Ok(files)
 }
 
-/// Loads every suite of a profile, stopping at the first invalid one.
+/// Loads every suite of a profile, each error of each file told (see [`SuiteErrors`]).
 pub fn load_profile_suites(suites: &Source, fixtures: &Source, profile: &Profile) -> Result<Vec<Suite>, SuiteError> {
-    profile_suite_files(suites, profile)?
-        .iter()
-        .map(|rel| {
-            let file = suites.path(rel);
-            let text = suites.read(rel).map_err(|e| SuiteError {
-                file: file.clone(),
-                line: None,
-                message: format!("cannot read: {e}"),
-                fix: format!("check the profile `{}`'s suites", profile.name),
-            })?;
-            parse_suite(&file, &text, fixtures)
-        })
-        .collect()
+    load_profile_suites_reporting_all(suites, fixtures, profile).map_err(SuiteError::from)
+}
+
+/// Loads every suite of a profile, going on after a bad file so that every error of every file is found.
+pub fn load_profile_suites_reporting_all(
+    suites: &Source,
+    fixtures: &Source,
+    profile: &Profile,
+) -> Result<Vec<Suite>, SuiteErrors> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for rel in profile_suite_files(suites, profile)? {
+        let file = suites.path(&rel);
+        let text = match suites.read(&rel) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(SuiteError {
+                    file,
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                    fix: format!("check the profile `{}`'s suites", profile.name),
+                });
+                continue;
+            }
+        };
+        match parse_suite(&file, &text, fixtures, suites) {
+            Ok(s) => loaded.push(s),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() { Ok(loaded) } else { Err(SuiteErrors(errors)) }
 }
 
 #[cfg(test)]

@@ -55,14 +55,14 @@ path = "/Users/${user.id}"
 query = { filter = 'userName eq "${name:babs}"' }
 "#;
 
-fn load(text: &str) -> Result<Suite, SuiteError> {
+fn load(text: &str) -> Result<Suite, SuiteErrors> {
     let dir = Dir::new(&format!("{:x}", text.len()));
     let file = dir.write("users.toml", text);
     load_suite(&file, &Source::Dir(dir.0.clone()))
 }
 
 fn error(text: &str) -> SuiteError {
-    load(text).expect_err("the suite should not load")
+    load(text).expect_err("the suite should not load").0.remove(0)
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn mistakes_name_the_line_and_a_fix() {
         assert_ne!(text, GOOD, "the case {from:?} changed nothing");
         let e = error(&text);
         assert!(e.message.contains(phrase), "{to}: {e}");
-        assert_eq!(e.line, Some(*line), "{to}: {e}");
+        assert_eq!(e.line.map(|l| l.line), Some(*line), "{to}: {e}");
         assert!(!e.fix.is_empty(), "{to}: no fix given");
         let shown = e.to_string();
         assert!(shown.contains(&format!("users.toml:{line}:")) && shown.contains("fix:"), "{shown}");
@@ -195,7 +195,7 @@ fn snapshot_settings_nest_suite_scenario_step_and_bad_selectors_name_the_line() 
     // A selector that does not parse is a load error at its line.
     let bad = GOOD.replace("expect.status = [201]", "expect.status = [201]\nsnapshot_redact = [\"meta\"]");
     let e = error(&bad);
-    assert_eq!(e.line, Some(14), "{e}");
+    assert_eq!(e.line.map(|l| l.line), Some(14), "{e}");
     assert!(e.message.contains("redaction selector `meta`") && e.fix.contains("Snapshots"), "{e}");
     let e =
         error(&GOOD.replace("requires = [\"patch\"]", "requires = [\"patch\"]\nsnapshot_headers = [\"no spaces\"]"));
@@ -212,7 +212,7 @@ fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
     for dir in std::fs::read_dir(&suites).unwrap().flatten().filter(|d| d.path().is_dir()) {
         for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
             if file.path().extension().is_none_or(|x| x != "toml")
-                || matches!(dir.file_name().to_str(), Some("profiles" | "apps"))
+                || matches!(dir.file_name().to_str(), Some("profiles" | "apps" | "fragments"))
             {
                 continue;
             }
@@ -235,4 +235,224 @@ fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
         }
     }
     assert!(checked > 200, "only {checked} names checked");
+}
+
+/// Not a check: writes `{:#?}` of every profile and every suite it loads from this repository's suites/
+/// into the directory named by `SCIMTEST_MODEL_DUMP`, one file each, so a change of suite syntax can be
+/// proven to load the same model (`diff -r before after`). Run with
+/// `SCIMTEST_MODEL_DUMP=DIR cargo test --lib suite::tests::dump_the_loaded_model -- --ignored`.
+#[test]
+#[ignore]
+fn dump_the_loaded_model() {
+    let out = PathBuf::from(std::env::var("SCIMTEST_MODEL_DUMP").expect("set SCIMTEST_MODEL_DUMP to a directory"));
+    std::fs::create_dir_all(&out).unwrap();
+    // Relative paths (cargo runs tests in the package root), so dumps of two checkouts compare equal.
+    let suites = Source::Dir(PathBuf::from("suites"));
+    let fixtures = Source::Dir(PathBuf::from("fixtures"));
+    let mut written = 0;
+    for name in available(&suites, "profiles") {
+        let profile = load_profile(&suites, &name).unwrap();
+        std::fs::write(out.join(format!("profile-{name}.txt")), format!("{profile:#?}\n")).unwrap();
+        let loaded = load_profile_suites(&suites, &fixtures, &profile).unwrap_or_else(|e| panic!("{e}"));
+        for suite in loaded {
+            let rel = suite.file.strip_prefix("suites").unwrap().with_extension("");
+            let file = format!("suite-{}.txt", rel.to_string_lossy().replace('/', "-"));
+            std::fs::write(out.join(file), format!("{suite:#?}\n")).unwrap();
+            written += 1;
+        }
+    }
+    assert!(written > 30, "only {written} suites dumped");
+}
+
+/// GOOD in the compact form: one-line assertions, `post = …`, inline steps, suite defaults.
+const COMPACT: &str = r#"[suite]
+description = "users"
+defaults = { expect.status = [201] }
+
+[[scenario]]
+name = "create"
+requirement = { source = "RFC 7644 §3.3", level = "MUST", text = "201" }
+requires = ["patch"]
+steps = [
+  { post = "/Users", body = '''{ "userName": "${name:babs}" }''', capture = { user = "" },
+    expect.json = ['userName == "${name:babs}"'] },
+  { get = "/Users/${user.id}", query = { filter = 'userName eq "${name:babs}"' }, expect.status = [200] },
+]
+"#;
+
+#[test]
+fn the_compact_form_loads_the_same_model_as_the_tables() {
+    let old = GOOD
+        .replace("[[scenario.step]]\nmethod = \"GET\"", "[[scenario.step]]\nexpect.status = [200]\nmethod = \"GET\"");
+    let mut want = load(&old).unwrap();
+    let got = load(COMPACT).unwrap();
+    want.file = got.file.clone();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn one_line_assertions_mix_with_tables_and_cover_every_operator() {
+    let text = COMPACT.replace(
+        "expect.json = ['userName == \"${name:babs}\"']",
+        "expect.json = ['/userName == \"${name:babs}\"', { path = \"id\", present = true }, 'emails[type eq \"work\"].value absent', \
+         'meta.version != 1', 'emails length 0', 'x type string', 'x one_of [1, \"a\"]', 'x contains \"a\"', \
+         'meta.created not_before \"${user.meta.created}\"', 'meta.lastModified same_instant \"2024-01-01T00:00:00Z\"'], \
+         expect.headers = ['Location == \"${user.meta.location}\"', 'ETag present', { name = \"X\", contains = \"y\" }]",
+    );
+    let s = load(&text).unwrap();
+    let e = &s.scenarios[0].steps[0].expect;
+    assert_eq!(e.json.len(), 10);
+    assert_eq!(e.json[0].target, JsonTarget::Pointer("/userName".into()));
+    assert_eq!(e.json[1].predicate, Predicate::Present(true));
+    assert_eq!(e.json[2].predicate, Predicate::Present(false));
+    assert_eq!(e.headers.len(), 3);
+    assert_eq!(e.headers[1], HeaderCheck { name: "ETag".into(), predicate: HeaderPredicate::Present(true) });
+}
+
+/// The line and column of the first error of `text`, and the error.
+fn located(text: &str) -> (usize, usize, SuiteError) {
+    let e = error(text);
+    let at = e.line.unwrap_or_else(|| panic!("no location: {e}"));
+    (at.line, at.column, e)
+}
+
+#[test]
+fn a_bad_assertion_is_located_at_its_token() {
+    // Line 11 is `    expect.json = ['userName == "${name:babs}"'] },`; the quote is at column 20.
+    let (line, column, e) = located(&COMPACT.replace("'userName == \"", "'userName = \""));
+    assert_eq!((line, column), (11, 30), "{e}");
+    assert!(e.message.contains("unknown operator `=` — did you mean `==`?") && e.fix.contains("not_before"), "{e}");
+    assert!(e.to_string().contains("users.toml:11:30: unknown operator"), "{e}");
+    let (line, column, e) = located(&COMPACT.replace("'userName == \"${name:babs}\"'", "'userName == babs'"));
+    assert_eq!((line, column), (11, 33), "{e}");
+    assert!(e.message.contains("not JSON") && e.fix.contains("\"babs\""), "{e}");
+    let (line, column, e) = located(&COMPACT.replace("'userName == \"${name:babs}\"'", "'emails[type eq] == 1'"));
+    assert_eq!(line, 11, "{e}");
+    assert!(column >= 21 && e.message.contains("path does not parse"), "{e}");
+    let (_, _, e) = located(&COMPACT.replace("'userName == \"${name:babs}\"'", "'x lenght 1'"));
+    assert!(e.message.contains("did you mean `length`"), "{e}");
+    let (line, _, e) = located(&COMPACT.replace("expect.status = [200] }", "expect.headers = ['ETag is 1'] }"));
+    assert!(line == 12 && e.message.contains("unknown operator `is`"), "{e}");
+}
+
+#[test]
+fn every_error_of_a_file_is_reported() {
+    let text = COMPACT
+        .replace("'userName == \"${name:babs}\"'", "'userName = 1'")
+        .replace("get = \"/Users/${user.id}\"", "get = \"Users\"");
+    let all = load(&text).unwrap_err();
+    assert_eq!(all.0.len(), 2, "{all}");
+    assert!(all.0[1].message.contains("does not start with `/`"), "{all}");
+    let shown = all.to_string();
+    assert!(shown.contains("\nerror: ") && shown.ends_with("2 errors in 1 file; nothing ran"), "{shown}");
+    // One SuiteError for the runner's load_all, telling all of them.
+    let one = SuiteError::from(all);
+    assert_eq!(one.to_string(), shown);
+}
+
+#[test]
+fn a_step_names_its_request_once() {
+    let e =
+        error(&COMPACT.replace("{ get = \"/Users/${user.id}\"", "{ get = \"/Users\", delete = \"/Users/${user.id}\""));
+    assert!(e.message.contains("one of get, post"), "{e}");
+    let e = error(&COMPACT.replace("{ get = \"/Users/${user.id}\", ", "{ "));
+    assert!(e.message.contains("needs its request"), "{e}");
+    let e = error(&COMPACT.replace("{ get = \"/Users/${user.id}\"", "{ method = \"GET\""));
+    assert!(e.message.contains("needs `path` too"), "{e}");
+}
+
+#[test]
+fn suite_defaults_apply_where_a_step_is_silent() {
+    let text = COMPACT.replace(
+        "defaults = { expect.status = [201] }",
+        "defaults = { expect.status = [201], content_type = \"application/json\", accept = \"none\", auth = \"wrong\", \
+         headers = { X-A = \"1\", X-B = \"2\" } }",
+    )
+    .replace("expect.status = [200] }", "expect.status = [200], accept = \"text/plain\", headers = { x-a = \"3\" } }");
+    let s = load(&text).unwrap();
+    let [first, second] = &s.scenarios[0].steps[..] else { panic!() };
+    assert_eq!(
+        (first.content_type.as_str(), first.accept.clone(), first.auth),
+        ("application/json", None, Auth::Wrong)
+    );
+    assert_eq!(first.expect.status, [201]);
+    assert_eq!(first.headers, [("X-A".to_string(), "1".to_string()), ("X-B".into(), "2".into())]);
+    assert_eq!((second.accept.as_deref(), second.expect.status.clone()), (Some("text/plain"), vec![200]));
+    assert_eq!(second.headers, [("X-B".to_string(), "2".to_string()), ("x-a".into(), "3".into())]);
+    let e = error(&COMPACT.replace("defaults = { ", "defaults = { auth = \"root\", "));
+    assert!(e.message.contains("unknown auth `root`"), "{e}");
+}
+
+const FRAGMENTS: &str = r#"create_user = [
+  { name = "create {{who}}", post = "/Users", body = '''{ "userName": "${name:{{who}}}" }''',
+    expect.status = 201, capture = { "{{who}}" = "" }, expect.json = ['userName == "${name:{{who}}}"'] },
+]
+two = [{ get = "/Users" }, { get = "/Groups", expect.json = ['/totalResults == 0'] }]
+"#;
+
+/// Loads `text` as suites/rfc/users.toml next to suites/fragments/users.toml = FRAGMENTS.
+fn load_with_fragments(text: &str, fragments: &str) -> Result<Suite, SuiteErrors> {
+    let dir = Dir::new("fragments");
+    std::fs::create_dir_all(dir.0.join("suites/rfc")).unwrap();
+    std::fs::create_dir_all(dir.0.join("suites/fragments")).unwrap();
+    dir.write("suites/fragments/users.toml", fragments);
+    let file = dir.write("suites/rfc/users.toml", text);
+    load_suite(&file, &Source::Dir(dir.0.clone()))
+}
+
+const USES: &str = r#"[suite]
+description = "users"
+
+[[scenario]]
+name = "create"
+requirement = { source = "RFC 7644 §3.3", level = "MUST", text = "201" }
+steps = [
+  { use = "users/create_user", with = { who = "babs" }, expect.json = ['id present'], capture = { id = "/id" } },
+  { use = "users/two", expect.status = 200 },
+]
+"#;
+
+#[test]
+fn a_fragment_takes_parameters_and_the_step_keys_over_its_last_step() {
+    let s = load_with_fragments(USES, FRAGMENTS).unwrap_or_else(|e| panic!("{e}"));
+    let steps = &s.scenarios[0].steps;
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[0].name.as_deref(), Some("create babs"));
+    assert!(matches!(&steps[0].body, Body::Json(j) if j["userName"] == "${name:babs}"));
+    assert_eq!(steps[0].capture, [("babs".to_string(), String::new()), ("id".into(), "/id".into())]);
+    assert_eq!(steps[0].expect.json.len(), 2, "the step's assertions come after the fragment's");
+    assert_eq!(steps[0].expect.status, [201]);
+    assert_eq!((steps[1].path.as_str(), steps[2].path.as_str()), ("/Users", "/Groups"));
+    assert_eq!((steps[2].expect.status.clone(), steps[2].expect.json.len()), (vec![200], 1));
+}
+
+#[test]
+fn fragment_mistakes_name_the_line() {
+    let first = |text: &str, fragments: &str| load_with_fragments(text, fragments).unwrap_err().0.remove(0);
+    let e = first(&USES.replace("users/create_user", "users/create_usr"), FRAGMENTS);
+    assert_eq!(e.line.map(|l| (l.line, l.column)), Some((8, 11)), "{e}");
+    assert!(e.message.contains("did you mean `create_user`"), "{e}");
+    let e = first(&USES.replace("users/two", "user/two"), FRAGMENTS);
+    assert!(e.message.contains("no fragment file `fragments/user.toml` — did you mean `users`?"), "{e}");
+    let e = first(&USES.replace("with = { who = \"babs\" }", "with = { whom = \"babs\" }"), FRAGMENTS);
+    assert!(e.message.contains("needs `{{who}}`") && e.fix.contains("who = "), "{e}");
+    let e = first(&USES.replace("{ use = \"users/two\"", "{ use = \"users/two\", with = { x = 1 }"), FRAGMENTS);
+    assert!(e.message.contains("has no parameter `x`") && e.line.map(|l| l.line) == Some(9), "{e}");
+    // A mistake inside the fragment is reported in the fragment's file, with where it is used.
+    let e = first(USES, &FRAGMENTS.replace("'userName ==", "'userName ="));
+    assert!(e.file.ends_with("fragments/users.toml") && e.line.map(|l| l.line) == Some(3), "{e}");
+    assert!(e.message.contains("in the fragment used at") && e.message.contains("users.toml:8:"), "{e}");
+    let e = first(&USES.replace("{ use = \"users/two\",", "{ with = { a = 1 },"), FRAGMENTS);
+    assert!(e.message.contains("`with` without `use`"), "{e}");
+}
+
+#[test]
+fn a_profile_cannot_run_fragments_as_suites() {
+    let dir = Dir::new("fragprofile");
+    std::fs::create_dir_all(dir.0.join("profiles")).unwrap();
+    dir.write("profiles/p.toml", "[profile]\nname = \"p\"\ndescription = \"d\"\nsuites = [\"fragments/*\"]\n");
+    let source = Source::Dir(dir.0.clone());
+    let p = load_profile(&source, "p").unwrap();
+    let e = profile_suite_files(&source, &p).unwrap_err();
+    assert!(e.message.contains("holds fragments, not suites"), "{e}");
 }

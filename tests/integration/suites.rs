@@ -158,3 +158,53 @@ async fn an_apps_own_extension_is_checked_when_the_server_declares_it() {
     let read_back = records.iter().find(|r| r.scenario == "create_and_read_back_acmeuser").unwrap();
     assert!(read_back.message().unwrap_or_default().contains("billingCode"), "{:?}", read_back.message());
 }
+
+/// The vendor-style example in the compact format (docs/examples/vendor-suite: a profile, a fragment with a
+/// parameter, suite defaults, one-line assertions) loads with `--suite-dir` and passes on the reference server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compact_vendor_example_runs_against_the_reference_server() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/vendor-suite");
+    let (server, mut config) = server_for_profile("rfc", &[]).await;
+    config.suites = scimtest::bundle::Source::Dir(dir);
+    config.profiles = vec!["acme".into()];
+    let records = check(&config).await.unwrap_or_else(|e| panic!("the example loads and runs: {e}"));
+    server.shutdown().await.expect("server stops");
+    let ours: Vec<&Record> = records.iter().filter(|r| r.name.starts_with("acme::users::")).collect();
+    assert_eq!(ours.len(), 1, "{:?}", records.iter().map(|r| &r.name).collect::<Vec<_>>());
+    assert!(matches!(ours[0].outcome, Outcome::Passed), "{}: {}", ours[0].name, ours[0].message().unwrap_or_default());
+}
+
+/// The same example with one assertion misspelled (`=` for `==`) does not load: the message points at the
+/// file, line and column of the operator and names the fix; nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vendor_example_with_a_misspelled_assertion_fails_to_load_with_a_pointed_message() {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/vendor-suite");
+    let dir = std::env::temp_dir().join(format!("scimtest-vendor-typo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["profiles", "fragments", "acme"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for f in std::fs::read_dir(source.join(sub)).unwrap().flatten() {
+            std::fs::copy(f.path(), dir.join(sub).join(f.file_name())).unwrap();
+        }
+    }
+    let suite = dir.join("acme/users.toml");
+    let text = std::fs::read_to_string(&suite).unwrap();
+    let typo = text.replacen("'active == false'", "'active = false'", 1);
+    assert_ne!(text, typo);
+    std::fs::write(&suite, &typo).unwrap();
+    // The operator's line and column in the edited file.
+    let (line, column) = typo
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| l.find("'active = false'").map(|c| (n + 1, l[..c].chars().count() + 1 + "'active ".len())))
+        .unwrap();
+    let (server, mut config) = server_for_profile("rfc", &[]).await;
+    config.suites = scimtest::bundle::Source::Dir(dir.clone());
+    config.profiles = vec!["acme".into()];
+    let error = check(&config).await.map(|_| ()).expect_err("a misspelled assertion must not load");
+    server.shutdown().await.expect("server stops");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let at = format!("acme/users.toml:{line}:{column}: unknown operator `=` — did you mean `==`?");
+    assert!(error.to_string().contains(&at), "expected `{at}` in:\n{error}");
+    assert!(error.to_string().contains("fix: use one of =="), "{error}");
+}
