@@ -198,6 +198,11 @@ impl Exchange {
         serde_json::from_str(&self.response_body).ok()
     }
 
+    /// The `scimType` of the answer's SCIM Error body (RFC 7644 §3.12), if it has one.
+    pub fn scim_type(&self) -> Option<String> {
+        self.json()?.get("scimType")?.as_str().map(str::to_string)
+    }
+
     /// A curl command that sends the same request; secrets are environment variables: `$SCIM_TOKEN`,
     /// `-u "user:$SCIM_PASSWORD"`, `$SCIM_HEADER_<NAME>` for a credential `--header`.
     pub fn curl(&self) -> String {

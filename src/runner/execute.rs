@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use libtest_mimic::{Completion, Failed};
-use serde_json::Value;
 
 use super::cleanup::{Registry, track};
 use super::discover::Discovered;
@@ -164,10 +163,7 @@ pub(super) fn is_setup(steps: &[Step], index: usize) -> bool {
 pub(super) fn declined_filter(step: &Step, request: &Request, exchange: &Exchange) -> bool {
     let filters = request.query.iter().any(|(k, _)| k.eq_ignore_ascii_case("filter"))
         || (request.path.ends_with("/.search") && matches!(&step.body, Body::Json(j) if j.get("filter").is_some()));
-    let invalid_filter = exchange
-        .json()
-        .and_then(|b| b.get("scimType").and_then(Value::as_str).map(|t| t.eq_ignore_ascii_case("invalidFilter")))
-        .unwrap_or(false);
+    let invalid_filter = exchange.scim_type().is_some_and(|t| t.eq_ignore_ascii_case("invalidFilter"));
     filters && exchange.status == Some(400) && invalid_filter && !step.expect.status.contains(&400)
 }
 

@@ -423,11 +423,6 @@ fn judge_user_patch(
     judge_patch(mode, oracle, operations(patch), status, scim_type, before, after, differs, also_accepted)
 }
 
-/// The `scimType` of an error answer.
-fn scim_type(ex: &Exchange) -> Option<String> {
-    ex.json().and_then(|b| b.get("scimType").and_then(Value::as_str).map(str::to_string))
-}
-
 /// How many operations a PatchOp holds.
 fn operations(patch: &Value) -> usize {
     patch.get("Operations").and_then(Value::as_array).map_or(0, Vec::len)
@@ -541,7 +536,7 @@ pub(super) fn patches(
         let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
         shared.registry.remove(&path);
         let verdict =
-            judge_user_patch(mode, &schema, patch, ex.status.unwrap_or(0), scim_type(&ex).as_deref(), &before, &after);
+            judge_user_patch(mode, &schema, patch, ex.status.unwrap_or(0), ex.scim_type().as_deref(), &before, &after);
         *last.borrow_mut() = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
@@ -705,7 +700,7 @@ pub(super) fn groups(
             oracle,
             operations(&patch),
             status,
-            scim_type(&ex).as_deref(),
+            ex.scim_type().as_deref(),
             &before,
             &after,
             differs,

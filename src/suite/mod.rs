@@ -605,6 +605,16 @@ struct Loader<'a> {
     used_at: Option<String>,
 }
 
+/// Parses a body check's SCIM path with its `${…}` templates replaced by a sample value; on failure, the
+/// byte offset of the mistake in `path` (0 when the parser gives none) and the rendered message.
+fn check_path(path: &str) -> Result<(), (usize, String)> {
+    let sample = replace_placeholders(path);
+    parse_path(&sample, &ParseOptions::default()).map(drop).map_err(|e| {
+        let at = e.span.as_ref().map_or(0, |s| s.start.min(path.len()));
+        (at, format!("path does not parse:\n{}", e.render(&sample)))
+    })
+}
+
 impl Loader<'_> {
     fn line(&self, span: std::ops::Range<usize>) -> Location {
         Location::of(self.text, span.start)
@@ -1030,13 +1040,10 @@ impl Loader<'_> {
                     let check = assertion::json_check(line)
                         .map_err(|e| self.err(Some(self.inside_string(span.clone(), e.offset)), e.message, e.fix))?;
                     if let JsonTarget::Path(p) = &check.target {
-                        let sample = replace_placeholders(p);
-                        parse_path(&sample, &ParseOptions::default()).map_err(|e| {
-                            let at =
-                                assertion::target_offset(line) + e.span.as_ref().map_or(0, |s| s.start.min(p.len()));
+                        check_path(p).map_err(|(at, message)| {
                             self.err(
-                                Some(self.inside_string(span.clone(), at)),
-                                format!("path does not parse:\n{}", e.render(&sample)),
+                                Some(self.inside_string(span.clone(), assertion::target_offset(line) + at)),
+                                message,
                                 "see docs/filter-grammar.md; a JSON pointer starts with `/`",
                             )
                         })?;
@@ -1082,14 +1089,8 @@ impl Loader<'_> {
                 ));
             }
             (None, Some(p)) => {
-                let sample = replace_placeholders(&p);
-                parse_path(&sample, &ParseOptions::default()).map_err(|e| {
-                    self.err(
-                        Some(span.clone()),
-                        format!("path does not parse:\n{}", e.render(&sample)),
-                        "see docs/filter-grammar.md",
-                    )
-                })?;
+                check_path(&p)
+                    .map_err(|(_, message)| self.err(Some(span.clone()), message, "see docs/filter-grammar.md"))?;
                 JsonTarget::Path(p)
             }
             _ => {
