@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::bundle::Source;
 
-use super::{RawStep, SuiteError, available, did_you_mean, toml_error};
+use super::{ProfileVars, RawStep, SuiteError, available, did_you_mean, profile_vars, toml_error};
 
 /// The directory of fragment files, under the suites' root. It holds no suites.
 pub const DIR: &str = "fragments";
@@ -23,7 +23,7 @@ pub(super) struct Resolved {
 pub(super) enum UseError {
     AtUse(String, String),
     AtWith(String, String),
-    InFragment(SuiteError),
+    InFragment(Vec<SuiteError>),
 }
 
 /// The `{{name}}` parameters in `s`.
@@ -91,8 +91,13 @@ pub fn parameter_text(name: &str, v: &toml::Value) -> Result<String, (String, St
     Ok(text)
 }
 
-/// Finds `group/name` and replaces its parameters.
-pub(super) fn resolve(suites: &Source, name: &str, with: &BTreeMap<String, String>) -> Result<Resolved, UseError> {
+/// Finds `group/name` and replaces the profile's variables, then its parameters.
+pub(super) fn resolve(
+    suites: &Source,
+    vars: &ProfileVars,
+    name: &str,
+    with: &BTreeMap<String, String>,
+) -> Result<Resolved, UseError> {
     let groups = available(suites, DIR);
     let Some((group, fragment)) = name.split_once('/') else {
         return Err(UseError::AtUse(
@@ -108,7 +113,9 @@ pub(super) fn resolve(suites: &Source, name: &str, with: &BTreeMap<String, Strin
             format!("fragment groups: {}", if groups.is_empty() { "none".into() } else { groups.join(", ") }),
         ));
     };
-    let table: toml::Table = toml::from_str(&text).map_err(|e| UseError::InFragment(toml_error(&file, &text, e)))?;
+    let text = profile_vars::substitute(&file, &text, vars).map_err(UseError::InFragment)?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| UseError::InFragment(vec![toml_error(&file, &text, e)]))?;
     let Some(value) = table.get(fragment) else {
         let names: Vec<&str> = table.keys().map(String::as_str).collect();
         return Err(UseError::AtUse(
@@ -143,7 +150,7 @@ pub(super) fn resolve(suites: &Source, name: &str, with: &BTreeMap<String, Strin
     }
     let text = substitute(&text, with);
     let mut all: BTreeMap<String, Vec<RawStep>> =
-        toml::from_str(&text).map_err(|e| UseError::InFragment(toml_error(&file, &text, e)))?;
+        toml::from_str(&text).map_err(|e| UseError::InFragment(vec![toml_error(&file, &text, e)]))?;
     let steps = all.remove(fragment).unwrap_or_default();
     Ok(Resolved { file, text, steps })
 }

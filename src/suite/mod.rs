@@ -6,11 +6,13 @@
 mod app;
 mod assertion;
 mod fragment;
+mod profile_vars;
 mod selector;
 mod template;
 
 pub use app::{App, AppAttribute, AppExtension, CAPABILITIES, Quirk, load_app};
 
+pub use profile_vars::ProfileVars;
 pub use selector::{REDACTED, Selector};
 pub use template::{Placeholder, Vars, placeholders};
 
@@ -285,6 +287,8 @@ pub struct Profile {
     pub patch_mode: crate::patch::Mode,
     /// Where the RFC and this IdP disagree (idp-behaviour.md §8): which answers pass, and why.
     pub positions: Vec<Position>,
+    /// `[profile.vars]`: the `{{profile.NAME}}` values of its suites.
+    pub vars: ProfileVars,
 }
 
 /// A profile's position on one point where the RFC and an identity provider disagree.
@@ -403,7 +407,7 @@ impl From<SuiteErrors> for SuiteError {
 struct RawFile {
     suite: RawSuite,
     #[serde(default)]
-    scenario: Vec<RawScenario>,
+    scenario: Vec<Spanned<RawScenario>>,
 }
 
 #[derive(Deserialize)]
@@ -445,10 +449,16 @@ struct RawDefaultExpect {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
-    name: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    requirement: Requirement,
+    /// `<dir>/<suite>/<scenario>`: that scenario (loaded with this profile's variables) in place of this
+    /// one; this table's name, description and requirement replace its own, its requires add to its
+    /// own, and its steps run after its steps.
+    #[serde(rename = "use")]
+    use_: Option<Spanned<String>>,
+    /// Required unless the scenario is reused.
+    name: Option<Spanned<String>>,
+    description: Option<String>,
+    /// Required unless the scenario is reused.
+    requirement: Option<Requirement>,
     #[serde(default)]
     requires: Vec<Spanned<String>>,
     /// `[[scenario.step]]` tables, or `steps = [{ … }, …]`.
@@ -575,6 +585,8 @@ struct RawProfile {
     patch_mode: String,
     #[serde(default)]
     position: Vec<Position>,
+    #[serde(default)]
+    vars: BTreeMap<String, toml::Value>,
 }
 
 fn default_patch_mode() -> String {
@@ -599,10 +611,14 @@ struct Loader<'a> {
     file: &'a Path,
     text: &'a str,
     fixtures: &'a Source,
-    /// Where `fragments/` is.
+    /// Where `fragments/` and the suites a scenario reuses are.
     suites: &'a Source,
-    /// For a fragment's steps: where the fragment is used, added to each message.
-    used_at: Option<String>,
+    vars: &'a ProfileVars,
+    /// For a fragment's steps or a reused scenario: where it is used (`in the fragment used at
+    /// file:line:column`), added to each message.
+    context: Option<String>,
+    /// Whether the steps being loaded are a fragment's (which may not use another).
+    in_fragment: bool,
 }
 
 /// Parses a body check's SCIM path with its `${…}` templates replaced by a sample value; on failure, the
@@ -627,8 +643,8 @@ impl Loader<'_> {
         fix: impl Into<String>,
     ) -> SuiteError {
         let mut message = message.into();
-        if let Some(at) = &self.used_at {
-            message = format!("{message} (in the fragment used at {at})");
+        if let Some(context) = &self.context {
+            message = format!("{message} ({context})");
         }
         SuiteError { file: self.file.to_path_buf(), line: span.map(|s| self.line(s)), message, fix: fix.into() }
     }
@@ -1199,9 +1215,10 @@ fn toml_error(file: &Path, text: &str, e: toml::de::Error) -> SuiteError {
     SuiteError { file: file.to_path_buf(), line, message, fix: fix.into() }
 }
 
-/// Loads and validates one suite file. `fixtures` holds `bodies/`; fragments are looked up in
-/// `fragments/` next to the file's directory (`suites/rfc/x.toml` → `suites/fragments/`).
-pub fn load_suite(file: &Path, fixtures: &Source) -> Result<Suite, SuiteErrors> {
+/// Loads and validates one suite file with a profile's variables (`ProfileVars::default()` for none).
+/// `fixtures` holds `bodies/`; fragments and reused scenarios are looked up next to the file's directory
+/// (`suites/rfc/x.toml` → `suites/fragments/`, `suites/entra/…`).
+pub fn load_suite(file: &Path, fixtures: &Source, vars: &ProfileVars) -> Result<Suite, SuiteErrors> {
     let text = std::fs::read_to_string(file).map_err(|e| SuiteError {
         file: file.to_path_buf(),
         line: None,
@@ -1209,7 +1226,7 @@ pub fn load_suite(file: &Path, fixtures: &Source) -> Result<Suite, SuiteErrors> 
         fix: "check the path".into(),
     })?;
     let root = file.parent().and_then(Path::parent).unwrap_or(Path::new("."));
-    parse_suite(file, &text, fixtures, &Source::Dir(root.to_path_buf()))
+    parse_suite(file, &text, fixtures, &Source::Dir(root.to_path_buf()), vars)
 }
 
 /// The value, or `None` with the error kept.
@@ -1217,67 +1234,60 @@ fn keep<T>(r: Result<T, SuiteError>, errors: &mut Vec<SuiteError>) -> Option<T> 
     r.map_err(|e| errors.push(e)).ok()
 }
 
+/// What a scenario's steps start from: the suite's requires, snapshot settings and defaults.
+struct SuiteLevel {
+    requires: Vec<Feature>,
+    snapshot: (bool, StepSnapshot),
+    defaults: Defaults,
+}
+
 /// Validates the text of a suite file; `file` is the path shown in messages. Every error of the file is
 /// reported, not only the first.
-fn parse_suite(file: &Path, text: &str, fixtures: &Source, suites: &Source) -> Result<Suite, SuiteErrors> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(file, text, e))?;
-    let loader = Loader { file, text, fixtures, suites, used_at: None };
+fn parse_suite(
+    file: &Path,
+    text: &str,
+    fixtures: &Source,
+    suites: &Source,
+    vars: &ProfileVars,
+) -> Result<Suite, SuiteErrors> {
+    let text = profile_vars::substitute(file, text, vars).map_err(SuiteErrors)?;
+    let raw: RawFile = toml::from_str(&text).map_err(|e| toml_error(file, &text, e))?;
+    let loader = Loader { file, text: &text, fixtures, suites, vars, context: None, in_fragment: false };
     let mut errors = Vec::new();
-    let suite_requires = keep(loader.features(&raw.suite.requires), &mut errors).unwrap_or_default();
-    let suite_snapshot = keep(
-        loader.snapshot(
-            &(true, StepSnapshot::default()),
-            raw.suite.snapshot,
-            &raw.suite.snapshot_redact,
-            &raw.suite.snapshot_headers,
-        ),
-        &mut errors,
-    )
-    .unwrap_or_default();
-    let defaults = keep(loader.defaults(raw.suite.defaults.as_ref()), &mut errors).unwrap_or_default();
+    let level = loader.suite_level(&raw.suite, &mut errors);
     let mut names = HashSet::new();
     let mut scenarios = Vec::new();
     for s in raw.scenario {
-        let name = s.name.get_ref().clone();
+        let span = s.span();
+        let s = s.into_inner();
+        let name_span =
+            s.name.as_ref().map(Spanned::span).or(s.use_.as_ref().map(Spanned::span)).unwrap_or(span.clone());
+        let scenario = match &s.use_ {
+            Some(used) => {
+                let used = used.clone();
+                loader.reused(&used, s, &level, &mut errors)
+            }
+            None => loader.scenario(s, span, &level, &mut errors).map(|(scenario, _)| scenario),
+        };
+        let Some(scenario) = scenario else { continue };
+        let name = &scenario.name;
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             errors.push(loader.err(
-                Some(s.name.span()),
+                Some(name_span.clone()),
                 format!("scenario name `{name}` is not [a-z0-9_]+"),
                 "use lower-case letters, digits and `_`",
             ));
         }
         if !names.insert(name.clone()) {
             errors.push(loader.err(
-                Some(s.name.span()),
+                Some(name_span),
                 format!("scenario `{name}` appears twice"),
                 "give each scenario of a file its own name",
             ));
         }
-        if s.step.is_empty() {
-            errors.push(loader.err(
-                Some(s.name.span()),
-                format!("scenario `{name}` has no steps"),
-                "add steps: [[scenario.step]] tables or steps = [{ … }]",
-            ));
-        }
-        let mut requires = suite_requires.clone();
-        requires.extend(keep(loader.features(&s.requires), &mut errors).unwrap_or_default());
-        requires.sort();
-        requires.dedup();
-        let mut captured = HashSet::new();
-        let snapshot =
-            keep(loader.snapshot(&suite_snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers), &mut errors)
-                .unwrap_or_default();
-        let mut steps = Vec::new();
-        for st in s.step {
-            match loader.steps(st, &mut captured, &snapshot, &defaults) {
-                Ok(more) => steps.extend(more),
-                Err(e) => errors.push(e),
-            }
-        }
-        scenarios.push(Scenario { name, description: s.description, requirement: s.requirement, requires, steps });
+        scenarios.push(scenario);
     }
-    if scenarios.is_empty() {
+    if scenarios.is_empty() && errors.is_empty() {
         errors.push(loader.err(None, "the suite has no scenarios", "add [[scenario]] tables"));
     }
     if !errors.is_empty() {
@@ -1288,6 +1298,208 @@ fn parse_suite(file: &Path, text: &str, fixtures: &Source, suites: &Source) -> R
 }
 
 impl Loader<'_> {
+    /// `"{what} file:line:column"` for the start of `span`, after the context this loader already has.
+    fn context_at(&self, what: &str, span: std::ops::Range<usize>) -> String {
+        let at = self.line(span);
+        let here = format!("{what} {}:{}:{}", self.file.display(), at.line, at.column);
+        match &self.context {
+            Some(outer) => format!("{here}, {outer}"),
+            None => here,
+        }
+    }
+
+    fn suite_level(&self, raw: &RawSuite, errors: &mut Vec<SuiteError>) -> SuiteLevel {
+        let requires = keep(self.features(&raw.requires), errors).unwrap_or_default();
+        let snapshot = keep(
+            self.snapshot(&(true, StepSnapshot::default()), raw.snapshot, &raw.snapshot_redact, &raw.snapshot_headers),
+            errors,
+        )
+        .unwrap_or_default();
+        let defaults = keep(self.defaults(raw.defaults.as_ref()), errors).unwrap_or_default();
+        SuiteLevel { requires, snapshot, defaults }
+    }
+
+    /// A scenario written out (not reused), with the names its steps capture; `None` when it has errors
+    /// (kept in `errors`).
+    fn scenario(
+        &self,
+        s: RawScenario,
+        span: std::ops::Range<usize>,
+        level: &SuiteLevel,
+        errors: &mut Vec<SuiteError>,
+    ) -> Option<(Scenario, HashSet<String>)> {
+        let before = errors.len();
+        let Some(name) = s.name.as_ref() else {
+            errors.push(self.err(
+                Some(span),
+                "a scenario without `name`",
+                "add name = \"…\" (or use = \"<dir>/<suite>/<scenario>\" to reuse one)",
+            ));
+            return None;
+        };
+        let name_span = name.span();
+        let name = name.get_ref().clone();
+        let Some(requirement) = s.requirement else {
+            errors.push(self.err(
+                Some(name_span),
+                format!("scenario `{name}` has no `requirement`"),
+                "add requirement = { source = \"RFC 7644 §…\", level = \"MUST\", text = \"…\" }",
+            ));
+            return None;
+        };
+        if s.step.is_empty() {
+            errors.push(self.err(
+                Some(name_span),
+                format!("scenario `{name}` has no steps"),
+                "add steps: [[scenario.step]] tables or steps = [{ … }]",
+            ));
+        }
+        let mut requires = level.requires.clone();
+        requires.extend(keep(self.features(&s.requires), errors).unwrap_or_default());
+        requires.sort();
+        requires.dedup();
+        let mut captured = HashSet::new();
+        let snapshot =
+            keep(self.snapshot(&level.snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers), errors)
+                .unwrap_or_default();
+        let mut steps = Vec::new();
+        for st in s.step {
+            match self.steps(st, &mut captured, &snapshot, &level.defaults) {
+                Ok(more) => steps.extend(more),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let scenario = Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps };
+        (errors.len() == before).then_some((scenario, captured))
+    }
+
+    /// `use = "<dir>/<suite>/<scenario>"`: that scenario, loaded from its own file with this loader's
+    /// profile variables, under the keys `site` gives (see [`RawScenario::use_`]).
+    fn reused(
+        &self,
+        used: &Spanned<String>,
+        site: RawScenario,
+        level: &SuiteLevel,
+        errors: &mut Vec<SuiteError>,
+    ) -> Option<Scenario> {
+        let before = errors.len();
+        let mut here = |message: String, fix: String| {
+            errors.push(self.err(Some(used.span()), message, fix));
+            None
+        };
+        let wanted = used.get_ref();
+        let Some((suite_rel, scenario_name)) = wanted.rsplit_once('/') else {
+            return here(
+                format!("`{wanted}` does not name a scenario"),
+                "write use = \"<dir>/<suite>/<scenario>\", e.g. \"entra/user_lifecycle/rename_username\"".into(),
+            );
+        };
+        let dir = suite_rel.rsplit_once('/').map_or("", |(d, _)| d);
+        if dir.is_empty() || dir.split('/').next() == Some(fragment::DIR) {
+            return here(
+                format!("`{wanted}` does not name a scenario of a suite"),
+                "write use = \"<dir>/<suite>/<scenario>\"; steps of fragments/ are used from a step".into(),
+            );
+        }
+        let rel = PathBuf::from(format!("{suite_rel}.toml"));
+        let file = self.suites.path(&rel);
+        let Ok(text) = self.suites.read(&rel) else {
+            let names = available(self.suites, dir);
+            let stem = suite_rel.rsplit('/').next().unwrap_or(suite_rel);
+            return here(
+                format!("no suite `{suite_rel}`{}", did_you_mean(stem, names.iter().map(String::as_str))),
+                format!(
+                    "the suites of `{dir}`: {}",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                ),
+            );
+        };
+        if file == self.file {
+            return here(
+                format!("`{wanted}` is in this file"),
+                "reuse scenarios of other suites; within one file, share steps with a fragment".into(),
+            );
+        }
+        let text = match profile_vars::substitute(&file, &text, self.vars) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.extend(e);
+                return None;
+            }
+        };
+        let raw: RawFile = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(toml_error(&file, &text, e));
+                return None;
+            }
+        };
+        let inner = Loader {
+            file: &file,
+            text: &text,
+            fixtures: self.fixtures,
+            suites: self.suites,
+            vars: self.vars,
+            context: Some(self.context_at("in the scenario reused at", used.span())),
+            in_fragment: false,
+        };
+        let source_level = inner.suite_level(&raw.suite, errors);
+        let names: Vec<String> =
+            raw.scenario.iter().filter_map(|s| s.get_ref().name.as_ref().map(|n| n.get_ref().clone())).collect();
+        let Some(source) =
+            raw.scenario.into_iter().find(|s| s.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == scenario_name))
+        else {
+            let mut here = |message: String, fix: String| {
+                errors.push(self.err(Some(used.span()), message, fix));
+                None
+            };
+            return here(
+                format!(
+                    "no scenario `{scenario_name}` in {}{}",
+                    file.display(),
+                    did_you_mean(scenario_name, names.iter().map(String::as_str))
+                ),
+                format!("its scenarios: {}", names.join(", ")),
+            );
+        };
+        let span = source.span();
+        let source = source.into_inner();
+        if let Some(again) = &source.use_ {
+            errors.push(inner.err(
+                Some(again.span()),
+                "a reused scenario reuses another",
+                format!("point `use` at `{}` instead", again.get_ref()),
+            ));
+            return None;
+        }
+        let (mut scenario, mut captured) = inner.scenario(source, span, &source_level, errors)?;
+        if let Some(name) = site.name {
+            scenario.name = name.into_inner();
+        }
+        if let Some(description) = site.description {
+            scenario.description = description;
+        }
+        if let Some(requirement) = site.requirement {
+            scenario.requirement = requirement;
+        }
+        scenario.requires.extend(level.requires.iter().copied());
+        scenario.requires.extend(keep(self.features(&site.requires), errors).unwrap_or_default());
+        scenario.requires.sort();
+        scenario.requires.dedup();
+        let snapshot =
+            keep(self.snapshot(&level.snapshot, site.snapshot, &site.snapshot_redact, &site.snapshot_headers), errors)
+                .unwrap_or_default();
+        for st in site.step {
+            match self.steps(st, &mut captured, &snapshot, &level.defaults) {
+                Ok(more) => scenario.steps.extend(more),
+                Err(e) => errors.extend(e),
+            }
+        }
+        (errors.len() == before).then_some(scenario)
+    }
+}
+
+impl Loader<'_> {
     /// One step of a scenario, or the steps of the fragment it uses (its own keys over the last one).
     fn steps(
         &self,
@@ -1295,49 +1507,65 @@ impl Loader<'_> {
         captured: &mut HashSet<String>,
         snapshot: &(bool, StepSnapshot),
         defaults: &Defaults,
-    ) -> Result<Vec<Step>, SuiteError> {
+    ) -> Result<Vec<Step>, Vec<SuiteError>> {
         let Some(used) = raw.use_.clone() else {
             if let Some(w) = &raw.with {
-                return Err(self.err(Some(w.span()), "`with` without `use`", "`with` gives a fragment's parameters"));
+                return Err(vec![self.err(
+                    Some(w.span()),
+                    "`with` without `use`",
+                    "`with` gives a fragment's parameters",
+                )]);
             }
-            return self.step(raw, None, captured, snapshot, defaults).map(|s| vec![s]);
+            return self.step(raw, None, captured, snapshot, defaults).map(|s| vec![s]).map_err(|e| vec![e]);
         };
-        if self.used_at.is_some() {
-            return Err(self.err(Some(used.span()), "a fragment's step uses another fragment", "inline its steps"));
+        if self.in_fragment {
+            return Err(vec![self.err(
+                Some(used.span()),
+                "a fragment's step uses another fragment",
+                "inline its steps",
+            )]);
         }
         let mut with = BTreeMap::new();
         if let Some(w) = &raw.with {
             for (k, v) in w.get_ref() {
-                let text = fragment::parameter_text(k, v).map_err(|(m, f)| self.err(Some(w.span()), m, f))?;
+                let text = fragment::parameter_text(k, v).map_err(|(m, f)| vec![self.err(Some(w.span()), m, f)])?;
                 with.insert(k.clone(), text);
             }
         }
-        let resolved = fragment::resolve(self.suites, used.get_ref(), &with).map_err(|e| match e {
-            fragment::UseError::AtUse(m, f) => self.err(Some(used.span()), m, f),
-            fragment::UseError::AtWith(m, f) => self.err(raw.with.as_ref().map(Spanned::span), m, f),
-            fragment::UseError::InFragment(e) => e,
+        let context = self.context_at("in the fragment used at", used.span());
+        let resolved = fragment::resolve(self.suites, self.vars, used.get_ref(), &with).map_err(|e| match e {
+            fragment::UseError::AtUse(m, f) => vec![self.err(Some(used.span()), m, f)],
+            fragment::UseError::AtWith(m, f) => vec![self.err(raw.with.as_ref().map(Spanned::span), m, f)],
+            fragment::UseError::InFragment(all) => all
+                .into_iter()
+                .map(|mut e| {
+                    e.message = format!("{} ({context})", e.message);
+                    e
+                })
+                .collect(),
         })?;
-        let at = self.line(used.span());
         let inner = Loader {
             file: &resolved.file,
             text: &resolved.text,
             fixtures: self.fixtures,
             suites: self.suites,
-            used_at: Some(format!("{}:{}:{}", self.file.display(), at.line, at.column)),
+            vars: self.vars,
+            context: Some(context),
+            in_fragment: true,
         };
         if resolved.steps.is_empty() {
-            return Err(self.err(
+            return Err(vec![self.err(
                 Some(used.span()),
                 format!("fragment `{}` has no steps", used.get_ref()),
                 "add steps to it",
-            ));
+            )]);
         }
         let mut steps = Vec::new();
         for st in resolved.steps {
             steps.extend(inner.steps(st, captured, snapshot, defaults)?);
         }
         let last = steps.pop().expect("a fragment has steps");
-        steps.push(self.step(raw, Some(last), captured, snapshot, defaults)?);
+        steps.push(self.step(raw, Some(last), captured, snapshot, defaults).map_err(|e| vec![e])?);
         Ok(steps)
     }
 }
@@ -1414,7 +1642,9 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         message: e,
         fix: "use rfc, entra, okta or compat".into(),
     })?;
+    let vars = ProfileVars::from_table(&raw.profile.name, &file, &raw.profile.vars)?;
     Ok(Profile {
+        vars,
         display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,
@@ -1482,7 +1712,7 @@ pub fn load_profile_suites_reporting_all(
                 continue;
             }
         };
-        match parse_suite(&file, &text, fixtures, suites) {
+        match parse_suite(&file, &text, fixtures, suites, &profile.vars) {
             Ok(s) => loaded.push(s),
             Err(e) => errors.extend(e.0),
         }

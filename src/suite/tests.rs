@@ -58,7 +58,7 @@ query = { filter = 'userName eq "${name:babs}"' }
 fn load(text: &str) -> Result<Suite, SuiteErrors> {
     let dir = Dir::new(&format!("{:x}", text.len()));
     let file = dir.write("users.toml", text);
-    load_suite(&file, &Source::Dir(dir.0.clone()))
+    load_suite(&file, &Source::Dir(dir.0.clone()), &ProfileVars::default())
 }
 
 fn error(text: &str) -> SuiteError {
@@ -206,17 +206,13 @@ fn snapshot_settings_nest_suite_scenario_step_and_bad_selectors_name_the_line() 
 /// displayName a shipped suite creates must start with `${name:…}` or `${email:…}`.
 #[test]
 fn every_name_a_shipped_suite_creates_starts_with_the_run_prefix() {
-    let suites = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites");
+    let suites = Source::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites"));
     let fixtures = Source::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
     let mut checked = 0;
-    for dir in std::fs::read_dir(&suites).unwrap().flatten().filter(|d| d.path().is_dir()) {
-        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
-            if file.path().extension().is_none_or(|x| x != "toml")
-                || matches!(dir.file_name().to_str(), Some("profiles" | "apps" | "fragments"))
-            {
-                continue;
-            }
-            let suite = load_suite(&file.path(), &fixtures).unwrap();
+    // Through the profiles: a suite with `{{profile.…}}` variables loads only under one.
+    for profile in available(&suites, "profiles") {
+        let profile = load_profile(&suites, &profile).unwrap();
+        for suite in load_profile_suites(&suites, &fixtures, &profile).unwrap() {
             for scenario in &suite.scenarios {
                 for step in scenario.steps.iter().filter(|s| matches!(s.method, Method::Post | Method::Put)) {
                     let Body::Json(body) = &step.body else { continue };
@@ -397,7 +393,7 @@ fn load_with_fragments(text: &str, fragments: &str) -> Result<Suite, SuiteErrors
     std::fs::create_dir_all(dir.0.join("suites/fragments")).unwrap();
     dir.write("suites/fragments/users.toml", fragments);
     let file = dir.write("suites/rfc/users.toml", text);
-    load_suite(&file, &Source::Dir(dir.0.clone()))
+    load_suite(&file, &Source::Dir(dir.0.clone()), &ProfileVars::default())
 }
 
 const USES: &str = r#"[suite]
