@@ -113,8 +113,7 @@ pub(super) fn resolve(
             format!("fragment groups: {}", if groups.is_empty() { "none".into() } else { groups.join(", ") }),
         ));
     };
-    let text = profile_vars::substitute(&file, &text, vars).map_err(UseError::InFragment)?;
-    let table: toml::Table =
+    let table: BTreeMap<String, toml::Spanned<toml::Value>> =
         toml::from_str(&text).map_err(|e| UseError::InFragment(vec![toml_error(&file, &text, e)]))?;
     let Some(value) = table.get(fragment) else {
         let names: Vec<&str> = table.keys().map(String::as_str).collect();
@@ -123,6 +122,11 @@ pub(super) fn resolve(
             format!("the fragments of `{group}`: {}", names.join(", ")),
         ));
     };
+    // The profile's variables first: a variable's value may hold a parameter (`{{id}}`).
+    let text = profile_vars::substitute_within(&file, &text, vars, std::slice::from_ref(&value.span())).map_err(UseError::InFragment)?;
+    let table: BTreeMap<String, toml::Value> =
+        toml::from_str(&text).map_err(|e| UseError::InFragment(vec![toml_error(&file, &text, e)]))?;
+    let value = &table[fragment];
     let mut wanted = BTreeSet::new();
     value_parameters(value, &mut wanted);
     let missing: Vec<&String> = wanted.iter().filter(|p| !with.contains_key(*p)).collect();

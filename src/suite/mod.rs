@@ -671,6 +671,7 @@ impl Loader<'_> {
         for p in found {
             if let Placeholder::Capture(name, _) = &p
                 && !captured.contains(name)
+                && !captured.contains(ANY_CAPTURE)
             {
                 return Err(self.err(
                     Some(span.clone()),
@@ -1171,6 +1172,10 @@ fn accept(a: &str) -> Option<String> {
     (a != "none").then(|| a.to_string())
 }
 
+/// In a scenario's captured names after a fragment that failed to load: its captures are unknown, so
+/// later steps are not also reported for naming them (one mistake, one message).
+const ANY_CAPTURE: &str = "*";
+
 /// `[suite.defaults]`, resolved.
 #[derive(Debug, Clone, Default)]
 struct Defaults {
@@ -1364,9 +1369,15 @@ impl Loader<'_> {
                 .unwrap_or_default();
         let mut steps = Vec::new();
         for st in s.step {
+            let uses = st.use_.is_some();
             match self.steps(st, &mut captured, &snapshot, &level.defaults) {
                 Ok(more) => steps.extend(more),
-                Err(e) => errors.extend(e),
+                Err(e) => {
+                    errors.extend(e);
+                    if uses {
+                        captured.insert(ANY_CAPTURE.into());
+                    }
+                }
             }
         }
         let scenario = Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps };
@@ -1420,10 +1431,43 @@ impl Loader<'_> {
                 "reuse scenarios of other suites; within one file, share steps with a fragment".into(),
             );
         }
-        let text = match profile_vars::substitute(&file, &text, self.vars) {
+        let raw: RawFile = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(toml_error(&file, &text, e));
+                return None;
+            }
+        };
+        let names: Vec<String> =
+            raw.scenario.iter().filter_map(|s| s.get_ref().name.as_ref().map(|n| n.get_ref().clone())).collect();
+        let is_wanted =
+            |s: &Spanned<RawScenario>| s.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == scenario_name);
+        // From the scenario's `[[scenario]]` to the next one (a table's span may cover its header only).
+        let starts: Vec<usize> = raw.scenario.iter().map(|s| s.span().start).collect();
+        let Some(needed) =
+            raw.scenario.iter().position(is_wanted).map(|i| starts[i]..*starts.get(i + 1).unwrap_or(&text.len()))
+        else {
+            errors.push(self.err(
+                Some(used.span()),
+                format!(
+                    "no scenario `{scenario_name}` in {}{}",
+                    file.display(),
+                    did_you_mean(scenario_name, names.iter().map(String::as_str))
+                ),
+                format!("its scenarios: {}", names.join(", ")),
+            ));
+            return None;
+        };
+        // The profile's variables, of which only those the scenario (and its file's [suite]) use must exist.
+        let suite_end = text.find("[[scenario]]").unwrap_or(0);
+        let context = self.context_at("in the scenario reused at", used.span());
+        let text = match profile_vars::substitute_within(&file, &text, self.vars, &[0..suite_end, needed]) {
             Ok(t) => t,
             Err(e) => {
-                errors.extend(e);
+                errors.extend(e.into_iter().map(|mut e| {
+                    e.message = format!("{} ({context})", e.message);
+                    e
+                }));
                 return None;
             }
         };
@@ -1440,28 +1484,11 @@ impl Loader<'_> {
             fixtures: self.fixtures,
             suites: self.suites,
             vars: self.vars,
-            context: Some(self.context_at("in the scenario reused at", used.span())),
+            context: Some(context),
             in_fragment: false,
         };
         let source_level = inner.suite_level(&raw.suite, errors);
-        let names: Vec<String> =
-            raw.scenario.iter().filter_map(|s| s.get_ref().name.as_ref().map(|n| n.get_ref().clone())).collect();
-        let Some(source) =
-            raw.scenario.into_iter().find(|s| s.get_ref().name.as_ref().is_some_and(|n| n.get_ref() == scenario_name))
-        else {
-            let mut here = |message: String, fix: String| {
-                errors.push(self.err(Some(used.span()), message, fix));
-                None
-            };
-            return here(
-                format!(
-                    "no scenario `{scenario_name}` in {}{}",
-                    file.display(),
-                    did_you_mean(scenario_name, names.iter().map(String::as_str))
-                ),
-                format!("its scenarios: {}", names.join(", ")),
-            );
-        };
+        let source = raw.scenario.into_iter().find(is_wanted).expect("found above");
         let span = source.span();
         let source = source.into_inner();
         if let Some(again) = &source.use_ {
@@ -1490,9 +1517,15 @@ impl Loader<'_> {
             keep(self.snapshot(&level.snapshot, site.snapshot, &site.snapshot_redact, &site.snapshot_headers), errors)
                 .unwrap_or_default();
         for st in site.step {
+            let uses = st.use_.is_some();
             match self.steps(st, &mut captured, &snapshot, &level.defaults) {
                 Ok(more) => scenario.steps.extend(more),
-                Err(e) => errors.extend(e),
+                Err(e) => {
+                    errors.extend(e);
+                    if uses {
+                        captured.insert(ANY_CAPTURE.into());
+                    }
+                }
             }
         }
         (errors.len() == before).then_some(scenario)

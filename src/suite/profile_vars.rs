@@ -47,6 +47,17 @@ impl ProfileVars {
 /// error at its line and column in `text` (`file` is the path messages show); other `{{…}}` (fragment
 /// parameters) are left alone.
 pub(super) fn substitute(file: &Path, text: &str, vars: &ProfileVars) -> Result<String, Vec<SuiteError>> {
+    substitute_within(file, text, vars, std::slice::from_ref(&(0..text.len())))
+}
+
+/// [`substitute`], where only an unknown name inside `needed` (the parts of the file that are used: one
+/// fragment, one reused scenario) is an error; one outside them is left as written.
+pub(super) fn substitute_within(
+    file: &Path,
+    text: &str,
+    vars: &ProfileVars,
+    needed: &[std::ops::Range<usize>],
+) -> Result<String, Vec<SuiteError>> {
     let mut out = String::with_capacity(text.len());
     let mut errors = Vec::new();
     let mut done = 0;
@@ -64,7 +75,9 @@ pub(super) fn substitute(file: &Path, text: &str, vars: &ProfileVars) -> Result<
         match vars.values.get(name) {
             Some(value) => out.push_str(value),
             None => {
-                errors.push(unknown(file, text, start, name, vars));
+                if needed.iter().any(|r| r.contains(&start)) {
+                    errors.push(unknown(file, text, start, name, vars));
+                }
                 out.push_str(&text[start..end]);
             }
         }
@@ -136,6 +149,11 @@ mod tests {
         assert_eq!(errors[1].line, Some(Location { line: 2, column: 6 }));
         let outside = substitute(Path::new("x.toml"), text, &ProfileVars::default()).unwrap_err();
         assert!(outside[0].message.contains("loaded without one"), "{}", outside[0].message);
+        // Only the part in use must resolve: the second line alone.
+        let second = text.find('\n').unwrap() + 1..text.len();
+        let errors = substitute_within(Path::new("x.toml"), text, &v, std::slice::from_ref(&second)).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(Location { line: 2, column: 6 }));
     }
 
     #[test]

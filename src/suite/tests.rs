@@ -452,3 +452,181 @@ fn a_profile_cannot_run_fragments_as_suites() {
     let e = profile_suite_files(&source, &p).unwrap_err();
     assert!(e.message.contains("holds fragments, not suites"), "{e}");
 }
+
+/// A suite root with two profiles that spell the same request differently: `base/ops.toml` writes its
+/// scenarios with `{{profile.…}}`; `flagged/ops.toml` (run by profile `flagged`) reuses them.
+fn reuse_root(site: &str) -> (Dir, Source) {
+    let dir = Dir::new("reuse");
+    for d in ["profiles", "base", "flagged", "fragments"] {
+        std::fs::create_dir_all(dir.0.join(d)).unwrap();
+    }
+    dir.write(
+        "profiles/base.toml",
+        "[profile]\nname = \"base\"\ndescription = \"d\"\nsuites = [\"base/*\"]\n\n[profile.vars]\nreplace = \"Replace\"\n\
+         false = '\"False\"'\nremove_member = '{ \"op\": \"Remove\", \"path\": \"members\", \"value\": [{ \"value\": \"{{id}}\" }] }'\n",
+    );
+    dir.write(
+        "profiles/flagged.toml",
+        "[profile]\nname = \"flagged\"\ndescription = \"d\"\nsuites = [\"flagged/*\"]\n\n[profile.vars]\nreplace = \"replace\"\n\
+         false = \"false\"\nremove_member = '{ \"op\": \"remove\", \"path\": \"members[value eq \\\"{{id}}\\\"]\" }'\n",
+    );
+    dir.write(
+        "fragments/groups.toml",
+        r#"remove_member = [
+  { name = "remove one", patch = '/Groups/${group.id}',
+    body = '''{ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{{profile.remove_member}}] }''' },
+]
+"#,
+    );
+    dir.write(
+        "base/ops.toml",
+        r#"[suite]
+description = "base"
+requires = ["patch"]
+
+[[scenario]]
+name = "disable"
+description = "disable as the IdP spells it"
+requirement = { source = "IdP X-1", level = "MUST", text = "{{profile.replace}} active" }
+steps = [
+  { name = "create", post = "/Users", body = '''{ "userName": "${name:a}" }''', expect.status = 201,
+    capture = { user = "" } },
+  { name = "{{profile.replace}} active", patch = "/Users/${user.id}",
+    body = '''{ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "{{profile.replace}}", "path": "active", "value": {{profile.false}} }] }''' },
+]
+
+[[scenario]]
+name = "remove_member"
+requirement = { source = "IdP X-2", level = "MUST", text = "one member removed" }
+requires = ["groups"]
+steps = [
+  { name = "group", post = "/Groups", body = '''{ "displayName": "${name:g}" }''', capture = { group = "" } },
+  { use = "groups/remove_member", with = { id = "${name:someone}" } },
+]
+"#,
+    );
+    dir.write("flagged/ops.toml", site);
+    let source = Source::Dir(dir.0.clone());
+    (dir, source)
+}
+
+const SITE: &str = r#"[suite]
+description = "flagged"
+
+[[scenario]]
+use = "base/ops/disable"
+name = "disable_flagged"
+steps = [{ name = "read back", get = "/Users/${user.id}", expect.json = ['active == false'] }]
+
+[[scenario]]
+use = "base/ops/remove_member"
+requires = ["etag"]
+"#;
+
+fn load_as(source: &Source, profile: &str) -> Result<Vec<Suite>, SuiteErrors> {
+    let profile = load_profile(source, profile).unwrap_or_else(|e| panic!("{e}"));
+    load_profile_suites_reporting_all(source, &Source::Dir(source.root().to_path_buf()), &profile)
+}
+
+#[test]
+fn profile_variables_spell_each_profiles_requests() {
+    let (_dir, source) = reuse_root(SITE);
+    let patch_op = |s: &Suite, scenario: usize, step: usize| match &s.scenarios[scenario].steps[step].body {
+        Body::Json(j) => j["Operations"][0].clone(),
+        other => panic!("{other:?}"),
+    };
+    let base = &load_as(&source, "base").unwrap_or_else(|e| panic!("{e}"))[0];
+    assert_eq!(patch_op(base, 0, 1), serde_json::json!({ "op": "Replace", "path": "active", "value": "False" }));
+    assert_eq!(base.scenarios[0].requirement.text, "Replace active");
+    assert_eq!(
+        patch_op(base, 1, 1),
+        serde_json::json!({ "op": "Remove", "path": "members", "value": [{ "value": "${name:someone}" }] })
+    );
+
+    let flagged = &load_as(&source, "flagged").unwrap_or_else(|e| panic!("{e}"))[0];
+    let disable = &flagged.scenarios[0];
+    assert_eq!(disable.name, "disable_flagged", "the site's name replaces the reused one's");
+    assert_eq!(disable.description, "disable as the IdP spells it", "what the site leaves out is kept");
+    assert_eq!(disable.requirement.text, "replace active");
+    assert_eq!(patch_op(flagged, 0, 1), serde_json::json!({ "op": "replace", "path": "active", "value": false }));
+    assert_eq!(disable.steps.len(), 3, "the site's steps run after the reused ones");
+    assert_eq!(disable.steps[1].name.as_deref(), Some("replace active"));
+    assert_eq!(disable.steps[2].path, "/Users/${user.id}", "and may name their captures");
+    let remove = &flagged.scenarios[1];
+    assert_eq!(remove.name, "remove_member");
+    assert_eq!(remove.requires, [Feature::Patch, Feature::Etag, Feature::Groups], "source suite, scenario and site");
+    assert_eq!(
+        patch_op(flagged, 1, 1),
+        serde_json::json!({ "op": "remove", "path": "members[value eq \"${name:someone}\"]" })
+    );
+}
+
+#[test]
+fn reuse_mistakes_point_at_the_use_or_into_the_reused_file() {
+    let first = |site: &str| {
+        let (_dir, source) = reuse_root(site);
+        load_as(&source, "flagged").unwrap_err().0.remove(0)
+    };
+    let e = first(&SITE.replace("base/ops/disable", "base/ops/disabel"));
+    assert_eq!(e.line.map(|l| (l.line, l.column)), Some((5, 7)), "{e}");
+    assert!(e.message.contains("no scenario `disabel`") && e.message.contains("did you mean `disable`"), "{e}");
+    assert!(e.fix.contains("disable, remove_member"), "{e}");
+    let e = first(&SITE.replace("base/ops/disable", "base/opz/disable"));
+    assert!(e.message.contains("no suite `base/opz` — did you mean `ops`?"), "{e}");
+    let e = first(&SITE.replace("base/ops/disable", "disable"));
+    assert!(e.message.contains("does not name a scenario") && e.fix.contains("<dir>/<suite>/<scenario>"), "{e}");
+    let e = first(&SITE.replace("base/ops/disable", "fragments/groups/remove_member"));
+    assert!(e.fix.contains("steps of fragments/ are used from a step"), "{e}");
+    let e = first(&SITE.replace("use = \"base/ops/disable\"\n", ""));
+    assert!(e.message.contains("scenario `disable_flagged` has no `requirement`"), "{e}");
+
+    // A variable the running profile lacks: reported in the reused file, at the variable, with the site.
+    let (dir, source) = reuse_root(SITE);
+    let flagged = dir.0.join("profiles/flagged.toml");
+    let text = std::fs::read_to_string(&flagged).unwrap().replace("false = \"false\"\n", "");
+    std::fs::write(&flagged, text).unwrap();
+    let errors = load_as(&source, "flagged").unwrap_err().0;
+    assert_eq!(errors.len(), 1, "one mistake, one message: {errors:?}");
+    let e = &errors[0];
+    assert!(e.file.ends_with("base/ops.toml") && e.line.map(|l| l.line) == Some(13), "{e}");
+    assert!(e.message.contains("profile `flagged` has no variable `false`"), "{e}");
+    assert!(e.message.contains("in the scenario reused at") && e.message.contains("flagged/ops.toml:5:7"), "{e}");
+    assert!(e.fix.contains("[profile.vars]") && e.fix.contains("profiles/flagged.toml"), "{e}");
+    // Only the part that is used must resolve: reusing remove_member alone needs no `false`.
+    let only_remove = SITE.split("[[scenario]]").filter(|s| !s.contains("disable")).collect::<Vec<_>>();
+    let (dir, source) = reuse_root(&only_remove.join("[[scenario]]"));
+    let flagged = dir.0.join("profiles/flagged.toml");
+    let text = std::fs::read_to_string(&flagged).unwrap().replace("false = \"false\"\n", "");
+    std::fs::write(&flagged, text).unwrap();
+    let loaded = load_as(&source, "flagged").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded[0].scenarios.len(), 1);
+
+    // In a fragment: reported in the fragment's file, with where it is used.
+    let (dir, source) = reuse_root(SITE);
+    let base = dir.0.join("profiles/base.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(&base, &text[..text.find("remove_member =").unwrap()]).unwrap();
+    let errors = load_as(&source, "base").unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].file.ends_with("fragments/groups.toml") && errors[0].line.map(|l| l.line) == Some(3));
+    assert!(errors[0].message.contains("has no variable `remove_member`"), "{}", errors[0]);
+    assert!(
+        errors[0].message.contains("in the fragment used at") && errors[0].message.contains("ops.toml:22:11"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_reused_scenario_may_not_reuse_another() {
+    let (dir, source) = reuse_root(SITE);
+    let base = dir.0.join("base/ops.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(&base, format!("{text}\n[[scenario]]\nuse = \"flagged/ops/disable_flagged\"\n")).unwrap();
+    // flagged/ops.toml reuses base/ops/disable, which reuses nothing: fine. base/ops.toml's new scenario
+    // reuses flagged/ops/disable_flagged, itself a reuse: refused, pointing at the original.
+    assert!(load_as(&source, "flagged").is_ok());
+    let e = load_as(&source, "base").unwrap_err().0.remove(0);
+    assert!(e.message.contains("a reused scenario reuses another"), "{e}");
+    assert!(e.fix.contains("base/ops/disable"), "{e}");
+}
