@@ -80,14 +80,36 @@ pub(super) fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, 
     };
     let mut out = Vec::new();
     let mut modes = Vec::new();
+    // Every profile is loaded before any error is returned, so that one run tells every mistake; a file
+    // that two profiles load (or reuse from) is told once.
+    let mut errors: Vec<suite::SuiteError> = Vec::new();
     for name in names {
-        let profile = suite::load_profile(&config.suites, &name)?;
+        let profile = match suite::load_profile(&config.suites, &name) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
         modes.push((profile.name.clone(), profile.patch_mode));
-        let mut suites = suite::load_profile_suites(&config.suites, &config.fixtures, &profile)?;
-        if let Some(p) = &config.suite_pattern {
-            suites.retain(|s| s.name.contains(p.as_str()));
+        match suite::load_profile_suites_reporting_all(&config.suites, &config.fixtures, &profile) {
+            Ok(mut suites) => {
+                if let Some(p) = &config.suite_pattern {
+                    suites.retain(|s| s.name.contains(p.as_str()));
+                }
+                out.push((profile.name, suites));
+            }
+            Err(all) => {
+                for e in all.0 {
+                    if !errors.iter().any(|known| known.same_mistake(&e)) {
+                        errors.push(e);
+                    }
+                }
+            }
         }
-        out.push((profile.name, suites));
+    }
+    if !errors.is_empty() {
+        return Err(suite::SuiteErrors(errors).into());
     }
     // The checks generated from the app's attribute table run under the app's name.
     let generated = match &app {

@@ -123,7 +123,8 @@ pub(super) fn resolve(
         ));
     };
     // The profile's variables first: a variable's value may hold a parameter (`{{id}}`).
-    let text = profile_vars::substitute_within(&file, &text, vars, std::slice::from_ref(&value.span())).map_err(UseError::InFragment)?;
+    let text = profile_vars::substitute_within(&file, &text, vars, std::slice::from_ref(&value.span()))
+        .map_err(UseError::InFragment)?;
     let table: BTreeMap<String, toml::Value> =
         toml::from_str(&text).map_err(|e| UseError::InFragment(vec![toml_error(&file, &text, e)]))?;
     let value = &table[fragment];

@@ -337,6 +337,19 @@ fn floor_char_boundary(text: &str, offset: usize) -> usize {
     i
 }
 
+/// How the loader adds where a fragment or reused scenario is used to a message: ` (in the … used at …)`.
+const CONTEXT: &str = " (in the ";
+
+impl SuiteError {
+    /// The same mistake, maybe reached another way: the same file, place, fix and message, apart from
+    /// where a fragment or reused scenario is used (two profiles that load one file find its errors twice).
+    pub fn same_mistake(&self, other: &SuiteError) -> bool {
+        let bare = |m: &str| m.split_once(CONTEXT).map_or(m, |(m, _)| m).to_string();
+        (&self.file, self.line, &self.fix) == (&other.file, other.line, &other.fix)
+            && bare(&self.message) == bare(&other.message)
+    }
+}
+
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {

@@ -833,3 +833,27 @@ fn auth_negative_checks_replace_an_authorization_header_too() {
     assert!(!r.stdout.contains(token) && !r.stderr.contains(token), "{r:?}");
     rt.block_on(server.shutdown()).unwrap();
 }
+
+/// Suite mistakes in several profiles are all told in one run, and a mistake in a file two profiles load
+/// (entra's scenario that entra-compliant reuses) is told once; nothing runs (exit 2).
+#[test]
+fn every_profiles_suite_mistakes_are_told_once_each() {
+    let dir = TempDir::new("suites-all-errors");
+    let out = dir.0.join("suites");
+    assert_eq!(run(["suites", "export", p(&out)]).code, 0);
+    let edit = |rel: &str, from: &str, to: &str| {
+        let file = out.join(rel);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{rel} has {from}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    };
+    // In a scenario both entra and entra-compliant load, and in an rfc suite.
+    edit("entra/user_lifecycle.toml", "'active == false'", "'active = false'");
+    edit("rfc/users.toml", "expect.status", "expect.statuz");
+    let r = run(["run", "--list", "--suite-dir", p(&out), "--profile", "rfc,entra,entra-compliant"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(r.stderr.matches("unknown operator `=`").count(), 1, "told once: {r:?}");
+    assert!(r.stderr.contains("entra/user_lifecycle.toml:"), "{r:?}");
+    assert!(r.stderr.contains("rfc/users.toml:") && r.stderr.contains("statuz"), "{r:?}");
+    assert!(r.stderr.contains("2 errors in 2 files; nothing ran"), "{r:?}");
+}
