@@ -1381,18 +1381,7 @@ impl Loader<'_> {
             keep(self.snapshot(&level.snapshot, s.snapshot, &s.snapshot_redact, &s.snapshot_headers), errors)
                 .unwrap_or_default();
         let mut steps = Vec::new();
-        for st in s.step {
-            let uses = st.use_.is_some();
-            match self.steps(st, &mut captured, &snapshot, &level.defaults) {
-                Ok(more) => steps.extend(more),
-                Err(e) => {
-                    errors.extend(e);
-                    if uses {
-                        captured.insert(ANY_CAPTURE.into());
-                    }
-                }
-            }
-        }
+        self.add_steps(s.step, &mut steps, &mut captured, &snapshot, &level.defaults, errors);
         let scenario = Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps };
         (errors.len() == before).then_some((scenario, captured))
     }
@@ -1529,10 +1518,26 @@ impl Loader<'_> {
         let snapshot =
             keep(self.snapshot(&level.snapshot, site.snapshot, &site.snapshot_redact, &site.snapshot_headers), errors)
                 .unwrap_or_default();
-        for st in site.step {
+        self.add_steps(site.step, &mut scenario.steps, &mut captured, &snapshot, &level.defaults, errors);
+        (errors.len() == before).then_some(scenario)
+    }
+}
+
+impl Loader<'_> {
+    /// Loads `raw` onto the end of `steps`, keeping every error.
+    fn add_steps(
+        &self,
+        raw: Vec<RawStep>,
+        steps: &mut Vec<Step>,
+        captured: &mut HashSet<String>,
+        snapshot: &(bool, StepSnapshot),
+        defaults: &Defaults,
+        errors: &mut Vec<SuiteError>,
+    ) {
+        for st in raw {
             let uses = st.use_.is_some();
-            match self.steps(st, &mut captured, &snapshot, &level.defaults) {
-                Ok(more) => scenario.steps.extend(more),
+            match self.steps(st, captured, snapshot, defaults) {
+                Ok(more) => steps.extend(more),
                 Err(e) => {
                     errors.extend(e);
                     if uses {
@@ -1541,11 +1546,8 @@ impl Loader<'_> {
                 }
             }
         }
-        (errors.len() == before).then_some(scenario)
     }
-}
 
-impl Loader<'_> {
     /// One step of a scenario, or the steps of the fragment it uses (its own keys over the last one).
     fn steps(
         &self,

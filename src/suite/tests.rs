@@ -630,3 +630,18 @@ fn a_reused_scenario_may_not_reuse_another() {
     assert!(e.message.contains("a reused scenario reuses another"), "{e}");
     assert!(e.fix.contains("base/ops/disable"), "{e}");
 }
+
+#[test]
+fn a_fragment_that_does_not_load_is_one_error_not_one_per_later_capture() {
+    let text = USES.replace("users/create_user", "users/create_usr").replace(
+        "  { use = \"users/two\", expect.status = 200 },",
+        "  { get = \"/Users/${babs.id}\" },\n  { get = \"/Users/${id}\" },",
+    );
+    let errors = load_with_fragments(&text, FRAGMENTS).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("no fragment `create_usr`"), "{}", errors[0]);
+    // Without the broken fragment, a capture no step makes is still an error.
+    let text = USES.replace("  { use = \"users/two\", expect.status = 200 },", "  { get = \"/Users/${nobody.id}\" },");
+    let errors = load_with_fragments(&text, FRAGMENTS).unwrap_err().0;
+    assert!(errors[0].message.contains("`${nobody…}` refers to no capture"), "{}", errors[0]);
+}
