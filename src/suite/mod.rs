@@ -864,13 +864,18 @@ impl Loader<'_> {
             (None, Some(b)) => b.accept.clone(),
             (None, None) => accept(defaults.accept.as_deref().unwrap_or(crate::client::SCIM_JSON)),
         };
+        let bodies =
+            [raw.body.is_some(), raw.body_file.is_some(), raw.raw_body.is_some()].iter().filter(|b| **b).count();
+        // The default types bodies: a step without one sends no Content-Type.
         let content_type = match (&raw.content_type, &base) {
             (Some(c), _) => c.clone(),
             (None, Some(b)) => b.content_type.clone(),
-            (None, None) => defaults.content_type.clone().unwrap_or_else(|| crate::client::SCIM_JSON.to_string()),
+            (None, None) => defaults
+                .content_type
+                .clone()
+                .filter(|_| bodies > 0)
+                .unwrap_or_else(|| crate::client::SCIM_JSON.to_string()),
         };
-        let bodies =
-            [raw.body.is_some(), raw.body_file.is_some(), raw.raw_body.is_some()].iter().filter(|b| **b).count();
         if bodies > 1 {
             return Err(self.err(
                 Some(path.span()),

@@ -374,6 +374,7 @@ fn suite_defaults_apply_where_a_step_is_silent() {
     assert_eq!(first.expect.status, [201]);
     assert_eq!(first.headers, [("X-A".to_string(), "1".to_string()), ("X-B".into(), "2".into())]);
     assert_eq!((second.accept.as_deref(), second.expect.status.clone()), (Some("text/plain"), vec![200]));
+    assert_eq!(second.content_type, crate::client::SCIM_JSON, "the default types bodies; the GET has none");
     assert_eq!(second.headers, [("X-B".to_string(), "2".to_string()), ("x-a".into(), "3".into())]);
     let e = error(&COMPACT.replace("defaults = { ", "defaults = { auth = \"root\", "));
     assert!(e.message.contains("unknown auth `root`"), "{e}");
