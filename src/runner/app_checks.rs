@@ -173,6 +173,7 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
         ),
         requires: Vec::new(),
         steps: read_back(&core, &core_body),
+        tension: None,
     });
     for ext in &app.extensions {
         let judged: Vec<&AppAttribute> = attrs
@@ -196,6 +197,7 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
             ),
             requires: Vec::new(),
             steps: read_back(&judged, &full_body),
+            tension: None,
         });
     }
 
@@ -230,6 +232,7 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
             ),
             requires: vec![Feature::Filter],
             steps: vec![create_user(create_for(a)), lookup],
+            tension: None,
         });
     }
 
@@ -278,6 +281,7 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
                 update,
                 step(Method::Get, "/Users/${user.id}", None, read, Vec::new()),
             ],
+            tension: None,
         });
     }
     Ok(Some(Suite {

@@ -303,7 +303,7 @@ impl Baseline {
             }
             match &w.waived {
                 Waived::Check(name) => match records.iter().find(|r| &r.name == name).map(|r| &r.outcome) {
-                    Some(Outcome::Passed) => applied.problems.push(Problem::Fixed {
+                    Some(Outcome::Passed | Outcome::Conflict(_)) => applied.problems.push(Problem::Fixed {
                         waiver: i,
                         message: format!("fixed: `{name}` passes now: remove the waiver for it from {from}"),
                     }),

@@ -12,7 +12,7 @@ use super::cleanup::{Registry, track};
 use super::discover::Discovered;
 use super::failure::{Failure, Problem, ProblemKind, StepRef};
 use super::plan::{READ_ONLY, skip_reason, unsupported};
-use super::report::{Outcome, Record};
+use super::report::{Conflict, Outcome, Record};
 use super::{adapt, app_checks, baseline, checks, failure, property, snapshot, timing};
 use crate::bundle::Source;
 use crate::client::{Client, Credentials, Exchange, NOT_SENT, Request};
@@ -43,6 +43,19 @@ pub(super) struct Shared {
     pub(super) verbose: bool,
     /// Known failures: a waived trial shows as ignored, `waived: <reason>`.
     pub(super) baseline: Option<baseline::Baseline>,
+    /// Each identity-provider profile's stance, by tension id: what a conflict means for each.
+    pub(super) stances: BTreeMap<String, Vec<super::report::Stance>>,
+}
+
+/// How a scenario's steps ended when none failed.
+pub(super) enum Ran {
+    /// Every step's answer is what the scenario expects.
+    Held,
+    /// The server declined the scenario's filter, as the RFC allows: why it is not judged.
+    Declined(String),
+    /// The step on the scenario's tension answered the identity-provider side's way, and the tension's
+    /// steps confirmed it: the RFC check's failure, explained.
+    Conflict(Failure),
 }
 
 impl Shared {
@@ -197,7 +210,7 @@ pub(super) async fn execute(
     suite: &Suite,
     scenario: &Scenario,
     tape: &mut Vec<snapshot::Taken>,
-) -> Result<Option<String>, Failure> {
+) -> Result<Ran, Failure> {
     let mut vars =
         Vars { run: shared.run_prefix.clone(), scenario: scenario_tag(profile, suite, scenario), ..Vars::default() };
     let base = shared.client.base_url().to_string();
@@ -205,19 +218,26 @@ pub(super) async fn execute(
     let rfc = !shared.idp.contains(profile);
     let schemas = &shared.discovered.schemas;
     if rfc && let Some(reason) = adapt::undeclared(scenario, schemas) {
-        return Ok(Some(reason));
+        return Ok(Ran::Declined(reason));
     }
     if let Some(app) = shared.app.as_ref()
         && let Some(reason) = undeclared_app_extension(app, scenario, schemas, rfc)
     {
-        return Ok(Some(reason));
+        return Ok(Ran::Declined(reason));
     }
-    for (i, step) in scenario.steps.iter().enumerate() {
+    // After the tension step answers the IdP side's way: the RFC failure it explains, and the steps that
+    // confirm it run instead of the scenario's remaining steps.
+    let mut steps: &[Step] = &scenario.steps;
+    let mut explained: Option<Failure> = None;
+    let mut numbered = 0;
+    let mut i = 0;
+    while let Some(step) = steps.get(i) {
+        numbered += 1;
         let at = StepRef {
-            number: i + 1,
-            label: format!("step {} `{}`", i + 1, step.name.as_deref().unwrap_or(step.method.as_str())),
+            number: numbered,
+            label: format!("step {numbered} `{}`", step.name.as_deref().unwrap_or(step.method.as_str())),
             kind: step_kind(step),
-            setup: is_setup(&scenario.steps, i),
+            setup: explained.is_none() && is_setup(steps, i),
         };
         let (request, path) = build_request(step, &vars, rfc.then_some(schemas.as_slice())).map_err(|e| Failure {
             problems: vec![Problem::new(ProblemKind::Suite, "the request", "a request the suite can build", e)],
@@ -268,18 +288,34 @@ pub(super) async fn execute(
         judged.append(&mut problems);
         // An identity provider needs its filters answered, so only RFC profiles count a decline as allowed.
         if !judged.is_empty() && rfc && declined_filter(step, &request, &exchange) {
-            return Ok(Some(format!(
+            return Ok(Ran::Declined(format!(
                 "declined: the server answers {} with 400 invalidFilter, which RFC 7644 §3.4.2.2 allows for a \
                  filter it does not support",
                 request_line(&request)
             )));
         }
         if !judged.is_empty() {
-            return Err(Failure { step: at, problems: judged, exchange: Some(Box::new(exchange)), generated: None });
+            // A confirming step failed: the answer is neither side's, and the RFC check's failure stands.
+            if let Some(failure) = explained {
+                return Err(failure);
+            }
+            let tension = scenario.tension.as_ref().filter(|t| rfc && t.step == i && steps.len() == scenario.steps.len());
+            let idp_side = tension.filter(|t| checks::judge(&t.expect, &exchange, &vars, schemas).is_empty());
+            let failure = Failure { step: at, problems: judged, exchange: Some(Box::new(exchange)), generated: None };
+            match idp_side {
+                Some(t) => {
+                    explained = Some(failure);
+                    steps = &t.then;
+                    i = 0;
+                    continue;
+                }
+                None => return Err(failure),
+            }
         }
         vars.last_headers = exchange.response_headers.clone();
+        i += 1;
     }
-    Ok(None)
+    Ok(explained.map_or(Ran::Held, Ran::Conflict))
 }
 
 /// A trial's libtest verdict from its record, which is kept for the reports: it fails when the
@@ -297,8 +333,9 @@ pub(super) fn conclude(shared: &Shared, record: Record) -> Result<Completion, Fa
         (Outcome::Failed(_) | Outcome::Blocked(_), None) if waiver.is_some() => {
             Ok(Completion::ignored_with(format!("waived: {}", waiver.unwrap_or_default())))
         }
-        (Outcome::Passed, None) => Ok(Completion::Completed),
-        (Outcome::Passed, Some(drift)) => Err(Failed::from(drift)),
+        // A conflict resolved in an IdP's favour passes; the summary lists it.
+        (Outcome::Passed | Outcome::Conflict(_), None) => Ok(Completion::Completed),
+        (Outcome::Passed | Outcome::Conflict(_), Some(drift)) => Err(Failed::from(drift)),
         (Outcome::Skipped(reason), _) => Ok(Completion::ignored_with(reason)),
         (Outcome::Blocked(failure), None) => Ok(Completion::ignored_with(failure.blocked_line())),
         (Outcome::Blocked(failure), Some(drift)) => Err(Failed::from(format!("{}\n{drift}", failure.blocked_line()))),
@@ -372,6 +409,12 @@ pub(super) fn run_property(
                 property::groups(shared, profile, mode, config)
             };
             match result {
+                Ok(property::Found { explained, .. }) if !explained.is_empty() => {
+                    let check = format!("{profile}::properties::{what}");
+                    Outcome::Conflict(
+                        explained.into_iter().map(|(i, evidence)| generated_conflict(shared, &check, i, *evidence)).collect(),
+                    )
+                }
                 Ok(_) => Outcome::Passed,
                 Err(failure) if failure.step.setup => Outcome::Blocked(*failure),
                 Err(failure) => Outcome::Failed(*failure),
@@ -406,7 +449,7 @@ pub(super) async fn run_scenario(
         (Some(reason), _) => Outcome::Skipped(reason),
         (None, Some(late)) => Outcome::Blocked(late),
         (None, None) => match execute(shared, profile, suite, scenario, &mut tape).await {
-            Ok(None) => {
+            Ok(Ran::Held) => {
                 let declared_off = |f: &&Feature| shared.discovered.features.get(f) == Some(&false);
                 let mut seen = shared.contradicted.lock().expect("contradictions lock");
                 for f in scenario.requires.iter().filter(declared_off).filter(|f| f.from_spc()) {
@@ -414,7 +457,8 @@ pub(super) async fn run_scenario(
                 }
                 Outcome::Passed
             }
-            Ok(Some(declined)) => Outcome::Skipped(declined),
+            Ok(Ran::Declined(declined)) => Outcome::Skipped(declined),
+            Ok(Ran::Conflict(evidence)) => Outcome::Conflict(vec![conflict(shared, &name, scenario, evidence)]),
             Err(failure) if failure.step.setup => Outcome::Blocked(failure),
             Err(failure) => Outcome::Failed(failure),
         },
@@ -445,6 +489,40 @@ pub(super) async fn run_scenario(
         outcome,
         duration: start.elapsed(),
         snapshot,
+    }
+}
+
+/// The conflict a scenario on a tension ended in: both sides with their citations, and every
+/// identity-provider profile's stance.
+fn conflict(shared: &Shared, check: &str, scenario: &Scenario, evidence: Failure) -> Conflict {
+    let t = scenario.tension.as_ref().expect("only a scenario on a tension ends in a conflict");
+    Conflict {
+        check: check.to_string(),
+        tension: t.id.clone(),
+        title: suite::tension(&t.id).map_or_else(String::new, |known| known.title.to_string()),
+        rfc: t.rfc.clone(),
+        rfc_source: scenario.requirement.source.clone(),
+        idp: t.idp.clone(),
+        idp_source: t.source.clone(),
+        stances: shared.stances.get(&t.id).cloned().unwrap_or_default(),
+        evidence,
+    }
+}
+
+/// A conflict of a generated PATCH check: cases the server answered an IdP's way on the tension
+/// `property::PATCH_TENSIONS[tension]`.
+fn generated_conflict(shared: &Shared, check: &str, tension: usize, evidence: Failure) -> Conflict {
+    let t = &property::PATCH_TENSIONS[tension];
+    Conflict {
+        check: check.to_string(),
+        tension: t.id.to_string(),
+        title: suite::tension(t.id).map_or_else(String::new, |known| known.title.to_string()),
+        rfc: t.rfc.to_string(),
+        rfc_source: t.rfc_source.to_string(),
+        idp: t.idp.to_string(),
+        idp_source: t.idp_source.to_string(),
+        stances: shared.stances.get(t.id).cloned().unwrap_or_default(),
+        evidence,
     }
 }
 

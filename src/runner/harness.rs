@@ -92,6 +92,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         contradicted: Mutex::default(),
         verbose: config.verbose,
         baseline: known.clone(),
+        stances: report::stances(&config.suites),
     });
     // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
     // registered), delete what the run created and sweep its prefix, then stop.

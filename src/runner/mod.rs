@@ -162,6 +162,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         contradicted: Mutex::default(),
         verbose: config.verbose,
         baseline: None,
+        stances: report::stances(&config.suites),
     };
     let mut records = Vec::new();
     for planned in planned_checks(config, plan, &modes) {

@@ -9,12 +9,14 @@ mod fragment;
 mod profile_vars;
 mod selector;
 mod template;
+mod tension;
 
 pub use app::{App, AppAttribute, AppExtension, CAPABILITIES, Quirk, load_app};
 
 pub use profile_vars::ProfileVars;
 pub use selector::{REDACTED, Selector};
 pub use template::{Placeholder, Vars, placeholders};
+pub use tension::{Side, TENSIONS, Tension, TensionCheck, tension, tension_label};
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -257,6 +259,8 @@ pub struct Scenario {
     pub requirement: Requirement,
     pub requires: Vec<Feature>,
     pub steps: Vec<Step>,
+    /// The tension of idp-behaviour.md §8 the scenario sits on, and the identity-provider side's answer.
+    pub tension: Option<TensionCheck>,
 }
 
 impl Scenario {
@@ -300,6 +304,12 @@ pub struct Position {
     /// Which server answers pass in this profile.
     pub passes: String,
     pub why: String,
+    /// The tension's id in idp-behaviour.md §8 (`8.2`), when it is one of them.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Which side of the tension this profile takes; required with `id`.
+    #[serde(default)]
+    pub side: Option<Side>,
 }
 
 /// A suite or profile that cannot be used, with where and how to fix it.
@@ -483,6 +493,23 @@ struct RawScenario {
     snapshot_redact: Vec<Spanned<String>>,
     #[serde(default)]
     snapshot_headers: Vec<String>,
+    /// `[scenario.tension]`: see [`TensionCheck`].
+    tension: Option<Spanned<RawTension>>,
+}
+
+/// `[scenario.tension]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTension {
+    id: Spanned<String>,
+    step: Spanned<String>,
+    rfc: String,
+    idp: String,
+    source: String,
+    #[serde(default)]
+    expect: RawExpect,
+    #[serde(default)]
+    then: Vec<RawStep>,
 }
 
 #[derive(Deserialize)]
@@ -597,7 +624,7 @@ struct RawProfile {
     #[serde(default = "default_patch_mode")]
     patch_mode: String,
     #[serde(default)]
-    position: Vec<Position>,
+    position: Vec<Spanned<Position>>,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
 }
@@ -1387,7 +1414,9 @@ impl Loader<'_> {
                 .unwrap_or_default();
         let mut steps = Vec::new();
         self.add_steps(s.step, &mut steps, &mut captured, &snapshot, &level.defaults, errors);
-        let scenario = Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps };
+        let tension = s.tension.and_then(|t| self.tension(t, &steps, &mut captured, &level.defaults, errors));
+        let scenario =
+            Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps, tension };
         (errors.len() == before).then_some((scenario, captured))
     }
 
@@ -1524,7 +1553,71 @@ impl Loader<'_> {
             keep(self.snapshot(&level.snapshot, site.snapshot, &site.snapshot_redact, &site.snapshot_headers), errors)
                 .unwrap_or_default();
         self.add_steps(site.step, &mut scenario.steps, &mut captured, &snapshot, &level.defaults, errors);
+        if let Some(t) = site.tension {
+            scenario.tension = self.tension(t, &scenario.steps, &mut captured, &level.defaults, errors);
+        }
         (errors.len() == before).then_some(scenario)
+    }
+
+    /// `[scenario.tension]`: a known tension id, a step of the scenario by name, the IdP side's answer to
+    /// it and the steps that confirm it (which may use every capture of the scenario).
+    fn tension(
+        &self,
+        raw: Spanned<RawTension>,
+        steps: &[Step],
+        captured: &mut HashSet<String>,
+        defaults: &Defaults,
+        errors: &mut Vec<SuiteError>,
+    ) -> Option<TensionCheck> {
+        let before = errors.len();
+        let raw = raw.into_inner();
+        if tension::tension(raw.id.get_ref()).is_none() {
+            let ids: Vec<&str> = TENSIONS.iter().map(|t| t.id).collect();
+            errors.push(self.err(
+                Some(raw.id.span()),
+                format!(
+                    "unknown tension `{}`{}",
+                    raw.id.get_ref(),
+                    did_you_mean(raw.id.get_ref(), ids.iter().copied())
+                ),
+                format!("use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC: {}", tension::tension_ids()),
+            ));
+        }
+        let named: Vec<&str> = steps.iter().filter_map(|s| s.name.as_deref()).collect();
+        let step = steps.iter().rposition(|s| s.name.as_deref() == Some(raw.step.get_ref().as_str()));
+        if step.is_none() {
+            errors.push(self.err(
+                Some(raw.step.span()),
+                format!(
+                    "tension step `{}` names no step of the scenario{}",
+                    raw.step.get_ref(),
+                    did_you_mean(raw.step.get_ref(), named.iter().copied())
+                ),
+                format!("name the step whose answer is on the tension; the named steps: {}", named.join(", ")),
+            ));
+        }
+        for (key, text) in [("rfc", &raw.rfc), ("idp", &raw.idp), ("source", &raw.source)] {
+            if text.trim().is_empty() {
+                errors.push(self.err(
+                    Some(raw.id.span()),
+                    format!("tension `{key}` is empty"),
+                    "say in a few words what that side answers (rfc, idp) and where the IdP side is documented (source)",
+                ));
+            }
+        }
+        let expect = keep(self.expect(&raw.expect, Expect::default(), captured), errors);
+        let mut then = Vec::new();
+        self.add_steps(raw.then, &mut then, captured, &(false, StepSnapshot::default()), defaults, errors);
+        let (Some(step), Some(expect)) = (step, expect) else { return None };
+        (errors.len() == before).then(|| TensionCheck {
+            id: raw.id.get_ref().trim_start_matches('§').to_string(),
+            step,
+            rfc: raw.rfc,
+            idp: raw.idp,
+            source: raw.source,
+            expect,
+            then,
+        })
     }
 }
 
@@ -1696,6 +1789,36 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         fix: "use rfc, entra, okta or compat".into(),
     })?;
     let vars = ProfileVars::from_table(&raw.profile.name, &file, &raw.profile.vars)?;
+    let mut positions = Vec::new();
+    for spanned in raw.profile.position {
+        let at = Some(Location::of(&text, spanned.span().start));
+        let mut position = spanned.into_inner();
+        let error = |message: String, fix: &str| SuiteError { file: file.clone(), line: at, message, fix: fix.into() };
+        match (&position.id, position.side) {
+            (Some(id), Some(_)) if tension(id).is_none() => {
+                let ids: Vec<&str> = TENSIONS.iter().map(|t| t.id).collect();
+                return Err(error(
+                    format!("position: unknown tension `{id}`{}", did_you_mean(id, ids.iter().copied())),
+                    &format!("use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC ({}), or leave `id` out", tension::tension_ids()),
+                ));
+            }
+            (Some(id), Some(_)) => position.id = Some(id.trim_start_matches('§').to_string()),
+            (Some(_), None) => {
+                return Err(error(
+                    "position: `id` without `side`".into(),
+                    "add side = \"rfc\", \"idp\", \"either\" or \"not-sent\"",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(error(
+                    "position: `side` without `id`".into(),
+                    "add id = \"8.N\", the tension of idp-behaviour.md §8",
+                ));
+            }
+            (None, None) => {}
+        }
+        positions.push(position);
+    }
     Ok(Profile {
         vars,
         display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
@@ -1703,7 +1826,7 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         description: raw.profile.description,
         suites: raw.profile.suites,
         patch_mode,
-        positions: raw.profile.position,
+        positions,
     })
 }
 

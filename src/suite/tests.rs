@@ -646,3 +646,92 @@ fn a_fragment_that_does_not_load_is_one_error_not_one_per_later_capture() {
     let errors = load_with_fragments(&text, FRAGMENTS).unwrap_err().0;
     assert!(errors[0].message.contains("`${nobody…}` refers to no capture"), "{}", errors[0]);
 }
+
+/// GOOD with a `[scenario.tension]` on its first step (named `create`), whose IdP side is 200 and a read.
+fn with_tension(keys: &str) -> String {
+    GOOD.replacen("method = \"POST\"", "name = \"create\"\nmethod = \"POST\"", 1)
+        + "\n[scenario.tension]\n"
+        + keys
+}
+
+const TENSION: &str = "id = \"8.2\"\nstep = \"create\"\nrfc = \"201\"\nidp = \"answers 200\"\nsource = \"Entra E-Q22\"\n\
+expect.status = 200\nthen = [{ get = \"/Users/${user.id}\", expect.status = 200 }]\n";
+
+#[test]
+fn a_scenario_names_its_tension_and_the_idp_sides_answer() {
+    let s = load(&with_tension(TENSION)).unwrap();
+    let t = s.scenarios[0].tension.as_ref().expect("the tension is loaded");
+    assert_eq!((t.id.as_str(), t.step, t.rfc.as_str(), t.source.as_str()), ("8.2", 0, "201", "Entra E-Q22"));
+    assert_eq!(t.expect.status, vec![200]);
+    assert_eq!(t.then.len(), 1);
+    assert_eq!(t.then[0].path, "/Users/${user.id}");
+    assert!(load(GOOD).unwrap().scenarios[0].tension.is_none());
+}
+
+#[test]
+fn tension_mistakes_name_the_line_and_a_fix() {
+    // (from, to, the message says, the line the error names holds)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("id = \"8.2\"", "id = \"8.22\"", "unknown tension `8.22`", "id = "),
+        ("step = \"create\"", "step = \"craete\"", "names no step of the scenario — did you mean `create`?", "step = "),
+        ("source = \"Entra E-Q22\"", "source = \" \"", "tension `source` is empty", "id = "),
+        ("expect.status = 200", "expect.status = 2000", "status must be", "expect.status"),
+        ("/Users/${user.id}", "/Users/${group.id}", "refers to no capture", "then = "),
+        ("rfc = \"201\"", "rfc = \"201\"\nsides = 2", "unknown field `sides`", "sides = "),
+    ];
+    for (from, to, phrase, at) in cases {
+        let text = with_tension(&TENSION.replacen(from, to, 1));
+        let e = error(&text);
+        assert!(e.message.contains(phrase), "{to}: {e}");
+        let line = text.lines().rposition(|l| l.starts_with(at)).map(|i| i + 1);
+        assert_eq!(e.line.map(|l| l.line), line, "{to}: {e}");
+        assert!(!e.fix.is_empty(), "{to}: {e}");
+    }
+}
+
+#[test]
+fn a_profile_position_on_a_tension_says_which_side_and_mistakes_name_the_line() {
+    let dir = Dir::new("positions");
+    std::fs::create_dir_all(dir.0.join("profiles")).unwrap();
+    let profile = |position: &str| {
+        format!(
+            "[profile]\nname = \"p\"\ndescription = \"d\"\nsuites = []\n\n[[profile.position]]\n{position}tension = \"t\"\npasses = \"x\"\nwhy = \"y\"\n"
+        )
+    };
+    let source = Source::Dir(dir.0.clone());
+    dir.write("profiles/p.toml", &profile("id = \"§8.1\"\nside = \"not-sent\"\n"));
+    let p = load_profile(&source, "p").unwrap();
+    assert_eq!((p.positions[0].id.as_deref(), p.positions[0].side), (Some("8.1"), Some(Side::NotSent)));
+    for (position, phrase) in [
+        ("id = \"8.0\"\nside = \"idp\"\n", "unknown tension `8.0`"),
+        ("id = \"8.1\"\n", "`id` without `side`"),
+        ("side = \"idp\"\n", "`side` without `id`"),
+    ] {
+        dir.write("profiles/p.toml", &profile(position));
+        let e = load_profile(&source, "p").unwrap_err();
+        assert!(e.message.contains(phrase) && !e.fix.is_empty(), "{position}: {e}");
+        assert_eq!(e.line.map(|l| l.line), Some(6), "{position}: the position's line: {e}");
+    }
+}
+
+#[test]
+fn the_shipped_tensions_name_their_idp_side_and_the_profiles_that_need_it() {
+    let suites = Source::suites();
+    let profiles: Vec<Profile> =
+        available(&suites, "profiles").iter().map(|n| load_profile(&suites, n).unwrap()).collect();
+    let rfc = profiles.iter().find(|p| p.name == "rfc").unwrap();
+    let mut on_tension = 0;
+    for suite in load_profile_suites(&suites, &Source::fixtures(), rfc).unwrap() {
+        for s in suite.scenarios.iter().filter(|s| s.tension.is_some()) {
+            on_tension += 1;
+            let t = s.tension.as_ref().unwrap();
+            let needs: Vec<&str> = profiles
+                .iter()
+                .filter(|p| p.positions.iter().any(|x| x.id.as_deref() == Some(&t.id) && x.side == Some(Side::Idp)))
+                .map(|p| p.name.as_str())
+                .collect();
+            assert!(!needs.is_empty(), "{}: no profile takes the IdP side of §{}", s.name, t.id);
+        }
+    }
+    assert!(on_tension > 0, "no rfc scenario sits on a tension");
+}

@@ -34,6 +34,7 @@ mod server_faults;
 mod server_fuzz;
 mod snapshots;
 
+mod conflicts;
 mod mutation;
 mod properties;
 mod runner;

@@ -36,7 +36,8 @@ impl Caught {
                     messages.push(format!("---- {}\n{}", r.name, r.message().unwrap_or_default()));
                 }
                 Outcome::Skipped(_) => caught.skipped.push(r.name.clone()),
-                Outcome::Passed => {}
+                // A conflict resolved in an IdP's favour passes: it catches nothing.
+                Outcome::Passed | Outcome::Conflict(_) => {}
             }
         }
         (caught, messages)

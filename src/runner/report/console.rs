@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{BLOCKED, FAILED, PASSED, Readiness, RootCause, RunMeta, SKIPPED, StepState, Summary, quoted};
+use super::{BLOCKED, CONFLICT, FAILED, PASSED, Readiness, RootCause, RunMeta, SKIPPED, StepState, Summary, quoted};
 use crate::suite::Level;
 
 impl Summary {
@@ -19,6 +19,21 @@ impl Summary {
             let first = c.failed.first().or(c.blocked.first()).map_or("", String::as_str);
             let said = c.server_said.as_ref().map_or(String::new(), |s| format!("; the server said {}", quoted(s)));
             let _ = writeln!(out, "       e.g. {first} ({}){said}", crate::runner::quirks::annotate(&c.source));
+        }
+        out
+    }
+
+    /// The conflicts resolved in an identity provider's favour: per check, the tension, which side the
+    /// server took and what it means for each IdP, with both citations; empty without one.
+    pub fn render_conflicts(&self) -> String {
+        if self.conflicts.is_empty() {
+            return String::new();
+        }
+        let mut out =
+            String::from("\nconflicts between the RFC and an identity provider, resolved in the IdP's favour (not failures):\n");
+        for c in &self.conflicts {
+            let _ = writeln!(out, "  {} — {}", c.heading(), c.check);
+            let _ = writeln!(out, "       {}", c.sentence());
         }
         out
     }
@@ -51,6 +66,12 @@ impl Summary {
         let waived = self.waived(Level::Must);
         if reasons.is_empty() && waived > 0 {
             format!("PASS: every MUST requirement holds but {waived} waived check{} (baseline)", plural(waived))
+        } else if reasons.is_empty() && !self.conflicts.is_empty() {
+            let n = self.conflicts.len();
+            format!(
+                "PASS: every MUST requirement holds, {n} as a conflict{} resolved in an identity provider's favour",
+                plural(n)
+            )
         } else if reasons.is_empty() {
             "PASS: every MUST requirement holds".to_string()
         } else if must + blocked == 0 {
@@ -64,6 +85,7 @@ impl Summary {
     /// `N passed, N failed, N skipped` line.
     pub fn render(&self, meta: &RunMeta) -> String {
         let mut out = self.render_causes();
+        out.push_str(&self.render_conflicts());
         out.push_str(&render_readiness(&self.readiness, &self.causes));
         if let Some(b) = &self.baseline {
             out.push_str(&b.render());
@@ -80,9 +102,14 @@ impl Summary {
             let blocked = if any_blocked { format!(", {:>3} blocked", self.blocked(level)) } else { String::new() };
             let waived =
                 if self.waived(level) > 0 { format!(" ({} waived)", self.waived(level)) } else { String::new() };
+            let conflicts = if self.total(CONFLICT) > 0 {
+                format!(", {:>3} conflicts", self.conflicted(level))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}{waived}",
+                "  {:<7} {:>4} passed, {:>3} failed, {:>3} skipped{blocked}{conflicts}{waived}",
                 level.as_str(),
                 self.passed(level),
                 self.failed(level),
@@ -94,7 +121,10 @@ impl Summary {
             let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
         }
         let _ = writeln!(out, "verdict: {}", self.verdict());
-        let blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
+        let mut blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
+        if self.total(CONFLICT) > 0 {
+            blocked.push_str(&format!(", {} conflicts", self.total(CONFLICT)));
+        }
         let _ = writeln!(
             out,
             "scimtest: {} passed, {} failed, {} skipped{blocked}",

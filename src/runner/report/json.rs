@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::{Outcome, Readiness, Record, RootCause, RunMeta, StepState, Summary, cause_of};
+use super::{Conflict, Outcome, Readiness, Record, RootCause, RunMeta, StepState, Summary, cause_of};
 use crate::runner::failure::Failure;
 use crate::suite::Level;
 
@@ -29,6 +29,30 @@ fn failure_json(f: &Failure) -> serde_json::Value {
             "transcript": ex.transcript(usize::MAX),
             "curl": ex.curl(),
         })),
+    })
+}
+
+/// A conflict resolved in an identity provider's favour: the tension, both sides with their citations,
+/// the sentence, each IdP profile's stance, and the RFC check's failure it explains.
+fn conflict_json(c: &Conflict) -> serde_json::Value {
+    json!({
+        "check": c.check,
+        "tension": c.tension,
+        "title": c.title,
+        "server_side": "idp",
+        "rfc": { "answer": c.rfc, "source": c.rfc_source },
+        "idp": { "answer": c.idp, "source": c.idp_source },
+        "favours": c.favoured().iter().map(|s| s.profile.as_str()).collect::<Vec<_>>(),
+        "sentence": c.sentence(),
+        "profiles": c.stances.iter().map(|s| json!({
+            "profile": s.profile,
+            "display_name": s.display_name,
+            "side": s.side.map(|side| side.as_str()),
+            "passes": s.passes,
+            "why": s.why,
+            "meaning": s.meaning(),
+        })).collect::<Vec<_>>(),
+        "rfc_check": failure_json(&c.evidence),
     })
 }
 
@@ -74,6 +98,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                     "skipped": summary.skipped(*l),
                     "blocked": summary.blocked(*l),
                     "waived": summary.waived(*l),
+                    "conflicts": summary.conflicted(*l),
                 }),
             )
         })
@@ -97,6 +122,10 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
                 "status": r.outcome.label(),
                 "detail": r.message(),
                 "failure": r.outcome.failure().map(failure_json),
+                "conflicts": match &r.outcome {
+                    Outcome::Conflict(all) => all.iter().map(conflict_json).collect(),
+                    _ => Vec::new(),
+                },
                 "root_cause": cause,
                 "blocked_by": cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))),
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
@@ -135,6 +164,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "verdict": if summary.passes() { "pass" } else { "fail" },
         "summary": levels,
         "root_causes": causes,
+        "conflicts": summary.conflicts.iter().map(conflict_json).collect::<Vec<_>>(),
         "readiness": summary.readiness.iter().map(|r| readiness_json(r, &summary.causes)).collect::<Vec<_>>(),
         "notes": meta.notes,
         "timings": meta.timings.iter().map(|t| json!({

@@ -37,6 +37,15 @@ pub fn to_junit(meta: &RunMeta, summary: &Summary, records: &[Record]) -> String
                 s
             }
             (Outcome::Passed, None) => TestCaseStatus::success(),
+            // A conflict resolved in an IdP's favour passes; its property and output say which.
+            (Outcome::Conflict(_), None) => TestCaseStatus::success(),
+            (Outcome::Conflict(_), Some(v)) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!("snapshot {}", v.label()));
+                s.set_type("snapshot");
+                s.set_description(v.message(false));
+                s
+            }
             (Outcome::Failed(_) | Outcome::Blocked(_), drift) => {
                 let blocked = matches!(r.outcome, Outcome::Blocked(_));
                 let kind = if blocked { NonSuccessKind::Error } else { NonSuccessKind::Failure };
@@ -67,6 +76,13 @@ pub fn to_junit(meta: &RunMeta, summary: &Summary, records: &[Record]) -> String
         case.add_property(("requirement", r.requirement.to_string().as_str()));
         if let Some(id) = cause {
             case.add_property(("root_cause", id.to_string().as_str()));
+        }
+        if let Outcome::Conflict(all) = &r.outcome {
+            for c in all {
+                case.add_property(("conflict", c.heading().as_str()));
+            }
+            let sentences: Vec<String> = all.iter().map(|c| format!("conflict: {}", c.sentence())).collect();
+            case.set_system_out(sentences.join("\n"));
         }
         if let Some(id) = cause.filter(|_| matches!(r.outcome, Outcome::Blocked(_))) {
             case.add_property(("blocked_by", id.to_string().as_str()));

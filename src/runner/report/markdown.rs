@@ -83,6 +83,17 @@ pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
         }
         out.push('\n');
     }
+    if !summary.conflicts.is_empty() {
+        out.push_str(
+            "### Conflicts resolved in an identity provider's favour\n\nNot failures: where RFC 7644 and an identity \
+             provider disagree (idp-behaviour.md §8), the server gives the answer the identity provider needs.\n\n\
+             | tension | check | what it means |\n|---|---|---|\n",
+        );
+        for c in &summary.conflicts {
+            let _ = writeln!(out, "| {} | `{}` | {} |", cell(&c.heading()), cell(&c.check), cell(&c.sentence()));
+        }
+        out.push('\n');
+    }
     out.push_str("### Counts\n\n| level | passed | failed | blocked | skipped |\n|---|---|---|---|---|\n");
     for level in Level::ALL {
         let _ = writeln!(

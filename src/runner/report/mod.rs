@@ -3,11 +3,13 @@
 //! (docs/report-format.md), `junit` and `markdown`. The token is never in any of them: failure messages
 //! show it as `$SCIM_TOKEN`.
 
+mod conflict;
 mod console;
 mod json;
 mod junit;
 mod markdown;
 
+pub use conflict::{Conflict, Stance, stances};
 pub use console::{lifecycle_view, render_readiness};
 pub use json::{to_json, write_json};
 pub use junit::{to_junit, write_junit};
@@ -29,6 +31,10 @@ pub enum Outcome {
     /// A setup step (the create or lookup the scenario needs) failed: the requirement could not be judged.
     Blocked(Failure),
     Skipped(String),
+    /// An RFC check on a tension of idp-behaviour.md §8 answered the identity-provider side's way: a
+    /// conflict resolved in that IdP's favour, which passes the run. One per tension (a generated check
+    /// may meet several); never empty.
+    Conflict(Vec<Conflict>),
 }
 
 impl Outcome {
@@ -46,6 +52,7 @@ impl Outcome {
             Outcome::Failed(_) => "failed",
             Outcome::Blocked(_) => "blocked",
             Outcome::Skipped(_) => "skipped",
+            Outcome::Conflict(_) => "conflict",
         }
     }
 }
@@ -72,6 +79,19 @@ impl Record {
                 Some(format!("{}\n{}", f.blocked_line(), f.render_bodies(&self.requirement, usize::MAX)))
             }
             Outcome::Skipped(reason) => Some(reason.clone()),
+            Outcome::Conflict(all) => Some(
+                all.iter()
+                    .map(|c| {
+                        format!(
+                            "conflict ({}): {}\n{}",
+                            c.heading(),
+                            c.sentence(),
+                            c.evidence.render_bodies(&self.requirement, usize::MAX)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             Outcome::Passed => None,
         }
     }
@@ -208,7 +228,7 @@ impl Cleanup {
 /// Passed, failed, skipped and blocked per level, and the root causes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    counts: BTreeMap<Level, [usize; 4]>,
+    counts: BTreeMap<Level, [usize; 5]>,
     /// Snapshot verdicts by label (matched, new, changed, written, error).
     snapshots: BTreeMap<&'static str, usize>,
     pub causes: Vec<RootCause>,
@@ -218,16 +238,21 @@ pub struct Summary {
     waived: BTreeMap<Level, [usize; 2]>,
     /// The baseline applied to the run (`--baseline`), if any.
     pub baseline: Option<crate::runner::baseline::Applied>,
+    /// The RFC checks on a tension of idp-behaviour.md §8 whose answer is the identity-provider side's: the
+    /// conflicts resolved in an IdP's favour, in plan order. They pass the run; each says which side the
+    /// server took and what it means for every IdP profile ([`Conflict::sentence`]).
+    pub conflicts: Vec<Conflict>,
 }
 
 const PASSED: usize = 0;
 const FAILED: usize = 1;
 const SKIPPED: usize = 2;
 const BLOCKED: usize = 3;
+const CONFLICT: usize = 4;
 
 impl Summary {
     pub fn of(records: &[Record]) -> Summary {
-        let mut counts: BTreeMap<Level, [usize; 4]> = Level::ALL.iter().map(|l| (*l, [0; 4])).collect();
+        let mut counts: BTreeMap<Level, [usize; 5]> = Level::ALL.iter().map(|l| (*l, [0; 5])).collect();
         let mut snapshots = BTreeMap::new();
         for r in records {
             if let Some(v) = &r.snapshot {
@@ -239,8 +264,16 @@ impl Summary {
                 Outcome::Failed(_) => slot[FAILED] += 1,
                 Outcome::Skipped(_) => slot[SKIPPED] += 1,
                 Outcome::Blocked(_) => slot[BLOCKED] += 1,
+                Outcome::Conflict(_) => slot[CONFLICT] += 1,
             }
         }
+        let conflicts = records
+            .iter()
+            .flat_map(|r| match &r.outcome {
+                Outcome::Conflict(all) => all.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
         Summary {
             counts,
             snapshots,
@@ -248,6 +281,7 @@ impl Summary {
             readiness: Vec::new(),
             waived: BTreeMap::new(),
             baseline: None,
+            conflicts,
         }
     }
 
@@ -322,6 +356,11 @@ impl Summary {
 
     pub fn blocked(&self, level: Level) -> usize {
         self.count(level, BLOCKED)
+    }
+
+    /// Checks at `level` that ended as a conflict resolved in an identity provider's favour.
+    pub fn conflicted(&self, level: Level) -> usize {
+        self.count(level, CONFLICT)
     }
 
     fn total(&self, i: usize) -> usize {
