@@ -683,7 +683,7 @@ fn tension_mistakes_name_the_line_and_a_fix() {
         let text = with_tension(&TENSION.replacen(from, to, 1));
         let e = error(&text);
         assert!(e.message.contains(phrase), "{to}: {e}");
-        let line = text.lines().rposition(|l| l.starts_with(at)).map(|i| i + 1);
+        let line = text.lines().collect::<Vec<_>>().iter().rposition(|l| l.starts_with(at)).map(|i| i + 1);
         assert_eq!(e.line.map(|l| l.line), line, "{to}: {e}");
         assert!(!e.fix.is_empty(), "{to}: {e}");
     }

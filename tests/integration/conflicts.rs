@@ -5,6 +5,7 @@
 
 use scimtest::runner::report::{Cleanup, Outcome, Record, RunMeta, Summary, to_json, to_junit, to_markdown};
 use scimtest::runner::check;
+use scimtest::runner::property::PropertyConfig;
 use scimtest::server::{Fault, ServerConfig, ServerMode};
 use scimtest::suite::{Level, Side};
 
@@ -13,6 +14,16 @@ use crate::util::server_with_run_config;
 /// The rfc profile (its suites whose name holds `suites`, when given) against the bundled server in `mode`
 /// with `faults`.
 async fn rfc(mode: ServerMode, faults: &[Fault], suites: Option<&str>) -> Vec<Record> {
+    rfc_with(mode, faults, suites, None).await
+}
+
+/// [`rfc`], with the generated checks when `properties` is given.
+async fn rfc_with(
+    mode: ServerMode,
+    faults: &[Fault],
+    suites: Option<&str>,
+    properties: Option<PropertyConfig>,
+) -> Vec<Record> {
     let (server, mut config) = server_with_run_config(ServerConfig {
         mode,
         faults: faults.iter().copied().collect(),
@@ -21,6 +32,7 @@ async fn rfc(mode: ServerMode, faults: &[Fault], suites: Option<&str>) -> Vec<Re
     .await;
     config.profiles = vec!["rfc".into()];
     config.suite_pattern = suites.map(String::from);
+    config.properties = properties;
     let records = check(&config).await.expect("the rfc profile runs");
     server.shutdown().await.expect("server stops");
     records
@@ -38,11 +50,11 @@ fn meta() -> RunMeta {
     }
 }
 
-/// The checks that failed or were blocked, with their messages.
+/// The MUST checks that failed or were blocked, with their messages.
 fn failing(records: &[Record]) -> Vec<String> {
     records
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Failed(_) | Outcome::Blocked(_)))
+        .filter(|r| r.requirement.level == Level::Must && matches!(r.outcome, Outcome::Failed(_) | Outcome::Blocked(_)))
         .map(|r| format!("---- {}\n{}", r.name, r.message().unwrap_or_default()))
         .collect()
 }
@@ -54,17 +66,25 @@ fn conflicts(summary: &Summary) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compat_mode_passes_the_rfc_profile_with_its_deviations_listed_as_conflicts() {
-    let records = rfc(ServerMode::Compat, &[], None).await;
+    // With the generated checks, as `scimtest run` has them.
+    let records = rfc_with(ServerMode::Compat, &[], None, Some(PropertyConfig::default())).await;
     let failures = failing(&records);
     assert!(failures.is_empty(), "compat mode fails the rfc profile:\n{}", failures.join("\n"));
     let summary = Summary::of(&records);
     assert!(summary.passes(), "{}", summary.verdict());
-    // Exactly where compat mode deviates from RFC 7644 in Entra's direction (E-Q22).
+    // Exactly where compat mode deviates from RFC 7644 in Entra's direction: a filtered write with no match
+    // creates the entry (§8.2, E-Q22), and the generated PATCH requests meet that and `""` unassigning
+    // (E-Q21).
+    let pair = |c: &str, t: &str| (c.to_string(), t.to_string());
     assert_eq!(
         conflicts(&summary),
-        [("rfc::patch::replace_filter_without_match_is_no_target".to_string(), "8.2".to_string())]
+        [
+            pair("rfc::patch::replace_filter_without_match_is_no_target", "8.2"),
+            pair("rfc::properties::patch", "8.2"),
+            pair("rfc::properties::patch", "E-Q21"),
+        ]
     );
-    assert_eq!(summary.conflicted(Level::Must), 1);
+    assert_eq!(summary.conflicted(Level::Must), 2, "two checks, three conflicts");
     let c = &summary.conflicts[0];
     let favoured: Vec<&str> = c.favoured().iter().map(|s| s.profile.as_str()).collect();
     assert_eq!(favoured, ["entra", "entra-compliant"]);
@@ -85,31 +105,36 @@ async fn compat_mode_passes_the_rfc_profile_with_its_deviations_listed_as_confli
     let console = summary.render(&meta());
     assert!(console.contains("conflicts between the RFC and an identity provider"), "{console}");
     assert!(console.contains(&sentence), "{console}");
-    assert!(console.contains("verdict: PASS: every MUST requirement holds, 1 as a conflict"), "{console}");
+    assert!(console.contains("verdict: PASS: every MUST requirement holds, 3 as conflicts resolved"), "{console}");
     let json = to_json(&meta(), &summary, &records);
     assert_eq!(json["verdict"], "pass");
-    assert_eq!(json["conflicts"].as_array().map(Vec::len), Some(1), "{}", json["conflicts"]);
+    assert_eq!(json["conflicts"].as_array().map(Vec::len), Some(3), "{}", json["conflicts"]);
     assert_eq!(json["conflicts"][0]["tension"], "8.2");
     assert_eq!(json["conflicts"][0]["rfc"]["source"], "RFC 7644 §3.5.2.3");
     assert_eq!(json["conflicts"][0]["idp"]["source"], "Entra E-Q22");
-    assert_eq!(json["summary"]["MUST"]["conflicts"], 1);
+    assert_eq!(json["summary"]["MUST"]["conflicts"], 2);
     let result = json["results"]
         .as_array()
         .and_then(|r| r.iter().find(|r| r["name"] == c.check.as_str()))
         .expect("the check's result");
     assert_eq!(result["status"], "conflict");
-    assert_eq!(result["conflict"]["sentence"], sentence.as_str());
+    assert_eq!(result["conflicts"][0]["sentence"], sentence.as_str());
     let markdown = to_markdown(&meta(), &summary);
     assert!(markdown.contains("### Conflicts resolved in an identity provider's favour"), "{markdown}");
     assert!(markdown.contains("`rfc::patch::replace_filter_without_match_is_no_target`"), "{markdown}");
     let junit = to_junit(&meta(), &summary, &records);
     assert!(junit.contains("name=\"conflict\" value=\"§8.2 filtered add/replace"), "{junit}");
-    assert!(!junit.contains("<failure"), "{junit}");
+    let case = junit
+        .split("<testcase ")
+        .find(|c| c.starts_with("name=\"replace_filter_without_match_is_no_target\""))
+        .expect("the check's testcase");
+    let case = case.split("</testcase>").next().unwrap_or_default();
+    assert!(case.contains("name=\"conflict\"") && !case.contains("<failure"), "a passing case: {case}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_mode_passes_the_rfc_profile_without_a_conflict() {
-    let records = rfc(ServerMode::Strict, &[], None).await;
+    let records = rfc_with(ServerMode::Strict, &[], None, Some(PropertyConfig::default())).await;
     let failures = failing(&records);
     assert!(failures.is_empty(), "strict mode fails the rfc profile:\n{}", failures.join("\n"));
     let summary = Summary::of(&records);

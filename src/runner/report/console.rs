@@ -68,10 +68,8 @@ impl Summary {
             format!("PASS: every MUST requirement holds but {waived} waived check{} (baseline)", plural(waived))
         } else if reasons.is_empty() && !self.conflicts.is_empty() {
             let n = self.conflicts.len();
-            format!(
-                "PASS: every MUST requirement holds, {n} as a conflict{} resolved in an identity provider's favour",
-                plural(n)
-            )
+            let conflicts = if n == 1 { "1 as a conflict".to_string() } else { format!("{n} as conflicts") };
+            format!("PASS: every MUST requirement holds, {conflicts} resolved in an identity provider's favour")
         } else if reasons.is_empty() {
             "PASS: every MUST requirement holds".to_string()
         } else if must + blocked == 0 {
