@@ -299,7 +299,8 @@ pub(super) async fn execute(
             if let Some(failure) = explained {
                 return Err(failure);
             }
-            let tension = scenario.tension.as_ref().filter(|t| rfc && t.step == i && steps.len() == scenario.steps.len());
+            let tension =
+                scenario.tension.as_ref().filter(|t| rfc && t.step == i && steps.len() == scenario.steps.len());
             let idp_side = tension.filter(|t| checks::judge(&t.expect, &exchange, &vars, schemas).is_empty());
             let failure = Failure { step: at, problems: judged, exchange: Some(Box::new(exchange)), generated: None };
             match idp_side {
@@ -412,7 +413,10 @@ pub(super) fn run_property(
                 Ok(property::Found { explained, .. }) if !explained.is_empty() => {
                     let check = format!("{profile}::properties::{what}");
                     Outcome::Conflict(
-                        explained.into_iter().map(|(i, evidence)| generated_conflict(shared, &check, i, *evidence)).collect(),
+                        explained
+                            .into_iter()
+                            .map(|(i, evidence)| generated_conflict(shared, &check, i, *evidence))
+                            .collect(),
                     )
                 }
                 Ok(_) => Outcome::Passed,

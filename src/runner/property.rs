@@ -133,6 +133,34 @@ pub(super) const PATCH_TENSIONS: &[PatchTension] = &[
     },
 ];
 
+/// The tensions of [`PATCH_TENSIONS`] in `set` (a bit per index), with their index.
+fn tensions_in(set: u32) -> impl Iterator<Item = (usize, &'static PatchTension)> {
+    PATCH_TENSIONS.iter().enumerate().filter(move |(i, _)| set & (1 << i) != 0)
+}
+
+/// The smallest set of [`PATCH_TENSIONS`] whose IdP sides together give the server's answer to a PATCH
+/// the RFC's reading fails (a case may meet two: an empty string and a filtered write); `None` when no
+/// set explains it.
+#[allow(clippy::too_many_arguments)]
+fn explaining_tensions(
+    schema: &ResourceSchema,
+    patch: &Value,
+    status: u16,
+    scim_type: Option<&str>,
+    before: &Value,
+    after: &Value,
+) -> Option<u32> {
+    let mut sets: Vec<u32> = (1..1u32 << PATCH_TENSIONS.len()).collect();
+    sets.sort_by_key(|set| set.count_ones());
+    sets.into_iter().find(|set| {
+        let mut options = PatchOptions::new(Mode::Rfc);
+        for (_, t) in tensions_in(*set) {
+            (t.tolerance)(&mut options.tolerances);
+        }
+        judge_user_patch_with(Mode::Rfc, options, schema, patch, status, scim_type, before, after).is_ok()
+    })
+}
+
 fn regressions_file(config: &PropertyConfig, profile: &str, what: &str) -> Option<PathBuf> {
     config.regressions.as_ref().map(|d| d.join(format!("{profile}-{what}.txt")))
 }
@@ -593,27 +621,17 @@ pub(super) fn patches(
         if let Err(rfc) = &verdict
             && mode == Mode::Rfc
         {
-            // The smallest set of tensions whose IdP sides together give the server's answer (a case may
-            // meet two: an empty string and a filtered write).
-            let mut sets: Vec<u32> = (1..1u32 << PATCH_TENSIONS.len()).collect();
-            sets.sort_by_key(|set| set.count_ones());
-            let explaining = sets.into_iter().find(|set| {
-                let mut options = PatchOptions::new(mode);
-                for (_, t) in PATCH_TENSIONS.iter().enumerate().filter(|(i, _)| set & (1 << i) != 0) {
-                    (t.tolerance)(&mut options.tolerances);
-                }
-                judge_user_patch_with(mode, options, &schema, patch, status, scim_type.as_deref(), &before, &after)
-                    .is_ok()
-            });
+            let explaining = explaining_tensions(&schema, patch, status, scim_type.as_deref(), &before, &after);
             if let Some(set) = explaining {
                 let mut seen = explained.borrow_mut();
-                for (i, t) in PATCH_TENSIONS.iter().enumerate().filter(|(i, _)| set & (1 << i) != 0) {
+                for (i, t) in tensions_in(set) {
                     if seen.iter().any(|(known, _)| *known == i) {
                         continue;
                     }
                     let input = serde_json::to_string(&(&body, patch)).unwrap_or_default();
                     let ops = serde_json::to_string(&patch["Operations"]).unwrap_or_default();
-                    let note = format!("the server {} ({}, {})", t.idp, crate::suite::tension_label(t.id), t.idp_source);
+                    let note =
+                        format!("the server {} ({}, {})", t.idp, crate::suite::tension_label(t.id), t.idp_source);
                     let reason = format!("PATCH {ops}\n{rfc}");
                     seen.push((i, report("PATCH", &input, &reason, config.seed, Some(&ex), &note, String::new())));
                 }
@@ -860,7 +878,7 @@ mod tests {
     use proptest::test_runner::TestRunner;
     use serde_json::{Value, json};
 
-    use super::{judge_user_patch, user_shape};
+    use super::{PATCH_TENSIONS, explaining_tensions, judge_user_patch, user_shape};
     use crate::generate::{patch_sequence, patch_subject, population};
     use crate::patch::{Mode, PATCH_OP};
     use crate::schema::{ENTERPRISE_USER, ResourceSchema, USER};
@@ -1013,6 +1031,38 @@ mod tests {
         let verdict = judge_user_patch(Mode::Rfc, schema, &patch, 400, Some("noTarget"), &before, &after);
         assert!(verdict.is_err_and(|e| e.contains("atomicity")));
         assert_eq!(judge_user_patch(Mode::Rfc, schema, &patch, 400, Some("noTarget"), &before, &before), Ok(()));
+    }
+
+    /// Under the RFC, a filtered replace with no match that created the entry, or `""` that unassigned,
+    /// is explained by the tension whose IdP side it is (§8.2, E-Q21), both together by both; another
+    /// wrong answer by none.
+    #[test]
+    fn an_answer_on_the_idp_side_of_a_tension_is_explained_by_that_tension() {
+        let schema = ResourceSchema::user();
+        let before = json!({ "schemas": [USER], "id": "u1", "userName": "alice", "title": "t" });
+        let op = |op: Value| json!({ "schemas": [PATCH_OP], "Operations": op });
+        let created = op(json!([{ "op": "replace", "path": "emails[type eq \"work\"].value", "value": "a@x.org" }]));
+        let mut with_email = before.clone();
+        with_email["emails"] = json!([{ "type": "work", "value": "a@x.org" }]);
+        let emptied = op(json!([{ "op": "replace", "path": "title", "value": "" }]));
+        let mut untitled = before.clone();
+        untitled.as_object_mut().unwrap().remove("title");
+        let both = op(json!([
+            { "op": "replace", "path": "title", "value": "" },
+            { "op": "replace", "path": "emails[type eq \"work\"].value", "value": "a@x.org" }
+        ]));
+        let mut both_after = with_email.clone();
+        both_after.as_object_mut().unwrap().remove("title");
+        for (patch, after, set) in
+            [(&created, &with_email, 0b01), (&emptied, &untitled, 0b10), (&both, &both_after, 0b11)]
+        {
+            assert!(judge_user_patch(Mode::Rfc, schema, patch, 200, None, &before, after).is_err(), "{patch}");
+            assert_eq!(explaining_tensions(schema, patch, 200, None, &before, after), Some(set), "{patch}");
+        }
+        // Neither side: a 200 that created nothing.
+        assert_eq!(explaining_tensions(schema, &created, 200, None, &before, &before), None);
+        let ids: Vec<&str> = PATCH_TENSIONS.iter().map(|t| t.id).collect();
+        assert!(ids.iter().all(|id| crate::suite::tension(id).is_some()), "{ids:?}");
     }
 
     /// `title eq null` against a stored `""`: the RFC defines neither reading, so both pass.

@@ -1580,7 +1580,10 @@ impl Loader<'_> {
                     raw.id.get_ref(),
                     did_you_mean(raw.id.get_ref(), ids.iter().copied())
                 ),
-                format!("use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC: {}", tension::tension_ids()),
+                format!(
+                    "use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC: {}",
+                    tension::tension_ids()
+                ),
             ));
         }
         let named: Vec<&str> = steps.iter().filter_map(|s| s.name.as_deref()).collect();
@@ -1799,7 +1802,10 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
                 let ids: Vec<&str> = TENSIONS.iter().map(|t| t.id).collect();
                 return Err(error(
                     format!("position: unknown tension `{id}`{}", did_you_mean(id, ids.iter().copied())),
-                    &format!("use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC ({}), or leave `id` out", tension::tension_ids()),
+                    &format!(
+                        "use a tension of idp-behaviour.md §8 or a quirk that contradicts the RFC ({}), or leave `id` out",
+                        tension::tension_ids()
+                    ),
                 ));
             }
             (Some(id), Some(_)) => position.id = Some(id.trim_start_matches('§').to_string()),

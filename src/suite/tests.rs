@@ -649,9 +649,7 @@ fn a_fragment_that_does_not_load_is_one_error_not_one_per_later_capture() {
 
 /// GOOD with a `[scenario.tension]` on its first step (named `create`), whose IdP side is 200 and a read.
 fn with_tension(keys: &str) -> String {
-    GOOD.replacen("method = \"POST\"", "name = \"create\"\nmethod = \"POST\"", 1)
-        + "\n[scenario.tension]\n"
-        + keys
+    GOOD.replacen("method = \"POST\"", "name = \"create\"\nmethod = \"POST\"", 1) + "\n[scenario.tension]\n" + keys
 }
 
 const TENSION: &str = "id = \"8.2\"\nstep = \"create\"\nrfc = \"201\"\nidp = \"answers 200\"\nsource = \"Entra E-Q22\"\n\

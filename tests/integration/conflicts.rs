@@ -3,9 +3,9 @@
 //! is a conflict resolved in Entra's favour, not a MUST failure; in strict mode there is none; an answer
 //! that matches neither side still fails the MUST.
 
-use scimtest::runner::report::{Cleanup, Outcome, Record, RunMeta, Summary, to_json, to_junit, to_markdown};
 use scimtest::runner::check;
 use scimtest::runner::property::PropertyConfig;
+use scimtest::runner::report::{Cleanup, Outcome, Record, RunMeta, Summary, to_json, to_junit, to_markdown};
 use scimtest::server::{Fault, ServerConfig, ServerMode};
 use scimtest::suite::{Level, Side};
 

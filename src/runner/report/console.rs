@@ -29,8 +29,9 @@ impl Summary {
         if self.conflicts.is_empty() {
             return String::new();
         }
-        let mut out =
-            String::from("\nconflicts between the RFC and an identity provider, resolved in the IdP's favour (not failures):\n");
+        let mut out = String::from(
+            "\nconflicts between the RFC and an identity provider, resolved in the IdP's favour (not failures):\n",
+        );
         for c in &self.conflicts {
             let _ = writeln!(out, "  {} — {}", c.heading(), c.check);
             let _ = writeln!(out, "       {}", c.sentence());
