@@ -23,6 +23,7 @@ mod cli;
 mod differential;
 mod filter_props;
 mod gate;
+mod matrix;
 mod hostile;
 mod install;
 mod layers;

@@ -7,11 +7,13 @@ mod console;
 mod json;
 mod junit;
 mod markdown;
+mod matrix;
 
 pub use console::{lifecycle_view, render_readiness};
 pub use json::{to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};
+pub use matrix::{CellState, ColumnVerdict, Matrix, MatrixCell, MatrixColumn, MatrixRow, matrix};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -218,6 +220,9 @@ pub struct Summary {
     waived: BTreeMap<Level, [usize; 2]>,
     /// The baseline applied to the run (`--baseline`), if any.
     pub baseline: Option<crate::runner::baseline::Applied>,
+    /// The readiness matrix: each lifecycle step (rows) under each profile of the run (columns), with a
+    /// verdict per column ([`matrix`]); empty until set. Writers show it when the run had several profiles.
+    pub matrix: Matrix,
 }
 
 const PASSED: usize = 0;
@@ -248,6 +253,7 @@ impl Summary {
             readiness: Vec::new(),
             waived: BTreeMap::new(),
             baseline: None,
+            matrix: Matrix::default(),
         }
     }
 
