@@ -153,7 +153,10 @@ pub fn expand_profiles(suites: &crate::bundle::Source, given: &[String]) -> Resu
         return Err(suite::SuiteError {
             file: suites.path("profiles"),
             line: None,
-            message: format!("--profile all already runs every profile; it cannot be combined with {}", others.join(", ")),
+            message: format!(
+                "--profile all already runs every profile; it cannot be combined with {}",
+                others.join(", ")
+            ),
             fix: format!("pass --profile all alone, or list the profiles: --profile {}", others.join(",")),
         });
     }

@@ -108,7 +108,8 @@ async fn strict_mode_fails_the_idp_columns_exactly_where_the_fixture_says() {
     // The rows show where: every listed check sits in a failed or blocked cell of its column.
     for name in &expected {
         let column = matrix.columns.iter().position(|c| name.starts_with(&format!("{}::", c.profile))).unwrap();
-        let cell = matrix.rows.iter().find_map(|r| r.cells[column].as_ref().filter(|c| c.checks.iter().any(|n| n == name)));
+        let cell =
+            matrix.rows.iter().find_map(|r| r.cells[column].as_ref().filter(|c| c.checks.iter().any(|n| n == name)));
         let cell = cell.unwrap_or_else(|| panic!("{name} is in no cell"));
         let marked = match cell.state {
             CellState::Failed | CellState::Blocked => true,
@@ -154,5 +155,8 @@ async fn one_entra_breaking_fault_makes_only_the_entra_column_not_ready_naming_i
     let verdicts = text.lines().find(|l| l.trim_start().starts_with("verdict")).unwrap_or_default();
     assert!(verdicts.matches("NOT READY").count() == 1 && verdicts.matches("READY").count() == 4, "{text}");
     let md = matrix.to_markdown();
-    assert!(md.contains(&format!("❌ NOT READY (root cause{} ", if entra.blocked_by.len() == 1 { "" } else { "s" })), "{md}");
+    assert!(
+        md.contains(&format!("❌ NOT READY (root cause{} ", if entra.blocked_by.len() == 1 { "" } else { "s" })),
+        "{md}"
+    );
 }

@@ -335,9 +335,10 @@ impl Matrix {
         let _ =
             writeln!(out, "{}", line("verdict", self.columns.iter().map(|c| c.verdict_label().to_string()).collect()));
         if self.columns.iter().any(|c| !c.blocked_by.is_empty()) {
-            let blocked = self.columns.iter().map(|c| {
-                c.blocked_by.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(",")
-            });
+            let blocked = self
+                .columns
+                .iter()
+                .map(|c| c.blocked_by.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(","));
             let _ = writeln!(out, "{}", line("blocked by (root causes)", blocked.collect()));
         }
         out
@@ -351,7 +352,11 @@ impl Matrix {
         let esc = |t: &str| t.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ");
         let mut out = String::from("### Readiness matrix\n\n| step |");
         for c in &self.columns {
-            let _ = write!(out, " {} (`{}`) |", esc(&c.display_name), esc(&c.profile));
+            if c.display_name == c.profile {
+                let _ = write!(out, " `{}` |", esc(&c.profile));
+            } else {
+                let _ = write!(out, " {} (`{}`) |", esc(&c.display_name), esc(&c.profile));
+            }
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(self.columns.len()));
@@ -494,6 +499,7 @@ mod tests {
         assert!(disable_line.contains("·") && disable_line.contains("✗ #1") && disable_line.contains('✓'), "{text}");
         assert!(text.lines().any(|l| l.contains("verdict") && l.contains("NOT READY") && l.contains("PASS")), "{text}");
         let md = m.to_markdown();
+        assert!(md.contains("| step | `rfc` | Microsoft Entra ID (`entra`) | Okta (`okta`) |\n"), "{md}");
         assert!(md.contains("| disable user |  | ❌ 1 | ✅ |"), "{md}");
         assert!(md.contains("| **verdict** | ✅ PASS | ❌ NOT READY (root cause 1) | ✅ READY |"), "{md}");
         let one = matrix(&records, &causes, &ready, &["okta".to_string()]);
