@@ -53,7 +53,16 @@ pub fn every_profile_against_bundled_server(config: RunConfig, token: &str) -> E
         eprintln!("error: {e}");
         return Exit::Usage;
     }
+    // `--profile` narrows selftest to those profiles (`all`: every one, the default).
+    let named = match crate::runner::expand_profiles(&config.suites, &config.profiles) {
+        Ok(named) => named,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
     let profiles: Vec<String> = match config.suites.list("profiles", "toml") {
+        Ok(_) if !named.is_empty() => named,
         Ok(files) => files.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect(),
         Err(e) => {
             eprintln!(

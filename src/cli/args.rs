@@ -97,7 +97,7 @@ pub struct AuthArgs {
 #[command(next_help_heading = "Selection")]
 pub struct SelectionArgs {
     /// A profile (rfc, entra, entra-compliant, okta, okta-aiw) or a profile .toml file; repeatable or
-    /// comma-separated. Default: the app's profile, else rfc.
+    /// comma-separated; `all` for every profile in one run. Default: the app's profile, else rfc.
     #[arg(long = "profile", env = "SCIM_PROFILE", hide_env_values = true, value_name = "NAME", value_delimiter = ',')]
     pub profiles: Vec<String>,
     /// An integration under suites/apps/ (or an app .toml file): its profile, capabilities and attribute
@@ -221,6 +221,10 @@ pub struct SelftestArgs {
     /// Only checks whose name contains one of these.
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
+    /// Only these profiles (comma-separated, or `all`, the default), each against the server mode it is
+    /// judged in.
+    #[arg(long = "profile", value_name = "NAME", value_delimiter = ',')]
+    pub profiles: Vec<String>,
     /// Name filters match whole check names.
     #[arg(long)]
     pub exact: bool,

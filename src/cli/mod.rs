@@ -248,6 +248,7 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     let mut config = RunConfig::new(client);
     locations(&mut config, args.locations);
     config.selection = Selection { filters: args.filters, exact: args.exact, ..Selection::default() };
+    config.profiles = args.profiles.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
     execution_and_output(&mut config, &args.execution, args.output);
     // Fewer generated cases than `run`: selftest proves the harness end to end in seconds; `cargo test`
     // runs the full 1,000 / 500 against the same server. The bundled server is right by construction, so

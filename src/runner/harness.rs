@@ -175,6 +175,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         summary = summary.with_baseline(&records, applied);
     }
     summary.readiness = report::readiness(&records, &summary.causes, &idps);
+    summary.matrix = report::matrix(&records, &summary.causes, &summary.readiness, &profile_names);
     let elapsed = started.elapsed();
     eprintln!();
     let notes: Vec<String> = shared
@@ -248,6 +249,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
     let human = [
         timing::render(&meta.timings),
         report::lifecycle_view(&summary.readiness, &summary.causes),
+        summary.matrix.render(),
         summary.render(&meta),
     ];
     console::human(&human.concat(), json_console);

@@ -52,7 +52,7 @@ pub use discover::{Discovered, advertised, discover};
 pub use env::config_from_env;
 pub use harness::run_on;
 pub use interrupt::{Interrupt, interrupted};
-pub use plan::{planned_idps, selects_any};
+pub use plan::{ALL_PROFILES, expand_profiles, planned_idps, selects_any};
 pub use selection::Selection;
 
 use std::path::PathBuf;

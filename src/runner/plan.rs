@@ -76,7 +76,7 @@ pub(super) fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, 
     let names = match (&config.profiles[..], &app) {
         ([], Some(app)) => vec![app.profile.clone()],
         ([], None) => vec!["rfc".to_string()],
-        (given, _) => given.to_vec(),
+        (given, _) => expand_profiles(&config.suites, given)?,
     };
     let mut out = Vec::new();
     let mut modes = Vec::new();
@@ -135,6 +135,45 @@ pub(super) fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, 
         }
     }
     Ok((out, app, modes))
+}
+
+/// The name `--profile all` stands for: every profile of the suite directory in use.
+pub const ALL_PROFILES: &str = "all";
+
+/// The profile names `given` stands for: `all` is every profile under `profiles/` of the suite directory,
+/// `rfc` first (the standard the others deviate from), then the identity providers by name; other names
+/// are kept as given (an unknown one gets its did-you-mean error when loaded). `all` next to other names
+/// is a mistake: it already holds them.
+pub fn expand_profiles(suites: &crate::bundle::Source, given: &[String]) -> Result<Vec<String>, suite::SuiteError> {
+    if !given.iter().any(|g| g == ALL_PROFILES) {
+        return Ok(given.to_vec());
+    }
+    if given.len() > 1 {
+        let others: Vec<&str> = given.iter().map(String::as_str).filter(|g| *g != ALL_PROFILES).collect();
+        return Err(suite::SuiteError {
+            file: suites.path("profiles"),
+            line: None,
+            message: format!(
+                "--profile all already runs every profile; it cannot be combined with {}",
+                others.join(", ")
+            ),
+            fix: format!("pass --profile all alone, or list the profiles: --profile {}", others.join(",")),
+        });
+    }
+    let mut names = suite::available(suites, "profiles");
+    if names.is_empty() {
+        return Err(suite::SuiteError {
+            file: suites.path("profiles"),
+            line: None,
+            message: "--profile all found no profile (.toml) there".into(),
+            fix: "pass a suites directory holding profiles/*.toml with --suite-dir DIR, or leave it out for the \
+                  bundled suites"
+                .into(),
+        });
+    }
+    // Stable: `rfc` first, the rest by name (`available` sorts them).
+    names.sort_by_key(|n| n != "rfc");
+    Ok(names)
 }
 
 /// The load error for a `--suite` pattern that selects nothing: the profile that has such a suite, or the

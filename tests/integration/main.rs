@@ -26,6 +26,7 @@ mod gate;
 mod hostile;
 mod install;
 mod layers;
+mod matrix;
 mod patch_props;
 mod robustness;
 mod safety;

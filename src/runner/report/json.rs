@@ -166,6 +166,7 @@ pub fn to_json(meta: &RunMeta, summary: &Summary, records: &[Record]) -> serde_j
         "root_causes": causes,
         "conflicts": summary.conflicts.iter().map(conflict_json).collect::<Vec<_>>(),
         "readiness": summary.readiness.iter().map(|r| readiness_json(r, &summary.causes)).collect::<Vec<_>>(),
+        "matrix": serde_json::to_value(&summary.matrix).expect("the matrix serializes"),
         "notes": meta.notes,
         "timings": meta.timings.iter().map(|t| json!({
             "endpoint": t.endpoint,

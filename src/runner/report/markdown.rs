@@ -68,6 +68,7 @@ pub fn to_markdown(meta: &RunMeta, summary: &Summary) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&summary.matrix.to_markdown());
     if !summary.causes.is_empty() {
         out.push_str("### Root causes, what to fix first\n\n| # | level | root cause | checks |\n|---|---|---|---|\n");
         for c in summary.causes.iter().take(MARKDOWN_CAUSES) {

@@ -8,12 +8,14 @@ mod console;
 mod json;
 mod junit;
 mod markdown;
+mod matrix;
 
 pub use conflict::{Conflict, Stance, stances};
 pub use console::{lifecycle_view, render_readiness};
 pub use json::{to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};
+pub use matrix::{CellState, ColumnVerdict, Matrix, MatrixCell, MatrixColumn, MatrixRow, matrix};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -242,6 +244,9 @@ pub struct Summary {
     /// conflicts resolved in an IdP's favour, in plan order. They pass the run; each says which side the
     /// server took and what it means for every IdP profile ([`Conflict::sentence`]).
     pub conflicts: Vec<Conflict>,
+    /// The readiness matrix: each lifecycle step (rows) under each profile of the run (columns), with a
+    /// verdict per column ([`matrix`]); empty until set. Writers show it when the run had several profiles.
+    pub matrix: Matrix,
 }
 
 const PASSED: usize = 0;
@@ -282,6 +287,7 @@ impl Summary {
             waived: BTreeMap::new(),
             baseline: None,
             conflicts,
+            matrix: Matrix::default(),
         }
     }
 
