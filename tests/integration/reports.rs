@@ -178,7 +178,8 @@ fn the_har_file_holds_every_exchange_of_the_run_and_no_token() {
         if let Some(auth) = auth {
             assert_eq!(auth["value"], "Bearer $SCIM_TOKEN", "a fixed marker, never the token");
         }
-        *logged.entry((request["method"].as_str().unwrap().into(), path_of(request["url"].as_str().unwrap())))
+        *logged
+            .entry((request["method"].as_str().unwrap().into(), path_of(request["url"].as_str().unwrap())))
             .or_default() += 1;
     }
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -267,7 +268,8 @@ fn the_html_markdown_json_and_har_outputs_agree_on_every_verdict_and_hold_no_tok
         let md = format!("| {level} | {} | {} | {} | {} |", numbers[0], numbers[1], numbers[2], numbers[3]);
         assert!(markdown.contains(&md), "{md} in {markdown}");
         let row = select(&html, &format!("#counts tr[data-level=\"{level}\"] td"));
-        let cells: Vec<u64> = row.iter().skip(1).take(4).map(|td| td.text().collect::<String>().parse().unwrap()).collect();
+        let cells: Vec<u64> =
+            row.iter().skip(1).take(4).map(|td| td.text().collect::<String>().parse().unwrap()).collect();
         assert_eq!(cells, numbers, "{level}");
     }
     // The HAR file has the exchange of every failing check, with the status the reports judged.

@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(e["request"]["queryString"][0]["value"], "userName eq \"a\"");
         assert_eq!(e["request"]["headers"][0]["value"], "Bearer $SCIM_TOKEN");
         assert_eq!(e["request"]["postData"]["text"], "{\"userName\":\"[hidden]\"}");
-        assert_eq!((e["response"]["status"].as_u64(), e["response"]["statusText"].as_str()), (Some(201), Some("Created")));
+        assert_eq!(
+            (e["response"]["status"].as_u64(), e["response"]["statusText"].as_str()),
+            (Some(201), Some("Created"))
+        );
         assert_eq!(har["log"]["version"], "1.2");
         assert!(!har.to_string().contains("s3cret"));
     }

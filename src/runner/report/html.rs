@@ -213,7 +213,61 @@ pub fn write_html(path: &Path, meta: &RunMeta, summary: &Summary, records: &[Rec
 
 #[cfg(test)]
 mod tests {
-    use super::rfc_links;
+    use std::time::Duration;
+
+    use super::{rfc_links, to_html};
+    use crate::runner::failure::{Failure, Generated, Problem, ProblemKind, StepRef};
+    use crate::runner::report::{Cleanup, Outcome, Record, RunMeta, Summary};
+    use crate::suite::{Level, Requirement};
+
+    /// What a server answers ends up in the page as text, never as markup.
+    #[test]
+    fn everything_the_server_or_a_suite_says_is_escaped_and_the_seed_is_shown() {
+        let failure = Failure {
+            step: StepRef { number: 1, label: "`<b>step</b>`".into(), kind: "GET /Users".into(), setup: false },
+            problems: vec![Problem::new(ProblemKind::Json, "pointer `/x`", "\"a\"", "<img src=x onerror=alert(1)>")],
+            exchange: None,
+            generated: Some(Generated {
+                what: "filter".into(),
+                seed: 0x5c1a7e57,
+                minimal_input: "userName eq \"</pre><script>\"".into(),
+                note: "shrunk".into(),
+                kept: "saved".into(),
+            }),
+        };
+        let record = Record {
+            name: "rfc::filtering::x".into(),
+            suite: "filtering".into(),
+            scenario: "x".into(),
+            requirement: Requirement {
+                source: "RFC 7644 §3.4.2.2".into(),
+                level: Level::Must,
+                text: "<script>alert(1)</script>".into(),
+            },
+            outcome: Outcome::Failed(failure),
+            duration: Duration::ZERO,
+            snapshot: None,
+        };
+        let meta = RunMeta {
+            target: "https://user:hunter2@scim.example.com/v2".into(),
+            profile: "rfc".into(),
+            run_prefix: "p".into(),
+            duration: Duration::ZERO,
+            cleanup: Cleanup::default(),
+            timings: Vec::new(),
+            notes: vec!["<i>note</i>".into()],
+        };
+        let records = [record];
+        let html = to_html(&meta, &Summary::of(&records), &records);
+        for raw in ["<script>alert", "<img src", "</pre><script>", "<b>step", "<i>note", "hunter2"] {
+            assert!(!html.contains(raw), "{raw} unescaped in the page");
+        }
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "the text is kept, escaped");
+        assert!(html.contains("<code class=\"seed\">0x5c1a7e57</code>"));
+        // In attributes too (`/` is `&#x2f;`, which a browser reads back as `/`).
+        assert!(html.contains("<a href=\"https:&#x2f;&#x2f;www.rfc-editor.org&#x2f;rfc&#x2f;rfc7644#section-3.4.2.2\">"));
+        assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+    }
 
     #[test]
     fn rfc_sources_link_each_section_and_idp_ids_link_nothing() {
