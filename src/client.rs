@@ -339,6 +339,8 @@ pub struct Client {
     secrets: Arc<Vec<String>>,
     /// Every answered exchange's response time, per endpoint.
     timings: Arc<crate::runner::timing::Timings>,
+    /// Every exchange, for the HAR file: kept only when a run asks for it ([`Client::with_exchange_log`]).
+    exchange_log: Option<Arc<crate::runner::report::ExchangeLog>>,
 }
 
 /// Lets an interrupted run stop sending and wait for what is in flight before it cleans up.
@@ -464,7 +466,18 @@ impl Client {
             gate: Arc::default(),
             secrets: Arc::new(secrets),
             timings: Arc::default(),
+            exchange_log: None,
         })
+    }
+
+    /// The same client keeping every exchange it (and its clones) sends, for `--har`.
+    pub fn with_exchange_log(self) -> Client {
+        Client { exchange_log: Some(Arc::default()), ..self }
+    }
+
+    /// The exchanges kept since [`Client::with_exchange_log`], if it was called.
+    pub fn exchange_log(&self) -> Option<&crate::runner::report::ExchangeLog> {
+        self.exchange_log.as_deref()
     }
 
     /// Counts as a request in flight until dropped (see [`InFlight`]).
@@ -543,10 +556,14 @@ impl Client {
     /// Sends `request`, retrying 429/503 where that is safe, and returns the transcript; its response time
     /// is recorded in [`Client::timings`].
     pub async fn send(&self, request: &Request) -> Exchange {
+        let started = std::time::SystemTime::now();
         let exchange = self.exchange(request).await;
         if exchange.error.as_deref() != Some(NOT_SENT) {
             let endpoint = crate::runner::timing::endpoint(&exchange.method, &exchange.url, &self.config.base_url);
             self.timings.record(endpoint, exchange.elapsed);
+            if let Some(log) = &self.exchange_log {
+                log.record(started, &exchange);
+            }
         }
         exchange
     }

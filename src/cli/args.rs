@@ -163,6 +163,13 @@ pub struct OutputArgs {
     /// $GITHUB_STEP_SUMMARY.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Write the HTML report: one self-contained file (verdict per IdP, root causes, every failure with its
+    /// exchange and curl line) that any browser opens offline.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write every HTTP exchange of the run as a HAR 1.2 file (secrets hidden) for browser devtools or a proxy.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
     /// Print whole response bodies with failures (the console otherwise shortens them and says so).
     #[arg(long, short = 'v')]
     pub verbose: bool,

@@ -130,6 +130,8 @@ fn execution_and_output(config: &mut RunConfig, execution: &args::ExecutionArgs,
     config.junit = output.junit;
     config.json = output.json;
     config.markdown = output.markdown;
+    config.html = output.html;
+    config.har = output.har;
     config.verbose = output.verbose;
 }
 

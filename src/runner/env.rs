@@ -41,6 +41,8 @@ pub fn config_from_env() -> Result<RunConfig, Exit> {
         junit: env("SCIM_JUNIT").map(PathBuf::from),
         json: env("SCIM_JSON").map(PathBuf::from),
         markdown: env("SCIM_MARKDOWN").map(PathBuf::from),
+        html: env("SCIM_HTML").map(PathBuf::from),
+        har: env("SCIM_HAR").map(PathBuf::from),
         verbose: env("SCIM_VERBOSE").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         properties: Some(property::PropertyConfig { seed, ..property::PropertyConfig::default() }),
         snapshots: snapshot::SnapshotConfig::default(),

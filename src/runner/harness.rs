@@ -63,6 +63,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         return Exit::Usage;
     }
     let client = match Client::new(config.client.clone()) {
+        Ok(c) if config.har.is_some() => c.with_exchange_log(),
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
@@ -229,6 +230,21 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
             "error: cannot write the Markdown summary {}: {e}\n  fix: check the path and the free space",
             path.display()
         );
+        written = false;
+    }
+    if let Some(path) = &config.html
+        && let Err(e) = report::write_html(path, &meta, &summary, &records)
+    {
+        eprintln!(
+            "error: cannot write the HTML report {}: {e}\n  fix: check the path and the free space",
+            path.display()
+        );
+        written = false;
+    }
+    if let (Some(path), Some(log)) = (&config.har, client.exchange_log())
+        && let Err(e) = report::write_har(path, log, &summary.verdict(), &|text| client.hide_secrets(text))
+    {
+        eprintln!("error: cannot write the HAR file {}: {e}\n  fix: check the path and the free space", path.display());
         written = false;
     }
     if !stale.is_empty() {

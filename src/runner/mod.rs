@@ -94,6 +94,10 @@ pub struct RunConfig {
     /// A compact Markdown summary (verdict, readiness per identity provider, top root causes, counts) for a
     /// pull request or `$GITHUB_STEP_SUMMARY`.
     pub markdown: Option<PathBuf>,
+    /// The self-contained HTML report (`--html`).
+    pub html: Option<PathBuf>,
+    /// Every exchange of the run as HAR 1.2 (`--har`), secrets hidden.
+    pub har: Option<PathBuf>,
     /// Print whole response bodies in failure messages instead of an excerpt (the reports always hold them).
     pub verbose: bool,
     /// Generated filter and PATCH checks per profile (`None`: only the scenarios).
@@ -124,6 +128,12 @@ impl RunConfig {
         // `$GITHUB_STEP_SUMMARY` is appended to by other steps too: checking it only opens it for appending.
         if let Some(p) = &self.markdown {
             out.push(("--markdown", p.as_path()));
+        }
+        if let Some(p) = &self.html {
+            out.push(("--html", p.as_path()));
+        }
+        if let Some(p) = &self.har {
+            out.push(("--har", p.as_path()));
         }
         out
     }
@@ -204,6 +214,8 @@ impl RunConfig {
             junit: None,
             json: None,
             markdown: None,
+            html: None,
+            har: None,
             verbose: false,
             properties: None,
             snapshots: snapshot::SnapshotConfig::default(),

@@ -10,6 +10,7 @@
 //! * `install` — a moved or `cargo install`ed binary works from any directory;
 //! * `architecture` — `cargo tree` shows the crates' layers (no async, HTTP or test framework in the core).
 //! * `layers` — the runner side's sources never name the server module.
+//! * `reports` — the HTML, HAR, Markdown and JSON reports of one failing run agree, and hold no token.
 
 mod util;
 
@@ -38,6 +39,7 @@ mod snapshots;
 mod conflicts;
 mod mutation;
 mod properties;
+mod reports;
 mod runner;
 mod server_api;
 mod server_concurrency;

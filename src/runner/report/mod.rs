@@ -1,10 +1,12 @@
 //! What a run reports, as a model: a record per trial, root causes, a summary per RFC level, and the
 //! readiness of each identity provider. One writer per format renders it: `console`, `json`
-//! (docs/report-format.md), `junit` and `markdown`. The token is never in any of them: failure messages
+//! (docs/report-format.md), `junit`, `markdown`, `html` and `har` (every exchange). The token is never in any of them: failure messages
 //! show it as `$SCIM_TOKEN`.
 
 mod conflict;
 mod console;
+mod har;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -12,6 +14,8 @@ mod matrix;
 
 pub use conflict::{Conflict, Stance, stances};
 pub use console::{lifecycle_view, render_readiness};
+pub use har::{ExchangeLog, to_har, write_har};
+pub use html::{rfc_links, to_html, write_html};
 pub use json::{to_json, write_json};
 pub use junit::{to_junit, write_junit};
 pub use markdown::{to_markdown, write_markdown};
