@@ -11,8 +11,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
-(cd "$root" && cargo build --release --quiet)
-bin="$target_dir/release/scimtest"
+# SCIMTEST_BIN=path: time that binary instead of building the release one.
+bin=${SCIMTEST_BIN:-$target_dir/release/scimtest}
+[ -n "${SCIMTEST_BIN:-}" ] || (cd "$root" && cargo build --release --quiet)
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

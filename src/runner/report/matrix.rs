@@ -172,13 +172,16 @@ fn cell(records: &[&Record], causes: &[RootCause]) -> MatrixCell {
     }
 }
 
+/// A row being built: its title, its order (catalogue position, then first appearance) and the records of
+/// each column.
+type RowDraft<'a> = (String, (usize, usize), Vec<Vec<&'a Record>>);
+
 /// The matrix of a run: a column per profile in `profiles` (plan order) that has records, the identity
 /// providers' steps from `readiness`, the other profiles' checks grouped by suite (generated checks by
 /// kind, which aligns them with the IdPs' generated checks).
 pub fn matrix(records: &[Record], causes: &[RootCause], readiness: &[Readiness], profiles: &[String]) -> Matrix {
     let cause_of = cause_of(causes);
-    // row title → (order, cells by column)
-    let mut rows: Vec<(String, (usize, usize), Vec<Vec<&Record>>)> = Vec::new();
+    let mut rows: Vec<RowDraft> = Vec::new();
     let mut columns = Vec::new();
     let mut seen = 0;
     for profile in profiles {
