@@ -265,7 +265,9 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "the text is kept, escaped");
         assert!(html.contains("<code class=\"seed\">0x5c1a7e57</code>"));
         // In attributes too (`/` is `&#x2f;`, which a browser reads back as `/`).
-        assert!(html.contains("<a href=\"https:&#x2f;&#x2f;www.rfc-editor.org&#x2f;rfc&#x2f;rfc7644#section-3.4.2.2\">"));
+        assert!(
+            html.contains("<a href=\"https:&#x2f;&#x2f;www.rfc-editor.org&#x2f;rfc&#x2f;rfc7644#section-3.4.2.2\">")
+        );
         assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
     }
 
