@@ -221,6 +221,17 @@ fn the_html_markdown_json_and_har_outputs_agree_on_every_verdict_and_hold_no_tok
     let banner: String = select(&html, "#verdict")[0].text().collect();
     assert_eq!(banner, words);
     assert_eq!(har["log"]["comment"].as_str(), Some(format!("scimtest: {words}").as_str()));
+    // The readiness matrix (three profiles) and the conflicts: the same columns and checks as the JSON.
+    let columns = json["matrix"]["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 3, "{}", json["matrix"]);
+    let heads: Vec<String> = select(&html, "#matrix thead th").iter().skip(1).map(|h| h.text().collect()).collect();
+    let want: Vec<String> = columns.iter().map(|c| c["display_name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(heads.iter().map(|h| h.split(" — ").next().unwrap().to_string()).collect::<Vec<_>>(), want);
+    assert_eq!(select(&html, "#matrix tbody tr").len(), json["matrix"]["rows"].as_array().unwrap().len());
+    let conflicts: Vec<&str> =
+        json["conflicts"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
+    let shown: Vec<&str> = select(&html, "#conflicts tr.conflict").iter().map(|t| attr(t, "data-check")).collect();
+    assert_eq!(shown, conflicts);
     // Every check's outcome: the JSON report and the HTML report's list of checks.
     let results: Vec<(String, String)> = json["results"]
         .as_array()

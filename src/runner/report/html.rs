@@ -73,8 +73,7 @@ fn profile_of(name: &str) -> &str {
     name.split("::").next().unwrap_or(name)
 }
 
-/// What the template sees. `conflicts` and `matrix` are the places other parts of issue 14 fill in (see
-/// the marked sections of the template); empty here.
+/// What the template sees.
 fn view(meta: &RunMeta, summary: &Summary, records: &[Record]) -> Value {
     let cause_of = cause_of(&summary.causes);
     let title_of = |id: usize| summary.causes.iter().find(|c| c.id == id).map(|c| c.title.clone());
@@ -189,11 +188,21 @@ fn view(meta: &RunMeta, summary: &Summary, records: &[Record]) -> Value {
         "profiles": profiles,
         "failures": failures,
         "checks": checks,
-        // Filled in at merge time by the conflicts part of issue 14 (Summary.conflicts).
-        "conflicts": Vec::<Value>::new(),
-        // Filled in at merge time by the readiness-matrix part of issue 14: `{ "columns": [..],
-        // "rows": [{ "step": .., "cells": [{ "state": .., "reason": .. }] }] }`.
-        "matrix": Value::Null,
+        "conflicts": summary.conflicts.iter().map(|c| json!({
+            "check": c.check, "tension": c.tension, "title": c.title, "sentence": c.sentence(),
+        })).collect::<Vec<_>>(),
+        // Shown when the run had several profiles, as in the console and Markdown.
+        "matrix": (summary.matrix.columns.len() > 1).then(|| json!({
+            "columns": summary.matrix.columns.iter()
+                .map(|c| format!("{} — {}", c.display_name, c.verdict_label())).collect::<Vec<_>>(),
+            "rows": summary.matrix.rows.iter().map(|row| json!({
+                "step": row.step,
+                "cells": row.cells.iter().map(|cell| match cell {
+                    Some(cell) => json!({ "state": cell.state, "reason": cell.reason, "root_cause": cell.root_cause }),
+                    None => json!({ "state": "none", "reason": null }),
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })),
     })
 }
 
