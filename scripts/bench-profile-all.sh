@@ -10,17 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-# SCIMTEST_BIN=path: time that binary instead of building the release one.
-bin=${SCIMTEST_BIN:-$target_dir/release/scimtest}
-[ -n "${SCIMTEST_BIN:-}" ] || (cd "$root" && cargo build --release --quiet)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-cd "$work" # generated checks keep minimal failing inputs under ./scimtest-regressions: not in the repo
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { for _ in $(seq 1 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+. "$root/scripts/bench-common.sh"
 requests() { python3 -c 'import json, sys; print(sum(t["count"] for t in json.load(open(sys.argv[1]))["timings"]))' "$1"; }
 
 # bench URL LABEL TARGET_SECONDS

@@ -94,20 +94,45 @@ pub(super) async fn listed_with_prefix(
 
 /// Deletes each path, groups first (so member removals don't churn). Returns (deleted, already gone, and
 /// each refusal as `DELETE <path>: <answer>`).
-pub async fn delete_all(client: &Client, mut paths: Vec<String>) -> (usize, usize, Vec<String>) {
-    paths.sort_by_key(|p| !p.starts_with("/Groups/"));
+pub async fn delete_all(client: &Client, paths: Vec<String>) -> (usize, usize, Vec<String>) {
+    let (groups, users): (Vec<String>, Vec<String>) = paths.into_iter().partition(|p| p.starts_with("/Groups/"));
     let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
-    for path in paths {
-        let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
-        match ex.status {
-            Some(s) if (200..300).contains(&s) => deleted += 1,
-            Some(404) => gone += 1,
-            _ => failed
-                .push(format!("DELETE {path}: {}", ex.status.map_or(ex.error.unwrap_or_default(), |s| s.to_string()))),
+    // Groups first, all of them answered before any user is deleted; within each, several DELETEs in
+    // flight, so a remote endpoint's latency is paid per batch, not per resource.
+    for batch in [groups, users] {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(DELETES_IN_FLIGHT));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, path) in batch.into_iter().enumerate() {
+            let (client, permits) = (client.clone(), permits.clone());
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let ex = client.send(&Request::new(reqwest::Method::DELETE, &path)).await;
+                (i, path, ex.status, ex.error)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(answer) => answers.push(answer),
+                Err(e) => failed.push(format!("a DELETE did not finish: {e}")),
+            }
+        }
+        // In the order they were registered, whatever order they were answered in.
+        answers.sort_by_key(|a| a.0);
+        for (_, path, status, error) in answers {
+            match status {
+                Some(s) if (200..300).contains(&s) => deleted += 1,
+                Some(404) => gone += 1,
+                _ => failed
+                    .push(format!("DELETE {path}: {}", status.map_or(error.unwrap_or_default(), |s| s.to_string()))),
+            }
         }
     }
     (deleted, gone, failed)
 }
+
+/// DELETE requests a cleanup keeps in flight at once.
+const DELETES_IN_FLIGHT: usize = 8;
 
 /// `scimtest clean`: lists what earlier runs left behind and, with `delete`, deletes it. Returns the exit
 /// code: 0 when nothing is left or all of it was deleted, 1 when something could not be deleted, 2 when the
