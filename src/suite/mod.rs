@@ -1279,6 +1279,18 @@ pub fn load_suite(file: &Path, fixtures: &Source, vars: &ProfileVars) -> Result<
     parse_suite(file, &text, fixtures, &Source::Dir(root.to_path_buf()), vars)
 }
 
+/// Errors found in a fragment's or reused scenario's own file, each told with where it is used (as
+/// `Loader::err` does for the errors it makes).
+fn in_context(errors: Vec<SuiteError>, context: &str) -> Vec<SuiteError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.message = format!("{} ({context})", e.message);
+            e
+        })
+        .collect()
+}
+
 /// The value, or `None` with the error kept.
 fn keep<T>(r: Result<T, SuiteError>, errors: &mut Vec<SuiteError>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
@@ -1500,10 +1512,7 @@ impl Loader<'_> {
         let text = match profile_vars::substitute_within(&file, &text, self.vars, &[0..suite_end, needed]) {
             Ok(t) => t,
             Err(e) => {
-                errors.extend(e.into_iter().map(|mut e| {
-                    e.message = format!("{} ({context})", e.message);
-                    e
-                }));
+                errors.extend(in_context(e, &context));
                 return None;
             }
         };
@@ -1685,13 +1694,7 @@ impl Loader<'_> {
         let resolved = fragment::resolve(self.suites, self.vars, used.get_ref(), &with).map_err(|e| match e {
             fragment::UseError::AtUse(m, f) => vec![self.err(Some(used.span()), m, f)],
             fragment::UseError::AtWith(m, f) => vec![self.err(raw.with.as_ref().map(Spanned::span), m, f)],
-            fragment::UseError::InFragment(all) => all
-                .into_iter()
-                .map(|mut e| {
-                    e.message = format!("{} ({context})", e.message);
-                    e
-                })
-                .collect(),
+            fragment::UseError::InFragment(all) => in_context(all, &context),
         })?;
         let inner = Loader {
             file: &resolved.file,
