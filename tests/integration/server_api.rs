@@ -2121,3 +2121,34 @@ async fn errors_are_scim_errors_in_strict_mode_too() {
     assert_status(&r, 201);
     assert!(r.2.get("shoeSize").is_none());
 }
+
+/// `userName sw` is answered from the ordered userName index: it selects exactly the users the core's
+/// evaluator selects over the whole list, for case variants and non-ASCII folding (final sigma, ß, dotted
+/// İ), alone and inside `and`, and under the case-sensitive-userName fault (exact keys, exact compare).
+#[tokio::test]
+async fn user_name_starts_with_from_the_index_selects_what_the_evaluator_selects() {
+    use scimtest::filter::{EvalOptions, ParseOptions, compile, parse_with};
+    use scimtest::server::Fault;
+    let names = ["alice", "ALICE-x", "Alïce", "ΑΣ", "ασβ", "Straße", "STRASSE", "İstanbul", "istanbul", "bob"];
+    let prefixes = ["", "a", "AL", "alï", "ΑΣ", "ασ", "Σ", "stra", "STRAß", "İ", "i", "zz"];
+    for case_exact in [false, true] {
+        let faults = if case_exact { [Fault::CaseSensitiveUserName].into_iter().collect() } else { Default::default() };
+        let app = server(ServerConfig { faults, ..ServerConfig::default() });
+        for n in names {
+            create_user(&app, n).await;
+        }
+        let everyone = resources(&get(&app, "/Users?count=1000").await.2);
+        let mut schema = scimtest::schema::ResourceSchema::user().clone();
+        schema.core.attributes.iter_mut().filter(|a| a.name == "userName").for_each(|a| a.case_exact = case_exact);
+        for p in prefixes {
+            for text in [format!("userName sw \"{p}\""), format!("userName sw \"{p}\" and userName ne \"bob\"")] {
+                let f = parse_with(&text, &ParseOptions::default()).expect("parses");
+                let compiled = compile(&f, &schema, &EvalOptions::default()).expect("compiles");
+                let expected: Vec<String> = everyone.iter().filter(|u| compiled.matches(u)).map(id_of).collect();
+                let listed = get(&app, &format!("/Users?count=1000&{}", filter(&text))).await;
+                let got = if listed.0 == StatusCode::NOT_FOUND { Vec::new() } else { ids(&listed.2) };
+                assert_eq!(sorted(got), sorted(expected), "{text} (caseExact userName: {case_exact})");
+            }
+        }
+    }
+}

@@ -66,7 +66,9 @@ impl Service {
             f => std::slice::from_ref(f),
         };
         for term in terms {
-            let Filter::Attr { path, test: Test::Compare(CompareOp::Eq, CompValue::String(v)) } = term else {
+            let Filter::Attr { path, test: Test::Compare(op @ (CompareOp::Eq | CompareOp::Sw), CompValue::String(v)) } =
+                term
+            else {
                 continue;
             };
             let core = self.schema(kind).core.id.as_str();
@@ -75,6 +77,20 @@ impl Service {
             }
             let name = path.name.to_ascii_lowercase();
             let sub = path.sub_attr.as_deref().map(str::to_ascii_lowercase);
+            let table = data.table(kind);
+            let in_store_order = |mut ids: Vec<&String>| {
+                ids.sort_by_key(|id| table.by_id.get(*id).map_or(0, |s| s.seq));
+                ids.into_iter().cloned().collect()
+            };
+            if *op == CompareOp::Sw {
+                // The harness's generated filters end in `and userName sw "<run prefix>"`.
+                if (kind, name.as_str(), sub.as_deref()) != (Kind::User, "username", None) {
+                    continue;
+                }
+                let Ok(user_name) = self.filter_schema(kind).resolve(None, "userName", None) else { continue };
+                let Some(ids) = data.user_names_starting(v, user_name.target().case_exact) else { continue };
+                return Some(in_store_order(ids));
+            }
             let ids = match (kind, name.as_str(), sub.as_deref()) {
                 (Kind::User, "username", None) => data.user_names.get(&data.user_name_key(v)),
                 (Kind::Group, "displayname", None) => data.group_names.get(&fold(v)),
@@ -82,10 +98,7 @@ impl Service {
                 (Kind::User, "emails", None | Some("value")) => data.emails.get(&fold(v)),
                 _ => continue,
             };
-            let table = data.table(kind);
-            let mut ids: Vec<&String> = ids.map(|s| s.iter().collect()).unwrap_or_default();
-            ids.sort_by_key(|id| table.by_id.get(*id).map_or(0, |s| s.seq));
-            return Some(ids.into_iter().cloned().collect());
+            return Some(in_store_order(ids.map(|s| s.iter().collect()).unwrap_or_default()));
         }
         None
     }
@@ -179,16 +192,17 @@ impl Service {
             };
             for id in ids {
                 let Some(stored) = table.by_id.get(id) else { continue };
-                if !self.behaviour().inactive_users_listed
-                    && kind == Kind::User
-                    && stored.json().get("active") == Some(&json!(false))
-                {
+                // Parsed once, and only when something reads it (the text is what the store keeps).
+                let hidden = !self.behaviour().inactive_users_listed && kind == Kind::User;
+                let json = (hidden || (compiled.is_some() && !needs_render)).then(|| stored.json());
+                if hidden && json.as_ref().and_then(|j| j.get("active")) == Some(&json!(false)) {
                     continue;
                 }
-                let matched = match &compiled {
-                    None => true,
-                    Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
-                    Some(c) => c.matches(&stored.json()),
+                let matched = match (&compiled, &json) {
+                    (None, _) => true,
+                    (Some(c), _) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
+                    (Some(c), Some(json)) => c.matches(json),
+                    (Some(c), None) => c.matches(&stored.json()),
                 };
                 if matched {
                     hits.push((kind, stored));

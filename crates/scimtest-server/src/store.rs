@@ -126,14 +126,14 @@ pub(super) struct Data {
     pub(super) next_seq: u64,
     pub(super) users: Table,
     pub(super) groups: Table,
-    /// userName keys (see [`Keys`]) → user ids.
-    pub(super) user_names: HashMap<String, Ids>,
+    /// userName keys (see [`Keys`]) → user ids; ordered, so a `sw` filter reads a range.
+    pub(super) user_names: BTreeMap<String, Ids>,
     /// Folded displayName → group ids.
-    pub(super) group_names: HashMap<String, Ids>,
+    pub(super) group_names: BTreeMap<String, Ids>,
     /// (kind, externalId) → ids.
     pub(super) external_ids: HashMap<(Kind, String), Ids>,
     /// Folded email value → user ids.
-    pub(super) emails: HashMap<String, Ids>,
+    pub(super) emails: BTreeMap<String, Ids>,
     /// Member id → the groups it is a direct member of.
     pub(super) memberships: HashMap<String, Ids>,
     /// What was deleted but stays listed ([`Behaviour::deleted_stay_listed`]).
@@ -171,13 +171,30 @@ impl Data {
             next_seq: 0,
             users: Table::default(),
             groups: Table::default(),
-            user_names: HashMap::new(),
-            group_names: HashMap::new(),
+            user_names: BTreeMap::new(),
+            group_names: BTreeMap::new(),
             external_ids: HashMap::new(),
-            emails: HashMap::new(),
+            emails: BTreeMap::new(),
             memberships: HashMap::new(),
             ghosts: Vec::new(),
         }
+    }
+
+    /// The ids of the users whose userName starts with `prefix`, in key order, when the index can answer
+    /// that: its keys are folded exactly when the filter compares case-insensitively (`case_exact`, from
+    /// the schema), and both fold with `str::to_lowercase`, as the core's `sw` does.
+    pub(super) fn user_names_starting(&self, prefix: &str, case_exact: bool) -> Option<Vec<&String>> {
+        if case_exact != self.keys.user_name_case_exact {
+            return None;
+        }
+        let key = self.user_name_key(prefix);
+        Some(
+            self.user_names
+                .range::<str, _>((std::ops::Bound::Included(key.as_str()), std::ops::Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(key.as_str()))
+                .flat_map(|(_, ids)| ids.iter())
+                .collect(),
+        )
     }
 
     /// The index key of a userName: folded, unless userNames compare exactly.
@@ -217,7 +234,7 @@ impl Data {
 
     /// Adds `json` (resource `id`) to the indexes, or removes it.
     pub(super) fn index(&mut self, kind: Kind, id: &str, json: &Value, add: bool) {
-        let edit = |map: &mut HashMap<String, Ids>, key: String| {
+        let edit = |map: &mut BTreeMap<String, Ids>, key: String| {
             if add {
                 map.entry(key).or_default().add(id);
             } else if let Some(set) = map.get_mut(&key) {
