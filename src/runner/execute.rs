@@ -45,6 +45,8 @@ pub(super) struct Shared {
     pub(super) baseline: Option<baseline::Baseline>,
     /// Each identity-provider profile's stance, by tension id: what a conflict means for each.
     pub(super) stances: BTreeMap<String, Vec<super::report::Stance>>,
+    /// The generated checks, run once for the profiles that judge them alike.
+    pub(super) generated: super::sharing::SharedGenerated,
 }
 
 /// How a scenario's steps ended when none failed.
@@ -354,7 +356,7 @@ pub(super) fn run_property(
     shared: &Shared,
     profile: &str,
     mode: crate::patch::Mode,
-    what: &str,
+    what: &'static str,
     config: &property::PropertyConfig,
     read_only: bool,
 ) -> Record {
@@ -397,18 +399,27 @@ pub(super) fn run_property(
         (Some(reason), _) => Outcome::Skipped(reason),
         (None, Some(late)) => Outcome::Blocked(late),
         (None, None) => {
-            let dialect = if mode == crate::patch::Mode::Rfc {
-                crate::filter::Dialect::Strict
-            } else {
-                crate::filter::Dialect::Compat
-            };
-            let result = if what == "filters" {
-                property::filters(shared, profile, dialect, config)
-            } else if what == "patch" {
-                property::patches(shared, profile, mode, config)
-            } else {
-                property::groups(shared, profile, mode, config)
-            };
+            let key = super::sharing::GeneratedKey::new(what, mode);
+            let profiles = shared.generated.profiles(key, profile);
+            let result = shared.generated.verdict(key, || {
+                if what == "filters" {
+                    property::filters(shared, &profiles, super::sharing::dialect_of(mode), config)
+                } else if what == "patch" {
+                    property::patches(shared, &profiles, mode, config)
+                } else {
+                    property::groups(shared, &profiles, mode, config)
+                }
+            });
+            let result = result.map_err(|mut failure| {
+                if let (Some(generated), [_, _, ..]) = (failure.generated.as_mut(), profiles.as_slice()) {
+                    generated.note.push_str(&format!(
+                        "; judged once for {} (the same {}, seed and cases)",
+                        profiles.join(", "),
+                        if what == "filters" { "filter dialect" } else { "PATCH mode" }
+                    ));
+                }
+                failure
+            });
             match result {
                 Ok(property::Found { explained, .. }) if !explained.is_empty() => {
                     let check = format!("{profile}::properties::{what}");

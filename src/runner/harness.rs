@@ -13,6 +13,8 @@ use super::execute::{Shared, conclude, run_property, run_scenario, short_tag};
 use super::failure::ProblemKind;
 use super::plan::{Plan, idp_names, idp_profiles, load_all, planned_checks, read_only_note};
 use super::report::{self, Outcome, Record, Summary};
+use super::selection::generated_check;
+use super::sharing::SharedGenerated;
 use super::{RunConfig, Selection, baseline, console, interrupted, preflight, selection, snapshot, timing};
 use crate::client::Client;
 use crate::exit::Exit;
@@ -94,6 +96,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         verbose: config.verbose,
         baseline: known.clone(),
         stances: report::stances(&config.suites),
+        generated: SharedGenerated::new(selected.iter().filter_map(generated_check)),
     });
     // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
     // registered), delete what the run created and sweep its prefix, then stop.

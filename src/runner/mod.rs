@@ -41,6 +41,8 @@ pub mod quirks;
 pub mod report;
 /// Which planned checks the name filters select (before any request).
 mod selection;
+/// Generated checks run once for the profiles of a run that judge them alike.
+mod sharing;
 /// Responses redacted into stable insta snapshots, compared or stored.
 pub mod snapshot;
 /// Response times per endpoint (p50, p95, slowest), flagging what identity providers do not tolerate.
@@ -157,6 +159,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
     let client = Client::new(config.client.clone())?;
     let discovered = discover(&client).await;
     let idp = idp_names(config, &modes, app.as_ref());
+    let planned = planned_checks(config, plan, &modes);
     let shared = Shared {
         client: client.clone(),
         discovered,
@@ -173,9 +176,10 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         verbose: config.verbose,
         baseline: None,
         stances: report::stances(&config.suites),
+        generated: sharing::SharedGenerated::new(planned.iter().filter_map(selection::generated_check)),
     };
     let mut records = Vec::new();
-    for planned in planned_checks(config, plan, &modes) {
+    for planned in planned {
         let record = match planned.check {
             selection::Check::Scenario { suite, index } => {
                 run_scenario(&shared, &planned.profile, &suite, &suite.scenarios[index], config.read_only).await

@@ -91,6 +91,7 @@ fn get(path: &str) -> Request {
 }
 
 /// What a run of a property found.
+#[derive(Debug, Clone)]
 pub struct Found {
     pub passed: u32,
     /// Cases the server declined with 400 invalidFilter (a feature it may legally not support).
@@ -161,8 +162,38 @@ fn explaining_tensions(
     })
 }
 
-fn regressions_file(config: &PropertyConfig, profile: &str, what: &str) -> Option<PathBuf> {
-    config.regressions.as_ref().map(|d| d.join(format!("{profile}-{what}.txt")))
+/// The regressions files of the profiles a generated check stands for (see `super::sharing`): every
+/// one is replayed first, and a new minimal failing input is kept in each, so a later run of any one of
+/// those profiles alone replays it.
+struct Regressions(Vec<PathBuf>);
+
+impl Regressions {
+    fn new(config: &PropertyConfig, profiles: &[String], what: &str) -> Regressions {
+        let dir = config.regressions.as_ref();
+        Regressions(profiles.iter().filter_map(|p| dir.map(|d| d.join(format!("{p}-{what}.txt")))).collect())
+    }
+
+    /// Each saved input once, with where it was read from.
+    fn replayed(&self) -> Vec<(String, String)> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for file in &self.0 {
+            for line in replayed(&Some(file.clone())) {
+                if seen.insert(line.clone()) {
+                    out.push((line, format!("in {}", file.display())));
+                }
+            }
+        }
+        out
+    }
+
+    fn remember(&self, line: &str) -> String {
+        if self.0.is_empty() {
+            return remember(&None, line);
+        }
+        let said: Vec<String> = self.0.iter().map(|f| remember(&Some(f.clone()), line)).collect();
+        said.join("; ")
+    }
 }
 
 fn replayed(file: &Option<PathBuf>) -> Vec<String> {
@@ -240,11 +271,11 @@ pub(crate) fn user_shape(schema: &ResourceSchema) -> UserShape {
 /// selects exactly the users of the population the core's evaluator selects.
 pub(super) fn filters(
     shared: &Shared,
-    profile: &str,
+    profiles: &[String],
     dialect: Dialect,
     config: &PropertyConfig,
 ) -> Result<Found, Box<Failure>> {
-    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::filters")));
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{}::filters", profiles[0])));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user());
     let mut seeding = runner(1, config.seed);
     let people = crate::generate::population(&prefix, 12, &user_shape(schema))
@@ -316,8 +347,8 @@ pub(super) fn filters(
         *last.borrow_mut() = Some(ex);
         verdict
     };
-    let file = regressions_file(config, profile, "filters");
-    for line in replayed(&file) {
+    let file = Regressions::new(config, profiles, "filters");
+    for (line, source) in file.replayed() {
         let Ok(f) = parse_with(&line, &ParseOptions::with_dialect(dialect)) else { continue };
         if let Err(e) = check(&f) {
             return Err(report(
@@ -327,7 +358,7 @@ pub(super) fn filters(
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
-                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
+                source,
             ));
         }
     }
@@ -348,7 +379,7 @@ pub(super) fn filters(
             // Rerun the minimal case: its reason and transcript.
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
             let text = minimal.to_string();
-            let kept = remember(&file, &text);
+            let kept = file.remember(&text);
             Err(report(
                 "filter",
                 &text,
@@ -588,11 +619,11 @@ fn stopped(what: &str, reason: impl std::fmt::Display) -> Box<Failure> {
 /// the server's own representation — the same resulting user, or the same error with the user unchanged.
 pub(super) fn patches(
     shared: &Shared,
-    profile: &str,
+    profiles: &[String],
     mode: Mode,
     config: &PropertyConfig,
 ) -> Result<Found, Box<Failure>> {
-    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::patch")));
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{}::patch", profiles[0])));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user()).clone();
     let start = Instant::now();
     let last = std::cell::RefCell::new(None::<Exchange>);
@@ -659,8 +690,8 @@ pub(super) fn patches(
         }
         None => return Err(blocked("PATCH", "POST /Users", "201", &probe)),
     }
-    let file = regressions_file(config, profile, "patch");
-    for line in replayed(&file) {
+    let file = Regressions::new(config, profiles, "patch");
+    for (line, source) in file.replayed() {
         let Ok(case) = serde_json::from_str::<(Value, Value)>(&line) else { continue };
         if let Err(e) = check(&case) {
             if let Some(setup) = unset.borrow_mut().take() {
@@ -673,7 +704,7 @@ pub(super) fn patches(
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
-                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
+                source,
             ));
         }
     }
@@ -690,7 +721,7 @@ pub(super) fn patches(
                 return Err(setup);
             }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
-            let kept = remember(&file, &line);
+            let kept = file.remember(&line);
             let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
             Err(report(
                 "PATCH",
@@ -723,12 +754,12 @@ fn membership(group: &Value) -> (Option<String>, BTreeSet<String>) {
 /// server's own representation, or the server refuses as the core does and the group is unchanged.
 pub(super) fn groups(
     shared: &Shared,
-    profile: &str,
+    profiles: &[String],
     mode: Mode,
     config: &PropertyConfig,
 ) -> Result<Found, Box<Failure>> {
     use crate::generate::MEMBER_POOL;
-    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{profile}::groups")));
+    let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{}::groups", profiles[0])));
     let schema =
         shared.discovered.schemas.iter().find(|s| s.matches("Group")).unwrap_or(ResourceSchema::group()).clone();
     let options = PatchOptions::new(mode);
@@ -824,8 +855,8 @@ pub(super) fn groups(
         }
         None => return Err(blocked("group PATCH", "POST /Groups", "201", &probe)),
     }
-    let file = regressions_file(config, profile, "groups");
-    for line in replayed(&file) {
+    let file = Regressions::new(config, profiles, "groups");
+    for (line, source) in file.replayed() {
         let Ok(case) = serde_json::from_str::<(Vec<usize>, Value)>(&line) else { continue };
         if case.0.iter().any(|&i| i >= MEMBER_POOL) {
             continue;
@@ -841,7 +872,7 @@ pub(super) fn groups(
                 config.seed,
                 last.borrow().as_ref(),
                 "replayed from the regressions file",
-                format!("in {}", file.as_ref().map_or(String::new(), |f| f.display().to_string())),
+                source,
             ));
         }
     }
@@ -856,7 +887,7 @@ pub(super) fn groups(
                 return Err(setup);
             }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
-            let kept = remember(&file, &line);
+            let kept = file.remember(&line);
             let ops = minimal.1["Operations"].as_array().map_or(0, Vec::len);
             Err(report(
                 "group PATCH",

@@ -118,6 +118,14 @@ pub fn plan(suites: Vec<(String, Vec<Suite>)>, generated: Option<&[(String, Mode
     out
 }
 
+/// A planned generated check as (profile, check, PATCH mode), for [`super::sharing::SharedGenerated`].
+pub(super) fn generated_check(planned: &Planned) -> Option<(&str, &'static str, Mode)> {
+    match planned.check {
+        Check::Generated { what, mode } => Some((planned.profile.as_str(), what, mode)),
+        Check::Scenario { .. } => None,
+    }
+}
+
 /// `--list`: one `name: test` line per selected check, as libtest lists (tools that read cargo test's list
 /// read this one), written at once so a closed pipe (`--list | head`) ends quietly.
 pub fn list(selected: &[Planned]) {

@@ -104,3 +104,31 @@ async fn the_group_property_runs_only_for_apps_that_provision_groups() {
         server.shutdown().await.unwrap();
     }
 }
+
+/// Profiles of one run that judge a generated check alike (here Entra and Okta: the compat filter
+/// dialect) share one run of it: both records carry the same verdict and counterexample, and say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_judging_alike_share_one_generated_check() {
+    let (server, mut config) = server_for_profile("entra", &[Fault::StrictFilterDialect]).await;
+    config.profiles = vec!["entra".into(), "okta".into()];
+    config.suite_pattern = Some("properties".into());
+    config.properties =
+        Some(PropertyConfig { filter_cases: 400, patch_cases: 20, seed: 7, ..PropertyConfig::default() });
+    let records = check(&config).await.unwrap();
+    server.shutdown().await.unwrap();
+    let failed = |name: &str| {
+        let r = records.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("{name} ran"));
+        match &r.outcome {
+            Outcome::Failed(f) => f.generated.clone().unwrap_or_else(|| panic!("{name}: no counterexample")),
+            other => panic!("{name} did not fail: {other:?}"),
+        }
+    };
+    let (entra, okta) = (failed("entra::properties::filters"), failed("okta::properties::filters"));
+    assert_eq!(entra.minimal_input, okta.minimal_input, "one run, one counterexample");
+    assert!(entra.note.contains("judged once for entra, okta (the same filter dialect"), "{}", entra.note);
+    // PATCH checks are judged by mode, and Entra's and Okta's differ: each ran on its own.
+    for name in ["entra::properties::patch", "okta::properties::patch"] {
+        let r = records.iter().find(|r| r.name == name).expect("ran");
+        assert!(matches!(r.outcome, Outcome::Passed), "{name}: {:?}", r.outcome);
+    }
+}

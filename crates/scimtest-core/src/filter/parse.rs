@@ -10,7 +10,7 @@ use super::ast::{AttrPath, CompValue, CompareOp, Filter, Test};
 use super::error::FilterError;
 
 /// Which extensions of the RFC grammar are accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Dialect {
     /// RFC 7644 §3.4.2.2 (with its errata) only.
     Strict,

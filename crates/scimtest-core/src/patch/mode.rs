@@ -32,7 +32,7 @@ pub struct Tolerances {
 }
 
 /// The PATCH modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mode {
     /// RFC 7644 as written.
     Rfc,
