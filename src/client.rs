@@ -341,6 +341,8 @@ pub struct Client {
     timings: Arc<crate::runner::timing::Timings>,
     /// Every exchange, for the HAR file: kept only when a run asks for it ([`Client::with_exchange_log`]).
     exchange_log: Option<Arc<crate::runner::report::ExchangeLog>>,
+    /// The most requests in flight at once, over every clone ([`Client::with_max_in_flight`]).
+    in_flight_limit: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// Lets an interrupted run stop sending and wait for what is in flight before it cleans up.
@@ -467,6 +469,7 @@ impl Client {
             secrets: Arc::new(secrets),
             timings: Arc::default(),
             exchange_log: None,
+            in_flight_limit: None,
         })
     }
 
@@ -509,6 +512,14 @@ impl Client {
     }
 
     /// The same client with a gate of its own, for the cleanup after [`Client::stop`].
+    /// A client that has at most `n` requests in flight at once, over all its clones (the cleanup's
+    /// among them): a run's scenarios, its generated checks' concurrent cases and its cleanup share
+    /// `--concurrency`, so the run is never a larger burst than the user allowed.
+    pub fn with_max_in_flight(mut self, n: usize) -> Client {
+        self.in_flight_limit = Some(Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+        self
+    }
+
     pub fn for_cleanup(&self) -> Client {
         Client { gate: Arc::default(), ..self.clone() }
     }
@@ -615,6 +626,11 @@ impl Client {
         let method = request.method.clone();
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         let _in_flight = self.hold();
+        // Waiting for a turn is not the server's time: the clock starts after it.
+        let _turn = match &self.in_flight_limit {
+            Some(limit) => limit.acquire().await.ok(),
+            None => None,
+        };
         let get = method == reqwest::Method::GET;
         let pooled = if get { &self.http } else { &self.http_no_redirect };
         let fresh = if get { &self.fresh } else { &self.fresh_no_redirect };

@@ -47,6 +47,8 @@ pub(super) struct Shared {
     pub(super) stances: BTreeMap<String, Vec<super::report::Stance>>,
     /// The generated checks, run once for the profiles that judge them alike.
     pub(super) generated: super::sharing::SharedGenerated,
+    /// How many of a generated check's cases run at once (`--concurrency`).
+    pub(super) concurrency: usize,
 }
 
 /// How a scenario's steps ended when none failed.

@@ -64,7 +64,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         eprintln!("{problem}");
         return Exit::Usage;
     }
-    let client = match Client::new(config.client.clone()) {
+    let client = match Client::new(config.client.clone()).map(|c| c.with_max_in_flight(config.concurrency)) {
         Ok(c) if config.har.is_some() => c.with_exchange_log(),
         Ok(c) => c,
         Err(e) => {
@@ -97,6 +97,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         baseline: known.clone(),
         stances: report::stances(&config.suites),
         generated: SharedGenerated::new(selected.iter().filter_map(generated_check)),
+        concurrency: config.concurrency.max(1),
     });
     // Ctrl-C, SIGTERM or SIGHUP: stop sending, let the requests in flight land (their creations get
     // registered), delete what the run created and sweep its prefix, then stop.

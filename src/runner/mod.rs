@@ -156,7 +156,7 @@ pub async fn check(config: &RunConfig) -> Result<Vec<Record>, String> {
 /// [`check`], with what the cleanup found (what the server still lists after answering its DELETEs).
 pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup), String> {
     let (plan, app, modes) = load_all(config).map_err(|e| e.to_string())?;
-    let client = Client::new(config.client.clone())?;
+    let client = Client::new(config.client.clone())?.with_max_in_flight(config.concurrency);
     let discovered = discover(&client).await;
     let idp = idp_names(config, &modes, app.as_ref());
     let planned = planned_checks(config, plan, &modes);
@@ -177,6 +177,7 @@ pub async fn check_and_clean(config: &RunConfig) -> Result<(Vec<Record>, Cleanup
         baseline: None,
         stances: report::stances(&config.suites),
         generated: sharing::SharedGenerated::new(planned.iter().filter_map(selection::generated_check)),
+        concurrency: config.concurrency.max(1),
     };
     let mut records = Vec::new();
     for planned in planned {

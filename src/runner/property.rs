@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -295,8 +297,8 @@ pub(super) fn filters(
     }
     let options = EvalOptions { dialect, ..EvalOptions::default() };
     let start = Instant::now();
-    let declined = std::cell::Cell::new(0u32);
-    let last = std::cell::RefCell::new(None::<Exchange>);
+    let declined = AtomicU32::new(0);
+    let last = Mutex::new(None::<Exchange>);
     let check = |f: &Filter| -> Result<(), TestCaseError> {
         let Some(readings) = selections(f, &users, schema, &options) else {
             return Ok(()); // Not checkable against this server's schema.
@@ -336,7 +338,7 @@ pub(super) fn filters(
                 if body.get("scimType").and_then(Value::as_str) == Some("invalidFilter")
                     && !(dialect == Dialect::Compat && uses_entra_form(f)) =>
             {
-                declined.set(declined.get() + 1);
+                declined.fetch_add(1, SeqCst);
                 Ok(())
             }
             _ => Err(TestCaseError::fail(format!(
@@ -344,7 +346,7 @@ pub(super) fn filters(
                 ex.status.map_or("no answer".into(), |s| s.to_string())
             ))),
         };
-        *last.borrow_mut() = Some(ex);
+        *last.lock().expect("last exchange lock") = Some(ex);
         verdict
     };
     let file = Regressions::new(config, profiles, "filters");
@@ -356,7 +358,7 @@ pub(super) fn filters(
                 &line,
                 &e.to_string(),
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 "replayed from the regressions file",
                 source,
             ));
@@ -371,9 +373,9 @@ pub(super) fn filters(
         .filter_map(|v| v.as_str().and_then(crate::value::DateTime::parse))
         .collect();
     let strategy = crate::generate::filter(dialect == Dialect::Compat, crate::generate::instant_literals(&instants));
-    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, shared.concurrency, &check);
     match result {
-        Ok(()) => Ok(Found { passed, declined: declined.get(), explained: Vec::new() }),
+        Ok(()) => Ok(Found { passed, declined: declined.into_inner(), explained: Vec::new() }),
         Err(TestError::Fail(reason, minimal)) => {
             let minimal = crate::generate::simplify(minimal, 200, |f| check(f).is_err());
             // Rerun the minimal case: its reason and transcript.
@@ -385,7 +387,7 @@ pub(super) fn filters(
                 &text,
                 &reason.to_string(),
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 &format!("{} comparisons after shrinking", minimal.term_count()),
                 kept,
             ))
@@ -414,26 +416,123 @@ fn create(shared: &Shared, collection: &str, body: &Value) -> Result<(String, St
     Ok(created)
 }
 
-/// Runs `check` over generated cases, generating no new ones after `deadline` (shrinking a failure
-/// still finishes); returns how many cases passed and proptest's result.
-fn generate<S: Strategy>(
+/// Runs `check` over the runner's cases, `workers` at a time (each case works on resources of its own,
+/// and the client keeps the run within `--concurrency` requests in flight), starting no case after
+/// `deadline`. The verdict is the one a sequential run gives, whatever the timing: cases are generated
+/// up front from the seed, every case before the first failing one (in generation order) runs, and that
+/// one is shrunk one candidate at a time with its `ValueTree`, as proptest's runner does. Returns how many
+/// cases passed before the first failure (all of them without one) and the result.
+fn generate<S>(
     runner: &mut TestRunner,
     strategy: &S,
     deadline: Instant,
-    check: &dyn Fn(&S::Value) -> Result<(), TestCaseError>,
-) -> (u32, Result<(), TestError<S::Value>>) {
-    let passed = std::cell::Cell::new(0u32);
-    let result = runner.run(strategy, |case| {
-        if Instant::now() > deadline {
-            return Ok(());
+    workers: usize,
+    check: &(dyn Fn(&S::Value) -> Result<(), TestCaseError> + Sync),
+) -> (u32, Result<(), TestError<S::Value>>)
+where
+    S: Strategy,
+    S::Value: Sync,
+{
+    use std::sync::atomic::AtomicUsize;
+    let (cases, max_shrink_iters) = (runner.config().cases, runner.config().max_shrink_iters);
+    let mut trees = Vec::new();
+    for _ in 0..cases {
+        match strategy.new_tree(runner) {
+            Ok(tree) => trees.push(tree),
+            Err(reason) => return (0, Err(TestError::Abort(reason))),
         }
-        let r = check(&case);
-        if r.is_ok() {
-            passed.set(passed.get() + 1);
+    }
+    let values: Vec<S::Value> = trees.iter().map(ValueTree::current).collect();
+    let (next, first_failure, passed) = (AtomicUsize::new(0), AtomicUsize::new(usize::MAX), AtomicU32::new(0));
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, SeqCst);
+                    // A case after a known failure cannot change the verdict.
+                    if i >= values.len() || i > first_failure.load(SeqCst) || Instant::now() > deadline {
+                        break;
+                    }
+                    match check(&values[i]) {
+                        Ok(()) => {
+                            passed.fetch_add(1, SeqCst);
+                        }
+                        Err(e) => {
+                            first_failure.fetch_min(i, SeqCst);
+                            failures.lock().expect("failures lock").push((i, e));
+                        }
+                    }
+                }
+            });
         }
-        r
     });
-    (passed.get(), result)
+    let failures = failures.into_inner().expect("failures lock");
+    let Some((index, failure)) = failures.into_iter().min_by_key(|(i, _)| *i) else {
+        return (passed.into_inner(), Ok(()));
+    };
+    let reason = |e: TestCaseError| match e {
+        TestCaseError::Fail(r) | TestCaseError::Reject(r) => r,
+    };
+    let mut tree = trees.swap_remove(index);
+    let mut last_failure = reason(failure);
+    let mut iterations = 0;
+    if tree.simplify() {
+        loop {
+            if iterations >= max_shrink_iters {
+                // Back to the most recent failing candidate.
+                while tree.complicate() {}
+                break;
+            }
+            iterations += 1;
+            match check(&tree.current()) {
+                Ok(()) => {
+                    if !tree.complicate() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    last_failure = reason(e);
+                    if !tree.simplify() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    (index as u32, Err(TestError::Fail(last_failure, tree.current())))
+}
+
+/// Makes a case's externalIds its own (`x1` → `x1~7` in case 7), in the user it creates and in the
+/// values its operations write: cases run at once, and a server may keep externalIds unique, so two
+/// cases must never write the same one.
+fn own_external_ids(body: &mut Value, patch: &mut Value, case: u32) {
+    let suffix = format!("~{case}");
+    let in_object = |v: &mut Value| {
+        for (k, x) in v.as_object_mut().into_iter().flatten() {
+            if let (true, Value::String(s)) = (k.eq_ignore_ascii_case("externalId"), x) {
+                s.push_str(&suffix);
+            }
+        }
+    };
+    in_object(body);
+    for op in patch.get_mut("Operations").and_then(Value::as_array_mut).into_iter().flatten() {
+        let path = op.get("path").and_then(Value::as_str).unwrap_or_default().to_string();
+        let external = crate::schema::split_urn(&path).1.eq_ignore_ascii_case("externalId");
+        match op.get_mut("value") {
+            Some(Value::String(s)) if external => s.push_str(&suffix),
+            Some(v) if path.is_empty() => in_object(v),
+            _ => {}
+        }
+    }
+}
+
+/// Per tension, the evidence kept (see `patches`), in tension order.
+fn smallest_per_tension(explained: Mutex<Vec<(usize, String, Box<Failure>)>>) -> Vec<(usize, Box<Failure>)> {
+    let mut kept: Vec<(usize, Box<Failure>)> =
+        explained.into_inner().expect("explained cases lock").into_iter().map(|(i, _, f)| (i, f)).collect();
+    kept.sort_by_key(|(i, _)| *i);
+    kept
 }
 
 /// The verdict on one PATCH: the server's answer (`status`, `scim_type`) and the resource afterwards
@@ -626,18 +725,23 @@ pub(super) fn patches(
     let prefix = format!("{}-{}", shared.run_prefix, super::short_tag(&format!("{}::patch", profiles[0])));
     let schema = shared.discovered.schemas.iter().find(|s| s.matches("User")).unwrap_or(ResourceSchema::user()).clone();
     let start = Instant::now();
-    let last = std::cell::RefCell::new(None::<Exchange>);
-    let counter = std::cell::Cell::new(0u32);
-    let explained = std::cell::RefCell::new(Vec::<(usize, Box<Failure>)>::new());
+    let last = Mutex::new(None::<Exchange>);
+    let counter = AtomicU32::new(0);
+    // Per tension, the smallest case answered the IdP side's way (the smallest whatever the order of cases).
+    let explained = Mutex::new(Vec::<(usize, String, Box<Failure>)>::new());
     // The last case's create, when it failed: that case says nothing about PATCH.
-    let unset = std::cell::RefCell::new(None::<Box<Failure>>);
+    let unset = Mutex::new(None::<Box<Failure>>);
     let check = |(body, patch): &(Value, Value)| -> Result<(), TestCaseError> {
-        counter.set(counter.get() + 1);
-        *unset.borrow_mut() = None;
-        let mut body = body.clone();
-        body["userName"] = Value::String(format!("{prefix}-{}", counter.get()));
+        *unset.lock().expect("set-up failure lock") = None;
+        let n = counter.fetch_add(1, SeqCst) + 1;
+        // Which of two cases on the same tension is the smaller piece of evidence (names left out).
+        let size = serde_json::to_string(&(body, patch)).unwrap_or_default();
+        let (mut body, mut patch) = (body.clone(), patch.clone());
+        body["userName"] = Value::String(format!("{prefix}-{n}"));
+        own_external_ids(&mut body, &mut patch, n);
+        let patch = &patch;
         let (_, path) = create(shared, "/Users", &body).map_err(|created| {
-            *unset.borrow_mut() = Some(blocked("PATCH", "POST /Users", "201", &created));
+            *unset.lock().expect("set-up failure lock") = Some(blocked("PATCH", "POST /Users", "201", &created));
             TestCaseError::fail("could not create the user to patch")
         })?;
         let before = send(shared, &get(&path)).json().unwrap_or(Value::Null);
@@ -654,22 +758,25 @@ pub(super) fn patches(
         {
             let explaining = explaining_tensions(&schema, patch, status, scim_type.as_deref(), &before, &after);
             if let Some(set) = explaining {
-                let mut seen = explained.borrow_mut();
+                let mut seen = explained.lock().expect("explained cases lock");
                 for (i, t) in tensions_in(set) {
-                    if seen.iter().any(|(known, _)| *known == i) {
+                    let smaller = |known: &String| (size.len(), &size) < (known.len(), known);
+                    if seen.iter().any(|(known, k, _)| *known == i && !smaller(k)) {
                         continue;
                     }
+                    seen.retain(|(known, _, _)| *known != i);
                     let input = serde_json::to_string(&(&body, patch)).unwrap_or_default();
                     let ops = serde_json::to_string(&patch["Operations"]).unwrap_or_default();
                     let note =
                         format!("the server {} ({}, {})", t.idp, crate::suite::tension_label(t.id), t.idp_source);
                     let reason = format!("PATCH {ops}\n{rfc}");
-                    seen.push((i, report("PATCH", &input, &reason, config.seed, Some(&ex), &note, String::new())));
+                    let evidence = report("PATCH", &input, &reason, config.seed, Some(&ex), &note, String::new());
+                    seen.push((i, size.clone(), evidence));
                 }
                 verdict = Ok(());
             }
         }
-        *last.borrow_mut() = Some(ex);
+        *last.lock().expect("last exchange lock") = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
                 "PATCH {}\n{m}",
@@ -694,7 +801,7 @@ pub(super) fn patches(
     for (line, source) in file.replayed() {
         let Ok(case) = serde_json::from_str::<(Value, Value)>(&line) else { continue };
         if let Err(e) = check(&case) {
-            if let Some(setup) = unset.borrow_mut().take() {
+            if let Some(setup) = unset.lock().expect("set-up failure lock").take() {
                 return Err(setup);
             }
             return Err(report(
@@ -702,7 +809,7 @@ pub(super) fn patches(
                 &line,
                 &e.to_string(),
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 "replayed from the regressions file",
                 source,
             ));
@@ -712,12 +819,12 @@ pub(super) fn patches(
     let strategy =
         (crate::generate::patch_subject(&prefix, mode, &shape), crate::generate::patch_sequence(mode, &shape));
     let mut runner = runner(config.patch_cases, config.seed ^ 0x9e37);
-    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, shared.concurrency, &check);
     match result {
-        Ok(()) => Ok(Found { passed, declined: 0, explained: explained.take() }),
+        Ok(()) => Ok(Found { passed, declined: 0, explained: smallest_per_tension(explained) }),
         Err(TestError::Fail(reason, minimal)) => {
             let _ = check(&minimal);
-            if let Some(setup) = unset.borrow_mut().take() {
+            if let Some(setup) = unset.lock().expect("set-up failure lock").take() {
                 return Err(setup);
             }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
@@ -728,7 +835,7 @@ pub(super) fn patches(
                 &line,
                 &reason.to_string(),
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 &format!("{ops} operations after shrinking"),
                 kept,
             ))
@@ -779,8 +886,8 @@ pub(super) fn groups(
         serde_json::from_str(&text).unwrap_or(Value::Null)
     };
     let start = Instant::now();
-    let last = std::cell::RefCell::new(None::<Exchange>);
-    let counter = std::cell::Cell::new(0u32);
+    let last = Mutex::new(None::<Exchange>);
+    let counter = AtomicU32::new(0);
     let members = |members: &[usize]| -> Vec<Value> {
         members.iter().map(|&i| serde_json::json!({ "value": pool[i] })).collect()
     };
@@ -794,13 +901,12 @@ pub(super) fn groups(
         body
     };
     // The last case's create, when it failed: that case says nothing about PATCH.
-    let unset = std::cell::RefCell::new(None::<Box<Failure>>);
+    let unset = Mutex::new(None::<Box<Failure>>);
     let check = |(initial, patch): &(Vec<usize>, Value)| -> Result<(), TestCaseError> {
-        counter.set(counter.get() + 1);
-        *unset.borrow_mut() = None;
-        let name = format!("{prefix}-g{}", counter.get());
+        *unset.lock().expect("set-up failure lock") = None;
+        let name = format!("{prefix}-g{}", counter.fetch_add(1, SeqCst) + 1);
         let (_, path) = create(shared, "/Groups", &group(&name, initial)).map_err(|created| {
-            *unset.borrow_mut() = Some(blocked("group PATCH", "POST /Groups", "201", &created));
+            *unset.lock().expect("set-up failure lock") = Some(blocked("group PATCH", "POST /Groups", "201", &created));
             TestCaseError::fail("could not create the group to patch")
         })?;
         if entra && !initial.is_empty() {
@@ -811,7 +917,8 @@ pub(super) fn groups(
             if !matches!(added.status, Some(200 | 204)) {
                 let _ = send(shared, &Request::new(reqwest::Method::DELETE, &path));
                 shared.registry.remove(&path);
-                *unset.borrow_mut() = Some(blocked("group PATCH", "PATCH /Groups/{id} (E-AM)", "200 or 204", &added));
+                *unset.lock().expect("set-up failure lock") =
+                    Some(blocked("group PATCH", "PATCH /Groups/{id} (E-AM)", "200 or 204", &added));
                 return Err(TestCaseError::fail("could not add the group's first members"));
             }
         }
@@ -838,7 +945,7 @@ pub(super) fn groups(
             differs,
             |_| false,
         );
-        *last.borrow_mut() = Some(ex);
+        *last.lock().expect("last exchange lock") = Some(ex);
         verdict.map_err(|m| {
             TestCaseError::fail(format!(
                 "PATCH {}\n{m}",
@@ -862,7 +969,7 @@ pub(super) fn groups(
             continue;
         }
         if let Err(e) = check(&case) {
-            if let Some(setup) = unset.borrow_mut().take() {
+            if let Some(setup) = unset.lock().expect("set-up failure lock").take() {
                 return Err(setup);
             }
             return Err(report(
@@ -870,7 +977,7 @@ pub(super) fn groups(
                 &line,
                 &e.to_string(),
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 "replayed from the regressions file",
                 source,
             ));
@@ -878,12 +985,12 @@ pub(super) fn groups(
     }
     let strategy = crate::generate::group_case(mode);
     let mut runner = runner(config.patch_cases / 2, config.seed ^ 0x6a09);
-    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, &check);
+    let (passed, result) = generate(&mut runner, &strategy, start + config.budget, shared.concurrency, &check);
     match result {
         Ok(()) => Ok(Found { passed, declined: 0, explained: Vec::new() }),
         Err(TestError::Fail(reason, minimal)) => {
             let reason = check(&minimal).err().map_or(reason.to_string(), failure_text);
-            if let Some(setup) = unset.borrow_mut().take() {
+            if let Some(setup) = unset.lock().expect("set-up failure lock").take() {
                 return Err(setup);
             }
             let line = serde_json::to_string(&minimal).unwrap_or_default();
@@ -894,7 +1001,7 @@ pub(super) fn groups(
                 &line,
                 &reason,
                 config.seed,
-                last.borrow().as_ref(),
+                last.lock().expect("last exchange lock").as_ref(),
                 &format!("{ops} operations after shrinking; @i is the i-th member user, @name the group's name"),
                 kept,
             ))
@@ -937,6 +1044,24 @@ mod tests {
         emails.sub_attributes.retain(|s| s.name != "type");
         schema.extensions.clear();
         schema
+    }
+
+    #[test]
+    fn each_case_writes_externalids_of_its_own() {
+        let mut body = json!({ "userName": "u", "externalId": "x1" });
+        let mut patch = json!({ "Operations": [
+            { "op": "replace", "path": "externalId", "value": "x2" },
+            { "op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:externalId", "value": "x3" },
+            { "op": "replace", "value": { "externalId": "x4", "title": "t" } },
+            { "op": "replace", "path": "title", "value": "x5" },
+        ] });
+        super::own_external_ids(&mut body, &mut patch, 7);
+        assert_eq!(body["externalId"], "x1~7");
+        let values: Vec<&Value> = patch["Operations"].as_array().unwrap().iter().map(|op| &op["value"]).collect();
+        assert_eq!(
+            values,
+            [&json!("x2~7"), &json!("x3~7"), &json!({ "externalId": "x4~7", "title": "t" }), &json!("x5")]
+        );
     }
 
     #[test]

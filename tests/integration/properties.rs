@@ -132,3 +132,33 @@ async fn profiles_judging_alike_share_one_generated_check() {
         assert!(matches!(r.outcome, Outcome::Passed), "{name}: {:?}", r.outcome);
     }
 }
+
+/// Cases run `--concurrency` at a time, yet the verdict is the sequential one: the same seed gives the
+/// same minimal counterexample at concurrency 1 and 4 (the first failing case in generation order is
+/// the one shrunk).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cases_give_the_sequential_verdict() {
+    for (fault, what) in [(Fault::CaseSensitiveUserName, "filters"), (Fault::PatchNotAtomic, "patch")] {
+        let mut minimal = Vec::new();
+        for concurrency in [1, 4] {
+            let (server, mut config) = server_for_profile("rfc", &[fault]).await;
+            config.concurrency = concurrency;
+            config.suite_pattern = Some("properties".into());
+            config.properties =
+                Some(PropertyConfig { filter_cases: 300, patch_cases: 200, seed: 11, ..PropertyConfig::default() });
+            let records = check(&config).await.unwrap();
+            assert_eq!(server.state.counts(), (0, 0), "concurrent cases left resources behind");
+            server.shutdown().await.unwrap();
+            let record = records.iter().find(|r| r.scenario == what).expect("ran");
+            let Outcome::Failed(failure) = &record.outcome else { panic!("{what}: {:?}", record.outcome) };
+            let input = failure.generated.as_ref().expect("a counterexample").minimal_input.clone();
+            // A PATCH case's user carries the run's own name prefix: compare the operations.
+            let input = match serde_json::from_str::<serde_json::Value>(&input) {
+                Ok(case) if what == "patch" => case[1].to_string(),
+                _ => input,
+            };
+            minimal.push(input);
+        }
+        assert_eq!(minimal[0], minimal[1], "{what}: concurrency changed the counterexample");
+    }
+}
