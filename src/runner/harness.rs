@@ -58,12 +58,14 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
     }
     // Setup mistakes (URL, credential, connection, no SCIM there) stop the run before any check: one line
     // and exit 2, not thousands of failures.
-    if let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth)) {
+    // With `--har`, one log holds the pre-flight's probes and then every exchange of the run's client.
+    let exchange_log = config.har.is_some().then(|| Arc::new(report::ExchangeLog::default()));
+    if let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth, exchange_log.clone())) {
         eprintln!("{problem}");
         return Exit::Usage;
     }
     let client = match Client::new(config.client.clone()) {
-        Ok(c) if config.har.is_some() => c.with_exchange_log(),
+        Ok(c) if let Some(log) = &exchange_log => c.with_exchange_log(log.clone()),
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
