@@ -40,6 +40,22 @@ impl Timings {
         histogram.saturating_record(ms);
     }
 
+    /// Adds every response time `other` recorded (`selftest`'s reports cover both of its runs).
+    pub fn absorb(&self, other: &Timings) {
+        let theirs = other.by_endpoint.lock().expect("timings lock").clone();
+        let mut all = self.by_endpoint.lock().expect("timings lock");
+        for (endpoint, h) in theirs {
+            match all.get_mut(&endpoint) {
+                Some(mine) => {
+                    let _ = mine.add(&h);
+                }
+                None => {
+                    all.insert(endpoint, h);
+                }
+            }
+        }
+    }
+
     /// The figures per endpoint, slowest p95 first.
     pub fn report(&self) -> Vec<EndpointTiming> {
         let all = self.by_endpoint.lock().expect("timings lock");

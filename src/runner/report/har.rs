@@ -43,6 +43,15 @@ impl ExchangeLog {
         kept.entries.push((started, exchange.clone()));
     }
 
+    /// Keeps every exchange `other` kept (within this log's bounds) and counts the ones it dropped.
+    pub fn absorb(&self, other: &ExchangeLog) {
+        let (entries, dropped) = other.entries();
+        for (started, exchange) in &entries {
+            self.record(*started, exchange);
+        }
+        self.kept.lock().expect("exchange log lock").dropped += dropped;
+    }
+
     /// The exchanges kept, by start time, and how many were not kept.
     pub fn entries(&self) -> (Vec<(SystemTime, Exchange)>, usize) {
         let kept = self.kept.lock().expect("exchange log lock");
