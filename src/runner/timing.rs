@@ -161,4 +161,19 @@ mod tests {
         assert_eq!(users.too_slow, None);
         assert!(render(&report).contains("slow: GET /Groups p95 900 ms"), "{}", render(&report));
     }
+
+    #[test]
+    fn absorbing_another_runs_timings_adds_its_answers_per_endpoint() {
+        let (a, b) = (Timings::default(), Timings::default());
+        for ms in 1..=50 {
+            a.record("GET /Users".into(), Duration::from_millis(ms));
+            b.record("GET /Users".into(), Duration::from_millis(ms + 50));
+        }
+        b.record("DELETE /Users/{id}".into(), Duration::from_millis(7));
+        a.absorb(&b);
+        let report = a.report();
+        let users = report.iter().find(|t| t.endpoint == "GET /Users").unwrap();
+        assert_eq!((users.count, users.p50_ms, users.max_ms), (100, 50, 100));
+        assert!(report.iter().any(|t| t.endpoint == "DELETE /Users/{id}" && t.count == 1), "{report:?}");
+    }
 }
