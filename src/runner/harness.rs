@@ -11,8 +11,8 @@ use super::cleanup::{Registry, clean_up};
 use super::discover::discover;
 use super::execute::{Shared, conclude, run_property, run_scenario, short_tag};
 use super::failure::ProblemKind;
-use super::plan::{Plan, idp_names, idp_profiles, load_all, planned_checks, read_only_note};
 use super::outcome::RunOutcome;
+use super::plan::{Plan, idp_names, idp_profiles, load_all, planned_checks, read_only_note};
 use super::report::{self, Outcome, Record};
 use super::{RunConfig, Selection, baseline, console, interrupted, preflight, selection, snapshot, timing};
 use crate::client::Client;
@@ -26,7 +26,11 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
 /// [`run_on`]; with `keep`, the report files are not written: the run's outcome goes into `keep` for the
 /// caller to merge with other runs' and write once ([`RunOutcome::merge`], `selftest`). The exit code is
 /// the run's own as if its reports had been written.
-pub fn run_on_keeping(runtime: &tokio::runtime::Runtime, config: RunConfig, keep: Option<&mut Vec<RunOutcome>>) -> Exit {
+pub fn run_on_keeping(
+    runtime: &tokio::runtime::Runtime,
+    config: RunConfig,
+    keep: Option<&mut Vec<RunOutcome>>,
+) -> Exit {
     let (profiles, app, modes) = match load_all(&config) {
         Ok(x) => x,
         Err(e) => {

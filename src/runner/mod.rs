@@ -53,8 +53,8 @@ pub use cleanup::{Leftover, Registry, clean, delete_all, leftovers, resource_pat
 pub use discover::{Discovered, advertised, discover};
 pub use env::config_from_env;
 pub use harness::{run_on, run_on_keeping};
-pub use outcome::{RunOutcome, summarize};
 pub use interrupt::{Interrupt, interrupted};
+pub use outcome::{RunOutcome, summarize};
 pub use plan::{ALL_PROFILES, expand_profiles, planned_idps, selects_any};
 pub use selection::Selection;
 
