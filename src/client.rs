@@ -473,9 +473,10 @@ impl Client {
         })
     }
 
-    /// The same client keeping every exchange it (and its clones) sends, for `--har`.
-    pub fn with_exchange_log(self) -> Client {
-        Client { exchange_log: Some(Arc::default()), ..self }
+    /// The same client keeping every exchange it (and its clones) sends in `log`, for `--har` (the
+    /// pre-flight's probes are in the same log).
+    pub fn with_exchange_log(self, log: Arc<crate::runner::report::ExchangeLog>) -> Client {
+        Client { exchange_log: Some(log), ..self }
     }
 
     /// The exchanges kept since [`Client::with_exchange_log`], if it was called.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::client::Credential;
 use crate::exit::Exit;
-use crate::runner::{RunConfig, config_from_env, run, run_on, selects_any};
+use crate::runner::{RunConfig, RunOutcome, config_from_env, run, run_on_keeping, selects_any};
 use crate::server::{ServerConfig, ServerMode, spawn};
 use crate::suite;
 
@@ -17,7 +17,13 @@ pub fn server_mode_for(profile: &str) -> ServerMode {
 }
 
 /// Starts the bundled reference server on an ephemeral loopback port and runs every suite against it.
-pub fn run_against_bundled_server(mut config: RunConfig, mut server: ServerConfig) -> Exit {
+pub fn run_against_bundled_server(config: RunConfig, server: ServerConfig) -> Exit {
+    bundled_server_run(config, server, None)
+}
+
+/// [`run_against_bundled_server`]; with `keep`, the run's outcome goes there instead of its report files
+/// (see [`run_on_keeping`]).
+fn bundled_server_run(mut config: RunConfig, mut server: ServerConfig, keep: Option<&mut Vec<RunOutcome>>) -> Exit {
     // The bundled server plays one built for the app: it declares and stores the app's own extensions.
     // (An app that does not load is reported by the run.)
     if let Some(Ok(app)) = config.app.as_deref().map(|a| suite::load_app(&config.suites, a)) {
@@ -40,14 +46,16 @@ pub fn run_against_bundled_server(mut config: RunConfig, mut server: ServerConfi
     };
     config.client.base_url = running.base_url();
     config.client.credential = token.map_or(Credential::None, Credential::Bearer);
-    let exit = run_on(&runtime, config);
+    let exit = run_on_keeping(&runtime, config, keep);
     let _ = runtime.block_on(running.shutdown());
     exit
 }
 
 /// Every profile under `suites/profiles/` against the bundled server, each in the mode it is judged in:
-/// `rfc` against the strict server, the identity-provider profiles against the compat one. Returns the
-/// worst exit code.
+/// `rfc` against the strict server, the identity-provider profiles against the compat one. The report
+/// files (`--json`, `--html` …) are written once for both groups, as if one run: every record, the
+/// summary and matrix over all of them, the target naming each group's server mode. Returns the worst
+/// exit code of the groups (2 if a report cannot be written).
 pub fn every_profile_against_bundled_server(config: RunConfig, token: &str) -> Exit {
     if let Err(e) = config.snapshots.require_baseline() {
         eprintln!("error: {e}");
@@ -80,6 +88,7 @@ pub fn every_profile_against_bundled_server(config: RunConfig, token: &str) -> E
     }
     let mut worst = Exit::Pass;
     let mut ran = 0;
+    let mut outcomes: Vec<RunOutcome> = Vec::new();
     // Strict (rfc) first, then the IdP profiles on the compat server.
     for (strict, profiles) in groups.into_iter().rev() {
         let mut c = config.clone();
@@ -90,17 +99,29 @@ pub fn every_profile_against_bundled_server(config: RunConfig, token: &str) -> E
         }
         ran += 1;
         let mode = if strict { ServerMode::Strict } else { ServerMode::Compat };
-        println!(
-            "\n=== {} against the bundled server in {} mode",
-            c.profiles.join(", "),
-            if strict { "strict" } else { "compat" }
-        );
+        let mode_name = if strict { "strict" } else { "compat" };
+        println!("\n=== {} against the bundled server in {mode_name} mode", c.profiles.join(", "));
         let server = ServerConfig { token: Some(token.to_string()), mode, ..Default::default() };
-        worst = worst.max(run_against_bundled_server(c, server));
+        let kept = outcomes.len();
+        worst = worst.max(bundled_server_run(c, server, Some(&mut outcomes)));
+        if let Some(outcome) = outcomes.get_mut(kept) {
+            let meta = &mut outcome.meta;
+            meta.target = format!("{} (bundled server, {mode_name} mode: {})", meta.target, meta.profile);
+        }
     }
     if ran == 0 {
         // Nothing selected anywhere: planning every profile reports the mistake (exit 2, no request sent).
         return run(RunConfig { profiles: all, ..config });
+    }
+    let several = outcomes.len() > 1;
+    if let Some(merged) = RunOutcome::merge(outcomes) {
+        if !merged.write_reports(&config) {
+            worst = worst.max(Exit::Usage);
+        }
+        if several {
+            // Closing on the plain `scimtest: N passed …` line, as a run does.
+            print!("\n=== both server modes together\n{}", merged.summary.closing_lines());
+        }
     }
     worst
 }

@@ -11,8 +11,9 @@ use super::cleanup::{Registry, clean_up};
 use super::discover::discover;
 use super::execute::{Shared, conclude, run_property, run_scenario, short_tag};
 use super::failure::ProblemKind;
+use super::outcome::RunOutcome;
 use super::plan::{Plan, idp_names, idp_profiles, load_all, planned_checks, read_only_note};
-use super::report::{self, Outcome, Record, Summary};
+use super::report::{self, Outcome, Record};
 use super::selection::generated_check;
 use super::sharing::SharedGenerated;
 use super::{RunConfig, Selection, baseline, console, interrupted, preflight, selection, snapshot, timing};
@@ -21,6 +22,17 @@ use crate::exit::Exit;
 
 /// [`run`] on a runtime the caller owns (so a server can share it).
 pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
+    run_on_keeping(runtime, config, None)
+}
+
+/// [`run_on`]; with `keep`, the report files are not written: the run's outcome goes into `keep` for the
+/// caller to merge with other runs' and write once ([`RunOutcome::merge`], `selftest`). The exit code is
+/// the run's own as if its reports had been written.
+pub fn run_on_keeping(
+    runtime: &tokio::runtime::Runtime,
+    config: RunConfig,
+    keep: Option<&mut Vec<RunOutcome>>,
+) -> Exit {
     let (profiles, app, modes) = match load_all(&config) {
         Ok(x) => x,
         Err(e) => {
@@ -60,12 +72,14 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
     }
     // Setup mistakes (URL, credential, connection, no SCIM there) stop the run before any check: one line
     // and exit 2, not thousands of failures.
-    if let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth)) {
+    // With `--har`, one log holds the pre-flight's probes and then every exchange of the run's client.
+    let exchange_log = config.har.is_some().then(|| Arc::new(report::ExchangeLog::default()));
+    if let Err(problem) = runtime.block_on(preflight::preflight(&config.client, config.no_auth, exchange_log.clone())) {
         eprintln!("{problem}");
         return Exit::Usage;
     }
     let client = match Client::new(config.client.clone()).map(|c| c.with_max_in_flight(config.concurrency)) {
-        Ok(c) if config.har.is_some() => c.with_exchange_log(),
+        Ok(c) if let Some(log) = &exchange_log => c.with_exchange_log(log.clone()),
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}\n  fix: pass the SCIM base URL, e.g. --url https://example.com/scim/v2");
@@ -173,14 +187,7 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
     let cleanup = runtime.block_on(clean_up(&registry, &cleaner, &run_prefix, config.read_only));
     let mut records = std::mem::take(&mut *shared.records.lock().expect("records lock"));
     records.sort_by_key(|r| plan_order.get(&r.name).copied().unwrap_or(usize::MAX));
-    let mut summary = Summary::of(&records);
-    if let Some(known) = &known {
-        let applied =
-            known.apply(&records, &summary.causes, baseline::Date::today(), narrowed(&config, &selection, &records));
-        summary = summary.with_baseline(&records, applied);
-    }
-    summary.readiness = report::readiness(&records, &summary.causes, &idps);
-    summary.matrix = report::matrix(&records, &summary.causes, &summary.readiness, &profile_names);
+    let known = known.map(|k| (k, narrowed(&config, &selection, &records)));
     let elapsed = started.elapsed();
     eprintln!();
     let notes: Vec<String> = shared
@@ -206,51 +213,10 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
         timings: client.timings().report(),
         notes,
     };
+    let outcome = RunOutcome::new(meta, records, profile_names, idps, known, client.clone());
     // A report that cannot be written fails the run (exit 2), whatever the verdict: CI must not read an
     // old or missing file as this run's.
-    let mut written = true;
-    if let Some(path) = &config.json
-        && let Err(e) = report::write_json(path, &meta, &summary, &records)
-    {
-        eprintln!(
-            "error: cannot write the JSON report {}: {e}\n  fix: check the path and the free space",
-            path.display()
-        );
-        written = false;
-    }
-    if let Some(path) = &config.junit
-        && let Err(e) = report::write_junit(path, &meta, &summary, &records)
-    {
-        eprintln!(
-            "error: cannot write the JUnit report {}: {e}\n  fix: check the path and the free space",
-            path.display()
-        );
-        written = false;
-    }
-    if let Some(path) = &config.markdown
-        && let Err(e) = report::write_markdown(path, &meta, &summary)
-    {
-        eprintln!(
-            "error: cannot write the Markdown summary {}: {e}\n  fix: check the path and the free space",
-            path.display()
-        );
-        written = false;
-    }
-    if let Some(path) = &config.html
-        && let Err(e) = report::write_html(path, &meta, &summary, &records)
-    {
-        eprintln!(
-            "error: cannot write the HTML report {}: {e}\n  fix: check the path and the free space",
-            path.display()
-        );
-        written = false;
-    }
-    if let (Some(path), Some(log)) = (&config.har, client.exchange_log())
-        && let Err(e) = report::write_har(path, log, &summary.verdict(), &|text| client.hide_secrets(text))
-    {
-        eprintln!("error: cannot write the HAR file {}: {e}\n  fix: check the path and the free space", path.display());
-        written = false;
-    }
+    let written = keep.is_some() || outcome.write_reports(&config);
     if !stale.is_empty() {
         let update = config.snapshots.mode == snapshot::Mode::Update;
         eprintln!(
@@ -266,21 +232,28 @@ pub fn run_on(runtime: &tokio::runtime::Runtime, config: RunConfig) -> Exit {
             }
         }
     }
+    let (meta, summary, records) = (&outcome.meta, &outcome.summary, &outcome.records);
     let human = [
         timing::render(&meta.timings),
         report::lifecycle_view(&summary.readiness, &summary.causes),
         summary.matrix.render(),
-        summary.render(&meta),
+        summary.render(meta),
     ];
     console::human(&human.concat(), json_console);
-    if !written {
-        return Exit::Usage;
-    }
-    if let Some(line) = report::nothing_tested(&records) {
+    let exit = if !written {
+        Exit::Usage
+    } else if let Some(line) = report::nothing_tested(records) {
         eprintln!("error: {line}");
-        return Exit::Usage;
+        Exit::Usage
+    } else if summary.passes() {
+        Exit::Pass
+    } else {
+        Exit::Fail
+    };
+    if let Some(keep) = keep {
+        keep.push(outcome);
     }
-    if summary.passes() { Exit::Pass } else { Exit::Fail }
+    exit
 }
 
 /// The run's baseline (`--baseline`), read and checked against every planned trial name.

@@ -29,6 +29,8 @@ pub mod failure;
 mod harness;
 /// SIGINT, SIGTERM and SIGHUP turned into the same cleanup.
 mod interrupt;
+/// What a run collected after its trials, and the one writer of its report files (merged in `selftest`).
+mod outcome;
 /// What the configuration plans (profiles, suites, generated checks, identity providers) and skip reasons.
 mod plan;
 /// A few GETs that turn a set-up mistake into one typed problem before anything else runs.
@@ -52,8 +54,9 @@ pub use checks::{conformance, error_problems, judge, list_problems, not_json, se
 pub use cleanup::{Leftover, Registry, clean, delete_all, leftovers, resource_path, sweep};
 pub use discover::{Discovered, advertised, discover};
 pub use env::config_from_env;
-pub use harness::run_on;
+pub use harness::{run_on, run_on_keeping};
 pub use interrupt::{Interrupt, interrupted};
+pub use outcome::{RunOutcome, summarize};
 pub use plan::{ALL_PROFILES, expand_profiles, planned_idps, selects_any};
 pub use selection::Selection;
 

@@ -12,7 +12,12 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::client::{Client, ClientConfig, Credential, Request, credential_header, http_builder, same_origin};
+use std::sync::Arc;
+
+use crate::client::{
+    Client, ClientConfig, Credential, Exchange, Request, credential_header, http_builder, same_origin,
+};
+use crate::runner::report::ExchangeLog;
 
 /// How long a connection (and its TLS handshake) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -349,18 +354,58 @@ fn http(base: &str, any_certificate: bool) -> Result<reqwest::Client, String> {
 }
 
 /// GET `path` under `base` with the run's headers and credential; at most 64 KiB of the body is kept.
+/// The exchange goes into the client's exchange log (`--har`), if it keeps one.
 async fn get(http: &reqwest::Client, client: &Client, base: &str, path: &str) -> Result<Answer, reqwest::Error> {
     let (relative, query) = path.split_once('?').unwrap_or((path, ""));
     let mut request = Request::new(reqwest::Method::GET, relative);
     request.query = serde_urlencoded::from_str(query).unwrap_or_default();
-    let (url, headers, _) = client.prepare(&request);
+    let (url, headers, shown) = client.prepare(&request);
     let url = format!("{base}{}", url.strip_prefix(client.base_url()).unwrap_or(&url));
-    let mut response = http.get(&url).headers(headers).send().await?;
+    let (sent, start) = (std::time::SystemTime::now(), std::time::Instant::now());
+    let mut exchange = Exchange {
+        method: "GET".into(),
+        url: url.clone(),
+        request_headers: shown,
+        request_body: None,
+        status: None,
+        response_headers: Vec::new(),
+        response_body: String::new(),
+        error: None,
+        attempts: 1,
+        elapsed: std::time::Duration::ZERO,
+    };
+    let answer = read_answer(http, client, &url, headers, &mut exchange).await;
+    if let Err(e) = &answer {
+        exchange.error = Some(client.hide_secrets(&chain(e)));
+    }
+    exchange.elapsed = start.elapsed();
+    if let Some(log) = client.exchange_log() {
+        log.record(sent, &exchange);
+    }
+    answer
+}
+
+/// Sends the GET and reads its answer into an [`Answer`], and into `exchange` for the exchange log
+/// (header values and the body with secrets hidden).
+async fn read_answer(
+    http: &reqwest::Client,
+    client: &Client,
+    url: &str,
+    headers: reqwest::header::HeaderMap,
+    exchange: &mut Exchange,
+) -> Result<Answer, reqwest::Error> {
+    let mut response = http.get(url).headers(headers).send().await?;
     let header = |name: reqwest::header::HeaderName| {
         response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     };
     let (content_type, location) = (header(reqwest::header::CONTENT_TYPE), header(reqwest::header::LOCATION));
     let status = response.status().as_u16();
+    exchange.status = Some(status);
+    exchange.response_headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), client.hide_secrets(&String::from_utf8_lossy(v.as_bytes()))))
+        .collect();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
@@ -369,7 +414,8 @@ async fn get(http: &reqwest::Client, client: &Client, base: &str, path: &str) ->
         }
     }
     let body = client.hide_secrets(&String::from_utf8_lossy(&body));
-    Ok(Answer { url, status, content_type, location, body })
+    exchange.response_body = body.clone();
+    Ok(Answer { url: url.to_string(), status, content_type, location, body })
 }
 
 /// `url` with another scheme (and the default port of neither changed).
@@ -470,12 +516,17 @@ async fn speaks_https(base: &str) -> Option<String> {
 
 /// Pre-flight for a run against `config`: the URL and the credential settings, then GET
 /// `/ServiceProviderConfig` and `/Users?count=1`. `Ok` when the endpoint answers like SCIM and takes the
-/// credential.
-pub async fn preflight(config: &ClientConfig, no_auth: bool) -> Result<(), Problem> {
+/// credential. With `log` (`--har`), the probes sent with the run's credential go into it, secrets hidden
+/// as in the run's own exchanges.
+pub async fn preflight(config: &ClientConfig, no_auth: bool, log: Option<Arc<ExchangeLog>>) -> Result<(), Problem> {
     let url = check_url(&config.base_url)?;
     check_credential(config, no_auth)?;
     let client =
         Client::new(config.clone()).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
+    let client = match log {
+        Some(log) => client.with_exchange_log(log),
+        None => client,
+    };
     let base = client.base_url().to_string();
     let http = http(&base, false).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
     let spc_url = Url::parse(&format!("{base}/ServiceProviderConfig")).unwrap_or_else(|_| url.clone());

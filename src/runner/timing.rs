@@ -40,6 +40,22 @@ impl Timings {
         histogram.saturating_record(ms);
     }
 
+    /// Adds every response time `other` recorded (`selftest`'s reports cover both of its runs).
+    pub fn absorb(&self, other: &Timings) {
+        let theirs = other.by_endpoint.lock().expect("timings lock").clone();
+        let mut all = self.by_endpoint.lock().expect("timings lock");
+        for (endpoint, h) in theirs {
+            match all.get_mut(&endpoint) {
+                Some(mine) => {
+                    let _ = mine.add(&h);
+                }
+                None => {
+                    all.insert(endpoint, h);
+                }
+            }
+        }
+    }
+
     /// The figures per endpoint, slowest p95 first.
     pub fn report(&self) -> Vec<EndpointTiming> {
         let all = self.by_endpoint.lock().expect("timings lock");
@@ -144,5 +160,20 @@ mod tests {
         assert_eq!((users.count, users.p50_ms, users.p95_ms, users.max_ms), (100, 50, 95, 100));
         assert_eq!(users.too_slow, None);
         assert!(render(&report).contains("slow: GET /Groups p95 900 ms"), "{}", render(&report));
+    }
+
+    #[test]
+    fn absorbing_another_runs_timings_adds_its_answers_per_endpoint() {
+        let (a, b) = (Timings::default(), Timings::default());
+        for ms in 1..=50 {
+            a.record("GET /Users".into(), Duration::from_millis(ms));
+            b.record("GET /Users".into(), Duration::from_millis(ms + 50));
+        }
+        b.record("DELETE /Users/{id}".into(), Duration::from_millis(7));
+        a.absorb(&b);
+        let report = a.report();
+        let users = report.iter().find(|t| t.endpoint == "GET /Users").unwrap();
+        assert_eq!((users.count, users.p50_ms, users.max_ms), (100, 50, 100));
+        assert!(report.iter().any(|t| t.endpoint == "DELETE /Users/{id}" && t.count == 1), "{report:?}");
     }
 }

@@ -119,6 +119,15 @@ impl Summary {
             let counts: Vec<String> = self.snapshots.iter().map(|(label, n)| format!("{n} {label}")).collect();
             let _ = writeln!(out, "  snapshots: {}", counts.join(", "));
         }
+        out.push_str(&self.closing_lines());
+        out
+    }
+
+    /// The last two lines of [`Summary::render`]: `verdict: …` and the plain `scimtest: N passed, N
+    /// failed, N skipped` line (what `selftest` closes on after its two groups).
+    pub fn closing_lines(&self) -> String {
+        let mut out = String::new();
+        let any_blocked = self.total(BLOCKED) > 0;
         let _ = writeln!(out, "verdict: {}", self.verdict());
         let mut blocked = if any_blocked { format!(", {} blocked", self.total(BLOCKED)) } else { String::new() };
         if self.total(CONFLICT) > 0 {

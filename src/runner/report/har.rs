@@ -43,6 +43,15 @@ impl ExchangeLog {
         kept.entries.push((started, exchange.clone()));
     }
 
+    /// Keeps every exchange `other` kept (within this log's bounds) and counts the ones it dropped.
+    pub fn absorb(&self, other: &ExchangeLog) {
+        let (entries, dropped) = other.entries();
+        for (started, exchange) in &entries {
+            self.record(*started, exchange);
+        }
+        self.kept.lock().expect("exchange log lock").dropped += dropped;
+    }
+
     /// The exchanges kept, by start time, and how many were not kept.
     pub fn entries(&self) -> (Vec<(SystemTime, Exchange)>, usize) {
         let kept = self.kept.lock().expect("exchange log lock");
@@ -197,5 +206,33 @@ mod tests {
         );
         assert_eq!(har["log"]["version"], "1.2");
         assert!(!har.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn absorbing_another_log_keeps_its_exchanges_in_start_order() {
+        let exchange = |url: &str| Exchange {
+            method: "GET".into(),
+            url: url.into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(200),
+            response_headers: Vec::new(),
+            response_body: String::new(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        };
+        let at = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let (first, second) = (ExchangeLog::default(), ExchangeLog::default());
+        first.record(at(1), &exchange("http://a/1"));
+        first.record(at(3), &exchange("http://a/3"));
+        second.record(at(2), &exchange("http://b/2"));
+        second.kept.lock().unwrap().dropped = 4;
+        let all = ExchangeLog::default();
+        all.absorb(&first);
+        all.absorb(&second);
+        let (entries, dropped) = all.entries();
+        let urls: Vec<&str> = entries.iter().map(|(_, e)| e.url.as_str()).collect();
+        assert_eq!((urls, dropped), (vec!["http://a/1", "http://b/2", "http://a/3"], 4));
     }
 }
