@@ -132,7 +132,8 @@ pub struct SelectionArgs {
 #[derive(Args)]
 #[command(next_help_heading = "Execution")]
 pub struct ExecutionArgs {
-    /// Scenarios run at the same time.
+    /// Checks run at the same time, and the most requests the run has in flight (a generated check's cases
+    /// run this many at a time).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// No check starts after this many seconds; the ones left are reported as not run (blocked), and the

@@ -275,7 +275,7 @@ fn the_same_seed_gives_the_same_verdicts_and_minimal_inputs_are_saved_under_the_
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let url = server.base_url();
-    let args = ["run", "--url", url.as_str(), "--suite", "properties", "--cases", "150", "--concurrency", "1"];
+    let args = ["run", "--url", url.as_str(), "--suite", "properties", "--cases", "400", "--concurrency", "1"];
     let first = scimtest_in(&dir, &args);
     assert_eq!(first.status.code(), Some(1), "{}", text(&first));
     let shown = text(&first);
