@@ -406,6 +406,9 @@ pub fn percent_encode(text: &str, keep: &[u8]) -> String {
         .collect()
 }
 
+/// How long an idle pooled connection is kept: under the shortest common keep-alive timeout (5 s).
+const POOL_IDLE: Duration = Duration::from_secs(4);
+
 /// A reqwest builder for `base_url`: scimtest's user agent, and no proxy for a loopback address.
 pub fn http_builder(base_url: &str) -> Result<reqwest::ClientBuilder, String> {
     let loopback = reqwest::Url::parse(base_url)
@@ -441,6 +444,9 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, String> {
         let build = |policy: reqwest::redirect::Policy, pooled: bool| {
             let mut builder = http_builder(&config.base_url)?
+                // A pooled connection idle for longer may be one the server is closing (Node's and
+                // Apache's keep-alive timeout is 5 s): a POST sent on it meets a reset, and is not resent.
+                .pool_idle_timeout(POOL_IDLE)
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout.min(Duration::from_secs(10)))
                 .redirect(policy);
@@ -663,7 +669,9 @@ impl Client {
             }
             match builder.send().await {
                 // No byte of an answer came back on a connection that was already dead: once, on a new one.
-                Err(e) if repeatable && !on_new_connection && dead_connection(&e) => {
+                // Or the request never left: the pooled connection was closed before it could be written
+                // (hyper's "connection was not ready"), so even a POST is sent once more, on a new one.
+                Err(e) if !on_new_connection && (repeatable && dead_connection(&e) || never_sent(&e)) => {
                     on_new_connection = true;
                     continue;
                 }
@@ -747,6 +755,19 @@ fn dead_connection(e: &reqwest::Error) -> bool {
     false
 }
 
+/// Whether hyper cancelled the request before writing a byte of it (a pooled connection found closed).
+fn never_sent(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        // hyper exposes it only through its text.
+        if s.to_string().contains("connection was not ready") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn describe_error(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
@@ -756,6 +777,8 @@ fn describe_error(e: &reqwest::Error) -> String {
         "too many redirects"
     } else if e.is_body() || e.is_decode() {
         "bad body"
+    } else if never_sent(e) {
+        "the connection closed before the request was sent"
     } else {
         "request failed"
     };

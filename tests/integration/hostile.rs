@@ -164,11 +164,11 @@ async fn connection_resets_are_named() {
     let records = check(&config(&format!("http://{addr}/scim"))).await.unwrap();
     let failed = failures(&records);
     assert!(failed.len() >= 5, "only {} failures", failed.len());
-    assert!(
-        failed.iter().all(|m| m.contains("no answer:") && (m.contains("reset") || m.contains("closed"))),
-        "{}",
-        failed[0]
-    );
+    let unnamed: Vec<&String> = failed
+        .iter()
+        .filter(|m| !(m.contains("no answer:") && (m.contains("reset") || m.contains("closed"))))
+        .collect();
+    assert!(unnamed.is_empty(), "{}", unnamed[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,4 +334,49 @@ async fn a_read_on_a_dead_pooled_connection_is_sent_again_once_on_a_new_one() {
     assert_eq!((again.status, again.attempts), (None, 1), "{}", again.transcript(200));
     assert!(again.error.as_deref().is_some_and(|e| e.contains("closed") || e.contains("reset")), "{again:?}");
     assert_eq!(connections.load(Ordering::SeqCst), before, "the POST was not sent again");
+}
+
+/// A keep-alive server that answers every request and never closes a connection, counting connections.
+async fn keep_alive_server() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                    let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}/scim"), connections)
+}
+
+/// A connection idle for 5 s may be one the server is closing (Node's and Apache's keep-alive timeout):
+/// a POST sent on it would meet a reset and could not be sent again. The client reuses a connection idle
+/// for a moment, and opens a new one after 4.5 s idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_idle_near_common_keep_alive_timeouts_is_not_reused() {
+    let (base, connections) = keep_alive_server().await;
+    let client = Client::new(ClientConfig::new(&base)).unwrap();
+    let post = Request::new(reqwest::Method::POST, "/Users").json(&json!({}));
+    assert_eq!(client.send(&post).await.status, Some(200));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(client.send(&post).await.status, Some(200));
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "a connection idle for 200 ms is reused");
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(client.send(&post).await.status, Some(200));
+    assert_eq!(connections.load(Ordering::SeqCst), 2, "after 4.5 s idle, a new connection");
 }
