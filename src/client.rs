@@ -324,11 +324,9 @@ impl ClientConfig {
 /// The SCIM client.
 #[derive(Debug, Clone)]
 pub struct Client {
-    /// Follows redirects within the origin; used for GET only.
-    http: reqwest::Client,
-    /// Follows no redirect: a write answered with a 307 comes back as it is, since following it would
-    /// send the same PUT, PATCH or DELETE to a resource the run never named.
-    http_no_redirect: reqwest::Client,
+    /// The clients that keep connections open, shared by every clone; renewed after a 5xx answer
+    /// ([`Client::renew_pool`]).
+    pooled: Arc<std::sync::RwLock<Arc<Pooled>>>,
     /// Like `http` and `http_no_redirect`, but keeping no idle connection: a request that failed on a pooled
     /// connection the server had already closed is sent again once on a new one.
     fresh: reqwest::Client,
@@ -343,6 +341,45 @@ pub struct Client {
     exchange_log: Option<Arc<crate::runner::report::ExchangeLog>>,
     /// The most requests in flight at once, over every clone ([`Client::with_max_in_flight`]).
     in_flight_limit: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+/// The clients that keep connections open between requests.
+#[derive(Debug)]
+struct Pooled {
+    /// Follows redirects within the origin; used for GET only.
+    http: reqwest::Client,
+    /// Follows no redirect: a write answered with a 307 comes back as it is, since following it would
+    /// send the same PUT, PATCH or DELETE to a resource the run never named.
+    no_redirect: reqwest::Client,
+}
+
+/// One reqwest client for `config`: following redirects within the origin or none, keeping idle
+/// connections or not.
+fn build_http(
+    config: &ClientConfig,
+    policy: reqwest::redirect::Policy,
+    pooled: bool,
+) -> Result<reqwest::Client, String> {
+    let mut builder = http_builder(&config.base_url)?
+        // A pooled connection idle for longer may be one the server is closing (Node's and Apache's
+        // keep-alive timeout is 5 s): a POST sent on it meets a reset, and is not resent.
+        .pool_idle_timeout(POOL_IDLE)
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .redirect(policy);
+    if !pooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+impl Pooled {
+    fn new(config: &ClientConfig) -> Result<Pooled, String> {
+        Ok(Pooled {
+            http: build_http(config, same_origin(), true)?,
+            no_redirect: build_http(config, reqwest::redirect::Policy::none(), true)?,
+        })
+    }
 }
 
 /// Lets an interrupted run stop sending and wait for what is in flight before it cleans up.
@@ -442,23 +479,9 @@ pub const HIDDEN: &str = "[hidden]";
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, String> {
-        let build = |policy: reqwest::redirect::Policy, pooled: bool| {
-            let mut builder = http_builder(&config.base_url)?
-                // A pooled connection idle for longer may be one the server is closing (Node's and
-                // Apache's keep-alive timeout is 5 s): a POST sent on it meets a reset, and is not resent.
-                .pool_idle_timeout(POOL_IDLE)
-                .timeout(config.timeout)
-                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-                .redirect(policy);
-            if !pooled {
-                builder = builder.pool_max_idle_per_host(0);
-            }
-            builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
-        };
-        let http = build(same_origin(), true)?;
-        let http_no_redirect = build(reqwest::redirect::Policy::none(), true)?;
-        let fresh = build(same_origin(), false)?;
-        let fresh_no_redirect = build(reqwest::redirect::Policy::none(), false)?;
+        let pooled = Pooled::new(&config)?;
+        let fresh = build_http(&config, same_origin(), false)?;
+        let fresh_no_redirect = build_http(&config, reqwest::redirect::Policy::none(), false)?;
         // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
         // mangle the answers (real credentials are far longer).
         let mut secrets: Vec<String> = config.credential.secrets();
@@ -466,8 +489,7 @@ impl Client {
         secrets.retain(|s| s.len() >= 8);
         let secrets = secrets.iter().flat_map(|s| secret_forms(s)).collect();
         Ok(Client {
-            http,
-            http_no_redirect,
+            pooled: Arc::new(std::sync::RwLock::new(Arc::new(pooled))),
             fresh,
             fresh_no_redirect,
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
@@ -519,6 +541,22 @@ impl Client {
     }
 
     /// The same client with a gate of its own, for the cleanup after [`Client::stop`].
+    /// Sends no later request on a connection the server may be closing: after a 5xx answer (before its
+    /// body is read, so the connection is not yet back in the pool) new requests use new connections.
+    /// A server may close a connection at any time (RFC 9112 §9.3.1), and some do right after an error
+    /// without saying `Connection: close` (Express destroys the socket when an error follows an answer
+    /// already sent): a POST sent on it would meet a reset and could not be sent again (RFC 9110
+    /// §9.2.2), and a later scenario would fail for the first one's cause. `seen` is the pool the
+    /// answer came from: a pool already renewed is not renewed again.
+    fn renew_pool(&self, seen: &Arc<Pooled>) {
+        let mut current = self.pooled.write().expect("pool lock");
+        if Arc::ptr_eq(&current, seen)
+            && let Ok(fresh) = Pooled::new(&self.config)
+        {
+            *current = Arc::new(fresh);
+        }
+    }
+
     /// A client that has at most `n` requests in flight at once, over all its clones (the cleanup's
     /// among them): a run's scenarios, its generated checks' concurrent cases and its cleanup share
     /// `--concurrency`, so the run is never a larger burst than the user allowed.
@@ -639,7 +677,8 @@ impl Client {
             None => None,
         };
         let get = method == reqwest::Method::GET;
-        let pooled = if get { &self.http } else { &self.http_no_redirect };
+        let pools = self.pooled.read().expect("pool lock").clone();
+        let pooled = if get { &pools.http } else { &pools.no_redirect };
         let fresh = if get { &self.fresh } else { &self.fresh_no_redirect };
         let start = Instant::now();
         let mut attempts = 0;
@@ -682,6 +721,9 @@ impl Client {
                 }
                 Ok(mut response) => {
                     let status = response.status().as_u16();
+                    if status >= 500 && !on_new_connection {
+                        self.renew_pool(&pools);
+                    }
                     exchange.status = Some(status);
                     exchange.response_headers = response
                         .headers()

@@ -380,3 +380,60 @@ async fn a_connection_idle_near_common_keep_alive_timeouts_is_not_reused() {
     assert_eq!(client.send(&post).await.status, Some(200));
     assert_eq!(connections.load(Ordering::SeqCst), 2, "after 4.5 s idle, a new connection");
 }
+
+/// A keep-alive server that answers 500 to `/scim/fail` without `Connection: close`, then resets that
+/// connection when the next request arrives on it (as Express does when an error follows an answer already
+/// sent); every other request gets 201.
+async fn closes_after_an_error() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut failed = false;
+                while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                    if failed {
+                        #[allow(deprecated)]
+                        let _ = stream.set_linger(Some(Duration::ZERO));
+                        return;
+                    }
+                    failed = buf.starts_with(b"POST /scim/fail");
+                    let (status, body) = if failed {
+                        (
+                            "500 Internal Server Error",
+                            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500"}"#,
+                        )
+                    } else {
+                        ("201 Created", r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"1"}"#)
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/scim")
+}
+
+/// After a 5xx answer the next requests go on new connections: a server that closes the connection of
+/// an error does not turn the next scenario's POST (which cannot be sent again) into "no answer".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_after_a_server_error_is_not_sent_on_that_connection() {
+    let client = Client::new(ClientConfig::new(&closes_after_an_error().await)).unwrap();
+    let post = |path: &str| Request::new(reqwest::Method::POST, path).json(&json!({}));
+    assert_eq!(client.send(&post("/Users")).await.status, Some(201));
+    for _ in 0..3 {
+        let failed = client.send(&post("/fail")).await;
+        assert_eq!(failed.status, Some(500), "{}", failed.transcript(200));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let next = client.send(&post("/Users")).await;
+        assert_eq!((next.status, next.attempts), (Some(201), 1), "{}", next.transcript(200));
+    }
+}
