@@ -150,6 +150,16 @@ pub fn run_on_keeping(
     // order the lifecycle view places steps outside the IdP's catalogue in.
     let plan_order: std::collections::HashMap<String, usize> =
         planned.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+    // The generated checks take longest: each one that runs starts first; a profile's check that only
+    // reads another profile's verdict comes last, so no thread sits waiting for it while scenarios wait.
+    let mut selected = selected;
+    selected.sort_by_key(|p| match generated_check(p) {
+        Some((profile, what, mode)) => {
+            let key = super::sharing::GeneratedKey::new(what, mode);
+            if shared.generated.profiles(key, profile).first().map(String::as_str) == Some(profile) { 0 } else { 2 }
+        }
+        None => 1,
+    });
     let trials: Vec<Trial> = selected
         .into_iter()
         .map(|planned| {
