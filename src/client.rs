@@ -188,6 +188,27 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// A request not yet answered: no status, no answer headers or body, one attempt.
+    pub fn request(
+        method: impl Into<String>,
+        url: impl Into<String>,
+        request_headers: Vec<(String, String)>,
+        request_body: Option<String>,
+    ) -> Exchange {
+        Exchange {
+            method: method.into(),
+            url: url.into(),
+            request_headers,
+            request_body,
+            status: None,
+            response_headers: Vec::new(),
+            response_body: String::new(),
+            error: None,
+            attempts: 1,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// The answer's header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -690,18 +711,9 @@ impl Client {
             if let Some(b) = &request.body {
                 builder = builder.body(b.clone());
             }
-            let mut exchange = Exchange {
-                method: method.to_string(),
-                url: url.clone(),
-                request_headers: shown.clone(),
-                request_body: request.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
-                status: None,
-                response_headers: Vec::new(),
-                response_body: String::new(),
-                error: None,
-                attempts,
-                elapsed: Duration::ZERO,
-            };
+            let body = request.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+            let mut exchange =
+                Exchange { attempts, ..Exchange::request(method.as_str(), url.clone(), shown.clone(), body) };
             if self.gate.stopped.load(Ordering::SeqCst) {
                 exchange.error = Some(NOT_SENT.into());
                 return exchange;
@@ -871,18 +883,7 @@ mod tests {
         let client = Client::new(config).unwrap();
         let (_, sent, shown) = client.prepare(&Request::new(reqwest::Method::GET, "/Users"));
         assert_eq!(sent["authorization"], "Basic YWxpY2U6cHctc2VjcmV0LTEyMzQ=", "RFC 7617 user:password");
-        let exchange = Exchange {
-            method: "GET".into(),
-            url: "http://127.0.0.1:9/scim/Users".into(),
-            request_headers: shown,
-            request_body: None,
-            status: None,
-            response_headers: Vec::new(),
-            response_body: String::new(),
-            error: None,
-            attempts: 1,
-            elapsed: Duration::ZERO,
-        };
+        let exchange = Exchange::request("GET", "http://127.0.0.1:9/scim/Users", shown, None);
         let curl = exchange.curl();
         assert!(curl.contains(r#" -u "alice:$SCIM_PASSWORD""#), "{curl}");
         assert!(curl.contains(r#" -H "X-Api-Key: $SCIM_HEADER_X_API_KEY""#), "{curl}");

@@ -567,16 +567,9 @@ mod tests {
 
     fn exchange(status: u16, body: &str) -> Exchange {
         Exchange {
-            method: "GET".into(),
-            url: "http://x/Users".into(),
-            request_headers: Vec::new(),
-            request_body: None,
             status: Some(status),
-            response_headers: Vec::new(),
             response_body: body.into(),
-            error: None,
-            attempts: 1,
-            elapsed: std::time::Duration::ZERO,
+            ..Exchange::request("GET", "http://x/Users", Vec::new(), None)
         }
     }
     #[test]

@@ -362,18 +362,7 @@ async fn get(http: &reqwest::Client, client: &Client, base: &str, path: &str) ->
     let (url, headers, shown) = client.prepare(&request);
     let url = format!("{base}{}", url.strip_prefix(client.base_url()).unwrap_or(&url));
     let (sent, start) = (std::time::SystemTime::now(), std::time::Instant::now());
-    let mut exchange = Exchange {
-        method: "GET".into(),
-        url: url.clone(),
-        request_headers: shown,
-        request_body: None,
-        status: None,
-        response_headers: Vec::new(),
-        response_body: String::new(),
-        error: None,
-        attempts: 1,
-        elapsed: std::time::Duration::ZERO,
-    };
+    let mut exchange = Exchange::request("GET", url.clone(), shown, None);
     let answer = read_answer(http, client, &url, headers, &mut exchange).await;
     if let Err(e) = &answer {
         exchange.error = Some(client.hide_secrets(&chain(e)));

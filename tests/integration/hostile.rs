@@ -282,32 +282,48 @@ async fn hostile_ids_never_aim_a_request_at_another_resource() {
     }
 }
 
-/// A keep-alive server that answers the first request on each connection and then drops the connection
-/// when the next request arrives on it, without a byte of answer: a pooled connection that was already dead.
-async fn one_answer_per_connection() -> (String, Arc<AtomicUsize>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+const EMPTY_LIST: &str =
+    r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+
+/// A raw keep-alive HTTP/1.1 answer with a SCIM JSON body.
+fn raw_answer(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A loopback server that hands every connection it accepts to `serve`, counting the connections.
+async fn raw_server<F, Fut>(serve: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
     let counted = connections.clone();
     tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
+        while let Ok((stream, _)) = listener.accept().await {
             counted.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let _ = stream.read(&mut buf).await;
-                let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(answer.as_bytes()).await;
-                // The next request on this connection gets nothing: the connection is dropped.
-                let _ = stream.read(&mut buf).await;
-            });
+            tokio::spawn(serve(stream));
         }
     });
     (format!("http://{addr}/scim"), connections)
+}
+
+/// A keep-alive server that answers the first request on each connection and then drops the connection
+/// when the next request arrives on it, without a byte of answer: a pooled connection that was already dead.
+async fn one_answer_per_connection() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    raw_server(|mut stream| async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let _ = stream.read(&mut buf).await;
+        let _ = stream.write_all(raw_answer("200 OK", EMPTY_LIST).as_bytes()).await;
+        // The next request on this connection gets nothing: the connection is dropped.
+        let _ = stream.read(&mut buf).await;
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,29 +355,15 @@ async fn a_read_on_a_dead_pooled_connection_is_sent_again_once_on_a_new_one() {
 /// A keep-alive server that answers every request and never closes a connection, counting connections.
 async fn keep_alive_server() -> (String, Arc<AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counted = connections.clone();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            counted.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
-                    let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if stream.write_all(answer.as_bytes()).await.is_err() {
-                        break;
-                    }
-                }
-            });
+    raw_server(|mut stream| async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
+            if stream.write_all(raw_answer("200 OK", EMPTY_LIST).as_bytes()).await.is_err() {
+                break;
+            }
         }
-    });
-    (format!("http://{addr}/scim"), connections)
+    })
+    .await
 }
 
 /// A connection idle for 5 s may be one the server is closing (Node's and Apache's keep-alive timeout):
@@ -386,40 +388,31 @@ async fn a_connection_idle_near_common_keep_alive_timeouts_is_not_reused() {
 /// sent); every other request gets 201.
 async fn closes_after_an_error() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut failed = false;
-                while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
-                    if failed {
-                        #[allow(deprecated)]
-                        let _ = stream.set_linger(Some(Duration::ZERO));
-                        return;
-                    }
-                    failed = buf.starts_with(b"POST /scim/fail");
-                    let (status, body) = if failed {
-                        (
-                            "500 Internal Server Error",
-                            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500"}"#,
-                        )
-                    } else {
-                        ("201 Created", r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"1"}"#)
-                    };
-                    let answer = format!(
-                        "HTTP/1.1 {status}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if stream.write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
+    let (base, _) = raw_server(|mut stream| async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut failed = false;
+        while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
+            if failed {
+                #[allow(deprecated)]
+                let _ = stream.set_linger(Some(Duration::ZERO));
+                return;
+            }
+            failed = buf.starts_with(b"POST /scim/fail");
+            let answer = if failed {
+                raw_answer(
+                    "500 Internal Server Error",
+                    r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500"}"#,
+                )
+            } else {
+                raw_answer("201 Created", r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"1"}"#)
+            };
+            if stream.write_all(answer.as_bytes()).await.is_err() {
+                return;
+            }
         }
-    });
-    format!("http://{addr}/scim")
+    })
+    .await;
+    base
 }
 
 /// After a 5xx answer the next requests go on new connections: a server that closes the connection of
