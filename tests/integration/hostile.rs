@@ -430,3 +430,40 @@ async fn a_post_after_a_server_error_is_not_sent_on_that_connection() {
         assert_eq!((next.status, next.attempts), (Some(201), 1), "{}", next.transcript(200));
     }
 }
+
+/// `--concurrency` bounds a whole run: a client with at most 2 requests in flight, asked for 8 at once
+/// (as scenarios and a generated check's cases are), never has more than 2 at the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_never_has_more_requests_in_flight_than_allowed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (at_server, peak) = (now.clone(), most.clone());
+    let (base, _) = raw_server(move |mut stream| {
+        let (now, most) = (at_server.clone(), peak.clone());
+        async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(in_flight, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                if stream.write_all(raw_answer("200 OK", EMPTY_LIST).as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    let client = Client::new(ClientConfig::new(&base)).unwrap().with_max_in_flight(2);
+    let sends: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(&Request::new(reqwest::Method::GET, "/Users")).await.status })
+        })
+        .collect();
+    for send in sends {
+        assert_eq!(send.await.unwrap(), Some(200));
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 2, "at most 2 at once, and 2 were used");
+}
