@@ -280,6 +280,8 @@ impl MatrixCell {
 
 /// The widest the console matrix gets.
 const CONSOLE_WIDTH: usize = 120;
+/// The narrowest the step column gets before profiles move to a further table.
+const MIN_STEP_WIDTH: usize = 20;
 
 fn fit(text: &str, width: usize) -> String {
     let n = text.chars().count();
@@ -301,48 +303,79 @@ impl Matrix {
             return String::new();
         }
         let widths: Vec<usize> = self.columns.iter().map(|c| c.profile.chars().count().clamp(9, 15) + 2).collect();
-        let step_width = CONSOLE_WIDTH.saturating_sub(2 + widths.iter().sum::<usize>()).clamp(20, 44);
+        // As many columns side by side as fit the console beside the narrowest step column; the rest in
+        // further tables under it (ten profiles do not fit 120 characters).
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        let mut used = 0;
+        for (i, w) in widths.iter().enumerate() {
+            if i > start && 2 + MIN_STEP_WIDTH + used + w > CONSOLE_WIDTH {
+                groups.push(start..i);
+                (start, used) = (i, 0);
+            }
+            used += w;
+        }
+        groups.push(start..widths.len());
         let mut out = String::from(
             "\nreadiness matrix (✓ passed, ✗ failed, ⊘ blocked, – skipped, ~ a SHOULD/MAY check fails,\n\
              \x20 · not in the profile; #n: root cause n, listed below):\n",
         );
-        // Each field cut to its width less one, so neighbours never run together.
-        let line = |first: &str, cells: Vec<String>| {
-            let mut l = format!("  {} ", fit(first, step_width - 1));
-            for (text, w) in cells.iter().zip(&widths) {
-                l.push_str(&fit(text, w - 1));
-                l.push(' ');
-            }
-            l.trim_end().to_string()
-        };
-        let _ = writeln!(out, "{}", line("step", self.columns.iter().map(|c| c.profile.clone()).collect()));
         let plain = |row: &MatrixRow| {
             !ROWS.iter().any(|(title, _)| *title == row.step)
                 && row.cells.iter().flatten().all(|c| c.state == CellState::Passed && !c.should_fails)
         };
-        let mut folded = 0;
-        for row in &self.rows {
-            if plain(row) {
-                folded += 1;
-                continue;
+        let folded = self.rows.iter().filter(|r| plain(r)).count();
+        let several = groups.len() > 1;
+        for (n, range) in groups.iter().enumerate() {
+            let widths = &widths[range.clone()];
+            let columns = &self.columns[range.clone()];
+            let step_width = CONSOLE_WIDTH.saturating_sub(2 + widths.iter().sum::<usize>()).clamp(MIN_STEP_WIDTH, 44);
+            if several {
+                let _ = writeln!(
+                    out,
+                    "{}columns {}–{} of {}:",
+                    if n > 0 { "\n" } else { "" },
+                    range.start + 1,
+                    range.end,
+                    self.columns.len()
+                );
             }
-            let cells = row.cells.iter().map(|c| c.as_ref().map_or_else(|| "·".to_string(), MatrixCell::mark));
-            let _ = writeln!(out, "{}", line(&row.step, cells.collect()));
+            // Each field cut to its width less one, so neighbours never run together.
+            let line = |first: &str, cells: Vec<String>| {
+                let mut l = format!("  {} ", fit(first, step_width - 1));
+                for (text, w) in cells.iter().zip(widths) {
+                    l.push_str(&fit(text, w - 1));
+                    l.push(' ');
+                }
+                l.trim_end().to_string()
+            };
+            let _ = writeln!(out, "{}", line("step", columns.iter().map(|c| c.profile.clone()).collect()));
+            for row in self.rows.iter().filter(|r| !plain(r)) {
+                let cells = row.cells[range.clone()]
+                    .iter()
+                    .map(|c| c.as_ref().map_or_else(|| "·".to_string(), MatrixCell::mark));
+                let _ = writeln!(out, "{}", line(&row.step, cells.collect()));
+            }
+            if folded > 0 && !several {
+                let _ = writeln!(
+                    out,
+                    "  and {folded} more rows (quirks, SPEC steps, suites) that passed wherever they ran (JSON/Markdown list them)"
+                );
+            }
+            let _ =
+                writeln!(out, "{}", line("verdict", columns.iter().map(|c| c.verdict_label().to_string()).collect()));
+            if columns.iter().any(|c| !c.blocked_by.is_empty()) {
+                let blocked = columns
+                    .iter()
+                    .map(|c| c.blocked_by.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(","));
+                let _ = writeln!(out, "{}", line("blocked by (root causes)", blocked.collect()));
+            }
         }
-        if folded > 0 {
+        if folded > 0 && several {
             let _ = writeln!(
                 out,
                 "  and {folded} more rows (quirks, SPEC steps, suites) that passed wherever they ran (JSON/Markdown list them)"
             );
-        }
-        let _ =
-            writeln!(out, "{}", line("verdict", self.columns.iter().map(|c| c.verdict_label().to_string()).collect()));
-        if self.columns.iter().any(|c| !c.blocked_by.is_empty()) {
-            let blocked = self
-                .columns
-                .iter()
-                .map(|c| c.blocked_by.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(","));
-            let _ = writeln!(out, "{}", line("blocked by (root causes)", blocked.collect()));
         }
         out
     }
@@ -450,6 +483,69 @@ mod tests {
             exchange: None,
             generated: None,
         }
+    }
+
+    #[test]
+    fn a_matrix_wider_than_the_console_continues_in_further_tables() {
+        let names = [
+            "rfc",
+            "entra",
+            "entra-compliant",
+            "okta",
+            "okta-aiw",
+            "onelogin",
+            "jumpcloud",
+            "ping",
+            "google-workspace",
+            "rippling",
+        ];
+        let columns: Vec<MatrixColumn> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| MatrixColumn {
+                profile: n.to_string(),
+                display_name: n.to_string(),
+                idp: i > 0,
+                verdict: if i == 7 { ColumnVerdict::NotReady } else { ColumnVerdict::Ready },
+                blocked_by: if i == 7 { vec![3] } else { Vec::new() },
+            })
+            .collect();
+        let cell = |state| MatrixCell {
+            state,
+            should_fails: false,
+            checks: vec!["c".into()],
+            failing: Vec::new(),
+            reason: None,
+            root_cause: (state == CellState::Failed).then_some(3),
+        };
+        let row = MatrixRow {
+            step: ROWS[0].0.to_string(),
+            cells: (0..names.len())
+                .map(|i| Some(cell(if i == 7 { CellState::Failed } else { CellState::Passed })))
+                .collect(),
+        };
+        let m = Matrix { columns, rows: vec![row] };
+        let text = m.render();
+        assert!(text.lines().all(|l| l.chars().count() <= CONSOLE_WIDTH), "{text}");
+        for n in names {
+            assert!(
+                text.lines().any(|l| l.trim_start().starts_with("step ") && l.contains(n)),
+                "{n} has a column:\n{text}"
+            );
+        }
+        assert!(text.contains("columns 1–") && text.contains("of 10:"), "{text}");
+        assert_eq!(
+            text.matches("\n  verdict").count(),
+            text.matches("columns ").count(),
+            "a verdict line per table:\n{text}"
+        );
+        assert!(text.contains("NOT READY") && text.contains("#3") && text.contains("✗ #3"), "{text}");
+        // Five columns still fit one table, as before.
+        let five = Matrix {
+            columns: m.columns[..5].to_vec(),
+            rows: vec![MatrixRow { step: "s".into(), cells: m.rows[0].cells[..5].to_vec() }],
+        };
+        assert!(!five.render().contains("columns "), "{}", five.render());
     }
 
     #[test]
