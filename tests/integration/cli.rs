@@ -448,7 +448,10 @@ fn unknown_profile_app_or_suite_names_exit_2_with_a_suggestion() {
     let r = run(["run", "--url", url, "--token", "t", "--profile", "okat"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("unknown profile `okat` — did you mean `okta`?"), "{r:?}");
-    assert!(r.stderr.contains("fix: pass --profile with one of: entra, entra-compliant, okta, okta-aiw, rfc"), "{r:?}");
+    let mut every = crate::util::every_profile();
+    every.sort();
+    let listed = format!("fix: pass --profile with one of: {}", every.join(", "));
+    assert!(r.stderr.contains(&listed), "{listed}\n{r:?}");
     let r = run(["run", "--url", url, "--token", "t", "--app", "sigma-entr"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("unknown app `sigma-entr` — did you mean `sigma-entra`?"), "{r:?}");

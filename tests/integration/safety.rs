@@ -85,11 +85,7 @@ fn canaries_are_byte_identical_after_everything_ran_failures_and_generated_check
         let canaries = seed_canaries(&c).await;
         let before = snapshot(&c, &canaries).await;
         let mut failed = 0;
-        for (profiles, app) in [
-            (vec!["rfc", "entra", "entra-compliant", "okta", "okta-aiw"], None),
-            (vec![], Some("sigma-entra")),
-            (vec![], Some("sigma-okta")),
-        ] {
+        for (profiles, app) in [(vec!["all"], None), (vec![], Some("sigma-entra")), (vec![], Some("sigma-okta"))] {
             config.profiles = profiles.iter().map(|p| p.to_string()).collect();
             config.app = app.map(str::to_string);
             config.properties = Some(scimtest::runner::property::PropertyConfig {

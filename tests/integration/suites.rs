@@ -85,7 +85,7 @@ async fn strict_mode_breaks_the_idps_exactly_where_expected() {
     let (server, mut config) =
         server_with_run_config(ServerConfig { mode: scimtest::server::ServerMode::Strict, ..ServerConfig::default() })
             .await;
-    config.profiles = ["entra", "entra-compliant", "okta", "okta-aiw"].map(String::from).to_vec();
+    config.profiles = crate::util::every_idp_profile();
     let records = check(&config).await.unwrap();
     server.shutdown().await.unwrap();
     let actual: std::collections::BTreeSet<&str> = failed(&records).iter().map(|r| r.name.as_str()).collect();

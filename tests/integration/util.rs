@@ -3,6 +3,16 @@
 use std::path::PathBuf;
 
 /// The absolute path of a file under `fixtures/`.
+/// Every bundled profile, as `--profile all` runs them: `rfc` first, then the identity providers by name.
+pub fn every_profile() -> Vec<String> {
+    scimtest::runner::expand_profiles(&scimtest::bundle::Source::suites(), &["all".to_string()]).expect("all expands")
+}
+
+/// Every bundled identity-provider profile (all but `rfc`), by name.
+pub fn every_idp_profile() -> Vec<String> {
+    every_profile().into_iter().filter(|p| p != "rfc").collect()
+}
+
 pub fn fixture(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
 }
