@@ -9,8 +9,8 @@ use crate::filter::{ParseOptions, parse_path};
 use crate::patch::{Mode, OpKind, Operation, PatchOptions, PatchRequest, apply};
 use crate::schema::{AttributeType, ResourceSchema};
 use crate::suite::{
-    App, AppAttribute, Auth, Body, Expect, Feature, JsonCheck, JsonTarget, Level, Method, Predicate, Requirement,
-    Scenario, Step, Suite,
+    App, AppAttribute, Auth, Body, Expect, Feature, JsonCheck, JsonTarget, Level, Method, Predicate, Profile,
+    Requirement, Scenario, Step, Suite, UserUpdate,
 };
 
 /// The name of the generated suite (`<app>::attributes::…`).
@@ -97,23 +97,13 @@ fn body(
 
 /// What the IdP lists in `schemas`: Entra lists the core and enterprise URNs on a create (idp-behaviour.md
 /// E-CU) and never an app's own extension, whose attributes it still sends under their URN.
-fn as_the_idp_lists(mut body: Value, app: &App) -> Value {
-    if is_entra(app)
+fn as_the_idp_lists(mut body: Value, app: &App, profile: &Profile) -> Value {
+    if !profile.lists_app_extension_urns
         && let Some(Value::Array(listed)) = body.get_mut("schemas")
     {
         listed.retain(|u| !u.as_str().is_some_and(|u| app.declares(u)));
     }
     body
-}
-
-fn is_entra(app: &App) -> bool {
-    app.profile.starts_with("entra")
-}
-
-/// Okta's profiles update a user with a PUT of the whole object (idp-behaviour.md O-UU), Entra's with
-/// one PATCH operation per changed attribute (E-UU).
-fn is_okta(app: &App) -> bool {
-    app.profile.starts_with("okta")
 }
 
 fn requirement(source: &str, level: Level, text: String) -> Requirement {
@@ -143,15 +133,15 @@ pub fn sends_extension(app: &App, scenario: &Scenario) -> Option<String> {
 ///
 /// Attributes of the app's own extensions get their own scenarios (a read-back per extension, a lookup
 /// and an update per attribute), so a server that does not declare the extension skips only those.
-pub fn suite(app: &App) -> Result<Option<Suite>, String> {
+pub fn suite(app: &App, profile: &Profile) -> Result<Option<Suite>, String> {
     let Some(users) = app.resource_schema("User") else { return Ok(None) };
     let attrs: Vec<&AppAttribute> = app.attributes.iter().filter(|a| a.resource == "User").collect();
     if attrs.is_empty() {
         return Ok(None);
     }
     let core: Vec<&AppAttribute> = attrs.iter().copied().filter(|a| own_extension(app, &a.path).is_none()).collect();
-    let core_body = as_the_idp_lists(body(&core, &users, |a| sample(a, ""))?, app);
-    let full_body = as_the_idp_lists(body(&attrs, &users, |a| sample(a, ""))?, app);
+    let core_body = as_the_idp_lists(body(&core, &users, |a| sample(a, ""))?, app, profile);
+    let full_body = as_the_idp_lists(body(&attrs, &users, |a| sample(a, ""))?, app, profile);
     // The create a scenario about `a` starts with: everything the table maps that the scenario needs.
     let create_for = |a: &AppAttribute| if own_extension(app, &a.path).is_some() { &full_body } else { &core_body };
     let mut scenarios = Vec::new();
@@ -237,19 +227,18 @@ pub fn suite(app: &App) -> Result<Option<Suite>, String> {
     }
 
     // Each mapped string attribute can be updated the way the IdP sends updates.
-    let op = match app.profile.as_str() {
-        "entra" => "Replace",
-        _ => "replace",
-    };
+    // As the profile spells it (`{{profile.replace}}`: Entra's default job capitalises it, E-Q1).
+    let op = profile.vars.values.get("replace").map_or("replace", String::as_str);
     for a in attrs.iter().filter(|a| !a.path.eq_ignore_ascii_case("userName") && a.ty == AttributeType::String) {
         let new = sample(a, "2");
         let mut read = expect(&[200]);
         read.json = vec![equals(&a.path, new.clone())];
-        let (update, description, text, requires) = if is_okta(app) {
+        let (update, description, text, requires) = if profile.user_update == UserUpdate::Put {
             let sent: &[&AppAttribute] = if own_extension(app, &a.path).is_some() { &attrs } else { &core };
             let mut whole = as_the_idp_lists(
                 body(sent, &users, |b| if std::ptr::eq(b, *a) { new.clone() } else { sample(b, "") })?,
                 app,
+                profile,
             );
             whole["id"] = json!("${user.id}");
             (
@@ -326,7 +315,7 @@ mod tests {
             ],
             quirks: vec![Quirk { name: "q".into(), description: "d".into() }],
         };
-        let s = suite(&app).unwrap().unwrap();
+        let s = suite(&app, &profile_of(&app)).unwrap().unwrap();
         let names: Vec<&str> = s.scenarios.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             names,
@@ -349,11 +338,15 @@ mod tests {
         assert_eq!(patch["Operations"][0]["op"], json!("Replace"), "Entra's op spelling");
     }
 
+    fn profile_of(app: &App) -> Profile {
+        crate::suite::load_profile(&crate::bundle::Source::suites(), &app.profile).unwrap()
+    }
+
     #[test]
     fn an_own_extension_is_sent_as_the_idp_sends_it() {
         let mut app = crate::suite::load_app(&crate::bundle::Source::suites(), "example-custom-extension").unwrap();
         let acme = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
-        let s = suite(&app).unwrap().unwrap();
+        let s = suite(&app, &profile_of(&app)).unwrap().unwrap();
         let scenario = |name: &str| s.scenarios.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("{name}"));
         // The core checks do not depend on the extension; the extension's do.
         let core = scenario("create_and_read_back_every_mapped_attribute");
@@ -377,7 +370,7 @@ mod tests {
         );
         // Okta updates with a PUT of the whole user, the extension's URN listed.
         app.profile = "okta".into();
-        let s = suite(&app).unwrap().unwrap();
+        let s = suite(&app, &profile_of(&app)).unwrap().unwrap();
         let update = s.scenarios.iter().find(|x| x.name == "update_billingcode").unwrap();
         assert_eq!(update.steps[1].method, Method::Put);
         let Body::Json(put) = &update.steps[1].body else { panic!() };

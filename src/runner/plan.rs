@@ -113,11 +113,13 @@ pub(super) fn load_all(config: &RunConfig) -> Result<(Plan, Option<suite::App>, 
     }
     // The checks generated from the app's attribute table run under the app's name.
     let generated = match &app {
-        Some(app) => app_checks::suite(app).map_err(|e| suite::SuiteError {
-            file: app.file.clone(),
-            line: None,
-            message: format!("the attribute table gives no request to check: {e}"),
-            fix: "check the table's paths and types against the schema (suites/README.md, apps)".into(),
+        Some(app) => app_checks::suite(app, &suite::load_profile(&config.suites, &app.profile)?).map_err(|e| {
+            suite::SuiteError {
+                file: app.file.clone(),
+                line: None,
+                message: format!("the attribute table gives no request to check: {e}"),
+                fix: "check the table's paths and types against the schema (suites/README.md, apps)".into(),
+            }
         })?,
         None => None,
     };

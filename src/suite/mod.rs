@@ -293,6 +293,22 @@ pub struct Profile {
     pub positions: Vec<Position>,
     /// `[profile.vars]`: the `{{profile.NAME}}` values of its suites.
     pub vars: ProfileVars,
+    /// How the identity provider sends a user's attribute updates (the checks generated from an app's
+    /// attribute table send them so).
+    pub user_update: UserUpdate,
+    /// Whether the IdP lists an app's own schema extension URN in a created user's `schemas` (Entra
+    /// lists only the core and enterprise URNs, E-CU, yet sends the extension's attributes under it).
+    pub lists_app_extension_urns: bool,
+}
+
+/// How an identity provider updates a user: one PATCH operation per changed attribute (Entra, E-UU) or a
+/// PUT of the whole user (Okta, O-UU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserUpdate {
+    #[default]
+    Patch,
+    Put,
 }
 
 /// A profile's position on one point where the RFC and an identity provider disagree.
@@ -627,6 +643,14 @@ struct RawProfile {
     position: Vec<Spanned<Position>>,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    user_update: UserUpdate,
+    #[serde(default = "listed")]
+    lists_app_extension_urns: bool,
+}
+
+fn listed() -> bool {
+    true
 }
 
 fn default_patch_mode() -> String {
@@ -1830,6 +1854,8 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
     }
     Ok(Profile {
         vars,
+        user_update: raw.profile.user_update,
+        lists_app_extension_urns: raw.profile.lists_app_extension_urns,
         display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,

@@ -735,3 +735,22 @@ fn the_shipped_tensions_name_their_idp_side_and_the_profiles_that_need_it() {
     }
     assert!(on_tension > 0, "no rfc scenario sits on a tension");
 }
+
+#[test]
+fn profiles_say_how_their_idp_updates_users_and_lists_extensions() {
+    let suites = Source::suites();
+    let p = |name: &str| load_profile(&suites, name).unwrap();
+    assert_eq!((p("okta").user_update, p("okta-aiw").user_update), (UserUpdate::Put, UserUpdate::Put));
+    assert_eq!((p("entra").user_update, p("rfc").user_update), (UserUpdate::Patch, UserUpdate::Patch), "the default");
+    assert!(!p("entra").lists_app_extension_urns && !p("entra-compliant").lists_app_extension_urns);
+    assert!(p("okta").lists_app_extension_urns && p("rfc").lists_app_extension_urns, "the default");
+    // A value the key does not take is a load error naming the file.
+    let dir = std::env::temp_dir().join(format!("scimtest-profile-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "[profile]\nname = \"bad\"\ndescription = \"d\"\nsuites = []\nuser_update = \"post\"\n")
+        .unwrap();
+    let e = load_profile(&suites, file.to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("user_update") || e.to_string().contains("post"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
