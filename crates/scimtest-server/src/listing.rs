@@ -198,11 +198,11 @@ impl Service {
                 if hidden && json.as_ref().and_then(|j| j.get("active")) == Some(&json!(false)) {
                     continue;
                 }
-                let matched = match (&compiled, &json) {
-                    (None, _) => true,
-                    (Some(c), _) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
-                    (Some(c), Some(json)) => c.matches(json),
-                    (Some(c), None) => c.matches(&stored.json()),
+                let matched = match &compiled {
+                    None => true,
+                    Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
+                    // Parsed above: a filter that needs no rendering reads the stored form.
+                    Some(c) => json.as_ref().is_some_and(|j| c.matches(j)),
                 };
                 if matched {
                     hits.push((kind, stored));
