@@ -15,7 +15,7 @@ use super::outcome::RunOutcome;
 use super::plan::{Plan, idp_names, idp_profiles, load_all, planned_checks, read_only_note};
 use super::report::{self, Outcome, Record};
 use super::selection::generated_check;
-use super::sharing::SharedGenerated;
+use super::sharing::{GeneratedKey, SharedGenerated};
 use super::{RunConfig, Selection, baseline, console, interrupted, preflight, selection, snapshot, timing};
 use crate::client::Client;
 use crate::exit::Exit;
@@ -154,10 +154,8 @@ pub fn run_on_keeping(
     // reads another profile's verdict comes last, so no thread sits waiting for it while scenarios wait.
     let mut selected = selected;
     selected.sort_by_key(|p| match generated_check(p) {
-        Some((profile, what, mode)) => {
-            let key = super::sharing::GeneratedKey::new(what, mode);
-            if shared.generated.profiles(key, profile).first().map(String::as_str) == Some(profile) { 0 } else { 2 }
-        }
+        Some((profile, what, mode)) if shared.generated.runs(GeneratedKey::new(what, mode), profile) => 0,
+        Some(_) => 2,
         None => 1,
     });
     let trials: Vec<Trial> = selected

@@ -72,6 +72,12 @@ impl SharedGenerated {
         }
     }
 
+    /// Whether `profile`'s check is the one that runs (the first of those sharing it, in plan order), not
+    /// one that reads another profile's verdict.
+    pub(super) fn runs(&self, key: GeneratedKey, profile: &str) -> bool {
+        self.profiles(key, profile).first().is_some_and(|p| p == profile)
+    }
+
     /// The check's verdict: run by the first profile that asks (the others wait for it), then kept.
     pub(super) fn verdict(&self, key: GeneratedKey, run: impl FnOnce() -> Verdict) -> Verdict {
         let cell = self.verdicts.lock().expect("generated verdicts lock").entry(key).or_default().clone();
@@ -100,6 +106,8 @@ mod tests {
         // PATCH checks are judged by mode.
         assert_eq!(shared.profiles(GeneratedKey::new("patch", Mode::Entra), "entra"), ["entra", "entra-compliant"]);
         assert_eq!(shared.profiles(GeneratedKey::new("patch", Mode::Okta), "okta"), ["okta"]);
+        assert!(shared.runs(GeneratedKey::new("patch", Mode::Entra), "entra"));
+        assert!(!shared.runs(GeneratedKey::new("patch", Mode::Entra), "entra-compliant"), "reads entra's verdict");
         // A check the selection did not plan stands alone.
         assert_eq!(shared.profiles(GeneratedKey::new("groups", Mode::Okta), "okta"), ["okta"]);
 
