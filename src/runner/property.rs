@@ -3,7 +3,7 @@
 //! never matters); a disagreement is shrunk to a minimal counterexample and reported with its seed.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
@@ -180,7 +180,7 @@ impl Regressions {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for file in &self.0 {
-            for line in replayed(&Some(file.clone())) {
+            for line in replayed(file) {
                 if seen.insert(line.clone()) {
                     out.push((line, format!("in {}", file.display())));
                 }
@@ -191,16 +191,16 @@ impl Regressions {
 
     fn remember(&self, line: &str) -> String {
         if self.0.is_empty() {
-            return remember(&None, line);
+            return "not saved (no regressions directory)".into();
         }
-        let said: Vec<String> = self.0.iter().map(|f| remember(&Some(f.clone()), line)).collect();
+        let said: Vec<String> = self.0.iter().map(|f| remember(f, line)).collect();
         said.join("; ")
     }
 }
 
-fn replayed(file: &Option<PathBuf>) -> Vec<String> {
-    file.as_ref()
-        .and_then(|f| std::fs::read_to_string(f).ok())
+fn replayed(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .ok()
         .map(|t| t.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(str::to_string).collect())
         .unwrap_or_default()
 }
@@ -208,9 +208,8 @@ fn replayed(file: &Option<PathBuf>) -> Vec<String> {
 /// Keeps a minimal failing input (only disagreements of the server with the core are kept: a set-up
 /// failure says nothing about the input, and is a [`Failure`] that blocks instead). Returns what the
 /// failure says about it: where it was saved, or why not.
-fn remember(file: &Option<PathBuf>, line: &str) -> String {
-    let Some(f) = file else { return "not saved (no regressions directory)".into() };
-    if replayed(file).iter().any(|l| l == line) {
+fn remember(f: &Path, line: &str) -> String {
+    if replayed(f).iter().any(|l| l == line) {
         return format!("already in {}", f.display());
     }
     let mut text = std::fs::read_to_string(f).unwrap_or_else(|_| {
