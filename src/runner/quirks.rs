@@ -25,10 +25,19 @@ pub fn meaning(id: &str) -> Option<&'static str> {
     all().get(id).copied()
 }
 
-/// `E-Q3`, `O-Q12`: an IdP letter, `-Q` and a number.
+/// The identity providers' id prefixes: Entra ID (`E`, `E2` for the compliant flag), Okta (`O`), OneLogin
+/// (`OL`), JumpCloud (`JC`), Ping (`PI`), Google Workspace (`GW`), Rippling (`RP`). Two letters for the
+/// newer ones, so no id can be mistaken for a word like `P-256`.
+pub const IDP_PREFIXES: &[&str] = &["E", "E2", "O", "OL", "JC", "PI", "GW", "RP"];
+
+/// The words a requirement source starts with to name its identity provider (`Entra E-UU`), left out
+/// where a step is named by its source.
+pub const IDP_SOURCE_WORDS: &[&str] = &["Entra", "Okta", "OneLogin", "JumpCloud", "Ping", "Google", "Rippling"];
+
+/// `E-Q3`, `O-Q12`, `OL-Q2`: an IdP prefix, `-Q` and a number.
 pub fn is_quirk_id(word: &str) -> bool {
     let Some((idp, number)) = word.split_once("-Q") else { return false };
-    matches!(idp, "E" | "E2" | "O") && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+    IDP_PREFIXES.contains(&idp) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The catalogue ids a requirement source names, in order (`Entra E-UU, E-Q22` → `E-UU`, `E-Q22`): request
@@ -38,7 +47,7 @@ pub fn ids_in(source: &str) -> Vec<&str> {
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '/'))
         .filter(|w| {
             let Some((idp, rest)) = w.split_once('-') else { return false };
-            matches!(idp, "E" | "E2" | "O")
+            IDP_PREFIXES.contains(&idp)
                 && !rest.is_empty()
                 && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         })
@@ -64,9 +73,38 @@ pub fn annotate(source: &str) -> String {
     if quirks.is_empty() { source.to_string() } else { format!("{source} ({})", quirks.join("; ")) }
 }
 
+/// The `| profile | replays | sources |` rows of docs/idp-quirks.md: profile name → what it replays.
+pub fn replay_rows() -> BTreeMap<&'static str, &'static str> {
+    DOC.lines()
+        .skip_while(|l| !l.starts_with("## Profiles and what they replay"))
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| ")?.split(" | ");
+            let profile = cells.next()?;
+            let replays = cells.next()?;
+            (profile != "profile" && !profile.starts_with("---")).then_some((profile, replays))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every identity-provider profile says what it replays (its `replays` key), and docs/idp-quirks.md has
+    /// the same row with the sources.
+    #[test]
+    fn every_idp_profile_names_what_it_replays_and_its_sources() {
+        let source = crate::bundle::Source::suites();
+        let rows = replay_rows();
+        let names = crate::suite::available(&source, "profiles");
+        assert!(names.len() >= 5, "{names:?}");
+        for name in names.iter().filter(|n| *n != "rfc") {
+            let profile = crate::suite::load_profile(&source, name).unwrap();
+            let replays = profile.replays.as_deref().unwrap_or_else(|| panic!("profile {name} has no `replays` key"));
+            assert_eq!(rows.get(name.as_str()).copied(), Some(replays), "docs/idp-quirks.md's row for {name}");
+        }
+        assert!(rows.keys().all(|p| names.iter().any(|n| n == p)), "a row for a profile that does not exist: {rows:?}");
+    }
 
     /// Every quirk id cited anywhere under suites/ has a row in docs/idp-quirks.md, so the document cannot
     /// drift from the suites.

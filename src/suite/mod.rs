@@ -299,6 +299,9 @@ pub struct Profile {
     /// Whether the IdP lists an app's own schema extension URN in a created user's `schemas` (Entra
     /// lists only the core and enterprise URNs, E-CU, yet sends the extension's attributes under it).
     pub lists_app_extension_urns: bool,
+    /// Which identity-provider behaviour the profile replays, with its version or date (`Entra provisioning
+    /// service, default job, as documented Aug 2026`); its sources are in docs/idp-quirks.md. `None` for rfc.
+    pub replays: Option<String>,
 }
 
 /// How an identity provider updates a user: one PATCH operation per changed attribute (Entra, E-UU) or a
@@ -647,6 +650,8 @@ struct RawProfile {
     user_update: UserUpdate,
     #[serde(default = "listed")]
     lists_app_extension_urns: bool,
+    #[serde(default)]
+    replays: Option<String>,
 }
 
 fn listed() -> bool {
@@ -1856,6 +1861,7 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         vars,
         user_update: raw.profile.user_update,
         lists_app_extension_urns: raw.profile.lists_app_extension_urns,
+        replays: raw.profile.replays,
         display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,

@@ -17,6 +17,64 @@ use scimtest::suite::Level;
 
 use crate::suites::run_against;
 
+/// Faults caught by a MAY check only, each with why that is enough: the check the fault proves is
+/// optional in the identity provider's own suite.
+const CAUGHT_AT_MAY_ONLY: &[(Fault, &str)] = &[];
+
+/// The identity-provider quirks a server must accept, each with the bundled-server fault that breaks it
+/// (docs/idp-quirks.md): the fault fails the quirk's named check, and no check of another identity-provider
+/// profile fails with it except those listed, each for a reason (a quirk several IdPs share). The rfc
+/// profile may fail too: most quirks are RFC behaviour as well.
+struct QuirkFault {
+    quirk: &'static str,
+    fault: Fault,
+    /// The check that names the quirk, as a trial name (`onelogin::ol_provisioning::…`).
+    check: &'static str,
+    /// Trial-name prefixes outside `rfc::` that may fail as well, and why.
+    also_fails: &'static [&'static str],
+}
+
+const QUIRK_FAULTS: &[QuirkFault] = &[
+    // ----- onelogin (issue 15) -----
+
+    // ----- jumpcloud (issue 15) -----
+
+    // ----- ping (issue 15) -----
+
+    // ----- google-workspace (issue 15) -----
+
+    // ----- rippling (issue 15) -----
+
+    // ----- entra-gallery (issue 15) -----
+
+    // ----- okta parity and governance (issue 15) -----
+];
+
+/// Every fault's records against every profile (`run_against`), computed once for all the tests here.
+async fn matrix() -> &'static BTreeMap<Fault, Vec<Record>> {
+    static MATRIX: tokio::sync::OnceCell<BTreeMap<Fault, Vec<Record>>> = tokio::sync::OnceCell::const_new();
+    MATRIX
+        .get_or_init(|| async {
+            // Faults side by side: each run mostly waits on loopback HTTP.
+            let slots = Arc::new(tokio::sync::Semaphore::new(4));
+            let mut runs = tokio::task::JoinSet::new();
+            for &fault in Fault::ALL {
+                let slots = slots.clone();
+                runs.spawn(async move {
+                    let _slot = slots.acquire_owned().await.unwrap();
+                    (fault, run_against(&[fault]).await)
+                });
+            }
+            let mut matrix = BTreeMap::new();
+            while let Some(done) = runs.join_next().await {
+                let (fault, records) = done.unwrap();
+                matrix.insert(fault, records);
+            }
+            matrix
+        })
+        .await
+}
+
 /// Failing checks per level, by name.
 #[derive(Default)]
 struct Caught {
@@ -74,21 +132,7 @@ async fn every_fault_is_caught_by_a_must_or_should_check_and_the_clean_server_by
     );
     assert!(clean.skipped.is_empty(), "the reference server supports every feature, yet skipped: {:?}", clean.skipped);
 
-    // Faults side by side: each run mostly waits on loopback HTTP.
-    let slots = Arc::new(tokio::sync::Semaphore::new(4));
-    let mut runs = tokio::task::JoinSet::new();
-    for &fault in Fault::ALL {
-        let slots = slots.clone();
-        runs.spawn(async move {
-            let _slot = slots.acquire_owned().await.unwrap();
-            (fault, Caught::of(&run_against(&[fault]).await).0)
-        });
-    }
-    let mut matrix: BTreeMap<&str, Caught> = BTreeMap::new();
-    while let Some(done) = runs.join_next().await {
-        let (fault, caught) = done.unwrap();
-        matrix.insert(fault.name(), caught);
-    }
+    let matrix: BTreeMap<&str, Caught> = matrix().await.iter().map(|(f, r)| (f.name(), Caught::of(r).0)).collect();
 
     let mut table = String::from("| fault | MUST | SHOULD | MAY | for example |\n|---|---:|---:|---:|---|\n");
     let _ = writeln!(table, "| (none: the clean server) | 0 | 0 | 0 | |");
@@ -106,7 +150,12 @@ async fn every_fault_is_caught_by_a_must_or_should_check_and_the_clean_server_by
     let _ = std::fs::write(&file, &table);
     eprintln!("fault → failing checks (also in {}):\n{table}", file.display());
     let variant = |name: &str| Fault::ALL.iter().any(|f| f.name() == name && f.is_variant());
-    let uncaught: Vec<&&str> = matrix.iter().filter(|(f, c)| !variant(f) && !c.caught()).map(|(f, _)| f).collect();
+    let may_only = |name: &str| CAUGHT_AT_MAY_ONLY.iter().any(|(f, _)| f.name() == name);
+    let uncaught: Vec<&&str> = matrix
+        .iter()
+        .filter(|(f, c)| !variant(f) && !c.caught() && !(may_only(f) && c.count(Level::May) > 0))
+        .map(|(f, _)| f)
+        .collect();
     assert!(uncaught.is_empty(), "no MUST or SHOULD check fails for these faults: {uncaught:?}\n{table}");
     assert_eq!(matrix.len(), Fault::ALL.len());
     // A legitimate server choice is adapted to, not caught: the rfc profile fails nothing and says why it
@@ -120,4 +169,35 @@ async fn every_fault_is_caught_by_a_must_or_should_check_and_the_clean_server_by
         let skipped: Vec<&String> = c.skipped.iter().filter(|n| n.starts_with("rfc::")).collect();
         assert!(!skipped.is_empty(), "`{fault}`: the rfc profile skipped nothing the server does not declare");
     }
+}
+
+/// Each quirk's fault fails the quirk's named check, and no other identity-provider profile's run fails
+/// with it beyond the listed exceptions (docs/idp-quirks.md says which fault breaks which quirk).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_quirk_fault_fails_its_named_check_and_no_other_idp_profile() {
+    let matrix = matrix().await;
+    let mut problems = Vec::new();
+    for row in QUIRK_FAULTS {
+        let records = &matrix[&row.fault];
+        let failing: Vec<&str> = records
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed(_) | Outcome::Blocked(_)))
+            .map(|r| r.name.as_str())
+            .collect();
+        if !records.iter().any(|r| r.name == row.check) {
+            problems.push(format!("{} (`{}`): no check named {} ran", row.quirk, row.fault.name(), row.check));
+        } else if !failing.contains(&row.check) {
+            problems.push(format!("{} (`{}`) does not fail {}", row.quirk, row.fault.name(), row.check));
+        }
+        let profile = row.check.split("::").next().unwrap_or_default();
+        let elsewhere: Vec<&&str> = failing
+            .iter()
+            .filter(|n| !n.starts_with("rfc::") && !n.starts_with(&format!("{profile}::")))
+            .filter(|n| !row.also_fails.iter().any(|p| n.starts_with(p)))
+            .collect();
+        if !elsewhere.is_empty() {
+            problems.push(format!("{} (`{}`) also fails {elsewhere:?}", row.quirk, row.fault.name()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

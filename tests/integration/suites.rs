@@ -8,26 +8,20 @@ use scimtest::server::{Fault, ServerConfig};
 
 use crate::util::{server_for_profile, server_with_run_config};
 
-/// Every profile under suites/profiles/, each against a server in the mode it is judged in.
+/// Every profile under suites/profiles/, each against a server in the mode it is judged in: rfc against
+/// the strict server, every identity-provider profile in one run against one compat server (as selftest
+/// runs them).
 pub async fn run_against(faults: &[Fault]) -> Vec<Record> {
-    let profiles: Vec<String> = scimtest::bundle::Source::suites()
-        .list("profiles", "toml")
-        .unwrap()
-        .iter()
-        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .collect();
-    let mut records = Vec::new();
-    for profile in profiles {
-        records.extend(run_profile(&profile, faults).await);
-    }
-    records
+    let (rfc, idps) = (vec!["rfc".to_string()], crate::util::every_idp_profile());
+    let (rfc, idps) = tokio::join!(run_profiles(&rfc, faults), run_profiles(&idps, faults));
+    rfc.into_iter().chain(idps).collect()
 }
 
-/// One profile against a fresh server in the mode that profile is judged in.
-async fn run_profile(profile: &str, faults: &[Fault]) -> Vec<Record> {
-    // rfc checks the strict server, IdP profiles the compat one (scimtest::selftest::server_mode_for).
-    let (server, config) = server_for_profile(profile, faults).await;
-    let records = check(&config).await.unwrap_or_else(|e| panic!("the {profile} profile loads and runs: {e}"));
+/// Profiles judged alike (scimtest::selftest::server_mode_for) against one fresh server in their mode.
+async fn run_profiles(profiles: &[String], faults: &[Fault]) -> Vec<Record> {
+    let (server, mut config) = server_for_profile(&profiles[0], faults).await;
+    config.profiles = profiles.to_vec();
+    let records = check(&config).await.unwrap_or_else(|e| panic!("the profiles {profiles:?} load and run: {e}"));
     server.shutdown().await.expect("server stops");
     records
 }

@@ -63,6 +63,9 @@ pub struct ServerConfig {
     /// documents (an app's own attributes, `App::extensions`): published under /Schemas and
     /// /ResourceTypes, optional, stored like the enterprise extension.
     pub user_extensions: Vec<serde_json::Value>,
+    /// Complete users created before the first request (as `scimtest serve --seed-users`): a tenant that
+    /// is not empty, as Okta's SPEC test needs one (O-Q24).
+    pub seed_users: usize,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +81,7 @@ impl Default for ServerConfig {
             bulk_max_operations: 1000,
             bulk_max_payload: 1024 * 1024,
             user_extensions: Vec::new(),
+            seed_users: 0,
         }
     }
 }
@@ -128,7 +132,11 @@ impl RunningServer {
 pub async fn spawn(config: ServerConfig) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
+    let seed_users = config.seed_users;
     let state = state(config);
+    if seed_users > 0 {
+        state.seed_users(seed_users, &format!("http://{addr}{}", state.config().base_path));
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, state.clone(), async move {
         let _ = stopped.await;

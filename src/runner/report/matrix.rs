@@ -15,7 +15,7 @@ use crate::suite::Level;
 /// steps, generated checks), after these, in plan order.
 const ROWS: &[(&str, &[&str])] = &[
     ("Test Connection", &["Test Connection", "Test API Credentials"]),
-    ("schema discovery", &["schema discovery"]),
+    ("schema discovery", &["schema discovery", "discover resource types"]),
     ("import users", &["import users"]),
     ("match user", &["match user"]),
     ("create user", &["create user"]),
@@ -36,6 +36,7 @@ const ROWS: &[(&str, &[&str])] = &[
         &["add group members", "remove group members", "push membership changes", "push full membership"],
     ),
     ("delete group", &["delete group"]),
+    ("entitlements and roles", &["list entitlements and roles", "assign entitlements and roles"]),
 ];
 
 /// How long a cell's reason may be: enough to recognise the root cause, which the reports give whole.

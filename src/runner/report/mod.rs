@@ -414,6 +414,54 @@ const LIFECYCLE: &[(&str, &str)] = &[
     ("O-MG", "push membership changes"),
     ("O-MR", "push full membership"),
     ("O-XG", "delete group"),
+    ("O-RT", "discover resource types"),
+    ("O-LE", "list entitlements and roles"),
+    ("O-AE", "assign entitlements and roles"),
+    // OneLogin (docs/idp-quirks.md): the titles match Entra's and Okta's, so the matrix rows align.
+    ("OL-TC", "Test Connection"),
+    ("OL-QU", "match user"),
+    ("OL-CU", "create user"),
+    ("OL-UU", "update user"),
+    ("OL-DU", "disable user"),
+    ("OL-XU", "delete user"),
+    ("OL-QG", "match group"),
+    ("OL-CG", "create group"),
+    ("OL-MG", "push membership changes"),
+    // JumpCloud
+    ("JC-TC", "Test Connection"),
+    ("JC-QU", "match user"),
+    ("JC-CU", "create user"),
+    ("JC-UU", "update user"),
+    ("JC-DU", "disable user"),
+    ("JC-XU", "delete user"),
+    ("JC-CG", "create group"),
+    ("JC-AM", "add group members"),
+    ("JC-RM", "remove group members"),
+    ("JC-XG", "delete group"),
+    // Ping (PingOne outbound, PingFederate)
+    ("PI-QU", "match user"),
+    ("PI-CU", "create user"),
+    ("PI-UU", "update user"),
+    ("PI-DU", "disable user"),
+    ("PI-XU", "delete user"),
+    ("PI-LG", "match group"),
+    ("PI-CG", "create group"),
+    ("PI-MG", "push membership changes"),
+    // Google Workspace
+    ("GW-TC", "Test Connection"),
+    ("GW-CU", "create user"),
+    ("GW-UU", "update user"),
+    ("GW-DU", "disable user"),
+    ("GW-RU", "re-enable user"),
+    ("GW-XU", "delete user"),
+    // Rippling
+    ("RP-TC", "Test Connection"),
+    ("RP-QU", "match user"),
+    ("RP-CU", "create user"),
+    ("RP-UU", "update user"),
+    ("RP-DU", "disable user"),
+    ("RP-CG", "create group"),
+    ("RP-MG", "push membership changes"),
 ];
 
 /// An identity-provider profile (or an app provisioned by one) that a run planned.
@@ -558,7 +606,10 @@ fn step_of(r: &Record) -> (String, Option<usize>) {
         return (format!("generated {} checks", r.scenario), None);
     }
     let source = r.requirement.source.as_str();
-    let own = source.strip_prefix("Entra ").or_else(|| source.strip_prefix("Okta ")).unwrap_or(source);
+    let own = crate::runner::quirks::IDP_SOURCE_WORDS
+        .iter()
+        .find_map(|word| source.strip_prefix(word)?.strip_prefix(' '))
+        .unwrap_or(source);
     (own.to_string(), None)
 }
 
