@@ -221,6 +221,19 @@ behaviour! {
     items_per_page: ItemsPerPage = ItemsPerPage::Returned,
     /// How `totalResults`, `startIndex` and `itemsPerPage` are written (RFC 7644 §3.4.2: integers).
     paging_fields: Encoding = Encoding::Number,
+
+    // ----- onelogin (issue 15) -----
+
+    // ----- jumpcloud (issue 15) -----
+
+    // ----- ping (issue 15) -----
+
+    // ----- google-workspace / rippling (issue 15) -----
+
+    // ----- entra-gallery / okta spec (issue 15) -----
+
+    // ----- okta governance (issue 15) -----
+
 }
 
 impl Behaviour {
@@ -379,6 +392,17 @@ impl Behaviour {
             Fault::RequireNameFormatted => self.name_formatted_required = true,
             // Not a bug: a server may declare a smaller User schema; the harness must adapt.
             Fault::MinimalUserSchema => self.minimal_user_schema = true,
+            // ----- onelogin (issue 15) -----
+
+            // ----- jumpcloud (issue 15) -----
+
+            // ----- ping (issue 15) -----
+
+            // ----- google-workspace / rippling (issue 15) -----
+
+            // ----- entra-gallery / okta spec (issue 15) -----
+
+            // ----- okta governance (issue 15) -----
         }
     }
 

@@ -147,6 +147,18 @@ faults! {
         "not a bug, a choice the harness must adapt to: the User schema marks `name` and `name.formatted` required, and a user without them is refused with 400",
     MinimalUserSchema => "minimal-user-schema":
         "not a bug, a choice the harness must adapt to: the User schema declares no nickName and no enterprise extension, and a user carrying them is refused with 400",
+    // ----- onelogin (issue 15) -----
+
+    // ----- jumpcloud (issue 15) -----
+
+    // ----- ping (issue 15) -----
+
+    // ----- google-workspace / rippling (issue 15) -----
+
+    // ----- entra-gallery / okta spec (issue 15) -----
+
+    // ----- okta governance (issue 15) -----
+
 }
 
 impl Fault {
