@@ -96,7 +96,8 @@ pub struct AuthArgs {
 #[derive(Args)]
 #[command(next_help_heading = "Selection")]
 pub struct SelectionArgs {
-    /// A profile (rfc, entra, entra-compliant, okta, okta-aiw) or a profile .toml file; repeatable or
+    /// A profile (rfc, entra, entra-compliant, okta, okta-aiw, onelogin, jumpcloud, ping, google-workspace,
+    /// rippling: `scimtest suites list`) or a profile .toml file; repeatable or
     /// comma-separated; `all` for every profile in one run. Default: the app's profile, else rfc.
     #[arg(long = "profile", env = "SCIM_PROFILE", hide_env_values = true, value_name = "NAME", value_delimiter = ',')]
     pub profiles: Vec<String>,
