@@ -231,6 +231,14 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     {
         return error_response(&state, e);
     }
+    if behaviour.empty_query_segments_refused
+        && let Some(query) = request.uri().query()
+        && !query.is_empty()
+        && query.split('&').any(str::is_empty)
+    {
+        let e = ScimError::bad_request("invalidSyntax", "the query string has an empty parameter");
+        return error_response(&state, e);
+    }
     let config = state.config();
     if config.token.is_some() || config.basic.is_some() {
         let given = header_str(request.headers(), header::AUTHORIZATION).and_then(|h| h.split_once(' '));
@@ -382,6 +390,10 @@ async fn replace(
     kind: Kind,
 ) -> Response {
     let r = async {
+        // The id read from the raw request-target: `{id}?` is no resource (OneLogin OL-Q6).
+        if !s.behaviour().empty_query_ignored && q.as_deref() == Some("") {
+            return Err(ScimError::new(StatusCode::NOT_FOUND, None, format!("no {} `{id}?`", kind.name())));
+        }
         let p = params(q.as_deref())?;
         let json = json_body(&s, &h, body).await?;
         let (updated, created) = s.replace(kind, &id, &json, header_str(&h, header::IF_MATCH), &base_url(&s, &h))?;
