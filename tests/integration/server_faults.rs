@@ -499,6 +499,9 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let r = s.call(Method::POST, "/Users", Some(body), &[]).await;
             r.status == StatusCode::CREATED && r.body.get("groups").is_none_or(|g| g == &json!([]))
         }
+        Fault::RejectEmptyUserAgent => {
+            s.call(Method::GET, "/Users", None, &[("user-agent", "")]).await.status == StatusCode::OK
+        }
     }
 }
 

@@ -238,6 +238,8 @@ behaviour! {
     empty_query_ignored: bool = true,
     /// `groups` on POST /Users is ignored as readOnly (OneLogin OL-Q7).
     create_ignores_groups: bool = true,
+    /// A request with an empty User-Agent is served (OneLogin OL-Q8).
+    empty_user_agent_accepted: bool = true,
 
     // ----- jumpcloud (issue 15) -----
 
@@ -424,6 +426,8 @@ impl Behaviour {
             Fault::QuestionMarkInId => self.empty_query_ignored = false,
             // OneLogin OL-Q7, RFC 7644 §3.3: readOnly `groups` on create is ignored.
             Fault::RejectGroupsOnCreate => self.create_ignores_groups = false,
+            // OneLogin OL-Q8: an empty User-Agent.
+            Fault::RejectEmptyUserAgent => self.empty_user_agent_accepted = false,
             // ----- jumpcloud (issue 15) -----
 
             // ----- ping (issue 15) -----

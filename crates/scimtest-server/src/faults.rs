@@ -162,6 +162,8 @@ faults! {
         "PUT /Users/{id}? is routed on the raw request-target, so the empty query makes the id unknown: 404 (OneLogin OL-Q6; RFC 3986 §3.3: the path ends at `?`)",
     RejectGroupsOnCreate => "reject-groups-on-create":
         "a POST /Users with a non-empty `groups` (OneLogin's roles) is refused with 400 instead of ignored (OneLogin OL-Q7; RFC 7644 §3.3: readOnly values SHALL be ignored)",
+    RejectEmptyUserAgent => "reject-empty-user-agent":
+        "a request whose User-Agent is empty or missing is refused with 403, as a firewall rule might (OneLogin OL-Q8 sends it empty)",
 
     // ----- jumpcloud (issue 15) -----
 

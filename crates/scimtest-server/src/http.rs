@@ -214,6 +214,12 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let behaviour = state.behaviour();
+    if !behaviour.empty_user_agent_accepted
+        && header_str(request.headers(), header::USER_AGENT).is_none_or(|ua| ua.trim().is_empty())
+    {
+        let e = ScimError::new(StatusCode::FORBIDDEN, None, "requests without a User-Agent are refused");
+        return error_response(&state, e);
+    }
     if !behaviour.credentials_checked {
         return next.run(request).await;
     }
