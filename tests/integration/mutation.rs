@@ -98,6 +98,12 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         check: "onelogin::ol_quirks::create_with_role_groups",
         also_fails: &[],
     },
+    QuirkFault {
+        quirk: "OL-Q8",
+        fault: Fault::RejectEmptyUserAgent,
+        check: "onelogin::ol_quirks::empty_user_agent_is_served",
+        also_fails: &[],
+    },
     // ----- jumpcloud (issue 15) -----
 
     // ----- ping (issue 15) -----
