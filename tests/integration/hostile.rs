@@ -467,3 +467,51 @@ async fn a_client_never_has_more_requests_in_flight_than_allowed() {
     }
     assert_eq!(most.load(Ordering::SeqCst), 2, "at most 2 at once, and 2 were used");
 }
+
+/// OneLogin's request-targets (OL-Q5, OL-Q6) reach the server byte for byte: a trailing `?` on a PUT, a
+/// query of `+` spaces ending in `&`, and an empty User-Agent (OL-Q8). A client that normalised them would
+/// make the onelogin checks test a request OneLogin never sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_targets_are_sent_as_written() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heads = seen.clone();
+    let (base, _) = raw_server(move |mut stream| {
+        let heads = heads.clone();
+        async move {
+            let mut head = Vec::new();
+            let mut buf = vec![0u8; 16 * 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => return,
+                }
+            }
+            heads.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{EMPTY_LIST}",
+                EMPTY_LIST.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    })
+    .await;
+    let client = Client::new(ClientConfig::new(&base)).unwrap();
+    let put = Request::new(reqwest::Method::PUT, "/Users/2819c223?").json(&json!({"userName": "babs"}));
+    let mut lookup = Request::new(reqwest::Method::GET, "/Users?filter=userName+eq+%22babs%40example.com%22&");
+    lookup.headers.push(("User-Agent".into(), String::new()));
+    for request in [&put, &lookup] {
+        let exchange = client.send(request).await;
+        assert_eq!(exchange.status, Some(200), "{}", exchange.transcript(200));
+    }
+    let heads = seen.lock().unwrap().clone();
+    let first_lines: Vec<&str> = heads.iter().map(|h| h.lines().next().unwrap_or_default()).collect();
+    assert_eq!(
+        first_lines,
+        ["PUT /scim/Users/2819c223? HTTP/1.1", "GET /scim/Users?filter=userName+eq+%22babs%40example.com%22& HTTP/1.1"]
+    );
+    let user_agents: Vec<&str> =
+        heads[1].lines().filter(|l| l.to_ascii_lowercase().starts_with("user-agent:")).collect();
+    assert_eq!(user_agents.len(), 1, "one User-Agent header: {user_agents:?}");
+    assert_eq!(user_agents[0]["user-agent:".len()..].trim(), "", "the User-Agent is sent empty");
+}

@@ -36,7 +36,74 @@ struct QuirkFault {
 
 const QUIRK_FAULTS: &[QuirkFault] = &[
     // ----- onelogin (issue 15) -----
-
+    QuirkFault {
+        quirk: "OL-Q1",
+        fault: Fault::RejectEmptyStrings,
+        check: "onelogin::ol_quirks::create_with_unset_placeholders",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q1",
+        fault: Fault::StoreEmptyStrings,
+        check: "onelogin::ol_quirks::unset_placeholders_read_back_unassigned",
+        // Entra's `""` in a replace (E-Q21) is the same quirk.
+        also_fails: &["entra::user_lifecycle::replace_with_empty_string_unassigns"],
+    },
+    QuirkFault {
+        quirk: "OL-Q2",
+        fault: Fault::RejectMultiValuedObject,
+        check: "onelogin::ol_quirks::create_with_single_email_object",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q3",
+        fault: Fault::DropEmailsWithoutPrimary,
+        check: "onelogin::ol_quirks::create_with_email_without_primary",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q4",
+        fault: Fault::RejectUnknownSchemaUrn,
+        check: "onelogin::ol_quirks::create_with_legacy_schema_urn",
+        // The same quirk as Entra's E-Q11: every Entra group create carries Microsoft's schema URN (so the
+        // group scenarios built on one fail too), and its legacy create the malformed `…:2.0User` URN.
+        also_fails: &[
+            "entra::group_lifecycle::",
+            "entra::gallery_scale::",
+            "entra::user_lifecycle::create_with_explicit_nulls",
+            "entra-compliant::e2_groups::",
+        ],
+    },
+    QuirkFault {
+        quirk: "OL-Q4",
+        fault: Fault::MissingCoreUrnCrashes,
+        check: "onelogin::ol_quirks::create_with_legacy_urns_only",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q5",
+        fault: Fault::RejectEmptyQuerySegment,
+        check: "onelogin::ol_quirks::lookup_with_trailing_ampersand",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q6",
+        fault: Fault::QuestionMarkInId,
+        check: "onelogin::ol_quirks::put_with_trailing_question_mark",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q7",
+        fault: Fault::RejectGroupsOnCreate,
+        check: "onelogin::ol_quirks::create_with_role_groups",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "OL-Q8",
+        fault: Fault::RejectEmptyUserAgent,
+        check: "onelogin::ol_quirks::empty_user_agent_is_served",
+        also_fails: &[],
+    },
     // ----- jumpcloud (issue 15) -----
 
     // ----- ping (issue 15) -----

@@ -467,6 +467,41 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let r = s.call(Method::POST, "/Users", Some(body), &[]).await.status;
             declared.contains("nickName") && declared.contains(ENTERPRISE) && r == StatusCode::CREATED
         }
+        // ----- onelogin (issue 15) -----
+        Fault::RejectEmptyStrings => {
+            let body = json!({"schemas": [USER], "userName": "a", "title": "", ENTERPRISE: {"department": ""}});
+            s.call(Method::POST, "/Users", Some(body), &[]).await.status == StatusCode::CREATED
+        }
+        Fault::RejectMultiValuedObject => {
+            let body = json!({"schemas": [USER], "userName": "a", "emails": {"value": "a@x", "type": "work"}});
+            let r = s.call(Method::POST, "/Users", Some(body), &[]).await;
+            r.status == StatusCode::CREATED && r.body["emails"][0]["value"] == json!("a@x")
+        }
+        Fault::DropEmailsWithoutPrimary => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "emails": [{"value": "a@x"}]})).await;
+            s.get(&format!("/Users/{id}")).await.body["emails"][0]["value"] == json!("a@x")
+        }
+        Fault::MissingCoreUrnCrashes => {
+            let body = json!({"schemas": ["urn:scim:schemas:core:2.0"], "userName": "a"});
+            s.call(Method::POST, "/Users", Some(body), &[]).await.status.as_u16() < 500
+        }
+        Fault::RejectEmptyQuerySegment => {
+            s.named("a").await;
+            s.get("/Users?filter=userName+eq+%22a%22&").await.body["totalResults"] == json!(1)
+        }
+        Fault::QuestionMarkInId => {
+            let id = s.named("a").await;
+            let body = json!({"schemas": [USER], "userName": "a", "title": "T"});
+            s.call(Method::PUT, &format!("/Users/{id}?"), Some(body), &[]).await.status == StatusCode::OK
+        }
+        Fault::RejectGroupsOnCreate => {
+            let body = json!({"schemas": [USER], "userName": "a", "groups": [{"value": "Admins"}]});
+            let r = s.call(Method::POST, "/Users", Some(body), &[]).await;
+            r.status == StatusCode::CREATED && r.body.get("groups").is_none_or(|g| g == &json!([]))
+        }
+        Fault::RejectEmptyUserAgent => {
+            s.call(Method::GET, "/Users", None, &[("user-agent", "")]).await.status == StatusCode::OK
+        }
     }
 }
 

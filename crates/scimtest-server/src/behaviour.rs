@@ -223,6 +223,23 @@ behaviour! {
     paging_fields: Encoding = Encoding::Number,
 
     // ----- onelogin (issue 15) -----
+    /// `""` for an attribute on POST/PUT is accepted (OneLogin OL-Q1).
+    empty_strings_accepted: bool = true,
+    /// A multi-valued attribute written as one object on POST/PUT is read as a one-element array
+    /// (OneLogin OL-Q2); strict mode refuses it (RFC 7643 §2.4).
+    single_object_for_multi_valued_accepted: bool = true,
+    /// Emails without `primary` are kept (OneLogin OL-Q3).
+    emails_without_primary_kept: bool = true,
+    /// A body whose `schemas` lacks the core URN is handled: ignored, or a 400 in strict mode (OneLogin OL-Q4).
+    missing_core_urn_handled: bool = true,
+    /// A query with an empty segment (a trailing `&`) is refused (OneLogin OL-Q5: it must not be).
+    empty_query_segments_refused: bool = false,
+    /// An empty query (`PUT /Users/{id}?`) is no part of the id (OneLogin OL-Q6).
+    empty_query_ignored: bool = true,
+    /// `groups` on POST /Users is ignored as readOnly (OneLogin OL-Q7).
+    create_ignores_groups: bool = true,
+    /// A request with an empty User-Agent is served (OneLogin OL-Q8).
+    empty_user_agent_accepted: bool = true,
 
     // ----- jumpcloud (issue 15) -----
 
@@ -266,6 +283,8 @@ impl Behaviour {
         self.unchanged_readonly_ignored = false;
         self.empty_string_unassigns = false;
         self.single_value_array = false;
+        // RFC 7643 §2.4: a multi-valued attribute is a JSON array.
+        self.single_object_for_multi_valued_accepted = false;
     }
 
     /// What one fault changes. Each arm says which requirement the fault breaks (as `--list-faults`
@@ -393,7 +412,22 @@ impl Behaviour {
             // Not a bug: a server may declare a smaller User schema; the harness must adapt.
             Fault::MinimalUserSchema => self.minimal_user_schema = true,
             // ----- onelogin (issue 15) -----
-
+            // OneLogin OL-Q1: unset placeholders arrive as `""`.
+            Fault::RejectEmptyStrings => self.empty_strings_accepted = false,
+            // OneLogin OL-Q2: `emails` as one object.
+            Fault::RejectMultiValuedObject => self.single_object_for_multi_valued_accepted = false,
+            // OneLogin OL-Q3, RFC 7643 §2.4: `primary` is optional.
+            Fault::DropEmailsWithoutPrimary => self.emails_without_primary_kept = false,
+            // OneLogin OL-Q4: legacy URNs only, never a 5xx.
+            Fault::MissingCoreUrnCrashes => self.missing_core_urn_handled = false,
+            // OneLogin OL-Q5: a trailing `&`.
+            Fault::RejectEmptyQuerySegment => self.empty_query_segments_refused = true,
+            // OneLogin OL-Q6, RFC 3986 §3.3: a trailing `?` ends the path.
+            Fault::QuestionMarkInId => self.empty_query_ignored = false,
+            // OneLogin OL-Q7, RFC 7644 §3.3: readOnly `groups` on create is ignored.
+            Fault::RejectGroupsOnCreate => self.create_ignores_groups = false,
+            // OneLogin OL-Q8: an empty User-Agent.
+            Fault::RejectEmptyUserAgent => self.empty_user_agent_accepted = false,
             // ----- jumpcloud (issue 15) -----
 
             // ----- ping (issue 15) -----

@@ -148,6 +148,22 @@ faults! {
     MinimalUserSchema => "minimal-user-schema":
         "not a bug, a choice the harness must adapt to: the User schema declares no nickName and no enterprise extension, and a user carrying them is refused with 400",
     // ----- onelogin (issue 15) -----
+    RejectEmptyStrings => "reject-empty-strings":
+        "a POST or PUT holding \"\" for any attribute is refused with 400, so OneLogin's unset template placeholders fail every create (OneLogin OL-Q1)",
+    RejectMultiValuedObject => "reject-multi-valued-object":
+        "a multi-valued attribute written as one JSON object on POST or PUT (`\"emails\": {…}`) is refused with 400 (OneLogin OL-Q2; RFC 7643 §2.4 wants an array, so strict mode refuses it too)",
+    DropEmailsWithoutPrimary => "drop-emails-without-primary":
+        "on POST and PUT, emails are stored only when one is marked primary, so emails without `primary` vanish (OneLogin OL-Q3; RFC 7643 §2.4: primary is optional)",
+    MissingCoreUrnCrashes => "missing-core-urn-crashes":
+        "a POST or PUT whose `schemas` lacks the resource's core URN (OneLogin's legacy urn:scim:schemas:core:2.0) crashes with 500 instead of being ignored or refused with 400 (OneLogin OL-Q4)",
+    RejectEmptyQuerySegment => "reject-empty-query-segment":
+        "a query string with an empty segment (OneLogin's trailing `&` in `filter=…&`) is refused with 400 (OneLogin OL-Q5)",
+    QuestionMarkInId => "question-mark-in-id":
+        "PUT /Users/{id}? is routed on the raw request-target, so the empty query makes the id unknown: 404 (OneLogin OL-Q6; RFC 3986 §3.3: the path ends at `?`)",
+    RejectGroupsOnCreate => "reject-groups-on-create":
+        "a POST /Users with a non-empty `groups` (OneLogin's roles) is refused with 400 instead of ignored (OneLogin OL-Q7; RFC 7644 §3.3: readOnly values SHALL be ignored)",
+    RejectEmptyUserAgent => "reject-empty-user-agent":
+        "a request whose User-Agent is empty or missing is refused with 403, as a firewall rule might (OneLogin OL-Q8 sends it empty)",
 
     // ----- jumpcloud (issue 15) -----
 

@@ -214,6 +214,12 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let behaviour = state.behaviour();
+    if !behaviour.empty_user_agent_accepted
+        && header_str(request.headers(), header::USER_AGENT).is_none_or(|ua| ua.trim().is_empty())
+    {
+        let e = ScimError::new(StatusCode::FORBIDDEN, None, "requests without a User-Agent are refused");
+        return error_response(&state, e);
+    }
     if !behaviour.credentials_checked {
         return next.run(request).await;
     }
@@ -229,6 +235,14 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     if behaviour.unknown_query_params_refused
         && let Err(e) = params_with(request.uri().query(), true)
     {
+        return error_response(&state, e);
+    }
+    if behaviour.empty_query_segments_refused
+        && let Some(query) = request.uri().query()
+        && !query.is_empty()
+        && query.split('&').any(str::is_empty)
+    {
+        let e = ScimError::bad_request("invalidSyntax", "the query string has an empty parameter");
         return error_response(&state, e);
     }
     let config = state.config();
@@ -382,6 +396,10 @@ async fn replace(
     kind: Kind,
 ) -> Response {
     let r = async {
+        // The id read from the raw request-target: `{id}?` is no resource (OneLogin OL-Q6).
+        if !s.behaviour().empty_query_ignored && q.as_deref() == Some("") {
+            return Err(ScimError::new(StatusCode::NOT_FOUND, None, format!("no {} `{id}?`", kind.name())));
+        }
         let p = params(q.as_deref())?;
         let json = json_body(&s, &h, body).await?;
         let (updated, created) = s.replace(kind, &id, &json, header_str(&h, header::IF_MATCH), &base_url(&s, &h))?;

@@ -245,6 +245,33 @@ impl Service {
         if self.behaviour.null_attribute_crashes && fields.values().any(Value::is_null) {
             return Err(ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "NullPointerException"));
         }
+        // The resource type read from `schemas[0]` (OneLogin OL-Q4's legacy URNs crash it).
+        if !self.behaviour.missing_core_urn_handled
+            && !listed.is_empty()
+            && !listed.iter().any(|s| s.eq_ignore_ascii_case(&schema.core.id))
+        {
+            return Err(ScimError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                format!("no resource type for schema `{}`", listed[0]),
+            ));
+        }
+        if !self.behaviour.empty_strings_accepted
+            && let Some((key, _)) =
+                fields.iter().find(|(k, v)| !k.eq_ignore_ascii_case("schemas") && holds_empty_string(v))
+        {
+            return Err(ScimError::bad_request("invalidValue", format!("`{key}` holds an empty string")));
+        }
+        if !self.behaviour.single_object_for_multi_valued_accepted
+            && let Some((key, _)) = fields
+                .iter()
+                .find(|(k, v)| v.is_object() && schema.resolve(None, k, None).is_ok_and(|r| r.attribute.multi_valued))
+        {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                format!("`{key}` is multi-valued: a JSON array (RFC 7643 §2.4)"),
+            ));
+        }
         if self.behaviour.schemas_required {
             if !listed.iter().any(|s| s.eq_ignore_ascii_case(&schema.core.id)) {
                 return Err(ScimError::bad_request(
@@ -320,9 +347,18 @@ impl Service {
                 value: Some(Value::Object(value)),
             }],
         };
-        let built = apply(&empty, &request, schema, &self.patch_options)
+        let mut built = apply(&empty, &request, schema, &self.patch_options)
             .map_err(|e| ScimError::bad_request(e.scim_type.as_str(), e.detail))?
             .resource;
+        if !self.behaviour.emails_without_primary_kept
+            && let Some(fields) = built.as_object_mut()
+            && fields
+                .get("emails")
+                .and_then(Value::as_array)
+                .is_some_and(|emails| !emails.iter().any(|e| e.get("primary") == Some(&Value::Bool(true))))
+        {
+            fields.shift_remove("emails");
+        }
         for attr in schema.core.attributes.iter().filter(|a| a.required) {
             let value = built.get(&attr.name).filter(|v| value::is_present(v));
             let missing = match value {
@@ -509,6 +545,16 @@ impl Service {
     // ----- operations ----------------------------------------------------------------------------
 
     pub fn create(&self, kind: Kind, body: &Value, base: &str) -> Result<Rendered, ScimError> {
+        if !self.behaviour.create_ignores_groups
+            && kind == Kind::User
+            && let Some((_, Value::Array(groups))) = body.as_object().and_then(|o| get_ci(o, "groups"))
+            && !groups.is_empty()
+        {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                "`groups` names a group that is not a group of this server",
+            ));
+        }
         let (mut json, password) = self.build(kind, body)?;
         let mut data = self.store.write();
         let id = self.store.new_id();
@@ -838,6 +884,16 @@ impl Service {
     /// The status a successful create answers with (201 unless the behaviour says otherwise).
     pub fn created_status(&self) -> StatusCode {
         self.behaviour.created_status
+    }
+}
+
+/// Whether `v` is `""` or holds one in a complex or multi-valued value.
+fn holds_empty_string(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.iter().any(holds_empty_string),
+        Value::Object(o) => o.values().any(holds_empty_string),
+        _ => false,
     }
 }
 
