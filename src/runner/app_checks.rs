@@ -62,6 +62,7 @@ fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture
         expect,
         capture,
         snapshot: Some(Default::default()),
+        subject: false,
     }
 }
 

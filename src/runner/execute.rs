@@ -166,9 +166,13 @@ pub(super) fn step_kind(step: &Step) -> String {
 
 /// Whether step `index` prepares what the scenario is about: a create (POST to a collection) or a lookup
 /// whose answer later steps capture, expecting success, with steps after it. Its failure blocks the
-/// scenario. A step that expects an error is what the scenario tests, never its setup.
+/// scenario. A step that expects an error, or is marked `subject`, is what the scenario tests, never its
+/// setup.
 pub(super) fn is_setup(steps: &[Step], index: usize) -> bool {
     let step = &steps[index];
+    if step.subject {
+        return false;
+    }
     let create = step.method == suite::Method::Post && matches!(step.path.trim_end_matches('/'), "/Users" | "/Groups");
     let lookup = step.method == suite::Method::Get && !step.capture.is_empty();
     index + 1 < steps.len() && (create || lookup) && step.expect.succeeds()
@@ -562,6 +566,7 @@ mod tests {
             expect: suite::Expect::default(),
             capture: Vec::new(),
             snapshot: None,
+            subject: false,
         }
     }
 
@@ -611,6 +616,9 @@ mod tests {
         let mut negative = steps.to_vec();
         negative[0].expect.status = vec![400];
         assert!(!is_setup(&negative, 0), "a create that must fail is the subject");
+        let mut marked = steps.to_vec();
+        marked[0].subject = true;
+        assert!(!is_setup(&marked, 0), "a create marked `subject` is what the scenario tests");
         assert_eq!(step_kind(&steps[2]), "PATCH /Users/{id}");
         let inline = step(suite::Method::Get, "/Users?filter=userName%20eq%20%22x%22&count=2", false);
         assert_eq!(step_kind(&inline), "GET /Users?filter&count", "query values never split a root cause");

@@ -239,6 +239,9 @@ pub struct Step {
     pub capture: Vec<(String, String)>,
     /// How the step's answer goes into the scenario's response snapshot; `None`: it doesn't.
     pub snapshot: Option<StepSnapshot>,
+    /// The step is what the scenario tests (`subject = true`), never its setup: a create whose body carries
+    /// the quirk under test fails the scenario rather than blocking it.
+    pub subject: bool,
 }
 
 /// What a step's snapshot keeps beyond the defaults (status, Content-Type, Location, ETag, the body with
@@ -569,6 +572,7 @@ struct RawStep {
     snapshot_redact: Vec<Spanned<String>>,
     #[serde(default)]
     snapshot_headers: Vec<String>,
+    subject: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -996,6 +1000,7 @@ impl Loader<'_> {
             expect,
             capture,
             snapshot: snapshot_on.then_some(snapshot),
+            subject: raw.subject.or_else(|| base.as_ref().map(|b| b.subject)).unwrap_or(false),
         })
     }
 
