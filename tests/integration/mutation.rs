@@ -38,6 +38,19 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
     // ----- onelogin (issue 15) -----
 
     // ----- jumpcloud (issue 15) -----
+    QuirkFault {
+        quirk: "JC-Q1",
+        fault: Fault::GroupNameReservedAfterDelete,
+        check: "jumpcloud::jc_test_connection::test_connection_twice_with_the_same_group_name",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "JC-Q3",
+        fault: Fault::PatchOpsMergeByAttribute,
+        check: "jumpcloud::jc_provisioning::update_one_op_per_attribute",
+        // Entra's default job updates users the same way, one Replace per attribute (E-UU).
+        also_fails: &["entra::user_lifecycle::update_many_attributes_in_one_patch"],
+    },
 
     // ----- ping (issue 15) -----
 
