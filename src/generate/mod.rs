@@ -971,7 +971,8 @@ mod tests {
             for op in patch["Operations"].as_array().unwrap() {
                 let values_only = |v: &Value| {
                     v.as_array().is_some_and(|m| {
-                        !m.is_empty() && m.iter().all(|m| m.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("value")))
+                        !m.is_empty()
+                            && m.iter().all(|m| m.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("value")))
                     })
                 };
                 match (op["op"].as_str().unwrap(), op["path"].as_str().unwrap()) {

@@ -404,7 +404,6 @@ impl Behaviour {
             Fault::GroupNameReservedAfterDelete => self.deleted_group_names_released = false,
             // RFC 7644 §3.5.2, JumpCloud JC-Q3: a PATCH's operations apply in sequence.
             Fault::PatchOpsMergeByAttribute => self.user_patch_ops_in_sequence = false,
-
             // ----- ping (issue 15) -----
 
             // ----- google-workspace / rippling (issue 15) -----
