@@ -392,7 +392,7 @@ pub enum PatchCommand {
         /// The PatchOp message, as JSON.
         #[arg(long)]
         patch: PathBuf,
-        /// Whose rules: the RFC's, or what Entra ID or Okta need (docs/patch-semantics.md).
+        /// Whose rules: the RFC's, or what Entra ID, Okta or JumpCloud need (docs/patch-semantics.md).
         #[arg(long, value_enum, default_value_t = ModeArg::Rfc)]
         mode: ModeArg,
         #[command(flatten)]
@@ -424,6 +424,7 @@ pub enum ModeArg {
     Rfc,
     Entra,
     Okta,
+    Jumpcloud,
     Compat,
 }
 

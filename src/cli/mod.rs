@@ -56,6 +56,7 @@ pub fn main() -> Exit {
                 ModeArg::Rfc => crate::patch::Mode::Rfc,
                 ModeArg::Entra => crate::patch::Mode::Entra,
                 ModeArg::Okta => crate::patch::Mode::Okta,
+                ModeArg::Jumpcloud => crate::patch::Mode::Jumpcloud,
                 ModeArg::Compat => crate::patch::Mode::Compat,
             };
             emit(&tools::patch_apply(&resource, &patch, &schema_source(schema), mode))

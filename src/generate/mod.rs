@@ -534,6 +534,28 @@ fn okta_operation(shape: &UserShape) -> BoxedStrategy<Value> {
     proptest::strategy::Union::new(shapes).boxed()
 }
 
+/// One PATCH operation in the shapes JumpCloud sends (idp-behaviour.md §10.3, JC-UU, JC-Q3): a lower-case
+/// `replace` with a simple path per changed attribute, `active` as a JSON boolean; no value filters, no
+/// path-less values, nothing invalid.
+fn jumpcloud_operation(shape: &UserShape) -> BoxedStrategy<Value> {
+    let mut shapes: Vec<BoxedStrategy<Value>> = Vec::new();
+    let simple = shape.only(&["name.givenName", "name.familyName", "displayName", "title"]);
+    if !simple.is_empty() {
+        shapes.push(
+            (select(simple), nonempty_word())
+                .prop_map(|(p, w)| json!({ "op": "replace", "path": p, "value": w }))
+                .boxed(),
+        );
+    }
+    if shape.has("active") {
+        shapes.push(any::<bool>().prop_map(|b| json!({ "op": "replace", "path": "active", "value": b })).boxed());
+    }
+    if shapes.is_empty() {
+        shapes.push(Just(json!({ "op": "replace", "path": "externalId", "value": "x1" })).boxed());
+    }
+    proptest::strategy::Union::new(shapes).boxed()
+}
+
 /// One PATCH operation in the shapes Entra ID sends (idp-behaviour.md, the Entra request catalogue):
 /// `flagged` is a tenant with `aadOptscim062020` (lower-case ops, real booleans, path-less replaces keyed
 /// by paths), otherwise the default job (`Add`/`Replace`, `"True"`/`"False"`). Entra writes a typed entry
@@ -692,6 +714,7 @@ pub fn patch_sequence(mode: crate::patch::Mode, shape: &UserShape) -> BoxedStrat
     let body = |ops: Vec<Value>| json!({ "schemas": [PATCH_OP], "Operations": ops });
     match mode {
         Mode::Okta => vec(okta_operation(shape), 1..5).prop_map(body).boxed(),
+        Mode::Jumpcloud => vec(jumpcloud_operation(shape), 1..5).prop_map(body).boxed(),
         // One tenant is flagged or not: a request never mixes the two shapes.
         Mode::Entra => {
             let (legacy, flagged) = (entra_operation(shape, false), entra_operation(shape, true));
@@ -786,6 +809,20 @@ fn entra_group_operation(flagged: bool) -> BoxedStrategy<Value> {
     }
 }
 
+/// One membership PATCH operation on a group as JumpCloud sends it (idp-behaviour.md §10.3): members added
+/// as `{"value": id}` only (JC-AM), removed by `path: members` with a value list and no filter (JC-RM,
+/// JC-Q4), and a rename; lower-case ops, nothing invalid.
+fn jumpcloud_group_operation() -> BoxedStrategy<Value> {
+    let values =
+        || vec(member_ref(), 1..3).prop_map(|ids| json!(ids.iter().map(|i| json!({ "value": i })).collect::<Vec<_>>()));
+    prop_oneof![
+        values().prop_map(|m| json!({ "op": "add", "path": "members", "value": m })),
+        values().prop_map(|m| json!({ "op": "remove", "path": "members", "value": m })),
+        Just(json!({ "op": "replace", "path": "displayName", "value": "@name-renamed" })),
+    ]
+    .boxed()
+}
+
 /// A group case: the members it starts with (indexes into the pool) and a PatchOp of 1–4 operations.
 pub fn group_case(mode: crate::patch::Mode) -> BoxedStrategy<(Vec<usize>, Value)> {
     let body = |ops: Vec<Value>| json!({ "schemas": [PATCH_OP], "Operations": ops });
@@ -794,6 +831,8 @@ pub fn group_case(mode: crate::patch::Mode) -> BoxedStrategy<(Vec<usize>, Value)
         prop_oneof![vec(entra_group_operation(false), 1..5), vec(entra_group_operation(true), 1..5)]
             .prop_map(body)
             .boxed()
+    } else if mode == crate::patch::Mode::Jumpcloud {
+        vec(jumpcloud_group_operation(), 1..5).prop_map(body).boxed()
     } else {
         vec(group_operation(mode), 1..5).prop_map(body).boxed()
     };
@@ -902,6 +941,49 @@ mod tests {
                 assert!(ok, "not an Entra shape: {op} in {patch}");
             }
         }
+    }
+
+    /// JumpCloud sends only path ops with JSON booleans: lower-case `replace` with a simple path per
+    /// attribute (JC-Q3); memberships as `add members [{value}]`, `remove members` with a value list and no
+    /// filter (JC-Q4), or a rename.
+    #[test]
+    fn jumpcloud_sends_only_path_ops_with_json_booleans() {
+        use crate::patch::Mode;
+        let shape = UserShape::default();
+        let mut active = 0;
+        for patch in samples(&patch_sequence(Mode::Jumpcloud, &shape), 300) {
+            for op in patch["Operations"].as_array().unwrap() {
+                assert_eq!(op["op"], "replace", "{op}");
+                let path = op["path"].as_str().unwrap_or_else(|| panic!("a path-less operation: {op}"));
+                assert!(!path.contains('['), "a value filter: {op}");
+                if path == "active" {
+                    assert!(op["value"].is_boolean(), "active as a string: {op}");
+                    active += 1;
+                } else {
+                    assert!(["name.givenName", "name.familyName", "displayName", "title"].contains(&path), "{op}");
+                    assert!(op["value"].as_str().is_some_and(|v| !v.is_empty()), "{op}");
+                }
+            }
+        }
+        assert!(active > 30, "{active}");
+        let (mut adds, mut removes) = (0, 0);
+        for (_, patch) in samples(&group_case(Mode::Jumpcloud), 300) {
+            for op in patch["Operations"].as_array().unwrap() {
+                let values_only = |v: &Value| {
+                    v.as_array().is_some_and(|m| {
+                        !m.is_empty()
+                            && m.iter().all(|m| m.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("value")))
+                    })
+                };
+                match (op["op"].as_str().unwrap(), op["path"].as_str().unwrap()) {
+                    ("add", "members") if values_only(&op["value"]) => adds += 1,
+                    ("remove", "members") if values_only(&op["value"]) => removes += 1,
+                    ("replace", "displayName") => {}
+                    _ => panic!("not a JumpCloud shape: {op} in {patch}"),
+                }
+            }
+        }
+        assert!(adds > 50 && removes > 50, "{adds} {removes}");
     }
 
     #[test]

@@ -98,14 +98,18 @@ mod tests {
             ("entra", "patch", Mode::Entra),
             ("okta", "patch", Mode::Okta),
             ("entra-compliant", "patch", Mode::Entra),
+            ("jumpcloud", "filters", Mode::Jumpcloud),
+            ("jumpcloud", "patch", Mode::Jumpcloud),
         ];
         let shared = SharedGenerated::new(planned);
         // Filters are judged by dialect: every IdP profile reads the compat dialect.
-        assert_eq!(shared.profiles(GeneratedKey::new("filters", Mode::Okta), "okta"), ["entra", "okta"]);
+        assert_eq!(shared.profiles(GeneratedKey::new("filters", Mode::Okta), "okta"), ["entra", "okta", "jumpcloud"]);
         assert_eq!(shared.profiles(GeneratedKey::new("filters", Mode::Rfc), "rfc"), ["rfc"]);
         // PATCH checks are judged by mode.
         assert_eq!(shared.profiles(GeneratedKey::new("patch", Mode::Entra), "entra"), ["entra", "entra-compliant"]);
         assert_eq!(shared.profiles(GeneratedKey::new("patch", Mode::Okta), "okta"), ["okta"]);
+        // JumpCloud's PATCH mode is its own: its generated PATCH checks share no verdict.
+        assert_eq!(shared.profiles(GeneratedKey::new("patch", Mode::Jumpcloud), "jumpcloud"), ["jumpcloud"]);
         assert!(shared.runs(GeneratedKey::new("patch", Mode::Entra), "entra"));
         assert!(!shared.runs(GeneratedKey::new("patch", Mode::Entra), "entra-compliant"), "reads entra's verdict");
         // A check the selection did not plan stands alone.

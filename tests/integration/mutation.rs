@@ -105,7 +105,50 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         also_fails: &[],
     },
     // ----- jumpcloud (issue 15) -----
-
+    QuirkFault {
+        quirk: "JC-Q1",
+        fault: Fault::GroupNameReservedAfterDelete,
+        check: "jumpcloud::jc_test_connection::test_connection_twice_with_the_same_group_name",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "JC-Q3",
+        fault: Fault::PatchOpsMergeByAttribute,
+        check: "jumpcloud::jc_provisioning::update_one_op_per_attribute",
+        // Entra's default job updates users the same way, one Replace per attribute (E-UU).
+        also_fails: &["entra::user_lifecycle::update_many_attributes_in_one_patch"],
+    },
+    QuirkFault {
+        quirk: "JC-Q2",
+        fault: Fault::HideInactiveUsers,
+        check: "jumpcloud::jc_test_connection::test_connection_deactivates_when_delete_unsupported",
+        // Every IdP that deactivates needs inactive users readable and findable (E-Q14, O-Q11).
+        also_fails: &[
+            "entra::",
+            "entra-compliant::e2_users::disable_keeps_user_visible",
+            "okta::status::deactivate_with_pathless_replace",
+            "okta-aiw::aiw_provisioning::aiw_deactivate_with_put",
+        ],
+    },
+    QuirkFault {
+        quirk: "JC-Q4",
+        fault: Fault::RemoveAllMembers,
+        check: "jumpcloud::jc_groups::remove_member_by_value_list",
+        // Entra's default job removes members the same way (E-Q3).
+        also_fails: &[
+            "entra::tolerances::member_removal_with_value_array",
+            "entra::group_lifecycle::remove_members_by_value_array",
+            "entra::gallery_scale::add_100_members_in_one_patch",
+        ],
+    },
+    QuirkFault {
+        quirk: "JC-Q5",
+        fault: Fault::FilterNoMatch404,
+        check: "jumpcloud::jc_test_connection::lookup_no_match_is_empty_list",
+        // Every IdP looks a resource up before it creates it and needs 200 with an empty list (E-Q7, Okta SPEC
+        // #3/#5).
+        also_fails: &["entra::", "entra-compliant::", "okta::", "okta-aiw::"],
+    },
     // ----- ping (issue 15) -----
 
     // ----- google-workspace (issue 15) -----

@@ -45,6 +45,7 @@ const FAULTS: &[(Fault, &str, &str, usize)] = &[
     (Fault::FilteredWriteNoTarget, "entra", "patch", 2),
     (Fault::StoreEmptyStrings, "entra", "patch", 2),
     (Fault::RemoveAllMembers, "entra", "groups", 2),
+    (Fault::RemoveAllMembers, "jumpcloud", "groups", 2),
     (Fault::IgnoreEmptyMemberReplace, "okta", "groups", 2),
     (Fault::PatchNotAtomic, "rfc", "groups", 2),
 ];

@@ -502,6 +502,25 @@ async fn probe(fault: Fault, s: &Server) -> bool {
         Fault::RejectEmptyUserAgent => {
             s.call(Method::GET, "/Users", None, &[("user-agent", "")]).await.status == StatusCode::OK
         }
+        // ----- jumpcloud (issue 15) -----
+        Fault::GroupNameReservedAfterDelete => {
+            let g = s.group("Test Group", &[]).await;
+            let gone =
+                s.call(Method::DELETE, &format!("/Groups/{g}"), None, &[]).await.status == StatusCode::NO_CONTENT;
+            let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Test Group"});
+            gone && s.call(Method::POST, "/Groups", Some(body), &[]).await.status == StatusCode::CREATED
+        }
+        Fault::PatchOpsMergeByAttribute => {
+            let id = s
+                .user(json!({"schemas": [USER], "userName": "a", "name": {"givenName": "G", "familyName": "F"}}))
+                .await;
+            s.patch(
+                &format!("/Users/{id}"),
+                json!([{"op": "replace", "path": "name.givenName", "value": "G2"}, {"op": "replace", "path": "name.familyName", "value": "F2"}]),
+            )
+            .await;
+            s.get(&format!("/Users/{id}")).await.body["name"] == json!({"givenName": "G2", "familyName": "F2"})
+        }
     }
 }
 

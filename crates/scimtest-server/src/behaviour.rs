@@ -242,6 +242,11 @@ behaviour! {
     empty_user_agent_accepted: bool = true,
 
     // ----- jumpcloud (issue 15) -----
+    /// A deleted group's displayName is free for a new group (RFC 7644 §3.6; JumpCloud JC-Q1).
+    deleted_group_names_released: bool = true,
+    /// The operations of a user PATCH apply in sequence, each to the result of the one before
+    /// (RFC 7644 §3.5.2; JumpCloud JC-Q3).
+    user_patch_ops_in_sequence: bool = true,
 
     // ----- ping (issue 15) -----
 
@@ -429,7 +434,10 @@ impl Behaviour {
             // OneLogin OL-Q8: an empty User-Agent.
             Fault::RejectEmptyUserAgent => self.empty_user_agent_accepted = false,
             // ----- jumpcloud (issue 15) -----
-
+            // RFC 7644 §3.6, JumpCloud JC-Q1: a deleted group's name can be taken again.
+            Fault::GroupNameReservedAfterDelete => self.deleted_group_names_released = false,
+            // RFC 7644 §3.5.2, JumpCloud JC-Q3: a PATCH's operations apply in sequence.
+            Fault::PatchOpsMergeByAttribute => self.user_patch_ops_in_sequence = false,
             // ----- ping (issue 15) -----
 
             // ----- google-workspace / rippling (issue 15) -----

@@ -166,6 +166,10 @@ faults! {
         "a request whose User-Agent is empty or missing is refused with 403, as a firewall rule might (OneLogin OL-Q8 sends it empty)",
 
     // ----- jumpcloud (issue 15) -----
+    GroupNameReservedAfterDelete => "group-name-reserved-after-delete":
+        "a deleted group's displayName stays reserved: a new group of that name gets 409 (RFC 7644 §3.6: a deleted resource SHOULD NOT count in conflict calculation; JumpCloud JC-Q1 re-creates its test group on every Test Connection)",
+    PatchOpsMergeByAttribute => "patch-ops-merge-by-attribute":
+        "each operation of a user PATCH is applied to the stored user on its own and the results merged attribute by attribute, so of `replace name.givenName` and `replace name.familyName` in one request only the last lands (RFC 7644 §3.5.2: operations apply in sequence; JumpCloud JC-Q3 sends one operation per attribute)",
 
     // ----- ping (issue 15) -----
 

@@ -791,6 +791,8 @@ impl Service {
             }
             let changed = current != old_json;
             crate::patch::Outcome { resource: current, changed }
+        } else if kind == Kind::User && !self.behaviour.user_patch_ops_in_sequence {
+            merge_by_attribute(&old_json, &request, schema, options)?
         } else {
             apply(&old_json, &request, schema, options)?
         };
@@ -819,6 +821,13 @@ impl Service {
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
         self.check_if_match(&old, if_match)?;
         data.index(kind, id, &old.json(), false);
+        if kind == Kind::Group
+            && !self.behaviour.deleted_group_names_released
+            && let Some(name) = str_at(&old.json(), "displayName")
+        {
+            // The bug: the name's index entry outlives the group, so it still counts as taken.
+            data.group_names.entry(super::store::fold(name)).or_default().add(id);
+        }
         let table = data.table_mut(kind);
         table.by_id.remove(id);
         table.order.remove(&old.seq);
@@ -899,4 +908,34 @@ fn holds_empty_string(v: &Value) -> bool {
 
 fn not_found(kind: Kind, id: &str) -> ScimError {
     ScimError::not_found(format!("no {} with id `{id}`", kind.name()))
+}
+
+/// The `patch-ops-merge-by-attribute` bug: each operation applied to the stored resource on its own, and the
+/// top-level attributes it changed copied over in turn, so the last operation touching an attribute wins.
+fn merge_by_attribute(
+    old: &Value,
+    request: &PatchRequest,
+    schema: &ResourceSchema,
+    options: &PatchOptions,
+) -> Result<crate::patch::Outcome, crate::patch::PatchError> {
+    // The request's errors stay what they were.
+    apply(old, request, schema, options)?;
+    let mut merged = old.clone();
+    for op in &request.operations {
+        let one = apply(old, &PatchRequest { operations: vec![op.clone()] }, schema, options)?.resource;
+        let (Some(before), Some(after), Some(target)) = (old.as_object(), one.as_object(), merged.as_object_mut())
+        else {
+            continue;
+        };
+        for (key, value) in after {
+            if before.get(key) != Some(value) {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+        for key in before.keys().filter(|k| !after.contains_key(*k)) {
+            target.shift_remove(key);
+        }
+    }
+    let changed = merged != *old;
+    Ok(crate::patch::Outcome { resource: merged, changed })
 }

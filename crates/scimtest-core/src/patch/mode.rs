@@ -40,19 +40,22 @@ pub enum Mode {
     Entra,
     /// What Okta sends.
     Okta,
+    /// What JumpCloud sends: lower-case ops with paths, JSON booleans, members removed by a value list.
+    Jumpcloud,
     /// Every tolerance: what a server that wants to work with every IdP accepts.
     #[default]
     Compat,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Rfc, Mode::Entra, Mode::Okta, Mode::Compat];
+    pub const ALL: [Mode; 5] = [Mode::Rfc, Mode::Entra, Mode::Okta, Mode::Jumpcloud, Mode::Compat];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Rfc => "rfc",
             Mode::Entra => "entra",
             Mode::Okta => "okta",
+            Mode::Jumpcloud => "jumpcloud",
             Mode::Compat => "compat",
         }
     }
@@ -73,6 +76,8 @@ impl Mode {
             Mode::Rfc => Tolerances::default(),
             Mode::Entra => entra,
             Mode::Okta => Tolerances { op_any_case: true, unchanged_readonly_ignored: true, ..Tolerances::default() },
+            // `remove path members value [{value}]` (JC-Q4, as Entra's E-Q3); nothing else it sends is beyond the RFC.
+            Mode::Jumpcloud => Tolerances { remove_value_selects: true, ..Tolerances::default() },
             Mode::Compat => Tolerances { missing_schemas: true, ..entra },
         }
     }
@@ -85,7 +90,7 @@ impl FromStr for Mode {
         Mode::ALL
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown PATCH mode `{s}`: expected one of rfc, entra, okta, compat"))
+            .ok_or_else(|| format!("unknown PATCH mode `{s}`: expected one of rfc, entra, okta, jumpcloud, compat"))
     }
 }
 

@@ -53,7 +53,9 @@ fn scim_type(r: Result<Outcome, PatchError>) -> &'static str {
 #[test]
 fn modes_parse_and_rfc_tolerates_nothing() {
     assert_eq!("ENTRA".parse::<Mode>().unwrap(), Mode::Entra);
-    assert!("azure".parse::<Mode>().unwrap_err().contains("rfc, entra, okta, compat"));
+    assert!("azure".parse::<Mode>().unwrap_err().contains("rfc, entra, okta, jumpcloud, compat"));
+    assert_eq!("jumpcloud".parse::<Mode>().unwrap(), Mode::Jumpcloud);
+    assert_eq!(Mode::Jumpcloud.tolerances(), Tolerances { remove_value_selects: true, ..Tolerances::default() });
     assert_eq!(Mode::Rfc.tolerances(), Tolerances::default());
     let okta = Mode::Okta.tolerances();
     assert!(okta.op_any_case && okta.unchanged_readonly_ignored && !okta.string_booleans);
@@ -243,10 +245,14 @@ fn entra_value_shapes() {
 #[test]
 fn remove_with_a_value_array() {
     let op = json!([{"op": "remove", "path": "members", "value": [{"value": "m2"}]}]);
-    assert_eq!(
-        run(&group(), op.clone(), Mode::Entra).unwrap().resource["members"],
-        json!([{"value": "m1", "type": "User"}])
-    );
+    // Entra's default job and JumpCloud (JC-Q4) both remove this way.
+    for mode in [Mode::Entra, Mode::Jumpcloud] {
+        assert_eq!(
+            run(&group(), op.clone(), mode).unwrap().resource["members"],
+            json!([{"value": "m1", "type": "User"}]),
+            "{mode}"
+        );
+    }
     assert!(
         run(&group(), op, Mode::Rfc).unwrap().resource.get("members").is_none(),
         "the RFC reading removes every member"
