@@ -52,6 +52,7 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         check: "ping::ping_match::template_filter_unknown_attribute_is_invalid_filter",
         also_fails: &[],
     },
+    // With generated checks (not run here) every IdP profile's `properties::filters` fails too (behaviour.rs).
     QuirkFault {
         quirk: "PI-Q3",
         fault: Fault::RefuseComplexAttributeFilter,

@@ -413,7 +413,9 @@ impl Behaviour {
             Fault::CaseSensitiveFilterNames => self.filter_names_any_case = false,
             // Ping PI-Q2: a filter on no attribute is 400 invalidFilter, not an empty list.
             Fault::UnknownFilterAttributeMatchesNothing => self.unknown_filter_attributes_refused = false,
-            // Ping PI-Q3: `emails eq "x"` compares the `value` sub-attribute.
+            // Ping PI-Q3: `emails eq "x"` compares the `value` sub-attribute. In a run with generated checks
+            // the IdP profiles' `properties::filters` fail too: a generated filter may join such a comparison
+            // with Entra's `emails[type eq "work"].value eq`, whose refusal they do not count as declined (E-Q17).
             Fault::RefuseComplexAttributeFilter => self.complex_filters_compare_value = false,
             // RFC 7644 §3.5.1, Ping PI-Q4: PUT replaces the user.
             Fault::PutMerges => self.put_replaces = false,
