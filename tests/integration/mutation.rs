@@ -150,7 +150,43 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         also_fails: &["entra::", "entra-compliant::", "okta::", "okta-aiw::"],
     },
     // ----- ping (issue 15) -----
-
+    QuirkFault {
+        quirk: "PI-Q1",
+        fault: Fault::CaseSensitiveFilterNames,
+        check: "ping::ping_match::template_filter_any_case",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "PI-Q2",
+        fault: Fault::UnknownFilterAttributeMatchesNothing,
+        check: "ping::ping_match::template_filter_unknown_attribute_is_invalid_filter",
+        also_fails: &[],
+    },
+    // With generated checks (not run here) every IdP profile's `properties::filters` fails too (behaviour.rs).
+    QuirkFault {
+        quirk: "PI-Q3",
+        fault: Fault::RefuseComplexAttributeFilter,
+        check: "ping::ping_match::pingfederate_emails_eq",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "PI-Q4",
+        fault: Fault::PutMerges,
+        check: "ping::ping_provisioning::update_with_put_replaces_the_user",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "PI-Q5",
+        fault: Fault::GroupListFirstPageOnly,
+        check: "ping::ping_groups::group_walk_finds_every_group",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "PI-Q6",
+        fault: Fault::CreateIgnoresActive,
+        check: "ping::ping_provisioning::create_disabled_user",
+        also_fails: &[],
+    },
     // ----- google-workspace (issue 15) -----
 
     // ----- rippling (issue 15) -----

@@ -521,6 +521,35 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             .await;
             s.get(&format!("/Users/{id}")).await.body["name"] == json!({"givenName": "G2", "familyName": "F2"})
         }
+        // ----- ping (issue 15) -----
+        Fault::CaseSensitiveFilterNames => {
+            s.named("a").await;
+            s.filter_count(r#"username Eq "a""#).await == 1
+        }
+        Fault::UnknownFilterAttributeMatchesNothing => {
+            s.named("a").await;
+            let a = s.get(&format!("/Users?filter={}", serde_urlencoded_filter(r#"email Co "a""#))).await;
+            a.status == StatusCode::BAD_REQUEST && a.body["scimType"] == json!("invalidFilter")
+        }
+        Fault::RefuseComplexAttributeFilter => {
+            s.user(json!({"schemas": [USER], "userName": "a", "emails": [{"value": "a@example.com"}]})).await;
+            s.filter_count(r#"emails eq "a@example.com""#).await == 1
+        }
+        Fault::PutMerges => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "nickName": "n"})).await;
+            let put = json!({"schemas": [USER], "userName": "a"});
+            s.call(Method::PUT, &format!("/Users/{id}"), Some(put), &[]).await;
+            s.get(&format!("/Users/{id}")).await.body.get("nickName").is_none()
+        }
+        Fault::GroupListFirstPageOnly => {
+            s.group("G1", &[]).await;
+            let second = s.group("G2", &[]).await;
+            ids(&s.get("/Groups?startIndex=2&count=1").await.body) == [second]
+        }
+        Fault::CreateIgnoresActive => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "active": false})).await;
+            s.get(&format!("/Users/{id}")).await.body["active"] == json!(false)
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 
 use super::ServerMode;
 use super::faults::Fault;
-use crate::filter::{Dialect, EvalOptions};
+use crate::filter::{Dialect, EvalOptions, UnknownAttributes};
 use crate::patch::{Mode, PatchOptions};
 
 /// How a number is written in JSON.
@@ -249,6 +249,18 @@ behaviour! {
     user_patch_ops_in_sequence: bool = true,
 
     // ----- ping (issue 15) -----
+    /// Filter attribute names in any case (RFC 7644 §3.4.2.2; Ping PI-Q1).
+    filter_names_any_case: bool = true,
+    /// A filter naming no attribute of the schema is 400 invalidFilter, not a non-match (Ping PI-Q2).
+    unknown_filter_attributes_refused: bool = true,
+    /// A comparison on a complex attribute without a sub-attribute compares `value` (Ping PI-Q3).
+    complex_filters_compare_value: bool = true,
+    /// A PUT /Users replaces the user: attributes its body leaves out are cleared (RFC 7644 §3.5.1).
+    put_replaces: bool = true,
+    /// `startIndex` pages GET /Groups (RFC 7644 §3.4.2.4; Ping PI-Q5 walks every page).
+    group_lists_paged: bool = true,
+    /// POST /Users keeps the `active` it is given (Ping PI-Q6).
+    created_active_kept: bool = true,
 
     // ----- google-workspace / rippling (issue 15) -----
 
@@ -439,7 +451,20 @@ impl Behaviour {
             // RFC 7644 §3.5.2, JumpCloud JC-Q3: a PATCH's operations apply in sequence.
             Fault::PatchOpsMergeByAttribute => self.user_patch_ops_in_sequence = false,
             // ----- ping (issue 15) -----
-
+            // RFC 7644 §3.4.2.2, Ping PI-Q1: attribute names in filters are case insensitive.
+            Fault::CaseSensitiveFilterNames => self.filter_names_any_case = false,
+            // Ping PI-Q2: a filter on no attribute is 400 invalidFilter, not an empty list.
+            Fault::UnknownFilterAttributeMatchesNothing => self.unknown_filter_attributes_refused = false,
+            // Ping PI-Q3: `emails eq "x"` compares the `value` sub-attribute. In a run with generated checks
+            // the IdP profiles' `properties::filters` fail too: a generated filter may join such a comparison
+            // with Entra's `emails[type eq "work"].value eq`, whose refusal they do not count as declined (E-Q17).
+            Fault::RefuseComplexAttributeFilter => self.complex_filters_compare_value = false,
+            // RFC 7644 §3.5.1, Ping PI-Q4: PUT replaces the user.
+            Fault::PutMerges => self.put_replaces = false,
+            // RFC 7644 §3.4.2.4, Ping PI-Q5: startIndex pages the group list.
+            Fault::GroupListFirstPageOnly => self.group_lists_paged = false,
+            // Ping PI-Q6: a user created with active false stays disabled.
+            Fault::CreateIgnoresActive => self.created_active_kept = false,
             // ----- google-workspace / rippling (issue 15) -----
 
             // ----- entra-gallery / okta spec (issue 15) -----
@@ -465,7 +490,9 @@ impl Behaviour {
 
     /// How filters are evaluated.
     pub fn eval_options(&self) -> EvalOptions {
-        EvalOptions { dialect: self.filter_dialect, ..EvalOptions::default() }
+        let unknown_attributes =
+            if self.unknown_filter_attributes_refused { UnknownAttributes::Error } else { UnknownAttributes::NoMatch };
+        EvalOptions { dialect: self.filter_dialect, unknown_attributes, ..EvalOptions::default() }
     }
 }
 

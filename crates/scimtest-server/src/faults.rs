@@ -172,6 +172,18 @@ faults! {
         "each operation of a user PATCH is applied to the stored user on its own and the results merged attribute by attribute, so of `replace name.givenName` and `replace name.familyName` in one request only the last lands (RFC 7644 §3.5.2: operations apply in sequence; JumpCloud JC-Q3 sends one operation per attribute)",
 
     // ----- ping (issue 15) -----
+    CaseSensitiveFilterNames => "case-sensitive-filter-names":
+        "filter attribute names must be spelled as the schema spells them: `username Eq \"x\"` gets 400 invalidFilter (RFC 7644 §3.4.2.2: names and operators are case insensitive; Ping PI-Q1)",
+    UnknownFilterAttributeMatchesNothing => "unknown-filter-attribute-matches-nothing":
+        "a filter naming no attribute of the schema (Ping's template `email Co \"x\"`) answers 200 with no results instead of 400 invalidFilter, so Ping creates a twin instead of reporting its template (Ping PI-Q2)",
+    RefuseComplexAttributeFilter => "refuse-complex-attribute-filter":
+        "a comparison on a complex attribute without a sub-attribute (PingFederate's `emails eq \"x\"`) gets 400 invalidFilter instead of comparing `value` (Ping PI-Q3; RFC 7644 §3.4.2.2's own `emails co` examples)",
+    PutMerges => "put-merges":
+        "PUT /Users keeps the attributes its body leaves out instead of replacing the user (RFC 7644 §3.5.1; Ping PI-Q4 updates users only with PUT)",
+    GroupListFirstPageOnly => "group-list-first-page-only":
+        "GET /Groups ignores startIndex: every page is the first, so a client walking the pages (Ping PI-Q5) never sees the later groups (RFC 7644 §3.4.2.4)",
+    CreateIgnoresActive => "create-ignores-active":
+        "POST /Users stores `active: true` whatever the body says, so a user created disabled comes out enabled (Ping PI-Q6)",
 
     // ----- google-workspace / rippling (issue 15) -----
 

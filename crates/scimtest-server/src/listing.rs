@@ -54,7 +54,64 @@ impl Service {
         Ok(())
     }
 
+    /// What a faulty server refuses before it compiles a filter: a name spelled otherwise than the schema
+    /// spells it (a case-sensitive lookup), or a comparison on a complex attribute without a sub-attribute.
+    fn refused_by_behaviour(&self, kind: Kind, filter: &Filter) -> Option<String> {
+        let b = self.behaviour();
+        if b.filter_names_any_case && b.complex_filters_compare_value {
+            return None;
+        }
+        fn names<'f>(f: &'f Filter, out: &mut Vec<&'f str>) {
+            match f {
+                Filter::Attr { path, .. } => out.push(&path.name),
+                Filter::ValuePath { attr, .. } => out.push(&attr.name),
+                Filter::Not(inner) => names(inner, out),
+                Filter::And(t) | Filter::Or(t) => t.iter().for_each(|f| names(f, out)),
+            }
+        }
+        let schema = self.filter_schema(kind);
+        let unknown = |path: &crate::filter::AttrPath| Some(format!("unknown attribute `{path}`"));
+        match filter {
+            Filter::Attr { path, test } => {
+                let r = schema.resolve(path.uri.as_deref(), &path.name, path.sub_attr.as_deref()).ok()?;
+                let sub_spelled = r.sub_attribute.is_none_or(|s| path.sub_attr.as_deref() == Some(s.name.as_str()));
+                if !b.filter_names_any_case && (r.attribute.name != path.name || !sub_spelled) {
+                    return unknown(path);
+                }
+                if !b.complex_filters_compare_value
+                    && r.sub_attribute.is_none()
+                    && r.attribute.is_complex()
+                    && matches!(test, Test::Compare(..))
+                {
+                    return Some(format!("`{path}` is complex: name one of its sub-attributes"));
+                }
+                None
+            }
+            Filter::ValuePath { attr, filter, sub } => {
+                let r = schema.resolve(attr.uri.as_deref(), &attr.name, None).ok()?;
+                if b.filter_names_any_case {
+                    return None;
+                }
+                if r.attribute.name != attr.name {
+                    return unknown(attr);
+                }
+                let mut inside = Vec::new();
+                names(filter, &mut inside);
+                inside.extend(sub.as_ref().map(|(name, _)| name.as_str()));
+                inside
+                    .into_iter()
+                    .find(|n| r.attribute.sub_attribute(n).is_some_and(|s| s.name != *n))
+                    .map(|n| format!("`{}` has no sub-attribute `{n}`", r.attribute.name))
+            }
+            Filter::Not(inner) => self.refused_by_behaviour(kind, inner),
+            Filter::And(t) | Filter::Or(t) => t.iter().find_map(|f| self.refused_by_behaviour(kind, f)),
+        }
+    }
+
     fn compile_filter<'s>(&'s self, kind: Kind, filter: &Filter) -> Result<CompiledFilter<'s>, ScimError> {
+        if let Some(why) = self.refused_by_behaviour(kind, filter) {
+            return Err(ScimError::bad_request("invalidFilter", why));
+        }
         compile(filter, self.filter_schema(kind), &self.behaviour().eval_options())
             .map_err(|e| ScimError::bad_request("invalidFilter", e.message))
     }
@@ -229,6 +286,7 @@ impl Service {
         }
         // 1-based startIndex; < 1 means 1; count < 0 means 0; at most maxResults (RFC 7644 §3.4.2.4).
         let start = query.start_index.unwrap_or(1).max(1) as usize;
+        let start = if kinds == [Kind::Group] && !self.behaviour().group_lists_paged { 1 } else { start };
         let count = query.count.map_or(self.config().max_results, |c| c.max(0) as usize).min(self.config().max_results);
         let page: Vec<Rendered> = if !self.behaviour().paginate {
             hits.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect()

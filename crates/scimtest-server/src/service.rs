@@ -556,6 +556,9 @@ impl Service {
             ));
         }
         let (mut json, password) = self.build(kind, body)?;
+        if kind == Kind::User && !self.behaviour.created_active_kept {
+            json["active"] = json!(true);
+        }
         let mut data = self.store.write();
         let id = self.store.new_id();
         if kind == Kind::Group {
@@ -674,6 +677,22 @@ impl Service {
         };
         self.check_if_match(&old, if_match)?;
         let old_json = old.json();
+        if kind == Kind::User
+            && !self.behaviour.put_replaces
+            && let (Some(kept), Some(sent), Some(built)) =
+                (old_json.as_object(), body.as_object(), json.as_object_mut())
+        {
+            // Core attributes the body does not name keep their value (a null in the body still names one).
+            for (key, value) in kept {
+                if !["schemas", "id", "meta"].contains(&key.as_str())
+                    && !key.contains(':')
+                    && get_ci(sent, key).is_none()
+                    && !built.contains_key(key)
+                {
+                    built.insert(key.clone(), value.clone());
+                }
+            }
+        }
         if kind == Kind::Group {
             self.check_members(&data, id, &mut json)?;
         }
