@@ -42,12 +42,60 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
     // ----- ping (issue 15) -----
 
     // ----- google-workspace (issue 15) -----
+    QuirkFault {
+        quirk: "GW-Q1",
+        fault: Fault::IgnorePagination,
+        check: "google-workspace::gw_provisioning::probe_count_1",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "GW-Q2",
+        fault: Fault::HideInactiveUsers,
+        check: "google-workspace::gw_provisioning::suspend_sets_active_false",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "GW-Q2",
+        fault: Fault::SoftDelete,
+        check: "google-workspace::gw_provisioning::delete_when_configured",
+        also_fails: &[],
+    },
 
     // ----- rippling (issue 15) -----
+    QuirkFault {
+        quirk: "RP-Q1",
+        fault: Fault::NoServiceProviderConfig,
+        check: "rippling::rp_provisioning::test_connection_spc",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "RP-Q2",
+        fault: Fault::DuplicateUserNames,
+        check: "rippling::rp_provisioning::retried_create_meets_409",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "RP-Q3",
+        fault: Fault::DropValuePathPatch,
+        check: "rippling::rp_groups::edit_group_with_patch",
+        also_fails: &[],
+    },
 
     // ----- entra-gallery (issue 15) -----
 
     // ----- okta parity and governance (issue 15) -----
+    QuirkFault {
+        quirk: "O-Q26",
+        fault: Fault::IgnorePagination,
+        check: "okta::governance::list_entitlements_paged",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "O-Q27",
+        fault: Fault::DropUserEntitlements,
+        check: "okta::governance::assign_entitlement_to_user",
+        also_fails: &[],
+    },
 ];
 
 /// Every fault's records against every profile (`run_against`), computed once for all the tests here.
