@@ -467,6 +467,13 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let r = s.call(Method::POST, "/Users", Some(body), &[]).await.status;
             declared.contains("nickName") && declared.contains(ENTERPRISE) && r == StatusCode::CREATED
         }
+        Fault::NoServiceProviderConfig => s.get("/ServiceProviderConfig").await.status == StatusCode::OK,
+        Fault::DropUserEntitlements => {
+            let id = s.named("a").await;
+            let ops = json!([{"op": "add", "path": "entitlements", "value": [{"value": "ent-api-access"}]}]);
+            s.patch(&format!("/Users/{id}"), ops).await;
+            s.get(&format!("/Users/{id}")).await.body["entitlements"][0]["value"] == json!("ent-api-access")
+        }
     }
 }
 
