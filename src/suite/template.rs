@@ -58,7 +58,9 @@ impl Placeholder {
             return if !urn.is_empty() && !urn.contains(char::is_whitespace) {
                 Ok(Placeholder::Endpoint(urn.into()))
             } else {
-                Err(format!("`${{endpoint:{urn}}}` needs a schema URN, e.g. ${{endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}}"))
+                Err(format!(
+                    "`${{endpoint:{urn}}}` needs a schema URN, e.g. ${{endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}}"
+                ))
             };
         }
         if let Some(h) = tag("header:") {
@@ -109,7 +111,9 @@ impl Vars {
                     .iter()
                     .find(|(schema, _)| schema.eq_ignore_ascii_case(urn))
                     .map(|(_, endpoint)| endpoint.clone())
-                    .ok_or_else(|| format!("the server publishes no resource type with schema {urn} (/ResourceTypes)"))?,
+                    .ok_or_else(|| {
+                        format!("the server publishes no resource type with schema {urn} (/ResourceTypes)")
+                    })?,
             ),
             Placeholder::Capture(name, path) => {
                 let mut v = self.captures.get(name).ok_or_else(|| format!("nothing was captured as `{name}`"))?;
@@ -264,7 +268,9 @@ mod tests {
             placeholders("${endpoint:urn:okta:scim:schemas:core:1.0:Role}").unwrap(),
             vec![Placeholder::Endpoint("urn:okta:scim:schemas:core:1.0:Role".into())]
         );
-        assert!(v.expand_path("/x/${endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}").unwrap_err().contains("begin"));
+        assert!(
+            v.expand_path("/x/${endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}").unwrap_err().contains("begin")
+        );
         assert!(v.expand_path("${endpoint:urn:example:Evil}").unwrap_err().contains("not a plain path"));
         assert!(v.expand_path("${endpoint:urn:example:None}").unwrap_err().contains("publishes no resource type"));
     }

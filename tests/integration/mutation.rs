@@ -60,7 +60,6 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         check: "google-workspace::gw_provisioning::delete_when_configured",
         also_fails: &[],
     },
-
     // ----- rippling (issue 15) -----
     QuirkFault {
         quirk: "RP-Q1",
@@ -80,7 +79,6 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         check: "rippling::rp_groups::edit_group_with_patch",
         also_fails: &[],
     },
-
     // ----- entra-gallery (issue 15) -----
 
     // ----- okta parity and governance (issue 15) -----

@@ -177,7 +177,9 @@ async fn governance_is_checked_only_when_the_server_publishes_its_resource_types
     assert!(failed(&none).is_empty(), "{none:#?}");
     for r in &none {
         let Outcome::Skipped(why) = &r.outcome else { panic!("{} ran without the catalogues: {r:#?}", r.name) };
-        let urn = if r.scenario.contains("role") { "urn:okta:scim:schemas:core:1.0:Role" } else {
+        let urn = if r.scenario.contains("role") {
+            "urn:okta:scim:schemas:core:1.0:Role"
+        } else {
             "urn:okta:scim:schemas:core:1.0:Entitlement"
         };
         assert!(why.contains(urn) && why.contains("/ResourceTypes"), "{}: {why}", r.name);

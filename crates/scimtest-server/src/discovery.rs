@@ -61,7 +61,8 @@ pub fn resource_types(service: &Service, base: &str) -> Vec<Value> {
         })
         .chain(governance(service).map(|c| {
             let mut rt = c.resource_type();
-            rt["meta"] = json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", c.name()) });
+            rt["meta"] =
+                json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", c.name()) });
             rt
         }))
         .collect()
