@@ -14,6 +14,8 @@ use crate::suite::Feature;
 pub struct Discovered {
     pub features: BTreeMap<Feature, bool>,
     pub schemas: Vec<ResourceSchema>,
+    /// Each published resource type's endpoint (`/Entitlements`), by its schema URN: `${endpoint:<URN>}`.
+    pub endpoints: BTreeMap<String, String>,
     /// What could not be discovered, for the summary.
     pub notes: Vec<String>,
 }
@@ -76,6 +78,12 @@ pub async fn discover(client: &Client) -> Discovered {
     }
     let schemas = get_json(client, "/Schemas").await.map(|j| parse_schemas(&j));
     let types = get_json(client, "/ResourceTypes").await.map(|j| parse_resource_types(&j));
+    // Endpoints by schema, also of a type whose schema /Schemas does not publish: OIG reads only the
+    // resource types to find its catalogues (idp-behaviour.md §10.2).
+    for rt in types.iter().flat_map(|(types, _)| types) {
+        let endpoint = format!("/{}", rt.endpoint.trim_start_matches('/'));
+        d.endpoints.entry(rt.schema.clone()).or_insert(endpoint);
+    }
     match (schemas, types) {
         (Ok((schemas, s_issues)), Ok((types, t_issues))) if !schemas.is_empty() && !types.is_empty() => {
             let (assembled, a_issues) = ResourceSchema::assemble(&types, &schemas);
@@ -101,6 +109,12 @@ pub async fn discover(client: &Client) -> Discovered {
         .find(|s| s.matches("User"))
         .is_some_and(|u| u.extension(crate::schema::ENTERPRISE_USER).is_some());
     d.features.insert(Feature::Enterprise, enterprise);
+    for feature in Feature::ALL {
+        if let Some(urn) = feature.resource_schema() {
+            let published = d.endpoints.keys().any(|s| s.eq_ignore_ascii_case(urn));
+            d.features.insert(feature, published);
+        }
+    }
     d
 }
 

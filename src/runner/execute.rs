@@ -219,8 +219,12 @@ pub(super) async fn execute(
     scenario: &Scenario,
     tape: &mut Vec<snapshot::Taken>,
 ) -> Result<Ran, Failure> {
-    let mut vars =
-        Vars { run: shared.run_prefix.clone(), scenario: scenario_tag(profile, suite, scenario), ..Vars::default() };
+    let mut vars = Vars {
+        run: shared.run_prefix.clone(),
+        scenario: scenario_tag(profile, suite, scenario),
+        endpoints: shared.discovered.endpoints.clone(),
+        ..Vars::default()
+    };
     let base = shared.client.base_url().to_string();
     // An RFC profile sends only what the server declares, and what it requires; an IdP sends what it sends.
     let rfc = !shared.idp.contains(profile);

@@ -60,6 +60,11 @@ pub(super) fn unsupported(feature: Feature) -> String {
             "the server's User resource type declares no enterprise extension (/ResourceTypes schemaExtensions)"
                 .to_string()
         }
+        Feature::Entitlements | Feature::Roles => format!(
+            "the server publishes no resource type with schema {} (/ResourceTypes): Okta Identity Governance \
+             discovers none, so it lists and assigns none",
+            feature.resource_schema().unwrap_or_default()
+        ),
         f => format!("the server declares `{}` unsupported (/ServiceProviderConfig)", f.as_str()),
     }
 }

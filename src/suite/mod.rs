@@ -58,6 +58,11 @@ impl fmt::Display for Level {
     }
 }
 
+/// The schema of Okta Identity Governance's entitlement catalogues.
+pub const OKTA_ENTITLEMENT: &str = "urn:okta:scim:schemas:core:1.0:Entitlement";
+/// The schema of Okta Identity Governance's role catalogues.
+pub const OKTA_ROLE: &str = "urn:okta:scim:schemas:core:1.0:Role";
+
 /// A capability a scenario needs, read from discovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Feature {
@@ -70,10 +75,14 @@ pub enum Feature {
     Groups,
     /// The server's User resource type declares the enterprise extension (`schemaExtensions`).
     Enterprise,
+    /// A resource type whose schema is Okta's Entitlement (`/ResourceTypes`, any endpoint name).
+    Entitlements,
+    /// A resource type whose schema is Okta's Role (`/ResourceTypes`, any endpoint name).
+    Roles,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 10] = [
         Feature::Patch,
         Feature::Bulk,
         Feature::Filter,
@@ -82,11 +91,23 @@ impl Feature {
         Feature::ChangePassword,
         Feature::Groups,
         Feature::Enterprise,
+        Feature::Entitlements,
+        Feature::Roles,
     ];
 
     /// Whether the ServiceProviderConfig declares it (the others come from /ResourceTypes).
     pub fn from_spc(self) -> bool {
-        !matches!(self, Feature::Groups | Feature::Enterprise)
+        !matches!(self, Feature::Groups | Feature::Enterprise | Feature::Entitlements | Feature::Roles)
+    }
+
+    /// The schema URN of the resource type that provides it, for the features found by schema in
+    /// `/ResourceTypes` (Okta Identity Governance's catalogues, idp-behaviour.md §10.2).
+    pub fn resource_schema(self) -> Option<&'static str> {
+        match self {
+            Feature::Entitlements => Some(OKTA_ENTITLEMENT),
+            Feature::Roles => Some(OKTA_ROLE),
+            _ => None,
+        }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +120,8 @@ impl Feature {
             Feature::ChangePassword => "changePassword",
             Feature::Groups => "groups",
             Feature::Enterprise => "enterprise",
+            Feature::Entitlements => "entitlements",
+            Feature::Roles => "roles",
         }
     }
 
@@ -878,7 +901,7 @@ impl Loader<'_> {
         };
         let path_text = path.get_ref().clone();
         if path.span() != (0..0) {
-            if !path_text.starts_with('/') {
+            if !path_text.starts_with('/') && !path_text.starts_with("${endpoint:") {
                 return Err(self.err(
                     Some(path.span()),
                     format!("path `{path_text}` does not start with `/`"),
@@ -886,6 +909,13 @@ impl Loader<'_> {
                 ));
             }
             self.templates(&path_text, path.span(), captured)?;
+            if path_text.get(1..).is_some_and(|rest| rest.contains("${endpoint:")) {
+                return Err(self.err(
+                    Some(path.span()),
+                    format!("path `{path_text}`: `${{endpoint:…}}` can only begin a path"),
+                    "write it first: \"${endpoint:urn:…}/${item.id}\"",
+                ));
+            }
         }
         let mut query: BTreeMap<String, String> =
             base.as_ref().map(|b| b.query.iter().cloned().collect()).unwrap_or_default();
@@ -1445,7 +1475,7 @@ impl Loader<'_> {
         };
         if s.step.is_empty() {
             errors.push(self.err(
-                Some(name_span),
+                Some(name_span.clone()),
                 format!("scenario `{name}` has no steps"),
                 "add steps: [[scenario.step]] tables or steps = [{ … }]",
             ));
@@ -1461,6 +1491,20 @@ impl Loader<'_> {
         let mut steps = Vec::new();
         self.add_steps(s.step, &mut steps, &mut captured, &snapshot, &level.defaults, errors);
         let tension = s.tension.and_then(|t| self.tension(t, &steps, &mut captured, &level.defaults, errors));
+        // A catalogue's endpoint resolves whenever the scenario runs: it requires the feature that finds it.
+        for step in &steps {
+            for p in placeholders(&step.path).unwrap_or_default() {
+                let Placeholder::Endpoint(urn) = p else { continue };
+                let feature = Feature::ALL.into_iter().find(|f| f.resource_schema() == Some(urn.as_str()));
+                if let Some(f) = feature.filter(|f| !requires.contains(f)) {
+                    errors.push(self.err(
+                        Some(name_span.clone()),
+                        format!("scenario `{name}` uses `${{endpoint:{urn}}}` but does not require `{}`", f.as_str()),
+                        format!("add requires = [\"{}\"]", f.as_str()),
+                    ));
+                }
+            }
+        }
         let scenario =
             Scenario { name, description: s.description.unwrap_or_default(), requirement, requires, steps, tension };
         (errors.len() == before).then_some((scenario, captured))

@@ -15,6 +15,8 @@ pub struct Vars {
     pub captures: HashMap<String, Value>,
     /// The previous answer's headers, lower-case names.
     pub last_headers: Vec<(String, String)>,
+    /// Each resource type's endpoint (`/Entitlements`) by its schema URN, from discovery.
+    pub endpoints: std::collections::BTreeMap<String, String>,
 }
 
 /// One `${…}` occurrence.
@@ -26,6 +28,8 @@ pub enum Placeholder {
     Header(String),
     /// `capture.dotted.path`: the capture's name, then the path.
     Capture(String, Vec<String>),
+    /// `endpoint:<schema URN>`: the endpoint of the resource type with that schema (`/ResourceTypes`).
+    Endpoint(String),
 }
 
 impl Placeholder {
@@ -50,6 +54,15 @@ impl Placeholder {
                 Err(format!("`${{email:{x}}}`: use letters, digits, `_` or `-`"))
             };
         }
+        if let Some(urn) = tag("endpoint:") {
+            return if !urn.is_empty() && !urn.contains(char::is_whitespace) {
+                Ok(Placeholder::Endpoint(urn.into()))
+            } else {
+                Err(format!(
+                    "`${{endpoint:{urn}}}` needs a schema URN, e.g. ${{endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}}"
+                ))
+            };
+        }
         if let Some(h) = tag("header:") {
             return if h.is_empty() {
                 Err("`${header:}` needs a header name".into())
@@ -61,7 +74,7 @@ impl Placeholder {
         let name = parts.next().unwrap_or_default();
         if !word(name) {
             return Err(format!(
-                "`${{{inner}}}` is not a template: use ${{run}}, ${{name:x}}, ${{email:x}}, ${{header:NAME}} or ${{capture.path}}"
+                "`${{{inner}}}` is not a template: use ${{run}}, ${{name:x}}, ${{email:x}}, ${{header:NAME}}, ${{endpoint:URN}} or ${{capture.path}}"
             ));
         }
         Ok(Placeholder::Capture(name.into(), parts.map(str::to_string).collect()))
@@ -93,6 +106,15 @@ impl Vars {
                     found.map(|(_, v)| v.clone()).ok_or_else(|| format!("the previous answer has no `{h}` header"))?,
                 )
             }
+            Placeholder::Endpoint(urn) => Value::String(
+                self.endpoints
+                    .iter()
+                    .find(|(schema, _)| schema.eq_ignore_ascii_case(urn))
+                    .map(|(_, endpoint)| endpoint.clone())
+                    .ok_or_else(|| {
+                        format!("the server publishes no resource type with schema {urn} (/ResourceTypes)")
+                    })?,
+            ),
             Placeholder::Capture(name, path) => {
                 let mut v = self.captures.get(name).ok_or_else(|| format!("nothing was captured as `{name}`"))?;
                 for segment in path {
@@ -117,8 +139,26 @@ impl Vars {
     /// be one path segment. An id of `..` or with a `/` could otherwise aim a DELETE at a resource the
     /// run did not create; `.` and `..` are refused outright, since URL parsers resolve them even encoded,
     /// and so is an empty value (`/Users/` is the collection).
+    ///
+    /// `${endpoint:…}` is the exception: it may only begin the path, and its value is inserted as it is
+    /// (`/Entitlements`), its segments checked to be plain words.
     pub fn expand_path(&self, s: &str) -> Result<String, String> {
+        if s.match_indices("${").any(|(i, _)| i > 0 && s[i + 2..].trim_start().starts_with("endpoint:")) {
+            return Err(format!("`{s}`: `${{endpoint:…}}` can only begin a path"));
+        }
         self.expand_with(s, |name, v| {
+            if name.starts_with("endpoint:") {
+                let plain = |seg: &str| {
+                    !seg.is_empty()
+                        && seg != "."
+                        && seg != ".."
+                        && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+                };
+                return match v.strip_prefix('/') {
+                    Some(rest) if rest.split('/').all(plain) => Ok(v),
+                    _ => Err(format!("`${{{name}}}` is the endpoint `{v}`, which is not a plain path")),
+                };
+            }
             if v.is_empty() || v == "." || v == ".." {
                 return Err(format!("`${{{name}}}` is `{v}`, which cannot be put in a URL path"));
             }
@@ -213,6 +253,26 @@ mod tests {
         v.captures.insert("empty".into(), json!({"id": ""}));
         assert!(v.expand_path("/Users/${empty.id}").unwrap_err().contains("cannot be put in a URL path"));
         assert_eq!(v.expand_path("/Users/${user.id}").unwrap(), "/Users/42");
+    }
+
+    #[test]
+    fn an_endpoint_begins_a_path_unencoded() {
+        let mut v = vars();
+        v.endpoints.insert("urn:okta:scim:schemas:core:1.0:Entitlement".into(), "/Entitlements".into());
+        v.endpoints.insert("urn:example:Evil".into(), "/../Users".into());
+        assert_eq!(
+            v.expand_path("${endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}?count=3").unwrap(),
+            "/Entitlements?count=3"
+        );
+        assert_eq!(
+            placeholders("${endpoint:urn:okta:scim:schemas:core:1.0:Role}").unwrap(),
+            vec![Placeholder::Endpoint("urn:okta:scim:schemas:core:1.0:Role".into())]
+        );
+        assert!(
+            v.expand_path("/x/${endpoint:urn:okta:scim:schemas:core:1.0:Entitlement}").unwrap_err().contains("begin")
+        );
+        assert!(v.expand_path("${endpoint:urn:example:Evil}").unwrap_err().contains("not a plain path"));
+        assert!(v.expand_path("${endpoint:urn:example:None}").unwrap_err().contains("publishes no resource type"));
     }
 
     #[test]

@@ -188,12 +188,86 @@ const QUIRK_FAULTS: &[QuirkFault] = &[
         also_fails: &[],
     },
     // ----- google-workspace (issue 15) -----
-
+    QuirkFault {
+        quirk: "GW-Q1",
+        fault: Fault::IgnorePagination,
+        check: "google-workspace::gw_provisioning::probe_count_1",
+        // Paging is RFC 7644 §3.4.2.4 for every IdP that lists: Entra's gallery, Okta's imports, SPEC test,
+        // Test API Credentials and governance catalogues.
+        also_fails: &[
+            "entra::gallery_pagination::",
+            "okta::import::",
+            "okta::provisioning::test_api_credentials",
+            "okta::spec_test::spec_01_users_endpoint",
+            "okta::governance::",
+        ],
+    },
+    QuirkFault {
+        quirk: "GW-Q2",
+        fault: Fault::HideInactiveUsers,
+        check: "google-workspace::gw_provisioning::suspend_sets_active_false",
+        // Every IdP that deactivates needs the inactive user visible (Entra E-Q14, Okta O-Q11).
+        also_fails: &[
+            "entra::",
+            "entra-compliant::e2_users::disable_keeps_user_visible",
+            "okta::status::",
+            "okta-aiw::aiw_provisioning::aiw_deactivate_with_put",
+        ],
+    },
+    QuirkFault {
+        quirk: "GW-Q2",
+        fault: Fault::SoftDelete,
+        check: "google-workspace::gw_provisioning::delete_when_configured",
+        // Every IdP that deletes (users or groups) reads the deletion back (RFC 7644 §3.6).
+        also_fails: &[
+            "entra::",
+            "entra-compliant::",
+            "okta::push_groups::unlink_deletes_group",
+            "okta-aiw::aiw_push_groups::aiw_unlink_deletes_group",
+        ],
+    },
     // ----- rippling (issue 15) -----
-
+    QuirkFault {
+        quirk: "RP-Q1",
+        fault: Fault::NoServiceProviderConfig,
+        check: "rippling::rp_provisioning::test_connection_spc",
+        also_fails: &[],
+    },
+    QuirkFault {
+        quirk: "RP-Q2",
+        fault: Fault::DuplicateUserNames,
+        check: "rippling::rp_provisioning::retried_create_meets_409",
+        // A duplicate userName is 409 for every IdP (RFC 7644 §3.3; Entra E-Q25, Okta O-Q7).
+        also_fails: &[
+            "entra::user_lifecycle::duplicate_username_is_409",
+            "okta::provisioning::duplicate_create_is_409",
+            "okta::spec_test::spec_08_duplicate_create_is_409",
+            "okta-aiw::aiw_provisioning::aiw_duplicate_create_is_409",
+        ],
+    },
+    QuirkFault {
+        quirk: "RP-Q3",
+        fault: Fault::DropValuePathPatch,
+        check: "rippling::rp_groups::edit_group_with_patch",
+        // Filtered paths are RFC 7644 §3.5.2 and Entra's and Okta's too (E-UU, E-Q22, O-Q13).
+        also_fails: &["entra::", "entra-compliant::", "okta::push_groups::"],
+    },
     // ----- entra-gallery (issue 15) -----
 
     // ----- okta parity and governance (issue 15) -----
+    QuirkFault {
+        quirk: "O-Q26",
+        fault: Fault::IgnorePagination,
+        check: "okta::governance::list_entitlements_paged",
+        // The same paging as GW-Q1's probe and Entra's gallery pagination (RFC 7644 §3.4.2.4).
+        also_fails: &["entra::gallery_pagination::", "google-workspace::gw_provisioning::probe_count_1"],
+    },
+    QuirkFault {
+        quirk: "O-Q27",
+        fault: Fault::DropUserEntitlements,
+        check: "okta::governance::assign_entitlement_to_user",
+        also_fails: &[],
+    },
 ];
 
 /// Every fault's records against every profile (`run_against`), computed once for all the tests here.

@@ -292,7 +292,8 @@ async fn service_provider_config_is_one_object_and_its_flags_match_behaviour() {
 async fn resource_types_list_and_by_id() {
     let app = compat();
     let r = get(&app, "/ResourceTypes").await;
-    assert_list(&r, 2, 1, 2);
+    // User, Group, and Okta Identity Governance's Entitlement and Role catalogues (ServerConfig::governance).
+    assert_list(&r, 4, 1, 4);
     let types = resources(&r.2);
     let user = types.iter().find(|t| t["id"] == json!("User")).expect("User resource type");
     assert_eq!(user["schemas"], json!([RESOURCE_TYPE]));
@@ -313,6 +314,38 @@ async fn resource_types_list_and_by_id() {
     assert_status(&r, 200);
     assert_eq!(r.2["id"], json!("Group"));
     assert_error(&get(&app, "/ResourceTypes/Printer").await, 404, None);
+}
+
+/// Okta Identity Governance's catalogues: read-only lists paged like every list, items by id, and nothing
+/// at all (no resource type, no schema, no endpoint) with `ServerConfig::governance` off.
+#[tokio::test]
+async fn governance_catalogues_are_paged_read_only_lists() {
+    const ENTITLEMENT: &str = "urn:okta:scim:schemas:core:1.0:Entitlement";
+    let app = compat();
+    let types = get(&app, "/ResourceTypes").await;
+    let entitlement = resources(&types.2).into_iter().find(|t| t["schema"] == json!(ENTITLEMENT));
+    assert_eq!(entitlement.expect("an Entitlement resource type")["endpoint"], json!("/Entitlements"));
+    assert_status(&get(&app, &format!("/Schemas/{ENTITLEMENT}")).await, 200);
+    let all = get(&app, "/Entitlements").await;
+    let total = all.2["totalResults"].as_u64().unwrap() as usize;
+    assert!(total >= 4, "{}", all.2);
+    assert_list(&all, total, 1, total);
+    let page = get(&app, "/Entitlements?startIndex=2&count=2").await;
+    assert_list(&page, total, 2, 2);
+    assert_eq!(resources(&page.2)[0]["id"], resources(&all.2)[1]["id"]);
+    let id = resources(&all.2)[0]["id"].as_str().unwrap().to_string();
+    let one = get(&app, &format!("/Entitlements/{id}")).await;
+    assert_status(&one, 200);
+    assert_eq!(one.2["schemas"], json!([ENTITLEMENT]));
+    assert_status(&get(&app, "/Roles?startIndex=1&count=1").await, 200);
+    assert_error(&get(&app, "/Entitlements/nope").await, 404, None);
+    assert_error(&get(&app, "/Entitlements?filter=id%20eq%20%22x%22").await, 400, Some("invalidFilter"));
+    assert_error(&post(&app, "/Entitlements", json!({"displayName": "x"})).await, 405, None);
+
+    let off = server(ServerConfig { governance: false, ..ServerConfig::default() });
+    assert_list(&get(&off, "/ResourceTypes").await, 2, 1, 2);
+    assert_error(&get(&off, "/Entitlements").await, 404, None);
+    assert_error(&get(&off, &format!("/Schemas/{ENTITLEMENT}")).await, 404, None);
 }
 
 #[tokio::test]

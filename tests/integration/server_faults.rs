@@ -550,6 +550,13 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let id = s.user(json!({"schemas": [USER], "userName": "a", "active": false})).await;
             s.get(&format!("/Users/{id}")).await.body["active"] == json!(false)
         }
+        Fault::NoServiceProviderConfig => s.get("/ServiceProviderConfig").await.status == StatusCode::OK,
+        Fault::DropUserEntitlements => {
+            let id = s.named("a").await;
+            let ops = json!([{"op": "add", "path": "entitlements", "value": [{"value": "ent-api-access"}]}]);
+            s.patch(&format!("/Users/{id}"), ops).await;
+            s.get(&format!("/Users/{id}")).await.body["entitlements"][0]["value"] == json!("ent-api-access")
+        }
     }
 }
 

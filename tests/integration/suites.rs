@@ -153,6 +153,39 @@ async fn an_apps_own_extension_is_checked_when_the_server_declares_it() {
     assert!(read_back.message().unwrap_or_default().contains("billingCode"), "{:?}", read_back.message());
 }
 
+/// Okta Identity Governance's scenarios (suites/okta/governance.toml) run when the server publishes its
+/// catalogues as resource types, and are skipped with the reason, failing nothing, when it publishes none:
+/// OIG reads /ResourceTypes first, so it would discover nothing to list or assign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_is_checked_only_when_the_server_publishes_its_resource_types() {
+    let run = |governance: bool| async move {
+        let (server, mut config) = server_with_run_config(ServerConfig { governance, ..ServerConfig::default() }).await;
+        config.profiles = vec!["okta".into()];
+        config.suite_pattern = Some("governance".into());
+        let records = check(&config).await.unwrap();
+        server.shutdown().await.unwrap();
+        records
+    };
+    let published = run(true).await;
+    assert!(published.len() >= 5, "{published:#?}");
+    let not_passed: Vec<&str> =
+        published.iter().filter(|r| !matches!(r.outcome, Outcome::Passed)).map(|r| r.name.as_str()).collect();
+    assert!(not_passed.is_empty(), "{not_passed:?}\n{published:#?}");
+
+    let none = run(false).await;
+    assert_eq!(none.len(), published.len());
+    assert!(failed(&none).is_empty(), "{none:#?}");
+    for r in &none {
+        let Outcome::Skipped(why) = &r.outcome else { panic!("{} ran without the catalogues: {r:#?}", r.name) };
+        let urn = if r.scenario.contains("role") {
+            "urn:okta:scim:schemas:core:1.0:Role"
+        } else {
+            "urn:okta:scim:schemas:core:1.0:Entitlement"
+        };
+        assert!(why.contains(urn) && why.contains("/ResourceTypes"), "{}: {why}", r.name);
+    }
+}
+
 /// The vendor-style example in the compact format (docs/examples/vendor-suite: a profile, a fragment with a
 /// parameter, suite defaults, one-line assertions) loads with `--suite-dir` and passes on the reference server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -263,11 +263,14 @@ behaviour! {
     created_active_kept: bool = true,
 
     // ----- google-workspace / rippling (issue 15) -----
+    /// `/ServiceProviderConfig` is served (RFC 7644 §4; Rippling's Test Connection reads it, RP-Q1).
+    spc_served: bool = true,
 
     // ----- entra-gallery / okta spec (issue 15) -----
 
     // ----- okta governance (issue 15) -----
-
+    /// A User's `entitlements` are stored (Okta O-Q27: OIG assigns entitlements on the user).
+    user_entitlements_stored: bool = true,
 }
 
 impl Behaviour {
@@ -466,10 +469,14 @@ impl Behaviour {
             // Ping PI-Q6: a user created with active false stays disabled.
             Fault::CreateIgnoresActive => self.created_active_kept = false,
             // ----- google-workspace / rippling (issue 15) -----
+            // Rippling RP-Q1, RFC 7644 §4: /ServiceProviderConfig is served.
+            Fault::NoServiceProviderConfig => self.spc_served = false,
 
             // ----- entra-gallery / okta spec (issue 15) -----
 
             // ----- okta governance (issue 15) -----
+            // Okta O-Q27: assigned entitlements are stored.
+            Fault::DropUserEntitlements => self.user_entitlements_stored = false,
         }
     }
 

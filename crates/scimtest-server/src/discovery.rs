@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::governance::Catalogue;
 use super::service::Service;
 use crate::message::LIST_RESPONSE;
 use crate::schema::{builtin_resource_type_documents, builtin_schema_documents};
@@ -58,7 +59,18 @@ pub fn resource_types(service: &Service, base: &str) -> Vec<Value> {
             rt["meta"] = json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") });
             rt
         })
+        .chain(governance(service).map(|c| {
+            let mut rt = c.resource_type();
+            rt["meta"] =
+                json!({ "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", c.name()) });
+            rt
+        }))
         .collect()
+}
+
+/// The governance catalogues the server publishes (none when `ServerConfig::governance` is off).
+fn governance(service: &Service) -> impl Iterator<Item = Catalogue> {
+    Catalogue::ALL.into_iter().filter(|_| service.config().governance)
 }
 
 /// The schemas, with absolute locations.
@@ -71,6 +83,7 @@ pub fn schemas(service: &Service, base: &str) -> Vec<Value> {
         .into_iter()
         .filter(|s| !(minimal && s["id"] == crate::schema::ENTERPRISE_USER))
         .chain(extensions.filter(|_| !minimal))
+        .chain(governance(service).map(Catalogue::schema_document))
         .map(|mut s| {
             if minimal
                 && s["id"] == crate::schema::USER

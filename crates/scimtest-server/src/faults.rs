@@ -186,10 +186,14 @@ faults! {
         "POST /Users stores `active: true` whatever the body says, so a user created disabled comes out enabled (Ping PI-Q6)",
 
     // ----- google-workspace / rippling (issue 15) -----
+    NoServiceProviderConfig => "no-service-provider-config":
+        "GET /ServiceProviderConfig answers 404, so Rippling's Test Connection fails (Rippling RP-Q1; RFC 7644 §4: the endpoint is served)",
 
     // ----- entra-gallery / okta spec (issue 15) -----
 
     // ----- okta governance (issue 15) -----
+    DropUserEntitlements => "drop-user-entitlements":
+        "a User's `entitlements` are silently not stored, so Okta Identity Governance's assignments are lost (Okta O-Q27; RFC 7643 §4.1.2: a readWrite attribute)",
 
 }
 

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::behaviour::{Encoding, ItemsPerPage};
 use super::error::ScimError;
+use super::governance::Catalogue;
 use super::listing::ListQuery;
 use super::projection::{field, list_from_json, project, split_list};
 use super::service::{Kind, Rendered};
@@ -41,6 +42,12 @@ pub fn app(state: AppState) -> Router {
                     .patch(move |s, h, q, p, b| modify(s, h, q, p, b, kind))
                     .delete(move |s, h, p| remove(s, h, p, kind)),
             );
+    }
+    for c in Catalogue::ALL.into_iter().filter(|_| state.config().governance) {
+        let at = format!("/{}", c.endpoint());
+        scim = scim
+            .route(&at, get(move |s, h, q| catalogue_list(s, h, q, c)))
+            .route(&format!("{at}/{{id}}"), get(move |s, h, p| catalogue_item(s, h, p, c)));
     }
     let scim = scim
         .route("/.search", post(move |s, h, b| search(s, h, b, vec![Kind::User, Kind::Group])))
@@ -314,6 +321,9 @@ fn no_filter(q: Option<&str>) -> Result<(), ScimError> {
 }
 
 async fn service_provider_config(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    if !s.behaviour().spc_served {
+        return error_response(&s, ScimError::not_found("no SCIM endpoint at /ServiceProviderConfig"));
+    }
     let r = no_filter(q.as_deref())
         .map(|()| json_response(&s, StatusCode::OK, &discovery::service_provider_config(&s, &base_url(&s, &h))));
     reply(&s, r)
@@ -450,6 +460,12 @@ fn list_response(
             r.json
         })
         .collect();
+    Ok(list_page(s, query, resources, total, start))
+}
+
+/// A ListResponse of one page (RFC 7644 §3.4.2), its paging fields as the behaviour writes them.
+fn list_page(s: &AppState, query: &ListQuery, resources: Vec<Value>, total: usize, start: usize) -> Response {
+    let behaviour = s.behaviour();
     let items_per_page = match behaviour.items_per_page {
         ItemsPerPage::Returned => resources.len(),
         ItemsPerPage::Requested => query.count.map_or(s.config().max_results, |c| c.max(0) as usize),
@@ -466,7 +482,28 @@ fn list_response(
             body[k] = json!(body[k].to_string());
         }
     }
-    Ok(json_response(s, StatusCode::OK, &body))
+    json_response(s, StatusCode::OK, &body)
+}
+
+/// `GET /Entitlements`, `/Roles`: the read-only catalogue, paged like every list. It takes no filter.
+async fn catalogue_list(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery, c: Catalogue) -> Response {
+    let r = params(q.as_deref()).and_then(|p| {
+        if p.filter.is_some() {
+            return Err(ScimError::bad_request("invalidFilter", format!("/{} takes no filter", c.endpoint())));
+        }
+        let query = ListQuery { start_index: p.start_index, count: p.count, ..ListQuery::default() };
+        let (page, total, start) = s.page(c.items(&base_url(&s, &h)), &query);
+        Ok(list_page(&s, &query, page, total, start))
+    });
+    reply(&s, r)
+}
+
+async fn catalogue_item(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>, c: Catalogue) -> Response {
+    let found = c.items(&base_url(&s, &h)).into_iter().find(|i| i["id"].as_str() == Some(id.as_str()));
+    let r = found
+        .map(|i| json_response(&s, StatusCode::OK, &i))
+        .ok_or_else(|| ScimError::not_found(format!("no {} `{id}`", c.name())));
+    reply(&s, r)
 }
 
 async fn list(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery, kind: Kind) -> Response {

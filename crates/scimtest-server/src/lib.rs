@@ -14,6 +14,7 @@ mod bulk;
 mod discovery;
 mod error;
 mod faults;
+mod governance;
 mod http;
 mod listing;
 mod projection;
@@ -66,6 +67,9 @@ pub struct ServerConfig {
     /// Complete users created before the first request (as `scimtest serve --seed-users`): a tenant that
     /// is not empty, as Okta's SPEC test needs one (O-Q24).
     pub seed_users: usize,
+    /// Okta Identity Governance's read-only catalogues, `/Entitlements` and `/Roles`, published as resource
+    /// types with Okta's schemas (idp-behaviour.md §10.2). Off, `/ResourceTypes` lists only User and Group.
+    pub governance: bool,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +86,7 @@ impl Default for ServerConfig {
             bulk_max_payload: 1024 * 1024,
             user_extensions: Vec::new(),
             seed_users: 0,
+            governance: true,
         }
     }
 }

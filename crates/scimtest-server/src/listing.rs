@@ -277,31 +277,35 @@ impl Service {
         if let Some(sort_by) = &query.sort_by {
             self.sort(&mut hits, sort_by, query.descending)?;
         }
+        if query.filter.is_some() && hits.is_empty() && !self.behaviour().no_match_is_empty_list {
+            return Err(ScimError::not_found("no resource matches the filter"));
+        }
+        let (page, total, start) = self.page(hits, query);
+        let page = page.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect();
+        Ok((page, total, start))
+    }
+
+    /// One page of `hits` (in their order) as the behaviour pages it, with `totalResults` and `startIndex`:
+    /// every listing goes through here, the governance catalogues' too, so the paging faults reach them all.
+    pub(super) fn page<T>(&self, mut hits: Vec<T>, query: &ListQuery) -> (Vec<T>, usize, usize) {
         if !self.behaviour().stable_order && query.count.is_some_and(|c| c % 2 == 1) {
             hits.reverse();
         }
         let total = hits.len();
-        if query.filter.is_some() && total == 0 && !self.behaviour().no_match_is_empty_list {
-            return Err(ScimError::not_found("no resource matches the filter"));
-        }
         // 1-based startIndex; < 1 means 1; count < 0 means 0; at most maxResults (RFC 7644 §3.4.2.4).
         let start = query.start_index.unwrap_or(1).max(1) as usize;
         let start = if kinds == [Kind::Group] && !self.behaviour().group_lists_paged { 1 } else { start };
         let count = query.count.map_or(self.config().max_results, |c| c.max(0) as usize).min(self.config().max_results);
-        let page: Vec<Rendered> = if !self.behaviour().paginate {
-            hits.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect()
+        let page: Vec<T> = if !self.behaviour().paginate {
+            hits
         } else {
-            hits.into_iter()
-                .skip(start - self.behaviour().start_index_origin)
-                .take(count)
-                .map(|(kind, stored)| self.render(&data, kind, stored, base))
-                .collect()
+            hits.into_iter().skip(start - self.behaviour().start_index_origin).take(count).collect()
         };
         let total = match self.behaviour().total_results {
             TotalResults::AllMatches => total,
             TotalResults::PageSize => page.len(),
         };
-        Ok((page, total, start))
+        (page, total, start)
     }
 
     /// Orders hits by `sort_by` (RFC 7644 §3.4.2.3): the attribute's SCIM order, resources without a

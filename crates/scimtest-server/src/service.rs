@@ -423,8 +423,13 @@ impl Service {
     }
 
     /// Strings and phone numbers as the behaviour stores them: Unicode kept or through a Latin-1 column;
-    /// phone numbers as written or as `+` and digits only.
+    /// phone numbers as written or as `+` and digits only; a User's entitlements kept or dropped.
     fn bend_values(&self, json: &mut Value) {
+        if !self.behaviour.user_entitlements_stored
+            && let Some(o) = json.as_object_mut()
+        {
+            o.shift_remove("entitlements");
+        }
         if !self.behaviour.strings_keep_unicode {
             latin1(json);
         }
