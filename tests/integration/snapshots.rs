@@ -50,7 +50,9 @@ async fn checked(
     suite: Option<&str>,
     dir: &Path,
 ) -> Vec<Record> {
-    let server = ServerConfig { mode, faults: faults.iter().copied().collect(), ..ServerConfig::default() };
+    // An identity provider's tenant holds a user before it runs (O-Q24), as in selftest.
+    let seed_users = if profiles.iter().all(|p| p == "rfc") { 0 } else { scimtest::selftest::seed_users_for(mode) };
+    let server = ServerConfig { mode, seed_users, faults: faults.iter().copied().collect(), ..ServerConfig::default() };
     let (server, mut config) = server_with_run_config(server).await;
     config.profiles = profiles.to_vec();
     config.suite_pattern = suite.map(str::to_string);

@@ -231,6 +231,12 @@ behaviour! {
     // ----- google-workspace / rippling (issue 15) -----
 
     // ----- entra-gallery / okta spec (issue 15) -----
+    /// /Schemas lists every attribute the server stores (Entra E-Q34).
+    schemas_list_every_attribute: bool = true,
+    /// `preferredLanguage` takes any value (the schema declares no canonical values; Entra E-Q35).
+    preferred_language_free: bool = true,
+    /// How long GET /Groups waits before answering (Okta SPEC #10: within 600 ms).
+    group_list_delay_ms: u64 = 0,
 
     // ----- okta governance (issue 15) -----
 
@@ -401,6 +407,12 @@ impl Behaviour {
             // ----- google-workspace / rippling (issue 15) -----
 
             // ----- entra-gallery / okta spec (issue 15) -----
+            // Entra E-Q34: the attributes stored are declared in /Schemas.
+            Fault::SchemasOmitMappedAttributes => self.schemas_list_every_attribute = false,
+            // Entra E-Q35: a server that enforces canonical values declares them.
+            Fault::UndeclaredLanguageValues => self.preferred_language_free = false,
+            // Okta SPEC #10: GET /Groups within 600 ms.
+            Fault::SlowGroupList => self.group_list_delay_ms = 700,
 
             // ----- okta governance (issue 15) -----
         }

@@ -156,6 +156,12 @@ faults! {
     // ----- google-workspace / rippling (issue 15) -----
 
     // ----- entra-gallery / okta spec (issue 15) -----
+    SchemasOmitMappedAttributes => "schemas-omit-mapped-attributes":
+        "/Schemas leaves `preferredLanguage` and `addresses` out of the User schema, though users store them (Entra E-Q34: every mapped attribute is discoverable)",
+    UndeclaredLanguageValues => "undeclared-language-values":
+        "`preferredLanguage` outside en, fr, de gets 400 \"is not one of the canonical values\", and /Schemas declares no canonicalValues (Entra E-Q35)",
+    SlowGroupList => "slow-group-list":
+        "GET /Groups answers after 700 ms (Okta SPEC #10: within 600 ms)",
 
     // ----- okta governance (issue 15) -----
 
