@@ -258,7 +258,9 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
             },
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
-                (!options.iter().any(|o| json_equal(actual.as_ref(), o)))
+                // `null` among the options also allows nothing (as `absent` does).
+                let allowed = |o: &Value| json_equal(actual.as_ref(), o) || (o.is_null() && actual.is_none());
+                (!options.iter().any(allowed))
                     .then(|| problem(format!("one of {}", short(&Value::Array(options.clone()))), shown.clone()))
             }
         };
@@ -704,8 +706,10 @@ mod tests {
         for d in docs.iter_mut().filter(|d| d["id"] == crate::schema::USER) {
             d["attributes"].as_array_mut().unwrap().retain(|a| a["name"] != "preferredLanguage");
         }
-        let wanted = ["User:preferredLanguage", "User:emails[kind eq \"work\"].value", "User:emails[type eq \"office\"].value"];
-        let problems = judge(&declares(&wanted), &answer(200, json!({ "Resources": docs }), 5), &Vars::default(), types);
+        let wanted =
+            ["User:preferredLanguage", "User:emails[kind eq \"work\"].value", "User:emails[type eq \"office\"].value"];
+        let problems =
+            judge(&declares(&wanted), &answer(200, json!({ "Resources": docs }), 5), &Vars::default(), types);
         assert_eq!(problems.len(), 1, "{problems:?}");
         let observed = &problems[0].observed;
         for path in wanted {
@@ -716,9 +720,9 @@ mod tests {
 
     #[test]
     fn a_refusal_passes_only_where_the_schema_declares_canonical_values_leaving_the_value_out() {
-        let refusal = DeclaredRefusal { resource: "User".into(), path: "preferredLanguage".into(), value: "en-US".into() };
-        let expect =
-            Expect { status: vec![200, 204], refusal_needs_declaration: Some(refusal), ..Expect::default() };
+        let refusal =
+            DeclaredRefusal { resource: "User".into(), path: "preferredLanguage".into(), value: "en-US".into() };
+        let expect = Expect { status: vec![200, 204], refusal_needs_declaration: Some(refusal), ..Expect::default() };
         let refused = answer(400, json!({ "status": "400", "detail": "is not one of the canonical values" }), 5);
         let undeclared = judge(&expect, &refused, &Vars::default(), builtin_resource_types());
         assert_eq!(undeclared.len(), 1, "{undeclared:?}");

@@ -776,7 +776,10 @@ fn gallery_and_spec_expect_keys_load_and_a_path_without_its_resource_type_is_ref
     );
     assert_eq!(expect.within_ms, Some(600));
     let refusal = expect.refusal_needs_declaration.as_ref().unwrap();
-    assert_eq!((refusal.resource.as_str(), refusal.path.as_str(), refusal.value.as_str()), ("User", "preferredLanguage", "en-US"));
+    assert_eq!(
+        (refusal.resource.as_str(), refusal.path.as_str(), refusal.value.as_str()),
+        ("User", "preferredLanguage", "en-US")
+    );
 
     let e = error(&suite("expect.schemas_declare = ['emails.value']"));
     assert!(e.message.contains("does not name its resource type") && e.fix.contains("User:"), "{e}");

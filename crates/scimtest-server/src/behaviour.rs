@@ -235,6 +235,8 @@ behaviour! {
     schemas_list_every_attribute: bool = true,
     /// `preferredLanguage` takes any value (the schema declares no canonical values; Entra E-Q35).
     preferred_language_free: bool = true,
+    /// A replace with `""` or `{"value": ""}` is applied (Entra E-Q21, E-Q36).
+    empty_replace_applied: bool = true,
     /// How long GET /Groups waits before answering (Okta SPEC #10: within 600 ms).
     group_list_delay_ms: u64 = 0,
 
@@ -411,9 +413,10 @@ impl Behaviour {
             Fault::SchemasOmitMappedAttributes => self.schemas_list_every_attribute = false,
             // Entra E-Q35: a server that enforces canonical values declares them.
             Fault::UndeclaredLanguageValues => self.preferred_language_free = false,
+            // Entra E-Q21, E-Q36: a replace with an empty value is applied.
+            Fault::IgnoreEmptyReplace => self.empty_replace_applied = false,
             // Okta SPEC #10: GET /Groups within 600 ms.
             Fault::SlowGroupList => self.group_list_delay_ms = 700,
-
             // ----- okta governance (issue 15) -----
         }
     }

@@ -160,6 +160,8 @@ faults! {
         "/Schemas leaves `preferredLanguage` and `addresses` out of the User schema, though users store them (Entra E-Q34: every mapped attribute is discoverable)",
     UndeclaredLanguageValues => "undeclared-language-values":
         "`preferredLanguage` outside en, fr, de gets 400 \"is not one of the canonical values\", and /Schemas declares no canonicalValues (Entra E-Q35)",
+    IgnoreEmptyReplace => "ignore-empty-replace":
+        "a PATCH replace whose value is `\"\"` or `{\"value\": \"\"}` is skipped, so the old value stays (Entra E-Q21, E-Q36: the gallery's null update and manager removal)",
     SlowGroupList => "slow-group-list":
         "GET /Groups answers after 700 ms (Okta SPEC #10: within 600 ms)",
 

@@ -741,6 +741,18 @@ impl Service {
                 return Ok(self.render(&data, kind, stored, base));
             }
         }
+        if !self.behaviour.empty_replace_applied {
+            // The bug: "no value, nothing to write".
+            let empty = |v: &Value| {
+                v == &json!("") || v.as_object().is_some_and(|o| !o.is_empty() && o.values().all(|x| x == &json!("")))
+            };
+            request.operations.retain(|op| !(op.op == OpKind::Replace && op.value.as_ref().is_some_and(empty)));
+            if request.operations.is_empty() {
+                let data = self.store.read();
+                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+                return Ok(self.render(&data, kind, stored, base));
+            }
+        }
         let mut data = self.store.write();
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
         self.check_if_match(&old, if_match)?;
