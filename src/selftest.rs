@@ -10,6 +10,13 @@ use crate::runner::{RunConfig, RunOutcome, config_from_env, run, run_on_keeping,
 use crate::server::{ServerConfig, ServerMode, spawn};
 use crate::suite;
 
+/// The users the bundled server holds before identity-provider profiles run against it (compat mode):
+/// Okta runs its SPEC test against a tenant seeded with one complete user (O-Q24). Never the harness's:
+/// no run creates, changes or deletes them.
+pub fn seed_users_for(mode: ServerMode) -> usize {
+    if mode == ServerMode::Compat { 1 } else { 0 }
+}
+
 /// The mode the bundled server runs in for a profile: the strict RFC server for `rfc`, the compat one
 /// (what Entra ID and Okta need) for the identity-provider profiles.
 pub fn server_mode_for(profile: &str) -> ServerMode {
@@ -101,7 +108,8 @@ pub fn every_profile_against_bundled_server(config: RunConfig, token: &str) -> E
         let mode = if strict { ServerMode::Strict } else { ServerMode::Compat };
         let mode_name = if strict { "strict" } else { "compat" };
         println!("\n=== {} against the bundled server in {mode_name} mode", c.profiles.join(", "));
-        let server = ServerConfig { token: Some(token.to_string()), mode, ..Default::default() };
+        let seed_users = seed_users_for(mode);
+        let server = ServerConfig { token: Some(token.to_string()), mode, seed_users, ..Default::default() };
         let kept = outcomes.len();
         worst = worst.max(bundled_server_run(c, server, Some(&mut outcomes)));
         if let Some(outcome) = outcomes.get_mut(kept) {
@@ -147,7 +155,8 @@ pub fn main_from_env() -> std::process::ExitCode {
         let token = format!("local-{}", std::process::id());
         config.client.credential = Credential::Bearer(token.clone());
         let mode = server_mode_for(&config.main_profile());
-        let exit = run_against_bundled_server(config, ServerConfig { token: Some(token), mode, ..Default::default() });
+        let server = ServerConfig { token: Some(token), mode, seed_users: seed_users_for(mode), ..Default::default() };
+        let exit = run_against_bundled_server(config, server);
         eprintln!("{BUNDLED_SERVER_BANNER}");
         exit
     } else {

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::failure::{Problem, ProblemKind as K};
 use crate::client::Exchange;
-use crate::filter::{EvalOptions, ParseOptions, compile_value_filter, parse_path};
-use crate::schema::{AttributeType, ResourceSchema, Returned, get_ci};
-use crate::suite::{Expect, HeaderPredicate, JsonTarget, Predicate, Vars};
+use crate::filter::{CompValue, EvalOptions, Filter, ParseOptions, Test, compile_value_filter, parse_path};
+use crate::schema::{Attribute, AttributeType, ResourceSchema, ResourceType, Returned, get_ci, parse_schemas};
+use crate::suite::{DeclaredRefusal, Expect, HeaderPredicate, JsonTarget, Predicate, Vars};
 use crate::value::fits_type;
 
 use crate::message::{ERROR, LIST_RESPONSE as LIST};
@@ -48,6 +48,19 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     };
     if let Some(e) = &exchange.error {
         problems.push(Problem::new(K::Body, "body", "a complete answer", e.clone()));
+    }
+    // The step's other expectations are about the write succeeding: a refusal is judged on its own.
+    if let Some(refusal) = &expect.refusal_needs_declaration
+        && status == 400
+    {
+        problems.extend(undeclared_refusal(refusal, schemas));
+        return problems;
+    }
+    if let Some(ms) = expect.within_ms
+        && exchange.elapsed.as_millis() > u128::from(ms)
+    {
+        let took = format!("{} ms", exchange.elapsed.as_millis());
+        problems.push(Problem::new(K::Status, "answer time", format!("within {ms} ms"), took));
     }
     // `429 Too Many Requests after 4 attempts`: a rate limit or an outage names itself.
     let got = {
@@ -130,6 +143,9 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
     }
     if expect.list {
         problems.extend(list_problems(&body));
+    }
+    if !expect.schemas_declare.is_empty() {
+        problems.extend(undeclared_attributes(&expect.schemas_declare, &body, schemas));
     }
     if let Some(kind) = &expect.resource {
         match schemas.iter().find(|s| s.resource_type.name.eq_ignore_ascii_case(kind) || s.matches(kind)) {
@@ -242,13 +258,108 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
             },
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
-                (!options.iter().any(|o| json_equal(actual.as_ref(), o)))
+                // `null` among the options also allows nothing (as `absent` does).
+                let allowed = |o: &Value| json_equal(actual.as_ref(), o) || (o.is_null() && actual.is_none());
+                (!options.iter().any(allowed))
                     .then(|| problem(format!("one of {}", short(&Value::Array(options.clone()))), shown.clone()))
             }
         };
         problems.extend(problem);
     }
     problems
+}
+
+/// What a `(resource type, SCIM path)` names in `schemas`: the innermost definition, the attribute the
+/// path starts with, and the path's value filter.
+fn declared<'a>(
+    schemas: &'a [ResourceSchema],
+    resource: &str,
+    path: &str,
+) -> Result<(&'a Attribute, &'a Attribute, Option<Filter>), String> {
+    let schema =
+        schemas.iter().find(|s| s.matches(resource)).ok_or_else(|| format!("no `{resource}` resource type"))?;
+    let parsed = parse_path(path, &ParseOptions::default()).map_err(|e| e.render(path))?;
+    let a = &parsed.attr;
+    let sub = parsed.sub_attr.as_deref().or(a.sub_attr.as_deref());
+    let resolved = schema.resolve(a.uri.as_deref(), &a.name, sub).map_err(|e| e.to_string())?;
+    Ok((resolved.target(), resolved.attribute, parsed.filter))
+}
+
+/// What `/Schemas` (the answer `body`; the resource types as discovered) leaves out of `wanted`: each
+/// attribute must resolve, names compared case-insensitively, and each `sub eq "x"` of its value filter
+/// must name a declared sub-attribute whose canonical values, if it declares any, hold `x` (Entra's
+/// Schema_Discoverability_Test flattens /Schemas this way and fails a mapped attribute it does not find).
+pub fn undeclared_attributes(wanted: &[(String, String)], body: &Value, discovered: &[ResourceSchema]) -> Vec<Problem> {
+    let (served, _) = parse_schemas(body);
+    let types: Vec<ResourceType> = discovered.iter().map(|s| s.resource_type.clone()).collect();
+    let (assembled, _) = ResourceSchema::assemble(&types, &served);
+    let mut missing = Vec::new();
+    for (resource, path) in wanted {
+        let why = match declared(&assembled, resource, path) {
+            Err(e) => Some(e),
+            Ok((_, parent, filter)) => filter.and_then(|f| filter_undeclared(&f, parent)),
+        };
+        if let Some(why) = why {
+            missing.push(format!("{resource}:{path} ({why})"));
+        }
+    }
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![Problem::new(
+        K::Json,
+        "/Schemas: the attributes the identity provider maps",
+        "each one declared",
+        format!("not declared: {}", missing.join("; ")),
+    )]
+}
+
+/// Why a value filter's comparisons name something `attr` does not declare, if they do.
+fn filter_undeclared(filter: &Filter, attr: &Attribute) -> Option<String> {
+    match filter {
+        Filter::Attr { path, test } => {
+            let Some(sub) = attr.sub_attribute(&path.name) else {
+                return Some(format!("`{}` has no sub-attribute `{}`", attr.name, path.name));
+            };
+            match test {
+                Test::Compare(_, CompValue::String(v))
+                    if !sub.canonical_values.is_empty()
+                        && !sub.canonical_values.iter().any(|c| c.eq_ignore_ascii_case(v)) =>
+                {
+                    Some(format!(
+                        "`{}.{}` declares the canonical values {:?}, without `{v}`",
+                        attr.name, sub.name, sub.canonical_values
+                    ))
+                }
+                _ => None,
+            }
+        }
+        Filter::And(terms) | Filter::Or(terms) => terms.iter().find_map(|t| filter_undeclared(t, attr)),
+        Filter::Not(inner) => filter_undeclared(inner, attr),
+        Filter::ValuePath { .. } => None,
+    }
+}
+
+/// A 400 to a write of `refusal.value` passes when the discovered schema declares canonical values for the
+/// attribute that leave the value out: a server that enforces canonical values declares them (Entra E-Q35:
+/// "is not one of the canonical values" is the most frequent gallery failure).
+fn undeclared_refusal(refusal: &DeclaredRefusal, schemas: &[ResourceSchema]) -> Vec<Problem> {
+    let DeclaredRefusal { resource, path, value } = refusal;
+    let canonical = declared(schemas, resource, path).map(|(a, ..)| a.canonical_values.clone()).unwrap_or_default();
+    if !canonical.is_empty() && !canonical.contains(value) {
+        return Vec::new();
+    }
+    let declares = if canonical.is_empty() {
+        format!("/Schemas declares no canonicalValues for `{path}`")
+    } else {
+        format!("/Schemas declares `{value}` among the canonicalValues of `{path}`")
+    };
+    vec![Problem::new(
+        K::Status,
+        "status",
+        format!("200 or 204; a 400 only where /Schemas declares canonicalValues for `{path}` that leave the value out"),
+        format!("400 to `{value}`, yet {declares}"),
+    )]
 }
 
 /// JSON equality with numbers compared by value (1 equals 1.0).
@@ -543,4 +654,97 @@ pub fn select(body: &Value, path: &str, schemas: &[ResourceSchema]) -> Result<Ve
             .collect();
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::schema::{builtin_resource_types, builtin_schema_documents};
+    use crate::suite::DeclaredRefusal;
+
+    fn answer(status: u16, body: Value, elapsed_ms: u64) -> Exchange {
+        Exchange {
+            status: Some(status),
+            response_body: body.to_string(),
+            elapsed: Duration::from_millis(elapsed_ms),
+            ..Exchange::request("GET", "http://x/v2/Schemas", Vec::new(), None)
+        }
+    }
+
+    fn declares(paths: &[&str]) -> Expect {
+        let schemas_declare = paths
+            .iter()
+            .map(|p| {
+                let (r, path) = p.split_once(':').unwrap();
+                (r.to_string(), path.to_string())
+            })
+            .collect();
+        Expect { schemas_declare, ..Expect::default() }
+    }
+
+    #[test]
+    fn schemas_declare_resolves_each_path_case_insensitively_with_its_type_filter() {
+        let served = json!({ "Resources": builtin_schema_documents() });
+        let types = builtin_resource_types();
+        let wanted = [
+            "User:USERNAME",
+            "User:emails[type eq \"work\"].value",
+            "User:phoneNumbers[type eq \"fax\"].value",
+            "User:addresses[type eq \"work\"].postalCode",
+            "User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "Group:members",
+        ];
+        let ok = judge(&declares(&wanted), &answer(200, served.clone(), 5), &Vars::default(), types);
+        assert!(ok.is_empty(), "{ok:?}");
+
+        // An attribute left out, an unknown sub-attribute, a type outside the declared canonical values.
+        let mut docs = builtin_schema_documents();
+        for d in docs.iter_mut().filter(|d| d["id"] == crate::schema::USER) {
+            d["attributes"].as_array_mut().unwrap().retain(|a| a["name"] != "preferredLanguage");
+        }
+        let wanted =
+            ["User:preferredLanguage", "User:emails[kind eq \"work\"].value", "User:emails[type eq \"office\"].value"];
+        let problems =
+            judge(&declares(&wanted), &answer(200, json!({ "Resources": docs }), 5), &Vars::default(), types);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let observed = &problems[0].observed;
+        for path in wanted {
+            assert!(observed.contains(path), "{path} in {observed}");
+        }
+        assert!(observed.contains("without `office`"), "{observed}");
+    }
+
+    #[test]
+    fn a_refusal_passes_only_where_the_schema_declares_canonical_values_leaving_the_value_out() {
+        let refusal =
+            DeclaredRefusal { resource: "User".into(), path: "preferredLanguage".into(), value: "en-US".into() };
+        let expect = Expect { status: vec![200, 204], refusal_needs_declaration: Some(refusal), ..Expect::default() };
+        let refused = answer(400, json!({ "status": "400", "detail": "is not one of the canonical values" }), 5);
+        let undeclared = judge(&expect, &refused, &Vars::default(), builtin_resource_types());
+        assert_eq!(undeclared.len(), 1, "{undeclared:?}");
+        assert!(undeclared[0].observed.contains("declares no canonicalValues"), "{undeclared:?}");
+
+        let mut declared = builtin_resource_types().to_vec();
+        for s in declared.iter_mut().filter(|s| s.matches("User")) {
+            for a in s.core.attributes.iter_mut().filter(|a| a.name == "preferredLanguage") {
+                a.canonical_values = vec!["en".into(), "fr".into()];
+            }
+        }
+        assert!(judge(&expect, &refused, &Vars::default(), &declared).is_empty());
+        // Accepting the value is always right.
+        assert!(judge(&expect, &answer(204, Value::Null, 5), &Vars::default(), builtin_resource_types()).is_empty());
+    }
+
+    #[test]
+    fn within_ms_fails_a_slower_answer() {
+        let expect = Expect { within_ms: Some(600), ..Expect::default() };
+        assert!(judge(&expect, &answer(200, json!({}), 100), &Vars::default(), &[]).is_empty());
+        let slow = judge(&expect, &answer(200, json!({}), 700), &Vars::default(), &[]);
+        assert_eq!(slow.len(), 1, "{slow:?}");
+        assert_eq!((slow[0].expected.as_str(), slow[0].observed.as_str()), ("within 600 ms", "700 ms"));
+    }
 }

@@ -325,6 +325,11 @@ pub(super) async fn execute(
                 None => return Err(failure),
             }
         }
+        // A refusal the discovered schema declares (expect.refusal_needs_declaration) passed: the later
+        // steps presume the value stored.
+        if step.expect.refusal_needs_declaration.is_some() && exchange.status == Some(400) && explained.is_none() {
+            return Ok(Ran::Held);
+        }
         vars.last_headers = exchange.response_headers.clone();
         i += 1;
     }

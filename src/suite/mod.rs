@@ -235,6 +235,25 @@ pub struct Expect {
     pub error: Option<Option<String>>,
     pub headers: Vec<HeaderCheck>,
     pub json: Vec<JsonCheck>,
+    /// Attributes the step's `/Schemas` answer must declare, as `(resource type, SCIM path)`: names compare
+    /// case-insensitively, and a value filter's `type eq "x"` needs `x` among the canonical values the
+    /// `type` sub-attribute declares, if it declares any (Entra's Schema_Discoverability_Test, E-Q34).
+    pub schemas_declare: Vec<(String, String)>,
+    /// A 400 answer passes only when the discovered schema declares canonical values for the attribute that
+    /// leave the value out; the scenario then ends there, as its later steps presume the value stored
+    /// (Entra E-Q35).
+    pub refusal_needs_declaration: Option<DeclaredRefusal>,
+    /// The answer comes within this many milliseconds (Okta SPEC #10).
+    pub within_ms: Option<u64>,
+}
+
+/// `expect.refusal_needs_declaration`: the attribute (`(resource type, SCIM path)`) and the value the
+/// step writes to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredRefusal {
+    pub resource: String,
+    pub path: String,
+    pub value: String,
 }
 
 impl Expect {
@@ -611,6 +630,19 @@ struct RawExpect {
     /// Tables (`RawJson`) or one-line assertions.
     #[serde(default)]
     json: Vec<Spanned<toml::Value>>,
+    /// `["User:userName", 'User:emails[type eq "work"].value']`: see `Expect::schemas_declare`.
+    #[serde(default)]
+    schemas_declare: Vec<Spanned<String>>,
+    /// `{ attribute = "User:preferredLanguage", value = "en-US" }`: see `Expect::refusal_needs_declaration`.
+    refusal_needs_declaration: Option<Spanned<RawRefusal>>,
+    within_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRefusal {
+    attribute: String,
+    value: String,
 }
 
 #[derive(Deserialize)]
@@ -1188,7 +1220,21 @@ impl Loader<'_> {
             }
             json.push(check);
         }
+        let mut schemas_declare = base.schemas_declare;
+        for spanned in &raw.schemas_declare {
+            schemas_declare.push(self.resource_path(spanned.get_ref(), spanned.span())?);
+        }
+        let refusal_needs_declaration = match &raw.refusal_needs_declaration {
+            None => base.refusal_needs_declaration,
+            Some(r) => {
+                let (resource, path) = self.resource_path(&r.get_ref().attribute, r.span())?;
+                Some(DeclaredRefusal { resource, path, value: r.get_ref().value.clone() })
+            }
+        };
         Ok(Expect {
+            schemas_declare,
+            refusal_needs_declaration,
+            within_ms: raw.within_ms.or(base.within_ms),
             status,
             resource: raw.resource.as_ref().map(|r| r.get_ref().clone()).or(base.resource),
             list: raw.list.unwrap_or(base.list),
@@ -1199,6 +1245,21 @@ impl Loader<'_> {
             headers,
             json,
         })
+    }
+
+    /// `User:emails[type eq "work"].value`: a resource type and a SCIM path of it.
+    fn resource_path(&self, text: &str, span: std::ops::Range<usize>) -> Result<(String, String), SuiteError> {
+        let Some((resource, path)) = text.split_once(':').filter(|(r, _)| ["User", "Group"].contains(r)) else {
+            return Err(self.err(
+                Some(span),
+                format!("`{text}` does not name its resource type"),
+                "write `User:<path>` or `Group:<path>`, e.g. `User:name.givenName`",
+            ));
+        };
+        check_path(path).map_err(|(_, message)| {
+            self.err(Some(span), message, "see docs/filter-grammar.md; e.g. `User:emails[type eq \"work\"].value`")
+        })?;
+        Ok((resource.to_string(), path.to_string()))
     }
 
     /// A body check written as a table: `{ path = "userName", equals = "…" }`.

@@ -754,3 +754,37 @@ fn profiles_say_how_their_idp_updates_users_and_lists_extensions() {
     assert!(e.to_string().contains("user_update") || e.to_string().contains("post"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn gallery_and_spec_expect_keys_load_and_a_path_without_its_resource_type_is_refused() {
+    let suite = |expect: &str| {
+        format!(
+            "[suite]\ndescription = \"d\"\n[[scenario]]\nname = \"s\"\n\
+             requirement = {{ source = \"Entra E-SD\", level = \"MUST\", text = \"t\" }}\n\
+             steps = [{{ get = \"/Schemas\", {expect} }}]\n"
+        )
+    };
+    let s = load(&suite(
+        r#"expect.schemas_declare = ['User:emails[type eq "work"].value', "Group:members"], expect.within_ms = 600,
+           expect.refusal_needs_declaration = { attribute = "User:preferredLanguage", value = "en-US" }"#,
+    ))
+    .unwrap();
+    let expect = &s.scenarios[0].steps[0].expect;
+    assert_eq!(
+        expect.schemas_declare,
+        [("User".to_string(), r#"emails[type eq "work"].value"#.to_string()), ("Group".into(), "members".into())]
+    );
+    assert_eq!(expect.within_ms, Some(600));
+    let refusal = expect.refusal_needs_declaration.as_ref().unwrap();
+    assert_eq!(
+        (refusal.resource.as_str(), refusal.path.as_str(), refusal.value.as_str()),
+        ("User", "preferredLanguage", "en-US")
+    );
+
+    let e = error(&suite("expect.schemas_declare = ['emails.value']"));
+    assert!(e.message.contains("does not name its resource type") && e.fix.contains("User:"), "{e}");
+    let e = error(&suite("expect.schemas_declare = ['User:emails[type eq]']"));
+    assert!(e.message.contains("path does not parse"), "{e}");
+    let e = error(&suite("expect.refusal_needs_declaration = { attribute = \"preferredLanguage\", value = \"x\" }"));
+    assert!(e.message.contains("does not name its resource type"), "{e}");
+}

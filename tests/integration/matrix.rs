@@ -15,9 +15,14 @@ use crate::util::server_with_run_config;
 
 /// `--profile all` against a reference server in `mode` with `faults`: the records, root causes and matrix.
 async fn all_profiles_against(mode: ServerMode, faults: &[Fault]) -> (Vec<Record>, Vec<RootCause>, Matrix) {
-    let (server, mut config): (_, RunConfig) =
-        server_with_run_config(ServerConfig { mode, faults: faults.iter().copied().collect(), ..Default::default() })
-            .await;
+    let (server, mut config): (_, RunConfig) = server_with_run_config(ServerConfig {
+        mode,
+        faults: faults.iter().copied().collect(),
+        // The IdP columns run against a tenant holding a user, as selftest's compat server does (O-Q24).
+        seed_users: scimtest::selftest::seed_users_for(ServerMode::Compat),
+        ..Default::default()
+    })
+    .await;
     config.profiles = vec!["all".into()];
     let records = check(&config).await.expect("every profile loads and runs");
     server.shutdown().await.expect("server stops");

@@ -88,7 +88,7 @@ fn an_address_in_use_is_a_usage_error_with_a_fix() {
 fn a_run_ends_with_readiness_per_idp_and_writes_the_markdown_summary() {
     let mut server = scimtest()
         .args(["serve", "--addr", "127.0.0.1:0", "--token", "t0ken", "--mode", "compat"])
-        .args(["--fault", "reject-unknown-schema-urn"])
+        .args(["--fault", "reject-unknown-schema-urn", "--seed-users", "1"])
         .stderr(Stdio::piped())
         .spawn()
         .expect("start scimtest serve");

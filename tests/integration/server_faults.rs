@@ -557,6 +557,24 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             s.patch(&format!("/Users/{id}"), ops).await;
             s.get(&format!("/Users/{id}")).await.body["entitlements"][0]["value"] == json!("ent-api-access")
         }
+        // ----- entra-gallery / okta spec (issue 15) -----
+        Fault::SchemasOmitMappedAttributes => {
+            let declared = s.get("/Schemas").await.body.to_string();
+            declared.contains("\"preferredLanguage\"") && declared.contains("\"addresses\"")
+        }
+        Fault::UndeclaredLanguageValues => {
+            let body = json!({"schemas": [USER], "userName": "a", "preferredLanguage": "en-US"});
+            s.call(Method::POST, "/Users", Some(body), &[]).await.status == StatusCode::CREATED
+        }
+        Fault::IgnoreEmptyReplace => {
+            let id = s.user(json!({"schemas": [USER], "userName": "a", "title": "T"})).await;
+            s.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": ""}])).await;
+            s.get(&format!("/Users/{id}")).await.body.get("title").is_none()
+        }
+        Fault::SlowGroupList => {
+            let started = std::time::Instant::now();
+            s.get("/Groups").await.status == StatusCode::OK && started.elapsed() < std::time::Duration::from_millis(600)
+        }
     }
 }
 

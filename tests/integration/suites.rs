@@ -58,7 +58,8 @@ async fn each_seed_app_passes_against_the_compat_server() {
         .collect();
     assert!(apps.len() >= 4, "the four seed apps ship in suites/apps: {apps:?}");
     for app in apps {
-        let (server, mut config) = server_with_run_config(ServerConfig::default()).await;
+        let seed_users = scimtest::selftest::seed_users_for(scimtest::server::ServerMode::Compat);
+        let (server, mut config) = server_with_run_config(ServerConfig { seed_users, ..ServerConfig::default() }).await;
         config.app = Some(app.clone());
         let records = check(&config).await.unwrap_or_else(|e| panic!("app {app}: {e}"));
         let generated = records.iter().filter(|r| r.name.starts_with(&format!("{app}::attributes::"))).count();
@@ -76,9 +77,13 @@ async fn strict_mode_breaks_the_idps_exactly_where_expected() {
     let listed = scimtest::bundle::Source::fixtures().read("strict-breaks-idps.txt").unwrap();
     let expected: std::collections::BTreeSet<&str> =
         listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-    let (server, mut config) =
-        server_with_run_config(ServerConfig { mode: scimtest::server::ServerMode::Strict, ..ServerConfig::default() })
-            .await;
+    // Seeded as an IdP's tenant is (O-Q24), so only RFC-only behaviour tells.
+    let (server, mut config) = server_with_run_config(ServerConfig {
+        mode: scimtest::server::ServerMode::Strict,
+        seed_users: scimtest::selftest::seed_users_for(scimtest::server::ServerMode::Compat),
+        ..ServerConfig::default()
+    })
+    .await;
     config.profiles = crate::util::every_idp_profile();
     let records = check(&config).await.unwrap();
     server.shutdown().await.unwrap();

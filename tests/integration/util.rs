@@ -50,8 +50,11 @@ pub async fn server_for_profile(
     profile: &str,
     faults: &[scimtest::server::Fault],
 ) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
+    let mode = scimtest::selftest::server_mode_for(profile);
     let (server, mut config) = server_with_run_config(scimtest::server::ServerConfig {
-        mode: scimtest::selftest::server_mode_for(profile),
+        mode,
+        // The pre-existing user an identity provider's tenant holds (O-Q24), as selftest seeds it.
+        seed_users: scimtest::selftest::seed_users_for(mode),
         faults: faults.iter().copied().collect(),
         ..scimtest::server::ServerConfig::default()
     })

@@ -267,6 +267,14 @@ behaviour! {
     spc_served: bool = true,
 
     // ----- entra-gallery / okta spec (issue 15) -----
+    /// /Schemas lists every attribute the server stores (Entra E-Q34).
+    schemas_list_every_attribute: bool = true,
+    /// `preferredLanguage` takes any value (the schema declares no canonical values; Entra E-Q35).
+    preferred_language_free: bool = true,
+    /// A replace with `""` or `{"value": ""}` is applied (Entra E-Q21, E-Q36).
+    empty_replace_applied: bool = true,
+    /// How long GET /Groups waits before answering (Okta SPEC #10: within 600 ms).
+    group_list_delay_ms: u64 = 0,
 
     // ----- okta governance (issue 15) -----
     /// A User's `entitlements` are stored (Okta O-Q27: OIG assigns entitlements on the user).
@@ -473,7 +481,14 @@ impl Behaviour {
             Fault::NoServiceProviderConfig => self.spc_served = false,
 
             // ----- entra-gallery / okta spec (issue 15) -----
-
+            // Entra E-Q34: the attributes stored are declared in /Schemas.
+            Fault::SchemasOmitMappedAttributes => self.schemas_list_every_attribute = false,
+            // Entra E-Q35: a server that enforces canonical values declares them.
+            Fault::UndeclaredLanguageValues => self.preferred_language_free = false,
+            // Entra E-Q21, E-Q36: a replace with an empty value is applied.
+            Fault::IgnoreEmptyReplace => self.empty_replace_applied = false,
+            // Okta SPEC #10: GET /Groups within 600 ms.
+            Fault::SlowGroupList => self.group_list_delay_ms = 700,
             // ----- okta governance (issue 15) -----
             // Okta O-Q27: assigned entitlements are stored.
             Fault::DropUserEntitlements => self.user_entitlements_stored = false,

@@ -104,6 +104,12 @@ pub fn schemas(service: &Service, base: &str) -> Vec<Value> {
                     }
                 }
             }
+            if !service.behaviour().schemas_list_every_attribute
+                && s["id"] == crate::schema::USER
+                && let Some(Value::Array(attributes)) = s.get_mut("attributes")
+            {
+                attributes.retain(|a| a["name"] != "preferredLanguage" && a["name"] != "addresses");
+            }
             let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             s["meta"] = json!({ "resourceType": "Schema", "location": format!("{base}/Schemas/{id}") });
             s

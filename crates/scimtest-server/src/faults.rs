@@ -190,6 +190,14 @@ faults! {
         "GET /ServiceProviderConfig answers 404, so Rippling's Test Connection fails (Rippling RP-Q1; RFC 7644 §4: the endpoint is served)",
 
     // ----- entra-gallery / okta spec (issue 15) -----
+    SchemasOmitMappedAttributes => "schemas-omit-mapped-attributes":
+        "/Schemas leaves `preferredLanguage` and `addresses` out of the User schema, though users store them (Entra E-Q34: every mapped attribute is discoverable)",
+    UndeclaredLanguageValues => "undeclared-language-values":
+        "`preferredLanguage` outside en, fr, de gets 400 \"is not one of the canonical values\", and /Schemas declares no canonicalValues (Entra E-Q35)",
+    IgnoreEmptyReplace => "ignore-empty-replace":
+        "a PATCH replace whose value is `\"\"` or `{\"value\": \"\"}` is skipped, so the old value stays (Entra E-Q21, E-Q36: the gallery's null update and manager removal)",
+    SlowGroupList => "slow-group-list":
+        "GET /Groups answers after 700 ms (Okta SPEC #10: within 600 ms)",
 
     // ----- okta governance (issue 15) -----
     DropUserEntitlements => "drop-user-entitlements":

@@ -507,6 +507,10 @@ async fn catalogue_item(State(s): State<AppState>, h: HeaderMap, Path(id): Path<
 }
 
 async fn list(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery, kind: Kind) -> Response {
+    let delay = s.behaviour().group_list_delay_ms;
+    if kind == Kind::Group && delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let r = params(q.as_deref()).and_then(|p| {
         let query = ListQuery {
             in_uri: true,

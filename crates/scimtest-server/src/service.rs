@@ -422,6 +422,21 @@ impl Service {
         Ok(())
     }
 
+    /// With `undeclared-language-values`: `preferredLanguage` only from a list /Schemas does not declare,
+    /// the bug behind Entra's most frequent gallery failure (E-Q35).
+    fn check_language(&self, kind: Kind, json: &Value) -> Result<(), ScimError> {
+        const ENFORCED: [&str; 3] = ["en", "fr", "de"];
+        match json.get("preferredLanguage").and_then(Value::as_str) {
+            Some(l) if !self.behaviour.preferred_language_free && kind == Kind::User && !ENFORCED.contains(&l) => {
+                Err(ScimError::bad_request(
+                    "invalidValue",
+                    format!("`preferredLanguage` `{l}` is not one of the canonical values"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Strings and phone numbers as the behaviour stores them: Unicode kept or through a Latin-1 column;
     /// phone numbers as written or as `+` and digits only; a User's entitlements kept or dropped.
     fn bend_values(&self, json: &mut Value) {
@@ -570,6 +585,7 @@ impl Service {
             self.check_members(&data, &id, &mut json)?;
         }
         data.check_unique(kind, &json, None)?;
+        self.check_language(kind, &json)?;
         let (now, last_modified) = now_and_moved(self.behaviour.created_last_modified_offset_secs);
         let mut json =
             arrange(json, &id, json!({ "resourceType": kind.name(), "created": now, "lastModified": last_modified }));
@@ -702,6 +718,7 @@ impl Service {
             self.check_members(&data, id, &mut json)?;
         }
         data.check_unique(kind, &json, Some(id))?;
+        self.check_language(kind, &json)?;
         // Immutable attributes keep their value (RFC 7643 §2.2, RFC 7644 §3.5.1).
         let schema = self.schema(kind);
         for attr in schema.core.attributes.iter().filter(|a| a.mutability == Mutability::Immutable) {
@@ -794,6 +811,18 @@ impl Service {
                 return Ok(self.render(&data, kind, stored, base));
             }
         }
+        if !self.behaviour.empty_replace_applied {
+            // The bug: "no value, nothing to write".
+            let empty = |v: &Value| {
+                v == &json!("") || v.as_object().is_some_and(|o| !o.is_empty() && o.values().all(|x| x == &json!("")))
+            };
+            request.operations.retain(|op| !(op.op == OpKind::Replace && op.value.as_ref().is_some_and(empty)));
+            if request.operations.is_empty() {
+                let data = self.store.read();
+                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+                return Ok(self.render(&data, kind, stored, base));
+            }
+        }
         let mut data = self.store.write();
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
         self.check_if_match(&old, if_match)?;
@@ -828,6 +857,7 @@ impl Service {
             self.check_members(&data, id, &mut new)?;
         }
         data.check_unique(kind, &new, Some(id))?;
+        self.check_language(kind, &new)?;
         // id and meta stay the server's (the engine refuses readOnly writes; this keeps them exact).
         new["id"] = json!(id);
         new["meta"] = old_json["meta"].clone();

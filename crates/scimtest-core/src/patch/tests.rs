@@ -242,6 +242,22 @@ fn entra_value_shapes() {
     assert!(e.detail.contains("entra and compat modes read such keys as paths"), "{e}");
 }
 
+/// Entra's gallery SCIM_Update_Manager_Test removes the manager with `Replace` and `{"value": ""}` (E-Q36):
+/// where `""` unassigns, the manager is gone, not kept with an empty id.
+#[test]
+fn manager_replaced_with_an_empty_value_is_removed() {
+    let path = format!("{ENTERPRISE_USER}:manager");
+    let set = json!([{"op": "Add", "path": path, "value": {"value": "boss"}}]);
+    let managed = run(&user(), set, Mode::Entra).unwrap().resource;
+    assert_eq!(managed[ENTERPRISE_USER]["manager"], json!({"value": "boss"}));
+    let remove = json!([{"op": "Replace", "path": path, "value": {"value": ""}}]);
+    for mode in [Mode::Entra, Mode::Compat] {
+        let out = run(&managed, remove.clone(), mode).unwrap().resource;
+        let manager = out.get(ENTERPRISE_USER).and_then(|e| e.get("manager"));
+        assert!(manager.is_none(), "{mode:?}: the manager is kept as {manager:?}");
+    }
+}
+
 #[test]
 fn remove_with_a_value_array() {
     let op = json!([{"op": "remove", "path": "members", "value": [{"value": "m2"}]}]);
