@@ -280,6 +280,14 @@ impl Service {
         if query.filter.is_some() && hits.is_empty() && !self.behaviour().no_match_is_empty_list {
             return Err(ScimError::not_found("no resource matches the filter"));
         }
+        // The group-list-first-page-only fault: every group list starts at 1 whatever startIndex says.
+        let first_page;
+        let query = if kinds == [Kind::Group] && !self.behaviour().group_lists_paged {
+            first_page = ListQuery { start_index: Some(1), ..query.clone() };
+            &first_page
+        } else {
+            query
+        };
         let (page, total, start) = self.page(hits, query);
         let page = page.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect();
         Ok((page, total, start))
@@ -294,7 +302,6 @@ impl Service {
         let total = hits.len();
         // 1-based startIndex; < 1 means 1; count < 0 means 0; at most maxResults (RFC 7644 §3.4.2.4).
         let start = query.start_index.unwrap_or(1).max(1) as usize;
-        let start = if kinds == [Kind::Group] && !self.behaviour().group_lists_paged { 1 } else { start };
         let count = query.count.map_or(self.config().max_results, |c| c.max(0) as usize).min(self.config().max_results);
         let page: Vec<T> = if !self.behaviour().paginate {
             hits
