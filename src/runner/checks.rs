@@ -256,6 +256,14 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                     (!holds).then(|| problem(format!("{want} {}", short(&other)), shown.clone()))
                 }
             },
+            Predicate::NotStartsWith(prefix) => match vars.expand_json(prefix) {
+                Err(e) => Some(unresolved(e)),
+                Ok(prefix) => {
+                    let prefix = prefix.as_str().unwrap_or_default();
+                    let holds = actual.as_ref().and_then(Value::as_str).is_some_and(|a| !a.starts_with(prefix));
+                    (!holds).then(|| problem(format!("a string not starting with \"{prefix}\""), shown.clone()))
+                }
+            },
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
                 // `null` among the options also allows nothing (as `absent` does).
@@ -660,6 +668,8 @@ pub fn select(body: &Value, path: &str, schemas: &[ResourceSchema]) -> Result<Ve
 mod tests {
     use std::time::Duration;
 
+    use crate::suite::JsonCheck;
+
     use serde_json::json;
 
     use super::*;
@@ -746,5 +756,21 @@ mod tests {
         let slow = judge(&expect, &answer(200, json!({}), 700), &Vars::default(), &[]);
         assert_eq!(slow.len(), 1, "{slow:?}");
         assert_eq!((slow[0].expected.as_str(), slow[0].observed.as_str()), ("within 600 ms", "700 ms"));
+    }
+
+    #[test]
+    fn not_starts_with_tells_a_tenants_user_from_one_this_run_created() {
+        let vars = Vars { run: "scimtest-abc".into(), ..Vars::default() };
+        let check = JsonCheck {
+            target: JsonTarget::Pointer("/userName".into()),
+            predicate: Predicate::NotStartsWith(json!("${run}")),
+        };
+        let expect = Expect { json: vec![check], ..Expect::default() };
+        let judged = |user_name: Value| judge(&expect, &answer(200, json!({ "userName": user_name }), 1), &vars, &[]);
+        assert!(judged(json!("barbara@example.com")).is_empty());
+        let ours = judged(json!("scimtest-abc-s1-babs"));
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        assert_eq!(ours[0].expected, "a string not starting with \"scimtest-abc\"");
+        assert_eq!(judged(json!(7)).len(), 1, "not a string: fails");
     }
 }

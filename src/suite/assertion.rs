@@ -7,8 +7,19 @@ use serde_json::Value;
 use super::{HeaderCheck, HeaderPredicate, JsonCheck, JsonTarget, Predicate, closest};
 
 /// The operators of a body assertion, as written.
-pub const JSON_OPERATORS: [&str; 10] =
-    ["==", "!=", "present", "absent", "contains", "length", "type", "one_of", "not_before", "same_instant"];
+pub const JSON_OPERATORS: [&str; 11] = [
+    "==",
+    "!=",
+    "present",
+    "absent",
+    "contains",
+    "length",
+    "type",
+    "one_of",
+    "not_before",
+    "same_instant",
+    "not_starts_with",
+];
 
 /// The operators of a header assertion, as written.
 pub const HEADER_OPERATORS: [&str; 4] = ["==", "contains", "present", "absent"];
@@ -160,6 +171,16 @@ pub fn json_check(line: &str) -> Result<JsonCheck, LineError> {
         "contains" => Predicate::Contains(json_value(&p)?),
         "not_before" => Predicate::NotBefore(json_value(&p)?),
         "same_instant" => Predicate::SameInstant(json_value(&p)?),
+        "not_starts_with" => match json_value(&p)? {
+            v @ Value::String(_) => Predicate::NotStartsWith(v),
+            _ => {
+                return Err(error(
+                    p.value_at,
+                    "not_starts_with needs a JSON string",
+                    "e.g. 'userName not_starts_with \"${run}\"'",
+                ));
+            }
+        },
         "length" => Predicate::Length(p.value.parse().map_err(|_| {
             error(p.value_at, format!("length needs a whole number, not `{}`", p.value), "e.g. 'emails length 2'")
         })?),
@@ -224,6 +245,7 @@ mod tests {
             ("emails length 3", Predicate::Length(3)),
             ("x type string", Predicate::Type("string".into())),
             ("x one_of [1, 2]", Predicate::OneOf(vec![1.into(), 2.into()])),
+            ("x not_starts_with \"ab\"", Predicate::NotStartsWith("ab".into())),
             ("x not_before \"2024\"", Predicate::NotBefore("2024".into())),
             ("x same_instant \"2024\"", Predicate::SameInstant("2024".into())),
         ];

@@ -197,6 +197,9 @@ pub enum Predicate {
     NotBefore(Value),
     /// An xsd:dateTime that is this same instant, whatever its offset or precision (`same_instant`).
     SameInstant(Value),
+    /// A string that does not begin with this one (`not_starts_with "${run}"`: not a resource this run
+    /// created).
+    NotStartsWith(Value),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -683,6 +686,7 @@ struct RawJson {
     one_of: Option<Vec<toml::Value>>,
     not_before: Option<toml::Value>,
     same_instant: Option<toml::Value>,
+    not_starts_with: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -1294,12 +1298,13 @@ impl Loader<'_> {
             j.one_of.is_some(),
             j.not_before.is_some(),
             j.same_instant.is_some(),
+            j.not_starts_with.is_some(),
         ];
         if predicates.iter().filter(|p| **p).count() != 1 {
             return Err(self.err(
                 Some(span),
                 "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
-                 not_before, same_instant",
+                 not_before, same_instant, not_starts_with",
                 "split it into several checks",
             ));
         }
@@ -1326,6 +1331,8 @@ impl Loader<'_> {
             Predicate::NotBefore(to_json(&v))
         } else if let Some(v) = j.same_instant {
             Predicate::SameInstant(to_json(&v))
+        } else if let Some(v) = j.not_starts_with {
+            Predicate::NotStartsWith(to_json(&v))
         } else {
             Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
         };
