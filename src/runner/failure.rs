@@ -171,11 +171,25 @@ impl Failure {
         // not bury what the check is about; it is the cause only where it is the whole failure.
         // No answer explains everything else the step found missing.
         let transport = self.problems.iter().find(|p| p.kind == ProblemKind::Transport);
-        let own = self.problems.iter().find(|p| !p.kind.anywhere());
+        let own = self.problems.iter().find(|p| !p.kind.anywhere() && !self.restates_an_envelope_problem(p));
         let Some(first) = transport.or(own).or(self.problems.first()) else {
             return self.step.kind.clone();
         };
         if first.kind.anywhere() { first.cause() } else { format!("{}: {}", self.step.kind, first.cause()) }
+    }
+
+    /// Whether `own` asserts the same field, with the same observed value, as an envelope problem of this
+    /// failure (`/itemsPerPage == 3` beside "ListResponse `itemsPerPage` is not the number of `Resources`"):
+    /// then it is that same deviation, and the envelope's root cause is its root cause.
+    fn restates_an_envelope_problem(&self, own: &Problem) -> bool {
+        let Some(field) = own.subject.strip_prefix("pointer `/").and_then(|f| f.strip_suffix('`')) else {
+            return false;
+        };
+        self.problems.iter().any(|e| {
+            e.kind == ProblemKind::ListEnvelope
+                && e.observed == own.observed
+                && e.subject.contains(&format!("`{field}`"))
+        })
     }
 
     /// The server's own words, when it answered a SCIM Error (`detail`, else `scimType`).

@@ -1090,6 +1090,26 @@ Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
     }
 
     #[test]
+    fn a_pointer_check_restating_an_envelope_problem_is_that_root_cause() {
+        let envelope = Problem::new(
+            ProblemKind::ListEnvelope,
+            "ListResponse `itemsPerPage` is not the number of `Resources` returned (RFC 7644 §3.4.2)",
+            "1 (the number of `Resources`)",
+            "3",
+        );
+        let mut restated = failure("GET /Groups?count&filter&startIndex", false, envelope.clone());
+        restated.problems.push(Problem::new(ProblemKind::Json, "pointer `/itemsPerPage`", "1", "3"));
+        assert_eq!(restated.cause_key(), failure("GET /Users", false, envelope.clone()).cause_key());
+        // Another value, or another field, is the check's own expectation.
+        let mut other = failure("GET /Groups?count&filter&startIndex", false, envelope.clone());
+        other.problems.push(Problem::new(ProblemKind::Json, "pointer `/totalResults`", "7", "3"));
+        assert_ne!(other.cause_key(), restated.cause_key());
+        let mut differs = failure("GET /Groups?count&filter&startIndex", false, envelope);
+        differs.problems.push(Problem::new(ProblemKind::Json, "pointer `/itemsPerPage`", "1", "2"));
+        assert_ne!(differs.cause_key(), restated.cause_key());
+    }
+
+    #[test]
     fn a_check_whose_own_expectation_fails_is_not_buried_under_an_envelope_problem() {
         let envelope =
             Problem::new(ProblemKind::ListEnvelope, "ListResponse `itemsPerPage` (RFC 7644 §3.4.2)", "0", "20");
