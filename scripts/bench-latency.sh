@@ -14,7 +14,8 @@ levels=("$@")
 . "$root/scripts/bench-common.sh"
 
 server_port=$(free_port)
-SCIM_TOKEN=bench-token "$bin" serve --addr "127.0.0.1:$server_port" >"$work/serve.log" 2>&1 &
+# One pre-existing user, as Okta's SPEC test needs (O-Q24).
+SCIM_TOKEN=bench-token "$bin" serve --seed-users 1 --addr "127.0.0.1:$server_port" >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$server_port/scim/v2/ServiceProviderConfig"
 proxy_port=$(free_port)

@@ -351,7 +351,14 @@ impl Matrix {
                 l.trim_end().to_string()
             };
             let _ = writeln!(out, "{}", line("step", columns.iter().map(|c| c.profile.clone()).collect()));
-            for row in self.rows.iter().filter(|r| !plain(r)) {
+            // A quirk or suite row none of this table's profiles has is left out of it (lifecycle rows stay,
+            // so the tables line up).
+            let elsewhere = |row: &MatrixRow| {
+                several
+                    && !ROWS.iter().any(|(title, _)| *title == row.step)
+                    && row.cells[range.clone()].iter().all(Option::is_none)
+            };
+            for row in self.rows.iter().filter(|r| !plain(r) && !elsewhere(r)) {
                 let cells = row.cells[range.clone()]
                     .iter()
                     .map(|c| c.as_ref().map_or_else(|| "·".to_string(), MatrixCell::mark));
@@ -525,8 +532,15 @@ mod tests {
                 .map(|i| Some(cell(if i == 7 { CellState::Failed } else { CellState::Passed })))
                 .collect(),
         };
-        let m = Matrix { columns, rows: vec![row] };
+        // A quirk failing in the first profile only: a row of the first table, not of the others.
+        let quirk = MatrixRow {
+            step: "quirk E-Q2: booleans arrive as strings".into(),
+            cells: (0..names.len()).map(|i| (i == 1).then(|| cell(CellState::Failed))).collect(),
+        };
+        let m = Matrix { columns, rows: vec![row, quirk] };
         let text = m.render();
+        assert_eq!(text.matches("quirk E-Q2").count(), 1, "the quirk row only where its profile is:\n{text}");
+        assert_eq!(text.matches(ROWS[0].0).count(), text.matches("columns ").count(), "lifecycle rows in every table");
         assert!(text.lines().all(|l| l.chars().count() <= CONSOLE_WIDTH), "{text}");
         for n in names {
             assert!(
