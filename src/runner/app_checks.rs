@@ -192,6 +192,36 @@ pub fn suite(app: &App, profile: &Profile) -> Result<Option<Suite>, String> {
         });
     }
 
+    // Entra's gallery validation finds each mapped attribute in /Schemas (E-Q34). The app's own extension
+    // is left out: where the server does not declare it, its checks are skipped with the reason instead.
+    if profile.checks_schema_discoverability {
+        let mut declares = expect(&[200]);
+        declares.schemas_declare = app
+            .attributes
+            .iter()
+            .filter(|a| own_extension(app, &a.path).is_none())
+            .map(|a| (a.resource.clone(), a.path.clone()))
+            .collect();
+        let mut discover = step(Method::Get, "/Schemas", None, declares, Vec::new());
+        // The whole /Schemas document: the rfc discovery suite snapshots it.
+        discover.snapshot = None;
+        scenarios.push(Scenario {
+            name: "schema_discoverability".into(),
+            description: "every attribute the app maps is declared in /Schemas (Entra's Schema_Discoverability_Test)"
+                .into(),
+            requirement: requirement(
+                &format!("Entra E-SD, E-Q34; {source}"),
+                Level::Must,
+                "GET /Schemas declares each attribute of the app's table (names compared case-insensitively; a \
+                 [type eq \"x\"] filter needs a `type` sub-attribute whose canonical values, if declared, hold x)"
+                    .into(),
+            ),
+            requires: Vec::new(),
+            steps: vec![discover],
+            tension: None,
+        });
+    }
+
     // The IdP finds the user by each matching (or filterable) string attribute.
     for a in attrs.iter().filter(|a| {
         a.filterable && !matches!(a.ty, AttributeType::Boolean | AttributeType::Integer | AttributeType::Decimal)
@@ -322,6 +352,7 @@ mod tests {
             names,
             [
                 "create_and_read_back_every_mapped_attribute",
+                "schema_discoverability",
                 "find_by_username",
                 "find_by_emails_type_eq_work_value",
                 "update_emails_type_eq_work_value",
@@ -335,8 +366,18 @@ mod tests {
             json!("${name:department}")
         );
         assert_eq!(created["active"], json!(true));
-        let Body::Json(patch) = &s.scenarios[3].steps[1].body else { panic!() };
+        let Body::Json(patch) = &s.scenarios[4].steps[1].body else { panic!() };
         assert_eq!(patch["Operations"][0]["op"], json!("Replace"), "Entra's op spelling");
+        // Entra's gallery finds every mapped attribute in /Schemas (E-Q34).
+        let discover = &s.scenarios[1].steps[0];
+        assert_eq!((discover.method, discover.path.as_str()), (Method::Get, "/Schemas"));
+        let declared: Vec<&str> = discover.expect.schemas_declare.iter().map(|(_, p)| p.as_str()).collect();
+        let mapped: Vec<&str> = app.attributes.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(declared, mapped);
+        // An IdP that does not check /Schemas gets no such check.
+        let okta = App { profile: "okta".into(), ..app.clone() };
+        let s = suite(&okta, &profile_of(&okta)).unwrap().unwrap();
+        assert!(s.scenarios.iter().all(|s| s.name != "schema_discoverability"));
     }
 
     fn profile_of(app: &App) -> Profile {

@@ -347,6 +347,9 @@ pub struct Profile {
     /// Whether the IdP lists an app's own schema extension URN in a created user's `schemas` (Entra
     /// lists only the core and enterprise URNs, E-CU, yet sends the extension's attributes under it).
     pub lists_app_extension_urns: bool,
+    /// Whether the IdP checks that every attribute an app maps is declared in `/Schemas` (Entra's gallery
+    /// Schema_Discoverability_Test, E-Q34): an app of this profile gets a generated check of its table.
+    pub checks_schema_discoverability: bool,
     /// Which identity-provider behaviour the profile replays, with its version or date (`Entra provisioning
     /// service, default job, as documented Aug 2026`); its sources are in docs/idp-quirks.md. `None` for rfc.
     pub replays: Option<String>,
@@ -713,6 +716,8 @@ struct RawProfile {
     user_update: UserUpdate,
     #[serde(default = "listed")]
     lists_app_extension_urns: bool,
+    #[serde(default)]
+    checks_schema_discoverability: bool,
     #[serde(default)]
     replays: Option<String>,
 }
@@ -1979,6 +1984,7 @@ pub fn load_profile(suites: &Source, name_or_file: &str) -> Result<Profile, Suit
         user_update: raw.profile.user_update,
         lists_app_extension_urns: raw.profile.lists_app_extension_urns,
         replays: raw.profile.replays,
+        checks_schema_discoverability: raw.profile.checks_schema_discoverability,
         display_name: raw.profile.display_name.unwrap_or_else(|| raw.profile.name.clone()),
         name: raw.profile.name,
         description: raw.profile.description,

@@ -744,6 +744,8 @@ fn profiles_say_how_their_idp_updates_users_and_lists_extensions() {
     assert_eq!((p("entra").user_update, p("rfc").user_update), (UserUpdate::Patch, UserUpdate::Patch), "the default");
     assert!(!p("entra").lists_app_extension_urns && !p("entra-compliant").lists_app_extension_urns);
     assert!(p("okta").lists_app_extension_urns && p("rfc").lists_app_extension_urns, "the default");
+    assert!(p("entra").checks_schema_discoverability && p("entra-compliant").checks_schema_discoverability);
+    assert!(!p("okta").checks_schema_discoverability && !p("rfc").checks_schema_discoverability, "the default");
     // A value the key does not take is a load error naming the file.
     let dir = std::env::temp_dir().join(format!("scimtest-profile-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
