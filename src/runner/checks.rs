@@ -668,13 +668,11 @@ pub fn select(body: &Value, path: &str, schemas: &[ResourceSchema]) -> Result<Ve
 mod tests {
     use std::time::Duration;
 
-    use crate::suite::JsonCheck;
-
     use serde_json::json;
 
     use super::*;
     use crate::schema::{builtin_resource_types, builtin_schema_documents};
-    use crate::suite::DeclaredRefusal;
+    use crate::suite::{DeclaredRefusal, JsonCheck};
 
     fn answer(status: u16, body: Value, elapsed_ms: u64) -> Exchange {
         Exchange {

@@ -603,6 +603,13 @@ impl Service {
         Ok(self.render(&data, kind, stored, base))
     }
 
+    /// The stored resource as it is: the answer to a PATCH whose every operation a fault dropped.
+    fn unchanged(&self, kind: Kind, id: &str, base: &str) -> Result<Rendered, ScimError> {
+        let data = self.store.read();
+        let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+        Ok(self.render(&data, kind, stored, base))
+    }
+
     pub fn get(&self, kind: Kind, id: &str, base: &str) -> Result<Rendered, ScimError> {
         let data = self.store.read();
         if !self.behaviour.unknown_id_not_found && !data.table(kind).by_id.contains_key(id) {
@@ -769,9 +776,7 @@ impl Service {
         if !self.behaviour.pathless_ops_applied {
             request.operations.retain(|op| op.path.is_some());
             if request.operations.is_empty() {
-                let data = self.store.read();
-                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-                return Ok(self.render(&data, kind, stored, base));
+                return self.unchanged(kind, id, base);
             }
         }
         if let Some(cap) = self.behaviour.members_per_operation
@@ -789,9 +794,7 @@ impl Service {
                     && op.value.as_ref().is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)))
             });
             if request.operations.is_empty() {
-                let data = self.store.read();
-                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-                return Ok(self.render(&data, kind, stored, base));
+                return self.unchanged(kind, id, base);
             }
         }
         if !self.behaviour.single_valued_remove_applied {
@@ -806,9 +809,7 @@ impl Service {
         if !self.behaviour.filtered_path_ops_applied {
             request.operations.retain(|op| op.path.as_ref().is_none_or(|p| p.filter.is_none()));
             if request.operations.is_empty() {
-                let data = self.store.read();
-                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-                return Ok(self.render(&data, kind, stored, base));
+                return self.unchanged(kind, id, base);
             }
         }
         if !self.behaviour.empty_replace_applied {
@@ -818,9 +819,7 @@ impl Service {
             };
             request.operations.retain(|op| !(op.op == OpKind::Replace && op.value.as_ref().is_some_and(empty)));
             if request.operations.is_empty() {
-                let data = self.store.read();
-                let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-                return Ok(self.render(&data, kind, stored, base));
+                return self.unchanged(kind, id, base);
             }
         }
         let mut data = self.store.write();

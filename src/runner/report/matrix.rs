@@ -321,9 +321,9 @@ impl Matrix {
             "\nreadiness matrix (✓ passed, ✗ failed, ⊘ blocked, – skipped, ~ a SHOULD/MAY check fails,\n\
              \x20 · not in the profile; #n: root cause n, listed below):\n",
         );
+        let lifecycle = |row: &MatrixRow| ROWS.iter().any(|(title, _)| *title == row.step);
         let plain = |row: &MatrixRow| {
-            !ROWS.iter().any(|(title, _)| *title == row.step)
-                && row.cells.iter().flatten().all(|c| c.state == CellState::Passed && !c.should_fails)
+            !lifecycle(row) && row.cells.iter().flatten().all(|c| c.state == CellState::Passed && !c.should_fails)
         };
         let folded = self.rows.iter().filter(|r| plain(r)).count();
         let several = groups.len() > 1;
@@ -353,11 +353,8 @@ impl Matrix {
             let _ = writeln!(out, "{}", line("step", columns.iter().map(|c| c.profile.clone()).collect()));
             // A quirk or suite row none of this table's profiles has is left out of it (lifecycle rows stay,
             // so the tables line up).
-            let elsewhere = |row: &MatrixRow| {
-                several
-                    && !ROWS.iter().any(|(title, _)| *title == row.step)
-                    && row.cells[range.clone()].iter().all(Option::is_none)
-            };
+            let elsewhere =
+                |row: &MatrixRow| several && !lifecycle(row) && row.cells[range.clone()].iter().all(Option::is_none);
             for row in self.rows.iter().filter(|r| !plain(r) && !elsewhere(r)) {
                 let cells = row.cells[range.clone()]
                     .iter()
