@@ -23,6 +23,20 @@ pub enum Credentials {
     None,
     /// A bearer token that cannot be valid, in place of the configured credential and credential headers.
     Wrong,
+    // The tokens of the OAuth security checks (src/auth.rs builds them), each in place of the configured
+    // credential and credential headers, each hidden in every output like the run's own token.
+    /// The run's access token cut short: not a token the server issued.
+    Malformed,
+    /// The run's claims under `{"alg": "none"}` and no signature (RFC 7519 §6: an unsecured JWT).
+    AlgNone,
+    /// The run's claims signed by a key the server never published.
+    UnknownKey,
+    /// The run's access token with its payload changed and its signature kept.
+    Tampered,
+    /// A token the token endpoint issued, sent after it expired (only when tokens are short enough to wait for).
+    Expired,
+    /// A token the token endpoint issued for another resource (`--oauth-other-resource`).
+    WrongAudience,
 }
 
 /// The credential a run authenticates with.
@@ -668,6 +682,13 @@ impl Client {
                 add("Authorization", "Bearer scimtest-not-a-valid-token", "Bearer scimtest-not-a-valid-token")
             }
             Credentials::None => {}
+            // PHASE-0 SKELETON: the client work builds these tokens (src/auth.rs).
+            Credentials::Malformed
+            | Credentials::AlgNone
+            | Credentials::UnknownKey
+            | Credentials::Tampered
+            | Credentials::Expired
+            | Credentials::WrongAudience => {}
         }
         if let Some(a) = &request.accept {
             add("Accept", a, a);
@@ -783,6 +804,23 @@ impl Client {
                 }
             }
         }
+    }
+}
+
+// PHASE-0 SKELETON (the client work replaces these with the real token requests and facts).
+impl Client {
+    /// Sends `variant` of the run's token request to the token endpoint; the exchange is judged by the
+    /// token-endpoint checks. Secrets in it are hidden like every other exchange's.
+    pub async fn token_request(&self, variant: crate::auth::TokenVariant) -> Exchange {
+        let _ = variant;
+        let mut exchange = Exchange::request("POST", "", Vec::new(), None);
+        exchange.error = Some("no token endpoint is configured".into());
+        exchange
+    }
+
+    /// What the run's authentication makes checkable; fetches the first token if none is held yet.
+    pub async fn auth_facts(&self) -> crate::auth::AuthFacts {
+        crate::auth::AuthFacts::default()
     }
 }
 

@@ -8,6 +8,7 @@
 //! HTTP only; [`selftest`] starts the server in-process and points a run at it, and [`cli`] is the command
 //! line over everything ([`core_check`], [`tools`]; every command ends in one [`exit::Exit`]).
 
+pub mod auth;
 pub mod bundle;
 pub mod cli;
 pub mod client;
