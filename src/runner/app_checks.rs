@@ -63,6 +63,7 @@ fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture
         capture,
         snapshot: Some(Default::default()),
         subject: false,
+        token: None,
     }
 }
 

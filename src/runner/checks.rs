@@ -264,6 +264,14 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                     (!holds).then(|| problem(format!("a string not starting with \"{prefix}\""), shown.clone()))
                 }
             },
+            Predicate::Between(least, most) => {
+                let number = |v: Option<&Value>| v.and_then(Value::as_f64);
+                let holds = match (number(actual.as_ref()), number(Some(least)), number(Some(most))) {
+                    (Some(a), Some(l), Some(m)) => l <= a && a <= m,
+                    _ => false,
+                };
+                (!holds).then(|| problem(format!("a number from {least} to {most}"), shown.clone()))
+            }
             Predicate::OneOf(options) => {
                 let options: Vec<Value> = options.iter().filter_map(|o| vars.expand_json(o).ok()).collect();
                 // `null` among the options also allows nothing (as `absent` does).

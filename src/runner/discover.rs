@@ -115,6 +115,12 @@ pub async fn discover(client: &Client) -> Discovered {
             d.features.insert(feature, published);
         }
     }
+    let facts = client.auth_facts().await;
+    for feature in Feature::ALL {
+        if let Some(checkable) = feature.from_facts(&facts) {
+            d.features.insert(feature, checkable);
+        }
+    }
     d
 }
 

@@ -116,6 +116,12 @@ pub(super) fn build_request(
         Auth::Token => Credentials::Token,
         Auth::None => Credentials::None,
         Auth::Wrong => Credentials::Wrong,
+        Auth::Malformed => Credentials::Malformed,
+        Auth::AlgNone => Credentials::AlgNone,
+        Auth::UnknownKey => Credentials::UnknownKey,
+        Auth::Tampered => Credentials::Tampered,
+        Auth::Expired => Credentials::Expired,
+        Auth::WrongAudience => Credentials::WrongAudience,
     };
     request.accept = step.accept.clone();
     match &step.body {
@@ -156,6 +162,9 @@ pub(super) fn request_line(request: &Request) -> String {
 /// the same names [`timing::endpoint`] gives the requests it times. Query parameters count by name only,
 /// whether written into the path or under `query`.
 pub(super) fn step_kind(step: &Step) -> String {
+    if let Some(token) = step.token {
+        return format!("POST token endpoint ({})", token.as_str());
+    }
     let mut path = step.path.clone();
     for (k, _) in &step.query {
         path.push(if path.contains('?') { '&' } else { '?' });
@@ -259,8 +268,13 @@ pub(super) async fn execute(
         })?;
         // Held until what the request created is registered: an interrupt waits for both.
         let hold = shared.client.hold();
-        let exchange = shared.client.send(&request).await;
-        track(&shared.registry, step, &path, &exchange, &base);
+        let exchange = match step.token {
+            Some(variant) => shared.client.token_request(variant).await,
+            None => shared.client.send(&request).await,
+        };
+        if step.token.is_none() {
+            track(&shared.registry, step, &path, &exchange, &base);
+        }
         drop(hold);
         if let Some(spec) = step.snapshot.as_ref().filter(|_| shared.snapshots.is_some()) {
             tape.push(snapshot::Taken {
@@ -576,6 +590,7 @@ mod tests {
             capture: Vec::new(),
             snapshot: None,
             subject: false,
+            token: None,
         }
     }
 

@@ -65,6 +65,26 @@ pub(super) fn unsupported(feature: Feature) -> String {
              discovers none, so it lists and assigns none",
             feature.resource_schema().unwrap_or_default()
         ),
+        Feature::Oauth => "the run does not get its token from a token endpoint: pass --auth client-credentials or \
+                           --auth jwt-assertion with --token-url"
+            .to_string(),
+        Feature::ClientSecret => "the run authenticates to the token endpoint without a client secret: pass --auth \
+                                  client-credentials (the secret in SCIM_CLIENT_SECRET)"
+            .to_string(),
+        Feature::ClientAssertion => "the run authenticates to the token endpoint without a JWT assertion: pass --auth \
+                                     jwt-assertion with --assertion-key FILE"
+            .to_string(),
+        Feature::JwtAccessToken => "the access token is opaque, not a JWT: a changed payload or `alg: none` cannot be \
+                                    built from it"
+            .to_string(),
+        Feature::TokenExpiry => "issued tokens live longer than --auth-expiry-wait allows to wait for one to expire: \
+                                 pass --auth-expiry-wait SECONDS (at least the token lifetime) to check expired tokens"
+            .to_string(),
+        Feature::OtherResource => {
+            "no other resource to get a wrong-audience token for: pass --oauth-other-resource URI \
+                                   (a resource the token endpoint issues tokens for that is not this SCIM API)"
+                .to_string()
+        }
         f => format!("the server declares `{}` unsupported (/ServiceProviderConfig)", f.as_str()),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{HeaderCheck, HeaderPredicate, JsonCheck, JsonTarget, Predicate, closest};
 
 /// The operators of a body assertion, as written.
-pub const JSON_OPERATORS: [&str; 11] = [
+pub const JSON_OPERATORS: [&str; 12] = [
     "==",
     "!=",
     "present",
@@ -19,6 +19,7 @@ pub const JSON_OPERATORS: [&str; 11] = [
     "not_before",
     "same_instant",
     "not_starts_with",
+    "between",
 ];
 
 /// The operators of a header assertion, as written.
@@ -196,6 +197,18 @@ pub fn json_check(line: &str) -> Result<JsonCheck, LineError> {
             }
             Predicate::Type(t.to_string())
         }
+        "between" => match json_value(&p)? {
+            Value::Array(a) if a.len() == 2 && a.iter().all(Value::is_number) => {
+                Predicate::Between(a[0].clone(), a[1].clone())
+            }
+            _ => {
+                return Err(error(
+                    p.value_at,
+                    "between needs a JSON array of two numbers, the least and the most allowed",
+                    "e.g. '/expires_in between [3600, 21600]'",
+                ));
+            }
+        },
         "one_of" => match json_value(&p)? {
             Value::Array(a) => Predicate::OneOf(a),
             _ => return Err(error(p.value_at, "one_of needs a JSON array", "e.g. 'status one_of [\"400\", 400]'")),
@@ -246,6 +259,7 @@ mod tests {
             ("x type string", Predicate::Type("string".into())),
             ("x one_of [1, 2]", Predicate::OneOf(vec![1.into(), 2.into()])),
             ("x not_starts_with \"ab\"", Predicate::NotStartsWith("ab".into())),
+            ("/expires_in between [3600, 21600]", Predicate::Between(3600.into(), 21600.into())),
             ("x not_before \"2024\"", Predicate::NotBefore("2024".into())),
             ("x same_instant \"2024\"", Predicate::SameInstant("2024".into())),
         ];

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::auth::TokenVariant;
 use toml::Spanned;
 
 use crate::bundle::Source;
@@ -79,10 +81,23 @@ pub enum Feature {
     Entitlements,
     /// A resource type whose schema is Okta's Role (`/ResourceTypes`, any endpoint name).
     Roles,
+    // What the run's authentication makes checkable (`crate::auth::AuthFacts`), not the server's features.
+    /// The run gets its token from a token endpoint (`--auth client-credentials` or `jwt-assertion`).
+    Oauth,
+    /// … with a client secret.
+    ClientSecret,
+    /// … with an RFC 7523 client assertion.
+    ClientAssertion,
+    /// The access token is a JWT.
+    JwtAccessToken,
+    /// Issued tokens live no longer than `--auth-expiry-wait`.
+    TokenExpiry,
+    /// `--oauth-other-resource` is given.
+    OtherResource,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 10] = [
+    pub const ALL: [Feature; 16] = [
         Feature::Patch,
         Feature::Bulk,
         Feature::Filter,
@@ -93,11 +108,44 @@ impl Feature {
         Feature::Enterprise,
         Feature::Entitlements,
         Feature::Roles,
+        Feature::Oauth,
+        Feature::ClientSecret,
+        Feature::ClientAssertion,
+        Feature::JwtAccessToken,
+        Feature::TokenExpiry,
+        Feature::OtherResource,
     ];
 
     /// Whether the ServiceProviderConfig declares it (the others come from /ResourceTypes).
     pub fn from_spc(self) -> bool {
         !matches!(self, Feature::Groups | Feature::Enterprise | Feature::Entitlements | Feature::Roles)
+            && !self.from_auth()
+    }
+
+    /// Whether the run's authentication decides it (`crate::auth::AuthFacts`), not the server.
+    pub fn from_auth(self) -> bool {
+        matches!(
+            self,
+            Feature::Oauth
+                | Feature::ClientSecret
+                | Feature::ClientAssertion
+                | Feature::JwtAccessToken
+                | Feature::TokenExpiry
+                | Feature::OtherResource
+        )
+    }
+
+    /// Whether `facts` make it checkable (`None` for the server's features).
+    pub fn from_facts(self, facts: &crate::auth::AuthFacts) -> Option<bool> {
+        Some(match self {
+            Feature::Oauth => facts.oauth,
+            Feature::ClientSecret => facts.secret,
+            Feature::ClientAssertion => facts.assertion,
+            Feature::JwtAccessToken => facts.jwt_access_token,
+            Feature::TokenExpiry => facts.expiry_observable,
+            Feature::OtherResource => facts.other_resource,
+            _ => return None,
+        })
     }
 
     /// The schema URN of the resource type that provides it, for the features found by schema in
@@ -122,6 +170,12 @@ impl Feature {
             Feature::Enterprise => "enterprise",
             Feature::Entitlements => "entitlements",
             Feature::Roles => "roles",
+            Feature::Oauth => "oauth",
+            Feature::ClientSecret => "client_secret",
+            Feature::ClientAssertion => "client_assertion",
+            Feature::JwtAccessToken => "jwt_access_token",
+            Feature::TokenExpiry => "token_expiry",
+            Feature::OtherResource => "other_resource",
         }
     }
 
@@ -173,6 +227,28 @@ pub enum Auth {
     Token,
     None,
     Wrong,
+    // The OAuth security checks' tokens (`crate::client::Credentials` says what each is).
+    Malformed,
+    AlgNone,
+    UnknownKey,
+    Tampered,
+    Expired,
+    WrongAudience,
+}
+
+impl Auth {
+    /// Every `auth = "…"` value, with what it sends.
+    pub const ALL: [(&'static str, Auth); 9] = [
+        ("token", Auth::Token),
+        ("none", Auth::None),
+        ("wrong", Auth::Wrong),
+        ("malformed", Auth::Malformed),
+        ("alg-none", Auth::AlgNone),
+        ("unknown-key", Auth::UnknownKey),
+        ("tampered", Auth::Tampered),
+        ("expired", Auth::Expired),
+        ("wrong-audience", Auth::WrongAudience),
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -200,6 +276,9 @@ pub enum Predicate {
     /// A string that does not begin with this one (`not_starts_with "${run}"`: not a resource this run
     /// created).
     NotStartsWith(Value),
+    /// A number from the first to the second, both included (`between [3600, 21600]`: Entra's token
+    /// lifetime).
+    Between(Value, Value),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -287,6 +366,9 @@ pub struct Step {
     /// The step is what the scenario tests (`subject = true`), never its setup: a create whose body carries
     /// the quirk under test fails the scenario rather than blocking it.
     pub subject: bool,
+    /// `token = "…"`: the step sends this request to the token endpoint (made from the run's `--auth`
+    /// settings) instead of a SCIM request; method and path are unused.
+    pub token: Option<TokenVariant>,
 }
 
 /// What a step's snapshot keeps beyond the defaults (status, Content-Type, Location, ETag, the body with
@@ -594,6 +676,8 @@ struct RawStep {
     put: Option<Spanned<String>>,
     patch: Option<Spanned<String>>,
     delete: Option<Spanned<String>>,
+    /// `token = "wrong-secret"`: a request to the token endpoint instead (see `Step::token`).
+    token: Option<Spanned<String>>,
     /// A fragment's steps (`group/name`, from `fragments/<group>.toml`) in place of this one; the other
     /// keys of this step override those of the fragment's last step.
     #[serde(rename = "use")]
@@ -690,6 +774,7 @@ struct RawJson {
     not_before: Option<toml::Value>,
     same_instant: Option<toml::Value>,
     not_starts_with: Option<toml::Value>,
+    between: Option<[toml::Value; 2]>,
 }
 
 #[derive(Deserialize)]
@@ -910,7 +995,26 @@ impl Loader<'_> {
         ];
         let given: Vec<(Method, &Spanned<String>)> =
             verbs.iter().filter_map(|(m, p)| p.as_ref().map(|p| (*m, p))).collect();
+        let token = raw.token.as_ref().map(|t| self.token_variant(t)).transpose()?;
+        if let Some(t) = &raw.token {
+            let extra = [
+                (raw.method.is_some() || raw.path.is_some() || !given.is_empty(), "a SCIM request"),
+                (raw.body.is_some() || raw.body_file.is_some() || raw.raw_body.is_some(), "a body"),
+                (!raw.query.is_empty(), "a query"),
+                (!raw.headers.is_empty() || raw.auth.is_some(), "headers or auth"),
+                (!raw.capture.is_empty(), "captures"),
+            ];
+            if let Some((_, what)) = extra.iter().find(|(given, _)| *given) {
+                return Err(self.err(
+                    Some(t.span()),
+                    format!("a `token` step sends the run's token request (made from its --auth settings), so it cannot have {what}"),
+                    "keep name, token, expect (and subject) in this step; put SCIM requests in steps of their own",
+                ));
+            }
+        }
+        let token_path = Spanned::new(0..0, String::new());
         let (method, path) = match (&raw.method, &raw.path, given.as_slice()) {
+            _ if token.is_some() => (Method::Post, &token_path),
             (Some(m), Some(p), []) => (self.method(m)?, p),
             (None, None, [(m, p)]) => (*m, *p),
             (None, None, []) if base.is_some() => {
@@ -1070,8 +1174,10 @@ impl Loader<'_> {
             body,
             expect,
             capture,
-            snapshot: snapshot_on.then_some(snapshot),
+            // A token answer is not snapshotted: it is made of what the run may not show.
+            snapshot: (snapshot_on && token.is_none()).then_some(snapshot),
             subject: raw.subject.or_else(|| base.as_ref().map(|b| b.subject)).unwrap_or(false),
+            token: token.or_else(|| base.as_ref().and_then(|b| b.token)),
         })
     }
 
@@ -1093,14 +1199,34 @@ impl Loader<'_> {
     }
 
     fn auth(&self, a: &Spanned<String>) -> Result<Auth, SuiteError> {
-        match a.get_ref().as_str() {
-            "token" => Ok(Auth::Token),
-            "none" => Ok(Auth::None),
-            "wrong" => Ok(Auth::Wrong),
-            other => {
-                Err(self.err(Some(a.span()), format!("unknown auth `{other}`"), "use \"token\", \"none\" or \"wrong\""))
-            }
-        }
+        let given = a.get_ref().as_str();
+        Auth::ALL.iter().find(|(name, _)| *name == given).map(|(_, auth)| *auth).ok_or_else(|| {
+            let names: Vec<String> = Auth::ALL.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            let hint = closest(given, Auth::ALL.iter().map(|(n, _)| *n))
+                .map(|c| format!(" — did you mean `{c}`?"))
+                .unwrap_or_default();
+            self.err(
+                Some(a.span()),
+                format!("unknown auth `{given}`{hint}"),
+                format!("use one of {}", names.join(", ")),
+            )
+        })
+    }
+
+    /// `token = "…"`: which request the step sends to the token endpoint.
+    fn token_variant(&self, t: &Spanned<String>) -> Result<TokenVariant, SuiteError> {
+        let given = t.get_ref().as_str();
+        TokenVariant::ALL.iter().find(|v| v.as_str() == given).copied().ok_or_else(|| {
+            let names: Vec<String> = TokenVariant::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
+            let hint = closest(given, TokenVariant::ALL.iter().map(|v| v.as_str()))
+                .map(|c| format!(" — did you mean `{c}`?"))
+                .unwrap_or_default();
+            self.err(
+                Some(t.span()),
+                format!("unknown token request `{given}`{hint}"),
+                format!("use one of {}", names.join(", ")),
+            )
+        })
     }
 
     fn status(&self, s: &Spanned<RawStatus>) -> Result<Vec<u16>, SuiteError> {
@@ -1304,12 +1430,13 @@ impl Loader<'_> {
             j.not_before.is_some(),
             j.same_instant.is_some(),
             j.not_starts_with.is_some(),
+            j.between.is_some(),
         ];
         if predicates.iter().filter(|p| **p).count() != 1 {
             return Err(self.err(
                 Some(span),
                 "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
-                 not_before, same_instant, not_starts_with",
+                 not_before, same_instant, not_starts_with, between",
                 "split it into several checks",
             ));
         }
@@ -1338,6 +1465,12 @@ impl Loader<'_> {
             Predicate::SameInstant(to_json(&v))
         } else if let Some(v) = j.not_starts_with {
             Predicate::NotStartsWith(to_json(&v))
+        } else if let Some([least, most]) = j.between {
+            let (least, most) = (to_json(&least), to_json(&most));
+            if !least.is_number() || !most.is_number() {
+                return Err(self.err(Some(span), "between needs two numbers", "e.g. between = [3600, 21600]"));
+            }
+            Predicate::Between(least, most)
         } else {
             Predicate::OneOf(j.one_of.unwrap_or_default().iter().map(to_json).collect())
         };

@@ -790,3 +790,49 @@ fn gallery_and_spec_expect_keys_load_and_a_path_without_its_resource_type_is_ref
     let e = error(&suite("expect.refusal_needs_declaration = { attribute = \"preferredLanguage\", value = \"x\" }"));
     assert!(e.message.contains("does not name its resource type"), "{e}");
 }
+
+const TOKEN_STEPS: &str = r#"[suite]
+description = "tokens"
+requires = ["oauth"]
+
+[[scenario]]
+name = "lifetime"
+requirement = { source = "Entra E-Q37", level = "MUST", text = "1 h to 6 h" }
+requires = ["client_assertion"]
+steps = [
+  { name = "request", token = "configured", expect.status = 200, expect.json = ['/expires_in between [3600, 21600]'] },
+  { get = "/Users/x", auth = "alg-none", expect.status = 401 },
+  { get = "/Users/y", auth = "wrong-audience", expect.status = 401, expect.json = [{ pointer = "/n", between = [1, 2.5] }] },
+]
+"#;
+
+#[test]
+fn token_steps_security_check_tokens_and_between_load() {
+    let s = load(TOKEN_STEPS).unwrap_or_else(|e| panic!("{e}"));
+    let sc = &s.scenarios[0];
+    assert_eq!(sc.requires, [Feature::Oauth, Feature::ClientAssertion]);
+    let [token, alg_none, audience] = &sc.steps[..] else { panic!("three steps: {:?}", sc.steps) };
+    assert_eq!(token.token, Some(TokenVariant::Configured));
+    assert!(token.snapshot.is_none(), "a token answer is never snapshotted");
+    assert_eq!(token.expect.json[0].predicate, Predicate::Between(3600.into(), 21600.into()));
+    assert_eq!((alg_none.token, alg_none.auth), (None, Auth::AlgNone));
+    assert_eq!(audience.auth, Auth::WrongAudience);
+    assert_eq!(audience.expect.json[0].predicate, Predicate::Between(1.into(), serde_json::json!(2.5)));
+}
+
+#[test]
+fn token_step_mistakes_name_the_fix() {
+    let token_step = |step: &str| TOKEN_STEPS.replace(r#"{ name = "request", token = "configured","#, step);
+    let e = error(&token_step(r#"{ name = "request", token = "wrong-secrets","#));
+    assert!(e.message.contains("unknown token request `wrong-secrets` — did you mean `wrong-secret`?"), "{e}");
+    let e = error(&token_step(r#"{ name = "request", token = "configured", get = "/Users","#));
+    assert!(e.message.contains("so it cannot have a SCIM request"), "{e}");
+    let e = error(&token_step(r#"{ name = "request", token = "configured", body = '{}',"#));
+    assert!(e.message.contains("so it cannot have a body"), "{e}");
+    let e = error(&TOKEN_STEPS.replace(r#"auth = "alg-none""#, r#"auth = "alg_none""#));
+    assert!(e.message.contains("unknown auth `alg_none` — did you mean `alg-none`?"), "{e}");
+    let e = error(&TOKEN_STEPS.replace("between [3600, 21600]", "between [3600]"));
+    assert!(e.message.contains("between needs a JSON array of two numbers"), "{e}");
+    let e = error(&TOKEN_STEPS.replace("between = [1, 2.5]", r#"between = [1, "2"]"#));
+    assert!(e.message.contains("between needs two numbers"), "{e}");
+}
