@@ -1069,9 +1069,8 @@ impl Client {
         let (started, start) = (std::time::SystemTime::now(), Instant::now());
         let result = match http.body(encode(&request.form)).send().await {
             Err(e) => {
-                let cause = self.hide_secrets(&describe_error(&e));
-                exchange.error = Some(cause.clone());
-                Err(TokenError::NoAnswer { url: url.clone(), cause })
+                exchange.error = Some(self.hide_secrets(&describe_error(&e)));
+                Err(TokenError::NoAnswer { url: url.clone(), cause: self.hide_secrets(&transport_cause(&e)) })
             }
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -1151,6 +1150,25 @@ impl Client {
             other_resource: settings.other_resource.is_some(),
         }
     }
+}
+
+/// A transport failure in a few words: `connection refused`, `timed out`, or the innermost cause.
+fn transport_cause(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut innermost = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return "connection refused".into();
+        }
+        innermost = s.to_string();
+        source = s.source();
+    }
+    innermost
 }
 
 /// A security-check token that needs the run's OAuth settings, asked for by a run without them.

@@ -68,8 +68,7 @@ impl AssertionKey {
     /// Reads the PEM private key at `path`; `algorithm` forces one (`--assertion-alg`).
     pub fn from_file(path: &std::path::Path, algorithm: Option<Algorithm>) -> Result<AssertionKey, KeyError> {
         let file = path.display().to_string();
-        let pem = std::fs::read(path)
-            .map_err(|e| KeyError::Unreadable { file: file.clone(), cause: e.kind().to_string() })?;
+        let pem = std::fs::read(path).map_err(|e| KeyError::Unreadable { file: file.clone(), cause: e.to_string() })?;
         AssertionKey::from_pem(&pem, &file, algorithm)
     }
 
