@@ -1005,10 +1005,17 @@ impl Client {
             return Ok(token.clone());
         }
         let wait = oauth.settings.expiry_wait;
+        if wait.is_zero() {
+            return Err(crate::auth::TokenError::Unavailable {
+                cause: "the expired-token check waits for an issued token to expire, and --auth-expiry-wait is 0"
+                    .into(),
+                fix: "pass --auth-expiry-wait SECONDS (at least the tokens' expires_in) to let it wait".into(),
+            });
+        }
         let requested = Instant::now();
         let (_, issued) = self.send_token_request(oauth, crate::auth::TokenVariant::Configured, None).await;
         let issued = issued?;
-        if wait.is_zero() || issued.expires_in > wait {
+        if issued.expires_in > wait {
             return Err(crate::auth::TokenError::Unavailable {
                 cause: format!(
                     "the expired-token check would wait {} s for a token to expire, longer than --auth-expiry-wait ({} s)",
