@@ -183,6 +183,39 @@ async fn one_token_serves_many_requests() {
     assert!(shown.contains(&("Authorization".into(), "Bearer $SCIM_TOKEN".into())), "{shown:?}");
 }
 
+#[tokio::test]
+async fn a_token_that_cannot_be_had_mid_run_is_the_exchange_error_and_nothing_is_sent() {
+    let token_server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(token_answer("first-and-last-token", 1))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&token_server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_raw("<html>maintenance</html>", "text/html"))
+        .with_priority(5)
+        .mount(&token_server)
+        .await;
+    let scim = MockServer::start().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(path("/scim/Users")).respond_with(Guarded(|_: &str| true, seen.clone())).mount(&scim).await;
+    let client = client(
+        OAuthSettings::client_credentials(token_url(&token_server), "c", SECRET),
+        &format!("{}/scim", scim.uri()),
+    );
+    let users = Request::new(reqwest::Method::GET, "/Users");
+    assert_eq!(client.send(&users).await.status, Some(200));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let failed = client.send(&users).await;
+    assert_eq!(failed.status, None, "{failed:?}");
+    let error = failed.error.clone().unwrap();
+    assert!(error.starts_with("not sent: ") && error.contains("503 text/html, not JSON"), "{error}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "the second request was not sent");
+    assert_eq!(client.timings().report().iter().map(|t| t.count).sum::<u64>(), 3, "two token requests, one SCIM");
+}
+
 /// Runs the futures concurrently on this runtime.
 async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
@@ -399,6 +432,26 @@ fn a_missing_or_unusable_key_file_is_named() {
 }
 
 #[test]
+fn settings_of_two_methods_are_a_usage_mistake_naming_both() {
+    let url = "http://127.0.0.1:9/scim/v2";
+    let token_url = "http://127.0.0.1:9/oauth2/token";
+    for (args, first, second) in [
+        (vec!["--auth", "bearer", "--token", "t", "--token-url", token_url], "--auth bearer", "--token-url"),
+        (vec!["--token", "t", "--token-url", token_url], "--token-url", "--token"),
+        (vec!["--basic", "u", "--token-url", token_url, "--client-id", "c"], "--token-url", "--basic"),
+        (vec!["--auth", "none", "--token-url", token_url], "--auth none", "--token-url"),
+        (vec!["--auth", "client-credentials", "--no-auth"], "--auth client-credentials", "--no-auth"),
+        (vec!["--scope", "scim"], "--scope", "--token-url"),
+    ] {
+        let mut all = vec!["--url", url];
+        all.extend(args);
+        let r = run(&all);
+        assert_refused(&r, first);
+        assert!(r.stderr.lines().next().unwrap().contains(second), "{second}: {r:?}");
+    }
+}
+
+#[test]
 fn an_oauth_run_leaves_no_secret_in_any_output() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let access_token = "access-token-never-printed-5678";
@@ -466,6 +519,10 @@ fn an_oauth_run_leaves_no_secret_in_any_output() {
             .filter_map(|t| form(&t.body).get("client_assertion").cloned())
             .collect();
         assert_eq!(assertions.is_empty(), !jwt);
+        if !jwt {
+            let fetched = rt.block_on(token_server.received_requests()).unwrap().len();
+            assert_eq!(fetched, 1, "pre-flight's token serves the whole run (and its cleanup)");
+        }
         let har = std::fs::read_to_string(report("r.har")).unwrap();
         assert!(
             har.contains(if jwt { "client_assertion=[hidden]" } else { "client_secret=[hidden]" }),
