@@ -329,6 +329,32 @@ async fn the_security_check_tokens_have_their_shapes_and_are_hidden() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "one token for every forged one");
 }
 
+#[tokio::test]
+async fn the_expired_token_is_waited_out_and_the_wrong_audience_token_asked_for_another_resource() {
+    let server = token_endpoint(token_answer("one-second-token-abcd", 1)).await;
+    let mut settings = OAuthSettings::client_credentials(token_url(&server), "c", SECRET);
+    settings.resource = Some("api://scimtest".into());
+    settings.other_resource = Some("api://scimtest-other".into());
+    settings.expiry_wait = Duration::from_secs(2);
+    let client = client(settings, "http://127.0.0.1:9");
+    let start = Instant::now();
+    let expired = client.authorization(Credentials::Expired).await.unwrap().unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(2), "expires_in 1 s, and a second more: {:?}", start.elapsed());
+    assert_eq!(expired.value, "Bearer one-second-token-abcd");
+    assert!(!expired.shown.contains("one-second"), "{expired:?}");
+    let again = Instant::now();
+    client.authorization(Credentials::Expired).await.unwrap();
+    assert!(again.elapsed() < Duration::from_millis(500), "waited out once for every check");
+    let wrong = client.authorization(Credentials::WrongAudience).await.unwrap().unwrap();
+    assert!(wrong.shown.contains("api://scimtest-other"), "{wrong:?}");
+    let forms: Vec<_> = server.received_requests().await.unwrap().iter().map(|r| form(&r.body)).collect();
+    assert_eq!(forms.len(), 2);
+    assert_eq!(
+        (forms[0]["resource"].as_str(), forms[1]["resource"].as_str()),
+        ("api://scimtest", "api://scimtest-other")
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The CLI: pre-flight refuses a bad token endpoint or key file in one line, exit 2, nothing secret.
 // ---------------------------------------------------------------------------------------------------
