@@ -535,8 +535,6 @@ impl Client {
         let pooled = Pooled::new(&config)?;
         let fresh = build_http(&config, same_origin(), false)?;
         let fresh_no_redirect = build_http(&config, reqwest::redirect::Policy::none(), false)?;
-        // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
-        // mangle the answers (real credentials are far longer).
         let mut values: Vec<String> = config.credential.secrets();
         values.extend(config.headers.iter().filter(|(k, _)| sensitive(k)).map(|(_, v)| v.clone()));
         let (secrets, token_http) = match &config.credential {
