@@ -50,6 +50,10 @@ pub enum Credential {
     /// `Authorization: Basic …` (`--basic USER`, the password from `SCIM_PASSWORD`); shown as
     /// `-u "USER:$SCIM_PASSWORD"`.
     Basic { user: String, password: String },
+    /// An OAuth 2.0 access token from a token endpoint (`--auth client-credentials` or `jwt-assertion`), held
+    /// and refreshed by the shared [`crate::auth::OAuth`]; shown as `Bearer $SCIM_TOKEN`. Made with
+    /// [`Credential::oauth`].
+    OAuth(Arc<crate::auth::OAuth>),
 }
 
 /// The environment variable the `--basic` password is read from (never from the command line).
@@ -98,10 +102,15 @@ impl Credential {
         matches!(self, Credential::None)
     }
 
-    /// The `Authorization` value sent, and how it is shown.
+    /// The OAuth credential of `settings`, with a token cache of its own (shared by every clone).
+    pub fn oauth(settings: crate::auth::OAuthSettings) -> Credential {
+        Credential::OAuth(Arc::new(crate::auth::OAuth::new(settings)))
+    }
+
+    /// The `Authorization` value sent, and how it is shown; an OAuth token is fetched, not known here.
     fn header(&self) -> Option<(String, String)> {
         match self {
-            Credential::None => None,
+            Credential::None | Credential::OAuth(_) => None,
             Credential::Bearer(t) => Some((format!("Bearer {t}"), "Bearer $SCIM_TOKEN".into())),
             Credential::Basic { user, password } => {
                 use base64::Engine;
@@ -120,6 +129,7 @@ impl Credential {
                 let sent = self.header().map(|(v, _)| v.trim_start_matches("Basic ").to_string());
                 std::iter::once(password.clone()).chain(sent).collect()
             }
+            Credential::OAuth(oauth) => oauth.settings.secrets(),
         }
     }
 }
@@ -131,6 +141,7 @@ impl std::fmt::Debug for Credential {
             Credential::None => write!(f, "None"),
             Credential::Bearer(_) => write!(f, "Bearer({HIDDEN})"),
             Credential::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, password: {HIDDEN} }}"),
+            Credential::OAuth(oauth) => write!(f, "{oauth:?}"),
         }
     }
 }
@@ -260,8 +271,11 @@ impl Exchange {
         for (k, v) in &self.request_headers {
             let header = format!("{k}: {v}");
             let password = format!("${PASSWORD_ENV}");
+            let client_secret = format!("${}", crate::auth::token::SECRET_ENV);
             if let Some(user_password) = v.strip_prefix("Basic ").filter(|u| u.ends_with(&password)) {
                 out.push_str(&format!(" -u {}", double(user_password, &password)));
+            } else if let Some(id_secret) = v.strip_prefix("Basic ").filter(|u| u.ends_with(&client_secret)) {
+                out.push_str(&format!(" -u {}", double(id_secret, &client_secret)));
             } else if let Some(var) =
                 ["$SCIM_TOKEN".to_string(), header_placeholder(k)].into_iter().find(|var| v.ends_with(var.as_str()))
             {
@@ -368,8 +382,12 @@ pub struct Client {
     fresh_no_redirect: reqwest::Client,
     config: ClientConfig,
     gate: Arc<Gate>,
-    /// Values never shown: the token, the password and sensitive `--header` values.
-    secrets: Arc<Vec<String>>,
+    /// Values never shown: the token, the password and sensitive `--header` values; with OAuth also every
+    /// token, assertion and security-check token, added as they are made (shared with the credential's
+    /// [`crate::auth::OAuth`], so every client of one configuration hides them all).
+    secrets: Arc<Secrets>,
+    /// The HTTP client for the token endpoint (OAuth only): no redirects, the run's timeout.
+    token_http: Option<reqwest::Client>,
     /// Every answered exchange's response time, per endpoint.
     timings: Arc<crate::runner::timing::Timings>,
     /// Every exchange, for the HAR file: kept only when a run asks for it ([`Client::with_exchange_log`]).
@@ -517,19 +535,31 @@ impl Client {
         let pooled = Pooled::new(&config)?;
         let fresh = build_http(&config, same_origin(), false)?;
         let fresh_no_redirect = build_http(&config, reqwest::redirect::Policy::none(), false)?;
-        // Values shorter than 8 characters are not searched for: hiding every `t` of a test token would
-        // mangle the answers (real credentials are far longer).
-        let mut secrets: Vec<String> = config.credential.secrets();
-        secrets.extend(config.headers.iter().filter(|(k, _)| sensitive(k)).map(|(_, v)| v.clone()));
-        secrets.retain(|s| s.len() >= 8);
-        let secrets = secrets.iter().flat_map(|s| secret_forms(s)).collect();
+        let mut values: Vec<String> = config.credential.secrets();
+        values.extend(config.headers.iter().filter(|(k, _)| sensitive(k)).map(|(_, v)| v.clone()));
+        let (secrets, token_http) = match &config.credential {
+            Credential::OAuth(oauth) => {
+                let http = http_builder(&oauth.settings.token_url)?
+                    .timeout(config.timeout)
+                    .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+                (oauth.secrets().clone(), Some(http))
+            }
+            _ => (Arc::new(Secrets::default()), None),
+        };
+        for value in &values {
+            secrets.add(value);
+        }
         Ok(Client {
             pooled: Arc::new(std::sync::RwLock::new(Arc::new(pooled))),
             fresh,
             fresh_no_redirect,
             config: ClientConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             gate: Arc::default(),
-            secrets: Arc::new(secrets),
+            secrets,
+            token_http,
             timings: Arc::default(),
             exchange_log: None,
             in_flight_limit: None,
@@ -604,20 +634,14 @@ impl Client {
         Client { gate: Arc::default(), ..self.clone() }
     }
 
-    /// The secrets, in every form they are searched for (see [`Client::hide_secrets`]).
-    pub fn secrets(&self) -> &[String] {
-        &self.secrets
+    /// The secrets known so far, in every form they are searched for (see [`Client::hide_secrets`]).
+    pub fn secrets(&self) -> Vec<String> {
+        self.secrets.all()
     }
 
     /// `text` with every secret (the token, sensitive header values) replaced by [`HIDDEN`].
     pub fn hide_secrets(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in self.secrets.iter() {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), HIDDEN);
-            }
-        }
-        out
+        self.secrets.hide(text)
     }
 
     pub fn base_url(&self) -> &str {
@@ -649,7 +673,8 @@ impl Client {
     pub async fn send(&self, request: &Request) -> Exchange {
         let started = std::time::SystemTime::now();
         let exchange = self.exchange(request).await;
-        if exchange.error.as_deref() != Some(NOT_SENT) {
+        // Not sent (interrupted, or no token to send it with): no response time, no HAR entry.
+        if exchange.error.as_deref() != Some(NOT_SENT) && exchange.attempts > 0 {
             let endpoint = crate::runner::timing::endpoint(&exchange.method, &exchange.url, &self.config.base_url);
             self.timings.record(endpoint, exchange.elapsed);
             if let Some(log) = &self.exchange_log {
@@ -662,7 +687,12 @@ impl Client {
     /// The full URL of `request`, the headers it is sent with, and how each header is shown (secrets as
     /// environment variables). A request without credentials, or with a wrong one, carries none of the
     /// configured ones: neither the credential nor a credential `--header` (see [`credential_header`]).
-    pub fn prepare(&self, request: &Request) -> (String, HeaderMap, Vec<(String, String)>) {
+    /// `authorization` is what [`Client::authorization`] gave for `request.credentials`.
+    pub fn prepare(
+        &self,
+        request: &Request,
+        authorization: Option<&Authorization>,
+    ) -> (String, HeaderMap, Vec<(String, String)>) {
         let mut shown: Vec<(String, String)> = Vec::new();
         let mut headers = HeaderMap::new();
         let mut add = |k: &str, v: &str, display: &str| {
@@ -672,23 +702,8 @@ impl Client {
                 shown.push((k.to_string(), display.to_string()));
             }
         };
-        match request.credentials {
-            Credentials::Token => {
-                if let Some((value, display)) = self.config.credential.header() {
-                    add("Authorization", &value, &display);
-                }
-            }
-            Credentials::Wrong => {
-                add("Authorization", "Bearer scimtest-not-a-valid-token", "Bearer scimtest-not-a-valid-token")
-            }
-            Credentials::None => {}
-            // PHASE-0 SKELETON: the client work builds these tokens (src/auth.rs).
-            Credentials::Malformed
-            | Credentials::AlgNone
-            | Credentials::UnknownKey
-            | Credentials::Tampered
-            | Credentials::Expired
-            | Credentials::WrongAudience => {}
+        if let Some(authorization) = authorization {
+            add("Authorization", &authorization.value, &authorization.shown);
         }
         if let Some(a) = &request.accept {
             add("Accept", a, a);
@@ -709,8 +724,21 @@ impl Client {
     }
 
     async fn exchange(&self, request: &Request) -> Exchange {
-        let (url, headers, shown) = self.prepare(request);
         let method = request.method.clone();
+        // Before the turn and the clock: a token fetch is not the server's time (and holds no turn, so a
+        // request waiting for the token never blocks the fetch).
+        let authorization = if self.stopped() { Ok(None) } else { self.authorization(request.credentials).await };
+        let authorization = match authorization {
+            Ok(a) => a,
+            Err(e) => {
+                let (url, _, shown) = self.prepare(request, None);
+                let body = request.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+                let mut exchange = Exchange { attempts: 0, ..Exchange::request(method.as_str(), url, shown, body) };
+                exchange.error = Some(self.hide_secrets(&format!("not sent: no credential to send ({})", e.cause())));
+                return exchange;
+            }
+        };
+        let (url, headers, shown) = self.prepare(request, authorization.as_ref());
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         let _in_flight = self.hold();
         // Waiting for a turn is not the server's time: the clock starts after it.
@@ -807,20 +835,352 @@ impl Client {
     }
 }
 
-// PHASE-0 SKELETON (the client work replaces these with the real token requests and facts).
+/// The `Authorization` value of one request, and how it is shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub value: String,
+    pub shown: String,
+}
+
+impl Authorization {
+    fn bearer(token: &str, shown: &str) -> Authorization {
+        Authorization { value: format!("Bearer {token}"), shown: format!("Bearer {shown}") }
+    }
+}
+
+/// Never prints the value.
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Authorization({})", self.shown)
+    }
+}
+
+/// The values never shown, in every form they are searched for; shared by every clone of a client (and,
+/// with OAuth, by every client of one configuration), growing as tokens are obtained.
+#[derive(Default)]
+pub struct Secrets(std::sync::RwLock<Vec<String>>);
+
+impl Secrets {
+    /// Adds `secret` in every form it may be echoed in. Values shorter than 8 characters are not searched
+    /// for: hiding every `t` of a test token would mangle the answers (real credentials are far longer).
+    pub fn add(&self, secret: &str) {
+        if secret.len() < 8 {
+            return;
+        }
+        let mut all = self.0.write().expect("secrets lock");
+        for form in secret_forms(secret) {
+            if !all.contains(&form) {
+                all.push(form);
+            }
+        }
+    }
+
+    /// `text` with every secret replaced by [`HIDDEN`].
+    pub fn hide(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in self.0.read().expect("secrets lock").iter() {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), HIDDEN);
+            }
+        }
+        out
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.0.read().expect("secrets lock").clone()
+    }
+}
+
+/// Never prints a secret.
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms)", self.0.read().map_or(0, |s| s.len()))
+    }
+}
+
+/// How the security-check tokens are shown: what they are, never the token.
+const SHOWN_MALFORMED: &str = "<the run's token cut short>";
+const SHOWN_ALG_NONE: &str = "<the run's claims under alg none, unsigned>";
+const SHOWN_UNKNOWN_KEY: &str = "<the run's claims signed by a key the server never published>";
+const SHOWN_TAMPERED: &str = "<the run's token with sub changed, signature kept>";
+const SHOWN_EXPIRED: &str = "<a token from the token endpoint, expired>";
+
+// OAuth: the token, the security-check tokens, the token requests and the facts the suites use.
 impl Client {
+    /// The `Authorization` value a request with `credentials` is sent with (none for [`Credentials::None`]).
+    /// With OAuth the token comes from the shared cache, fetched (once, by one caller at a time) when none
+    /// is usable; a token that cannot be had is the error, and the request is not sent.
+    pub async fn authorization(
+        &self,
+        credentials: Credentials,
+    ) -> Result<Option<Authorization>, crate::auth::TokenError> {
+        use crate::auth::forged;
+        let oauth = match &self.config.credential {
+            Credential::OAuth(oauth) => Some(oauth.clone()),
+            _ => None,
+        };
+        let client_id = oauth.as_ref().map_or(String::new(), |o| o.settings.client_id.clone());
+        let forged = |token: String, shown: &str| {
+            self.secrets.add(&token);
+            Ok(Some(Authorization::bearer(&token, shown)))
+        };
+        match credentials {
+            Credentials::None => Ok(None),
+            Credentials::Wrong => {
+                Ok(Some(Authorization::bearer("scimtest-not-a-valid-token", "scimtest-not-a-valid-token")))
+            }
+            Credentials::Token => match &oauth {
+                Some(oauth) => {
+                    let token = self.access_token(oauth).await?.token;
+                    Ok(Some(Authorization::bearer(&token, "$SCIM_TOKEN")))
+                }
+                None => Ok(self.config.credential.header().map(|(value, shown)| Authorization { value, shown })),
+            },
+            Credentials::Malformed => {
+                forged(forged::malformed(&self.run_token(oauth.as_deref()).await?), SHOWN_MALFORMED)
+            }
+            Credentials::AlgNone => {
+                forged(forged::alg_none(&self.run_token(oauth.as_deref()).await?, &client_id), SHOWN_ALG_NONE)
+            }
+            Credentials::UnknownKey => {
+                forged(forged::unknown_key(&self.run_token(oauth.as_deref()).await?, &client_id)?, SHOWN_UNKNOWN_KEY)
+            }
+            Credentials::Tampered => {
+                forged(forged::tampered(&self.run_token(oauth.as_deref()).await?)?, SHOWN_TAMPERED)
+            }
+            Credentials::Expired => {
+                let oauth = oauth.ok_or_else(needs_oauth)?;
+                let token = self.expired_token(&oauth).await?;
+                Ok(Some(Authorization::bearer(&token, SHOWN_EXPIRED)))
+            }
+            Credentials::WrongAudience => {
+                let oauth = oauth.ok_or_else(needs_oauth)?;
+                let Some(other) = oauth.settings.other_resource.clone() else {
+                    return Err(crate::auth::TokenError::Unavailable {
+                        cause: "the wrong-audience check needs a resource this server is not".into(),
+                        fix: "pass --oauth-other-resource URI (a resource the token endpoint issues tokens for)".into(),
+                    });
+                };
+                let (_, issued) =
+                    self.send_token_request(&oauth, crate::auth::TokenVariant::Configured, Some(&other)).await;
+                Ok(Some(Authorization::bearer(&issued?.access_token, &format!("<a token issued for {other}>"))))
+            }
+        }
+    }
+
+    /// The run's own token: the OAuth access token, or the static bearer token.
+    async fn run_token(&self, oauth: Option<&crate::auth::OAuth>) -> Result<String, crate::auth::TokenError> {
+        match (oauth, &self.config.credential) {
+            (Some(oauth), _) => Ok(self.access_token(oauth).await?.token),
+            (None, Credential::Bearer(token)) => Ok(token.clone()),
+            _ => Err(needs_oauth()),
+        }
+    }
+
+    /// A usable access token: the one held, or a new one (one fetch at a time; the others wait for it).
+    /// Never fetched again because a server answered 401: that would hide a server that revokes tokens.
+    async fn access_token(
+        &self,
+        oauth: &crate::auth::OAuth,
+    ) -> Result<crate::auth::HeldToken, crate::auth::TokenError> {
+        let mut held = oauth.held().await;
+        if let Some(token) = held.as_ref().filter(|t| t.usable(Instant::now())) {
+            return Ok(token.clone());
+        }
+        let requested = Instant::now();
+        let (_, issued) = self.send_token_request(oauth, crate::auth::TokenVariant::Configured, None).await;
+        let issued = issued?;
+        let token = crate::auth::HeldToken { token: issued.access_token, lifetime: issued.expires_in, requested };
+        *held = Some(token.clone());
+        Ok(token)
+    }
+
+    /// A token the token endpoint issued, waited out until it expired (`exp` or `expires_in`, and a second
+    /// more); made once, for every expired-token check. Only when tokens live at most `--auth-expiry-wait`.
+    async fn expired_token(&self, oauth: &crate::auth::OAuth) -> Result<String, crate::auth::TokenError> {
+        let mut expired = oauth.expired().await;
+        if let Some(token) = expired.as_ref() {
+            return Ok(token.clone());
+        }
+        let wait = oauth.settings.expiry_wait;
+        if wait.is_zero() {
+            return Err(crate::auth::TokenError::Unavailable {
+                cause: "the expired-token check waits for an issued token to expire, and --auth-expiry-wait is 0"
+                    .into(),
+                fix: "pass --auth-expiry-wait SECONDS (at least the tokens' expires_in) to let it wait".into(),
+            });
+        }
+        let requested = Instant::now();
+        let (_, issued) = self.send_token_request(oauth, crate::auth::TokenVariant::Configured, None).await;
+        let issued = issued?;
+        if issued.expires_in > wait {
+            return Err(crate::auth::TokenError::Unavailable {
+                cause: format!(
+                    "the expired-token check would wait {} s for a token to expire, longer than --auth-expiry-wait ({} s)",
+                    issued.expires_in.as_secs(),
+                    wait.as_secs()
+                ),
+                fix: format!("pass --auth-expiry-wait {} to wait for it", issued.expires_in.as_secs() + 1),
+            });
+        }
+        let mut until = requested + issued.expires_in + Duration::from_secs(1);
+        let exp = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&issued.access_token)
+            .ok()
+            .and_then(|c| c.get("exp").and_then(serde_json::Value::as_u64));
+        if let Some(exp) = exp {
+            let left = exp.saturating_sub(crate::auth::token::now_unix()) + 1;
+            until = until.max(Instant::now() + Duration::from_secs(left).min(wait + Duration::from_secs(1)));
+        }
+        tokio::time::sleep_until(until.into()).await;
+        *expired = Some(issued.access_token.clone());
+        Ok(issued.access_token)
+    }
+
+    /// Sends `variant` of the run's token request (`resource` in place of the configured resource and
+    /// audience), records it like every exchange (response time, HAR), and judges the answer. Every token and
+    /// assertion in it becomes a secret before the exchange is kept.
+    async fn send_token_request(
+        &self,
+        oauth: &crate::auth::OAuth,
+        variant: crate::auth::TokenVariant,
+        resource: Option<&str>,
+    ) -> (Exchange, Result<crate::auth::token::Issued, crate::auth::TokenError>) {
+        use crate::auth::{TokenError, token};
+        let url = oauth.settings.token_url.clone();
+        let form_type = "application/x-www-form-urlencoded";
+        let request = match token::build(&oauth.settings, variant, resource) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut exchange = Exchange { attempts: 0, ..Exchange::request("POST", url, Vec::new(), None) };
+                exchange.error = Some(self.hide_secrets(&format!("not sent: {}", e.cause())));
+                return (exchange, Err(e));
+            }
+        };
+        for secret in &request.secrets {
+            self.secrets.add(secret);
+        }
+        let encode = |form: &[(String, String)]| serde_urlencoded::to_string(form).unwrap_or_default();
+        let mut shown = vec![("Content-Type".to_string(), form_type.to_string())];
+        shown.push(("Accept".into(), "application/json".into()));
+        let mut http = self.token_http.as_ref().expect("an OAuth client has a token client").post(&url);
+        http = http.header("Content-Type", form_type).header("Accept", "application/json");
+        if let Some((value, display)) = &request.basic {
+            http = http.header("Authorization", value);
+            shown.push(("Authorization".into(), display.clone()));
+        }
+        let shown_body = encode(&request.shown_form).replace(&crate::client::percent_encode(HIDDEN, b""), HIDDEN);
+        let mut exchange = Exchange::request("POST", url.clone(), shown, Some(shown_body));
+        let _in_flight = self.hold();
+        let (started, start) = (std::time::SystemTime::now(), Instant::now());
+        let result = match http.body(encode(&request.form)).send().await {
+            Err(e) => {
+                exchange.error = Some(self.hide_secrets(&describe_error(&e)));
+                Err(TokenError::NoAnswer { url: url.clone(), cause: self.hide_secrets(&transport_cause(&e)) })
+            }
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers: Vec<(String, String)> = response
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                    .collect();
+                let content_type =
+                    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.clone());
+                let body = match response.bytes().await {
+                    Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_BODY)]).into_owned(),
+                    Err(e) => {
+                        exchange.error = Some(format!("the answer's body broke off: {}", describe_error(&e)));
+                        String::new()
+                    }
+                };
+                // The token is a secret before anything is kept or shown.
+                if let Some(token) = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("access_token").and_then(serde_json::Value::as_str).map(str::to_string))
+                {
+                    self.secrets.add(&token);
+                }
+                exchange.status = Some(status);
+                exchange.response_headers = headers.iter().map(|(k, v)| (k.clone(), self.hide_secrets(v))).collect();
+                exchange.response_body = self.hide_secrets(&body);
+                token::parse_answer(&url, status, content_type.as_deref(), &body, &|t| self.hide_secrets(t))
+            }
+        };
+        exchange.elapsed = start.elapsed();
+        let path = reqwest::Url::parse(&url).map_or_else(|_| url.clone(), |u| u.path().to_string());
+        self.timings.record(format!("POST {path}"), exchange.elapsed);
+        if let Some(log) = &self.exchange_log {
+            log.record(started, &exchange);
+        }
+        (exchange, result)
+    }
+
     /// Sends `variant` of the run's token request to the token endpoint; the exchange is judged by the
-    /// token-endpoint checks. Secrets in it are hidden like every other exchange's.
+    /// token-endpoint checks. Secrets in it are hidden like every other exchange's. Without OAuth, an
+    /// exchange that was not sent, saying why.
     pub async fn token_request(&self, variant: crate::auth::TokenVariant) -> Exchange {
-        let _ = variant;
-        let mut exchange = Exchange::request("POST", "", Vec::new(), None);
-        exchange.error = Some("no token endpoint is configured".into());
-        exchange
+        match &self.config.credential {
+            Credential::OAuth(oauth) => self.send_token_request(oauth, variant, None).await.0,
+            _ => {
+                let mut exchange = Exchange { attempts: 0, ..Exchange::request("POST", "", Vec::new(), None) };
+                exchange.error = Some(format!("not sent: {}", needs_oauth().cause()));
+                exchange
+            }
+        }
+    }
+
+    /// The first access token, fetched if none is held yet (pre-flight: a token endpoint that does not give
+    /// one stops the run before any check).
+    pub async fn first_token(&self) -> Result<(), crate::auth::TokenError> {
+        match &self.config.credential {
+            Credential::OAuth(oauth) => self.access_token(oauth).await.map(|_| ()),
+            _ => Ok(()),
+        }
     }
 
     /// What the run's authentication makes checkable; fetches the first token if none is held yet.
     pub async fn auth_facts(&self) -> crate::auth::AuthFacts {
-        crate::auth::AuthFacts::default()
+        let Credential::OAuth(oauth) = &self.config.credential else {
+            return crate::auth::AuthFacts::default();
+        };
+        let settings = &oauth.settings;
+        let token = self.access_token(oauth).await.ok();
+        let wait = settings.expiry_wait;
+        crate::auth::AuthFacts {
+            oauth: true,
+            secret: matches!(settings.client_auth, crate::auth::ClientAuth::Secret { .. }),
+            assertion: matches!(settings.client_auth, crate::auth::ClientAuth::Assertion(_)),
+            jwt_access_token: token.as_ref().is_some_and(|t| crate::auth::forged::is_jwt(&t.token)),
+            expiry_observable: !wait.is_zero() && token.as_ref().is_some_and(|t| t.lifetime <= wait),
+            other_resource: settings.other_resource.is_some(),
+        }
+    }
+}
+
+/// A transport failure in a few words: `connection refused`, `timed out`, or the innermost cause.
+fn transport_cause(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut innermost = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return "connection refused".into();
+        }
+        innermost = s.to_string();
+        source = s.source();
+    }
+    innermost
+}
+
+/// A security-check token that needs the run's OAuth settings, asked for by a run without them.
+fn needs_oauth() -> crate::auth::TokenError {
+    crate::auth::TokenError::Unavailable {
+        cause: "no token endpoint is configured (this check needs OAuth)".into(),
+        fix: "pass --auth client-credentials or jwt-assertion with --token-url and --client-id".into(),
     }
 }
 
@@ -887,6 +1247,13 @@ fn describe_error(e: &reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    /// `request` as `client` would send it: its Authorization from [`Client::authorization`].
+    fn prepared(client: &Client, request: &Request) -> (String, HeaderMap, Vec<(String, String)>) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let authorization = runtime.block_on(client.authorization(request.credentials)).unwrap();
+        client.prepare(request, authorization.as_ref())
+    }
+
     #[test]
     fn secrets_are_hidden_in_every_form_an_answer_may_carry_them() {
         let mut config = ClientConfig::new("http://127.0.0.1:9/scim");
@@ -919,7 +1286,7 @@ mod tests {
         config.credential = Credential::Basic { user: "alice".into(), password: "pw-secret-1234".into() };
         config.headers = vec![("X-Api-Key".into(), "key-abcdefgh".into()), ("X-Tenant".into(), "acme".into())];
         let client = Client::new(config).unwrap();
-        let (_, sent, shown) = client.prepare(&Request::new(reqwest::Method::GET, "/Users"));
+        let (_, sent, shown) = prepared(&client, &Request::new(reqwest::Method::GET, "/Users"));
         assert_eq!(sent["authorization"], "Basic YWxpY2U6cHctc2VjcmV0LTEyMzQ=", "RFC 7617 user:password");
         let exchange = Exchange::request("GET", "http://127.0.0.1:9/scim/Users", shown, None);
         let curl = exchange.curl();
@@ -944,7 +1311,7 @@ mod tests {
         let sent = |credentials: Credentials| {
             let mut request = Request::new(reqwest::Method::GET, "/Users");
             request.credentials = credentials;
-            let (_, headers, shown) = client.prepare(&request);
+            let (_, headers, shown) = prepared(&client, &request);
             let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
             (value("authorization"), value("x-api-key"), value("x-tenant"), shown)
         };

@@ -90,6 +90,59 @@ pub struct AuthArgs {
     /// The endpoint takes no credential: send none (otherwise a run without one is a usage mistake).
     #[arg(long, env = "SCIM_NO_AUTH", hide_env_values = true)]
     pub no_auth: bool,
+    /// How to authenticate; default: what the other flags imply (a token: bearer, --basic: basic,
+    /// --token-url: client-credentials, with --assertion-key: jwt-assertion, --no-auth: none).
+    #[arg(long = "auth", value_enum, env = "SCIM_AUTH", hide_env_values = true, value_name = "METHOD")]
+    pub method: Option<crate::auth::AuthMethod>,
+    /// OAuth: the token endpoint (client credentials, RFC 6749 §4.4); the client secret is read from the
+    /// SCIM_CLIENT_SECRET environment variable (never from the command line, never printed).
+    #[arg(long, env = "SCIM_TOKEN_URL", hide_env_values = true, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// OAuth: the client id.
+    #[arg(long, env = "SCIM_CLIENT_ID", hide_env_values = true, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// OAuth: the `scope` of the token request (RFC 6749 §3.3).
+    #[arg(long, env = "SCIM_SCOPE", hide_env_values = true, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// OAuth: the `resource` of the token request (RFC 8707).
+    #[arg(long, env = "SCIM_RESOURCE", hide_env_values = true, value_name = "URI")]
+    pub resource: Option<String>,
+    /// OAuth: an `audience` parameter of the token request (some servers take it instead of `resource`).
+    #[arg(long, env = "SCIM_AUDIENCE", hide_env_values = true, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// OAuth: how the client secret is sent: basic (client_secret_basic, the default) or post
+    /// (client_secret_post) (RFC 6749 §2.3.1).
+    #[arg(long, value_enum, env = "SCIM_CLIENT_AUTH", hide_env_values = true, value_name = "HOW")]
+    pub client_auth: Option<crate::auth::SecretMethod>,
+    /// OAuth: sign an RFC 7523 client assertion with this PEM private key (RSA: RS256, EC P-256: ES256).
+    #[arg(long, env = "SCIM_ASSERTION_KEY", hide_env_values = true, value_name = "FILE")]
+    pub assertion_key: Option<PathBuf>,
+    /// OAuth: the assertion's signing algorithm, in place of the key's default.
+    #[arg(long, env = "SCIM_ASSERTION_ALG", hide_env_values = true, value_name = "ALG")]
+    pub assertion_alg: Option<String>,
+    /// OAuth: the assertion's `iss` (default: the client id; Entra: https://login.microsoftonline.com/<tenant>/v2.0).
+    #[arg(long, env = "SCIM_ASSERTION_ISS", hide_env_values = true, value_name = "ISSUER")]
+    pub assertion_iss: Option<String>,
+    /// OAuth: the assertion's `sub` (default: the client id).
+    #[arg(long, env = "SCIM_ASSERTION_SUB", hide_env_values = true, value_name = "SUBJECT")]
+    pub assertion_sub: Option<String>,
+    /// OAuth: the assertion's `aud` (default: the token URL, RFC 7523 §3).
+    #[arg(long, env = "SCIM_ASSERTION_AUD", hide_env_values = true, value_name = "AUDIENCE")]
+    pub assertion_aud: Option<String>,
+    /// OAuth: how long an assertion is valid [default: 600].
+    #[arg(long, env = "SCIM_ASSERTION_LIFETIME", hide_env_values = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub assertion_lifetime: Option<u64>,
+    /// OAuth: the `kid` in the assertion's header (which of the issuer's published keys verifies it).
+    #[arg(long, env = "SCIM_ASSERTION_KID", hide_env_values = true, value_name = "KID")]
+    pub assertion_kid: Option<String>,
+    /// OAuth: a resource the token endpoint issues tokens for that is not this SCIM service (the
+    /// wrong-audience check).
+    #[arg(long, env = "SCIM_OAUTH_OTHER_RESOURCE", hide_env_values = true, value_name = "URI")]
+    pub oauth_other_resource: Option<String>,
+    /// OAuth: how long the expired-token check may wait for an issued token to expire [default: 0: it is
+    /// skipped unless tokens live at most this long].
+    #[arg(long, env = "SCIM_AUTH_EXPIRY_WAIT", hide_env_values = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=86400))]
+    pub auth_expiry_wait: Option<u64>,
 }
 
 /// Which checks run.

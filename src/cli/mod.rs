@@ -93,15 +93,38 @@ fn headers(given: &[String]) -> Result<Vec<(String, String)>, String> {
 fn client_config(target: &args::TargetArgs, auth: &args::AuthArgs) -> Result<crate::client::ClientConfig, String> {
     let url = target.url.clone().unwrap_or_default();
     let mut client = crate::client::ClientConfig::new(url);
-    client.credential = crate::client::Credential::from_cli(
-        auth.token.clone(),
-        auth.basic.clone(),
-        std::env::var(crate::client::PASSWORD_ENV).ok(),
-    )
-    .map_err(|e| e.to_string())?;
+    (client.credential, _) = auth_input(auth).resolve().map_err(|e| e.to_string())?;
     client.headers = headers(&target.headers)?;
     client.timeout = std::time::Duration::from_secs(target.timeout);
     Ok(client)
+}
+
+/// The authentication flags (and the two secrets' environment variables) as one input.
+fn auth_input(auth: &args::AuthArgs) -> crate::auth::AuthInput {
+    let env = |k: &str| std::env::var(k).ok();
+    crate::auth::AuthInput {
+        method: auth.method,
+        token: auth.token.clone(),
+        basic_user: auth.basic.clone(),
+        password: env(crate::client::PASSWORD_ENV),
+        no_auth: auth.no_auth,
+        token_url: auth.token_url.clone(),
+        client_id: auth.client_id.clone(),
+        client_secret: env(crate::auth::token::SECRET_ENV),
+        scope: auth.scope.clone(),
+        resource: auth.resource.clone(),
+        audience: auth.audience.clone(),
+        client_auth: auth.client_auth,
+        assertion_key: auth.assertion_key.clone(),
+        assertion_alg: auth.assertion_alg.clone(),
+        assertion_iss: auth.assertion_iss.clone(),
+        assertion_sub: auth.assertion_sub.clone(),
+        assertion_aud: auth.assertion_aud.clone(),
+        assertion_lifetime: auth.assertion_lifetime,
+        assertion_kid: auth.assertion_kid.clone(),
+        other_resource: auth.oauth_other_resource.clone(),
+        expiry_wait: auth.auth_expiry_wait,
+    }
 }
 
 /// libtest's settings for the console: the format, colours and threads. Selection is scimtest's own
@@ -169,7 +192,7 @@ fn run_config(args: args::RunArgs) -> Result<RunConfig, String> {
     config.suite_pattern = selection.suite.clone();
     config.read_only = selection.read_only;
     config.baseline = selection.baseline.clone();
-    config.no_auth = args.auth.no_auth;
+    config.no_auth = args.auth.no_auth || args.auth.method == Some(crate::auth::AuthMethod::None);
     execution_and_output(&mut config, &args.execution, args.output);
     // A URL without a host gets its one-line message from the pre-flight; until then it needs no name.
     let target = snapshot::target_from_url(&url);

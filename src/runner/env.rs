@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use libtest_mimic::Arguments;
 
 use super::{RunConfig, Selection, property, snapshot};
+use crate::auth::{AuthInput, AuthMethod, SecretMethod};
 use crate::bundle::Source;
-use crate::client::{ClientConfig, Credential};
+use crate::client::ClientConfig;
 use crate::exit::Exit;
 
 /// The run library mode makes (`crate::main_from_env`, a Rust project's own `tests/scim.rs`).
 ///
-/// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN`, and optionally
+/// The target comes from the environment — `SCIM_BASE_URL`, `SCIM_TOKEN` (or `SCIM_BASIC_USER` with
+/// `SCIM_PASSWORD`, or OAuth: `SCIM_AUTH`, `SCIM_TOKEN_URL`, `SCIM_CLIENT_ID`, `SCIM_CLIENT_SECRET`, the other
+/// `SCIM_*` names of `run`'s authentication flags), and optionally
 /// `SCIM_PROFILE` (default `rfc`), `SCIM_JUNIT` and `SCIM_JSON` (report files), `SCIM_SNAPSHOTS`
 /// (`check`, `update`; default off), `SCIM_TARGET` and `SCIM_SNAPSHOT_DIR` (default `snapshots`) — and the command line
 /// takes libtest's arguments (name filters, `--exact`, `--list`, `--test-threads` …). Without
@@ -51,14 +54,63 @@ pub fn config_from_env() -> Result<RunConfig, Exit> {
         baseline: env("SCIM_BASELINE").map(PathBuf::from),
         args,
     };
-    config.client.credential =
-        match Credential::from_cli(env("SCIM_TOKEN"), env("SCIM_BASIC_USER"), env(crate::client::PASSWORD_ENV)) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(Exit::Usage);
-            }
-        };
+    let number = |k: &str| -> Result<Option<u64>, Exit> {
+        env(k).map(|v| v.trim().parse::<u64>()).transpose().map_err(|_| {
+            eprintln!("error: {k} is not a number of seconds\n  fix: e.g. {k}=600");
+            Exit::Usage
+        })
+    };
+    let method = match env("SCIM_AUTH").map(|m| <AuthMethod as clap::ValueEnum>::from_str(&m, true)).transpose() {
+        Ok(m) => m,
+        Err(_) => {
+            eprintln!(
+                "error: SCIM_AUTH is not an authentication method\n  fix: one of bearer, basic, client-credentials, jwt-assertion, none"
+            );
+            return Err(Exit::Usage);
+        }
+    };
+    let client_auth = match env("SCIM_CLIENT_AUTH")
+        .map(|m| <SecretMethod as clap::ValueEnum>::from_str(&m, true))
+        .transpose()
+    {
+        Ok(m) => m,
+        Err(_) => {
+            eprintln!(
+                "error: SCIM_CLIENT_AUTH is not basic or post\n  fix: SCIM_CLIENT_AUTH=basic (client_secret_basic) or post"
+            );
+            return Err(Exit::Usage);
+        }
+    };
+    let input = AuthInput {
+        method,
+        token: env("SCIM_TOKEN"),
+        basic_user: env("SCIM_BASIC_USER"),
+        password: env(crate::client::PASSWORD_ENV),
+        no_auth: config.no_auth,
+        token_url: env("SCIM_TOKEN_URL"),
+        client_id: env("SCIM_CLIENT_ID"),
+        client_secret: env(crate::auth::token::SECRET_ENV),
+        scope: env("SCIM_SCOPE"),
+        resource: env("SCIM_RESOURCE"),
+        audience: env("SCIM_AUDIENCE"),
+        client_auth,
+        assertion_key: env("SCIM_ASSERTION_KEY").map(PathBuf::from),
+        assertion_alg: env("SCIM_ASSERTION_ALG"),
+        assertion_iss: env("SCIM_ASSERTION_ISS"),
+        assertion_sub: env("SCIM_ASSERTION_SUB"),
+        assertion_aud: env("SCIM_ASSERTION_AUD"),
+        assertion_lifetime: number("SCIM_ASSERTION_LIFETIME")?,
+        assertion_kid: env("SCIM_ASSERTION_KID"),
+        other_resource: env("SCIM_OAUTH_OTHER_RESOURCE"),
+        expiry_wait: number("SCIM_AUTH_EXPIRY_WAIT")?,
+    };
+    (config.client.credential, config.no_auth) = match input.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(Exit::Usage);
+        }
+    };
     if let Some(mode) = env("SCIM_SNAPSHOTS") {
         match mode.parse() {
             Ok(mode) => config.snapshots.mode = mode,

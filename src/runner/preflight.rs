@@ -69,6 +69,9 @@ pub enum Problem {
     CredentialRefused { status: u16, tried: String, credential: &'static str, detail: Option<String> },
     /// `--no-auth`, and the server asks for a credential.
     CredentialRequired { status: u16, tried: String },
+    /// The token endpoint gave no usable access token (OAuth): an HTML page, an error without `error`, a
+    /// refusal, no `access_token` or `expires_in`, no answer.
+    Token(crate::auth::TokenError),
 }
 
 impl Problem {
@@ -106,6 +109,7 @@ impl Problem {
             Problem::CredentialRequired { status, tried } => {
                 format!("the server asks for a credential ({status} on GET {tried}), and --no-auth is given")
             }
+            Problem::Token(e) => e.cause(),
         }
     }
 
@@ -144,6 +148,7 @@ impl Problem {
             Problem::CredentialRequired { .. } => {
                 "drop --no-auth and export SCIM_TOKEN=… (or --basic USER with SCIM_PASSWORD)".into()
             }
+            Problem::Token(e) => e.fix(),
         }
     }
 }
@@ -359,7 +364,9 @@ async fn get(http: &reqwest::Client, client: &Client, base: &str, path: &str) ->
     let (relative, query) = path.split_once('?').unwrap_or((path, ""));
     let mut request = Request::new(reqwest::Method::GET, relative);
     request.query = serde_urlencoded::from_str(query).unwrap_or_default();
-    let (url, headers, shown) = client.prepare(&request);
+    // With OAuth the token is already held (fetched first, in `preflight`); none is a refusal to judge.
+    let authorization = client.authorization(request.credentials).await.ok().flatten();
+    let (url, headers, shown) = client.prepare(&request, authorization.as_ref());
     let url = format!("{base}{}", url.strip_prefix(client.base_url()).unwrap_or(&url));
     let (sent, start) = (std::time::SystemTime::now(), std::time::Instant::now());
     let mut exchange = Exchange::request("GET", url.clone(), shown, None);
@@ -461,6 +468,7 @@ fn credential_name(config: &ClientConfig) -> &'static str {
         Credential::Bearer(_) => "the bearer token (SCIM_TOKEN or --token)",
         Credential::Basic { .. } => "the --basic user and the SCIM_PASSWORD password",
         Credential::None => "the credential --header",
+        Credential::OAuth(_) => "the access token from --token-url (the client's rights, --scope, --resource)",
     }
 }
 
@@ -505,8 +513,9 @@ async fn speaks_https(base: &str) -> Option<String> {
 
 /// Pre-flight for a run against `config`: the URL and the credential settings, then GET
 /// `/ServiceProviderConfig` and `/Users?count=1`. `Ok` when the endpoint answers like SCIM and takes the
-/// credential. With `log` (`--har`), the probes sent with the run's credential go into it, secrets hidden
-/// as in the run's own exchanges.
+/// credential. With OAuth, the first access token is fetched before the probes (the run's clients share
+/// it). With `log` (`--har`), the probes (and the token request) go into it, secrets hidden as in the run's
+/// own exchanges.
 pub async fn preflight(config: &ClientConfig, no_auth: bool, log: Option<Arc<ExchangeLog>>) -> Result<(), Problem> {
     let url = check_url(&config.base_url)?;
     check_credential(config, no_auth)?;
@@ -516,6 +525,8 @@ pub async fn preflight(config: &ClientConfig, no_auth: bool, log: Option<Arc<Exc
         Some(log) => client.with_exchange_log(log),
         None => client,
     };
+    // OAuth: the first token before any probe; a token endpoint that gives none is the problem to name.
+    client.first_token().await.map_err(Problem::Token)?;
     let base = client.base_url().to_string();
     let http = http(&base, false).map_err(|reason| Problem::NotAUrl { url: config.base_url.clone(), reason })?;
     let spc_url = Url::parse(&format!("{base}/ServiceProviderConfig")).unwrap_or_else(|_| url.clone());

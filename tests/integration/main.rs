@@ -11,6 +11,8 @@
 //! * `architecture` — `cargo tree` shows the crates' layers (no async, HTTP or test framework in the core).
 //! * `layers` — the runner side's sources never name the server module.
 //! * `reports` — the HTML, HAR, Markdown and JSON reports of one failing run agree, and hold no token.
+//! * `oauth_client` — the OAuth client against a wiremock token endpoint: wire forms, token cache and
+//!   refresh, pre-flight refusals, security-check tokens, no secret in any output.
 
 mod util;
 
@@ -38,6 +40,7 @@ mod snapshots;
 
 mod conflicts;
 mod mutation;
+mod oauth_client;
 mod properties;
 mod reports;
 mod runner;
