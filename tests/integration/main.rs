@@ -11,6 +11,7 @@
 //! * `architecture` — `cargo tree` shows the crates' layers (no async, HTTP or test framework in the core).
 //! * `layers` — the runner side's sources never name the server module.
 //! * `reports` — the HTML, HAR, Markdown and JSON reports of one failing run agree, and hold no token.
+//! * `server_oauth` — `serve --oauth`: the token endpoint, JWKS, metadata and the SCIM access-token checks.
 
 mod util;
 
@@ -34,6 +35,7 @@ mod safety;
 mod serve_cli;
 mod server_faults;
 mod server_fuzz;
+mod server_oauth;
 mod snapshots;
 
 mod conflicts;
