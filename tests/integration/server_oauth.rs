@@ -11,7 +11,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use scimtest::server::oauth::{DEFAULT_AUDIENCE, DEFAULT_OTHER_AUDIENCE, DEFAULT_TRUSTED_ISSUER, JWT_BEARER_ASSERTION};
-use scimtest::server::{FederatedClient, Fault, OAuthConfig, ServerConfig, app, state};
+use scimtest::server::{Fault, FederatedClient, OAuthConfig, ServerConfig, app, state};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -54,12 +54,9 @@ impl Reply {
 fn server(faults: &[Fault], lifetime: u64) -> Router {
     let jwks: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("oauth/entra-test-jwks.json")).unwrap()).unwrap();
-    let oauth = OAuthConfig {
-        token_lifetime: std::time::Duration::from_secs(lifetime),
-        ..OAuthConfig::default()
-    }
-    .with_client(CLIENT, SECRET)
-    .with_federated(FederatedClient::new(CLIENT, jwks));
+    let oauth = OAuthConfig { token_lifetime: std::time::Duration::from_secs(lifetime), ..OAuthConfig::default() }
+        .with_client(CLIENT, SECRET)
+        .with_federated(FederatedClient::new(CLIENT, jwks));
     app(state(ServerConfig {
         token: Some(STATIC_TOKEN.into()),
         oauth: Some(oauth),
@@ -212,7 +209,10 @@ fn assert_invalid_token(r: &Reply, reason: &str, token: &str) {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     assert_eq!(r.body["status"], "401", "{}", r.body);
     let challenge = r.header(header::WWW_AUTHENTICATE);
-    assert!(challenge.starts_with("Bearer realm=\"scimtest\", error=\"invalid_token\", error_description=\""), "{challenge}");
+    assert!(
+        challenge.starts_with("Bearer realm=\"scimtest\", error=\"invalid_token\", error_description=\""),
+        "{challenge}"
+    );
     assert!(challenge.contains(reason), "{challenge} should say {reason}");
     let detail = r.body["detail"].as_str().unwrap();
     assert!(detail.contains(reason), "{detail}");
@@ -301,8 +301,12 @@ async fn malformed_token_requests_get_the_rfc_6749_error_codes() {
     let app = server(&[], 3600);
     let auth = basic(CLIENT, SECRET);
     let grant = ("grant_type", "client_credentials");
-    let two = token_request(&app, &[("authorization", auth.as_str())], &[grant, ("client_id", CLIENT), ("client_secret", SECRET)])
-        .await;
+    let two = token_request(
+        &app,
+        &[("authorization", auth.as_str())],
+        &[grant, ("client_id", CLIENT), ("client_secret", SECRET)],
+    )
+    .await;
     assert_eq!((two.status, two.error()), (StatusCode::BAD_REQUEST, "invalid_request"), "{}", two.body);
     assert!(two.description().contains("RFC 6749 section 2.3"), "{}", two.body);
     let secret_and_assertion = token_request(
@@ -322,7 +326,8 @@ async fn malformed_token_requests_get_the_rfc_6749_error_codes() {
     assert_eq!((wrong_grant.status, wrong_grant.error()), (StatusCode::BAD_REQUEST, "unsupported_grant_type"));
     let no_grant = token_request(&app, &[("authorization", auth.as_str())], &[("scope", "scim")]).await;
     assert_eq!((no_grant.status, no_grant.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
-    let twice = token_request(&app, &[("authorization", auth.as_str())], &[grant, ("scope", "a"), ("scope", "b")]).await;
+    let twice =
+        token_request(&app, &[("authorization", auth.as_str())], &[grant, ("scope", "a"), ("scope", "b")]).await;
     assert_eq!(twice.error(), "invalid_request", "{}", twice.body);
     assert!(twice.description().contains("RFC 6749 section 3.2"), "{}", twice.body);
     let json_body = call(
@@ -334,7 +339,8 @@ async fn malformed_token_requests_get_the_rfc_6749_error_codes() {
     )
     .await;
     assert_eq!((json_body.status, json_body.error()), (StatusCode::BAD_REQUEST, "invalid_request"));
-    let unknown_resource = token_request(&app, &[("authorization", auth.as_str())], &[grant, ("resource", "api://elsewhere")]).await;
+    let unknown_resource =
+        token_request(&app, &[("authorization", auth.as_str())], &[grant, ("resource", "api://elsewhere")]).await;
     assert_eq!((unknown_resource.status, unknown_resource.error()), (StatusCode::BAD_REQUEST, "invalid_target"));
     for r in [&two, &wrong_grant, &no_grant, &json_body, &unknown_resource] {
         assert_eq!(r.header(header::CACHE_CONTROL), "no-store", "{}", r.body);
@@ -383,7 +389,11 @@ async fn assertions_that_fail_rfc_7523_are_invalid_client_and_say_which_item() {
     let cases: Vec<(&str, String, &str)> = vec![
         ("expired", assertion(Algorithm::ES256, json!({"exp": now() - 600, "iat": now() - 1200})), "item 4"),
         ("no exp", assertion(Algorithm::RS256, json!({"exp": null})), "item 4"),
-        ("wrong aud", assertion(Algorithm::RS256, json!({"aud": "https://scimtest.invalid/not-this-server"})), "item 3"),
+        (
+            "wrong aud",
+            assertion(Algorithm::RS256, json!({"aud": "https://scimtest.invalid/not-this-server"})),
+            "item 3",
+        ),
         ("wrong iss", assertion(Algorithm::ES256, json!({"iss": "https://login.example.invalid/v2.0"})), "item 1"),
         ("wrong sub", assertion(Algorithm::ES256, json!({"sub": "someone-else"})), "item 2"),
         ("not yet valid", assertion(Algorithm::ES256, json!({"nbf": now() + 3600})), "item 5"),
@@ -432,7 +442,10 @@ async fn metadata_and_jwks_describe_the_server_and_publish_only_the_public_key()
     let keys = jwks.body["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1, "{}", jwks.body);
     let key = &keys[0];
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()), (Some("EC"), Some("P-256"), Some("ES256")));
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
+        (Some("EC"), Some("P-256"), Some("ES256"))
+    );
     assert!(key.get("d").is_none(), "the private part is never published: {key}");
     let token = token_with(&app, &[]).await;
     assert_eq!(part(&token, 0)["kid"], key["kid"]);
@@ -545,16 +558,22 @@ pub async fn probe(fault: Fault, faults: &[Fault]) -> bool {
         }
         Fault::OAuthAnyClientSecret => {
             let auth = basic(CLIENT, "not-the-secret");
-            refused(token_request(&app, &[("authorization", auth.as_str())], &[("grant_type", "client_credentials")]).await)
+            refused(
+                token_request(&app, &[("authorization", auth.as_str())], &[("grant_type", "client_credentials")]).await,
+            )
         }
         Fault::OAuthShortTokens => {
-            let r = token_request(&app, &[("authorization", basic(CLIENT, SECRET).as_str())], &[("grant_type", "client_credentials")])
-                .await;
+            let r = token_request(
+                &app,
+                &[("authorization", basic(CLIENT, SECRET).as_str())],
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
             r.body["expires_in"] == 3600
         }
-        Fault::OAuthExpiredAssertionAccepted => {
-            refused(exchange(&app, &assertion(Algorithm::ES256, json!({"exp": now() - 600, "iat": now() - 1200}))).await)
-        }
+        Fault::OAuthExpiredAssertionAccepted => refused(
+            exchange(&app, &assertion(Algorithm::ES256, json!({"exp": now() - 600, "iat": now() - 1200}))).await,
+        ),
         Fault::OAuthAssertionAudienceIgnored => {
             let aud = json!({"aud": "https://scimtest.invalid/not-this-server"});
             refused(exchange(&app, &assertion(Algorithm::RS256, aud)).await)
@@ -564,8 +583,12 @@ pub async fn probe(fault: Fault, faults: &[Fault]) -> bool {
             refused(exchange(&app, &unknown).await)
         }
         Fault::OAuthTokenCacheable => {
-            let r = token_request(&app, &[("authorization", basic(CLIENT, SECRET).as_str())], &[("grant_type", "client_credentials")])
-                .await;
+            let r = token_request(
+                &app,
+                &[("authorization", basic(CLIENT, SECRET).as_str())],
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
             r.status == StatusCode::OK && r.header(header::CACHE_CONTROL) == "no-store"
         }
         other => panic!("{other} is not an oauth fault"),

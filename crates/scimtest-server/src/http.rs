@@ -62,9 +62,7 @@ pub fn app(state: AppState) -> Router {
     if state.config().oauth.is_some() {
         root = root.merge(oauth::routes());
     }
-    root.fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+    root.fallback(unknown_route).method_not_allowed_fallback(method_not_allowed).with_state(state)
 }
 
 // ----- responses ------------------------------------------------------------------------------------
@@ -259,8 +257,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
         let authorization = header_str(request.headers(), header::AUTHORIZATION);
         let issuer = oauth::issuer(request.headers());
         if let Err(refusal) = authority.check_access(authorization, &issuer, behaviour) {
-            let mut response =
-                error_response(&state, ScimError::new(StatusCode::UNAUTHORIZED, None, refusal.detail()));
+            let mut response = error_response(&state, ScimError::new(StatusCode::UNAUTHORIZED, None, refusal.detail()));
             response.headers_mut().insert(header::WWW_AUTHENTICATE, refusal.challenge());
             return response;
         }

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
 
 use super::AppState;
@@ -153,7 +153,9 @@ fn trusted_keys(jwks: &Value) -> Vec<(String, DecodingKey)> {
         .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
         .filter_map(|jwk| {
             let kid = jwk.common.key_id.clone()?;
-            DecodingKey::from_jwk(&jwk).ok().map(|key| (kid, key))
+            let key = DecodingKey::from_jwk(&jwk).ok()?;
+            // RS256 and ES256 only: an HMAC key would let anyone holding the "public" set sign.
+            matches!(key.family(), AlgorithmFamily::Rsa | AlgorithmFamily::Ec).then_some((kid, key))
         })
         .collect()
 }
@@ -182,7 +184,8 @@ struct UnverifiedJwt {
 impl UnverifiedJwt {
     fn read(token: &str) -> Option<UnverifiedJwt> {
         let mut parts = token.split('.');
-        let (Some(header), Some(claims), Some(_signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(claims), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
@@ -320,7 +323,8 @@ impl Authority {
         issuer: &str,
         b: &Behaviour,
     ) -> Result<(), AccessRefusal> {
-        const SEND_TOKEN: &str = "authentication required: send Authorization: Bearer <access token from /oauth2/token>";
+        const SEND_TOKEN: &str =
+            "authentication required: send Authorization: Bearer <access token from /oauth2/token>";
         let Some((scheme, token)) = authorization.map(str::trim).and_then(|a| a.split_once(' ')) else {
             return Err(AccessRefusal::NoToken(SEND_TOKEN));
         };
@@ -405,9 +409,11 @@ impl Authority {
             Some("RS256") => Algorithm::RS256,
             Some("ES256") => Algorithm::ES256,
             _ => {
-                return Err("the client_assertion's alg must be RS256 or ES256: it must be signed (RFC 7523 section 3, \
+                return Err(
+                    "the client_assertion's alg must be RS256 or ES256: it must be signed (RFC 7523 section 3, \
                             item 9; RFC 8725 section 3.1)"
-                    .into());
+                        .into(),
+                );
             }
         };
         let (iss, sub) = (jwt.claim_str("iss"), jwt.claim_str("sub"));
@@ -598,8 +604,7 @@ impl TokenError {
 
     fn into_response(self) -> Response {
         let description = quotable(&self.description);
-        let mut response =
-            json_answer(self.status, &json!({ "error": self.error, "error_description": description }));
+        let mut response = json_answer(self.status, &json!({ "error": self.error, "error_description": description }));
         no_store(&mut response);
         if self.basic_challenge && self.status == StatusCode::UNAUTHORIZED {
             response
