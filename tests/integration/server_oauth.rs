@@ -214,6 +214,9 @@ fn assert_invalid_token(r: &Reply, reason: &str, token: &str) {
         "{challenge}"
     );
     assert!(challenge.contains(reason), "{challenge} should say {reason}");
+    // RFC 6750 §3: the description holds only %x20-21 / %x23-5B / %x5D-7E.
+    let description = challenge.split("error_description=\"").nth(1).unwrap().strip_suffix('"').unwrap();
+    assert!(description.chars().all(|c| matches!(c, ' '..='~') && c != '"' && c != '\\'), "{description}");
     let detail = r.body["detail"].as_str().unwrap();
     assert!(detail.contains(reason), "{detail}");
     let signature = token.rsplit('.').next().unwrap();
