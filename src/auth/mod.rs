@@ -45,6 +45,27 @@ pub enum TokenVariant {
     WrongAudienceAssertion,
 }
 
+impl TokenVariant {
+    pub const ALL: [TokenVariant; 5] = [
+        TokenVariant::Configured,
+        TokenVariant::WrongSecret,
+        TokenVariant::UnknownKeyAssertion,
+        TokenVariant::ExpiredAssertion,
+        TokenVariant::WrongAudienceAssertion,
+    ];
+
+    /// As a suite writes it: `token = "wrong-secret"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenVariant::Configured => "configured",
+            TokenVariant::WrongSecret => "wrong-secret",
+            TokenVariant::UnknownKeyAssertion => "unknown-key-assertion",
+            TokenVariant::ExpiredAssertion => "expired-assertion",
+            TokenVariant::WrongAudienceAssertion => "wrong-audience-assertion",
+        }
+    }
+}
+
 /// What the run's authentication makes checkable (features of the plan, like the server's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuthFacts {

@@ -385,6 +385,39 @@ pub struct ServeArgs {
     /// Preload this many realistic users.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub seed_users: u32,
+    #[command(flatten)]
+    pub oauth: ServeOAuthArgs,
+}
+
+/// `scimtest serve --oauth`: the server as an OAuth 2.0 authorization server too (issue 16).
+#[derive(Args)]
+#[command(next_help_heading = "OAuth")]
+pub struct ServeOAuthArgs {
+    /// Serve a token endpoint (/oauth2/token, client credentials), its JWKS and metadata; SCIM then accepts
+    /// only the access tokens it issues (not --token). The client secret is read from the
+    /// SCIM_CLIENT_SECRET environment variable (never from the command line, never printed).
+    #[arg(long)]
+    pub oauth: bool,
+    /// The client id of the secret client and of the federated client.
+    #[arg(long, requires = "oauth", default_value = crate::server::oauth::DEFAULT_CLIENT_ID, value_name = "ID")]
+    pub oauth_client_id: String,
+    /// A JWK Set whose keys sign trusted RFC 7523 client assertions (workload identity federation), e.g.
+    /// fixtures/oauth/entra-test-jwks.json.
+    #[arg(long, requires = "oauth", value_name = "FILE")]
+    pub oauth_trust_jwks: Option<PathBuf>,
+    /// The `iss` trusted assertions carry.
+    #[arg(long, requires = "oauth", default_value = crate::server::oauth::DEFAULT_TRUSTED_ISSUER, value_name = "URL")]
+    pub oauth_trust_issuer: String,
+    /// The `sub` trusted assertions carry (default: the client id).
+    #[arg(long, requires = "oauth", value_name = "SUB")]
+    pub oauth_trust_subject: Option<String>,
+    /// The audience of the SCIM API: access tokens for it are accepted.
+    #[arg(long, requires = "oauth", default_value = crate::server::oauth::DEFAULT_AUDIENCE, value_name = "URI")]
+    pub oauth_audience: String,
+    /// How long issued access tokens live (Entra wants 3600 to 21600).
+    #[arg(long, requires = "oauth", default_value_t = 3600, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub oauth_token_lifetime: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -311,8 +311,14 @@ fn serve(args: args::ServeArgs) -> Exit {
             Err(e) => return usage(&e.to_string()),
         }
     }
+    let oauth = match serve_oauth(&args.oauth) {
+        Ok(oauth) => oauth,
+        Err(e) => return usage(&e),
+    };
     let config = ServerConfig {
-        token: args.token.filter(|t| !t.is_empty()),
+        // With --oauth SCIM takes only the access tokens of the token endpoint.
+        token: args.token.filter(|t| !t.is_empty() && oauth.is_none()),
+        oauth,
         mode: match args.mode {
             ServeMode::Compat => ServerMode::Compat,
             ServeMode::Strict => ServerMode::Strict,
@@ -335,7 +341,14 @@ fn serve(args: args::ServeArgs) -> Exit {
             }
         };
         let addr = listener.local_addr().unwrap_or(args.addr);
-        let auth = if config.token.is_some() { "bearer token required" } else { "no authentication" };
+        let auth = if config.oauth.is_some() {
+            "OAuth access tokens required"
+        } else if config.token.is_some() {
+            "bearer token required"
+        } else {
+            "no authentication"
+        };
+        let oauth_lines = config.oauth.as_ref().map(|o| serve_oauth_lines(o, &format!("http://{addr}")));
         let state = crate::server::state(config);
         if args.seed_users > 0 {
             state.seed_users(args.seed_users as usize, &format!("http://{addr}{}", state.config().base_path));
@@ -347,6 +360,9 @@ fn serve(args: args::ServeArgs) -> Exit {
             args.seed_users,
             if faults.is_empty() { String::new() } else { format!("; faults: {}", faults.join(", ")) }
         );
+        if let Some(lines) = oauth_lines {
+            eprint!("{lines}");
+        }
         let shutdown = async {
             let signal = crate::runner::interrupted().await;
             eprintln!("scimtest serve: {} — shutting down", signal.name);
@@ -359,6 +375,77 @@ fn serve(args: args::ServeArgs) -> Exit {
             }
         }
     })
+}
+
+/// The authorization server `serve --oauth` is asked for: a secret client when SCIM_CLIENT_SECRET is set,
+/// a federated client when --oauth-trust-jwks names a JWK Set. The error is a usage message with a fix.
+fn serve_oauth(args: &args::ServeOAuthArgs) -> Result<Option<crate::server::OAuthConfig>, String> {
+    use crate::server::{FederatedClient, OAuthConfig, oauth};
+    if !args.oauth {
+        return Ok(None);
+    }
+    let mut config = OAuthConfig {
+        audience: args.oauth_audience.clone(),
+        token_lifetime: std::time::Duration::from_secs(args.oauth_token_lifetime),
+        ..OAuthConfig::default()
+    };
+    config.other_audiences.retain(|a| *a != config.audience);
+    if let Some(secret) = std::env::var("SCIM_CLIENT_SECRET").ok().filter(|s| !s.is_empty()) {
+        config = config.with_client(&args.oauth_client_id, secret);
+    }
+    if let Some(file) = &args.oauth_trust_jwks {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            format!(
+                "cannot read the JWK Set {}: {e}\n  fix: pass the issuer's JWKS file, e.g. --oauth-trust-jwks \
+                 fixtures/oauth/entra-test-jwks.json",
+                file.display()
+            )
+        })?;
+        let jwks = oauth::parse_jwk_set(&text).map_err(|e| {
+            format!(
+                "the JWK Set {} {e}\n  fix: pass a JSON {{\"keys\": [...]}} document of the issuer's public keys, \
+                 each with a kid",
+                file.display()
+            )
+        })?;
+        config = config.with_federated(FederatedClient {
+            subject: args.oauth_trust_subject.clone().unwrap_or_else(|| args.oauth_client_id.clone()),
+            issuer: args.oauth_trust_issuer.clone(),
+            ..FederatedClient::new(&args.oauth_client_id, jwks)
+        });
+    }
+    if config.clients.is_empty() && config.federated.is_empty() {
+        return Err("--oauth has no client to issue tokens to\n  fix: set SCIM_CLIENT_SECRET for client \
+                    credentials, or pass --oauth-trust-jwks FILE for RFC 7523 client assertions"
+            .into());
+    }
+    Ok(Some(config))
+}
+
+/// What `serve --oauth` says at start, after the banner: where to get tokens and who may. Never the secret.
+fn serve_oauth_lines(config: &crate::server::OAuthConfig, origin: &str) -> String {
+    use crate::server::oauth::{JWKS_PATH, METADATA_PATH, TOKEN_PATH};
+    let mut out = format!(
+        "  token endpoint: {origin}{TOKEN_PATH}\n  metadata: {origin}{METADATA_PATH}\n  JWKS: {origin}{JWKS_PATH}\n  \
+         audience: {} (tokens live {} s)\n",
+        config.audience,
+        config.token_lifetime.as_secs()
+    );
+    for (id, _) in &config.clients {
+        out.push_str(&format!(
+            "  client id: {id} (client_secret_basic or client_secret_post, secret from SCIM_CLIENT_SECRET)\n"
+        ));
+    }
+    if config.clients.is_empty() {
+        out.push_str("  no client secret: SCIM_CLIENT_SECRET is not set, so only client assertions get tokens\n");
+    }
+    for f in &config.federated {
+        out.push_str(&format!(
+            "  client id: {} (RFC 7523 client assertions), trusted issuer: {}, subject: {}\n",
+            f.client_id, f.issuer, f.subject
+        ));
+    }
+    out
 }
 
 /// `scimtest baseline --from report.json`: the TOML that waives the report's MUST failures, on stdout.

@@ -13,6 +13,7 @@
 //! * `reports` — the HTML, HAR, Markdown and JSON reports of one failing run agree, and hold no token.
 //! * `oauth_client` — the OAuth client against a wiremock token endpoint: wire forms, token cache and
 //!   refresh, pre-flight refusals, security-check tokens, no secret in any output.
+//! * `server_oauth` — `serve --oauth`: the token endpoint, JWKS, metadata and the SCIM access-token checks.
 
 mod util;
 
@@ -36,6 +37,7 @@ mod safety;
 mod serve_cli;
 mod server_faults;
 mod server_fuzz;
+mod server_oauth;
 mod snapshots;
 
 mod conflicts;

@@ -17,7 +17,8 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const PROBE_TOKEN: &str = "probe-token";
 
-struct Server(Router);
+/// The router, and the faults it was built with (the `oauth-*` probes build an `--oauth` server with them).
+struct Server(Router, Vec<Fault>);
 
 struct Answer {
     status: StatusCode,
@@ -32,7 +33,7 @@ impl Server {
             faults: faults.iter().copied().collect(),
             ..ServerConfig::default()
         };
-        Server(app(state(config)))
+        Server(app(state(config)), faults.to_vec())
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
@@ -575,6 +576,17 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             let started = std::time::Instant::now();
             s.get("/Groups").await.status == StatusCode::OK && started.elapsed() < std::time::Duration::from_millis(600)
         }
+        // ----- oauth (issue 16): an `--oauth` server with the same faults, probed in server_oauth.rs -----
+        Fault::OAuthExpiredTokenAccepted
+        | Fault::OAuthAlgNoneAccepted
+        | Fault::OAuthAudienceIgnored
+        | Fault::OAuthSignatureUnchecked
+        | Fault::OAuthAnyClientSecret
+        | Fault::OAuthShortTokens
+        | Fault::OAuthExpiredAssertionAccepted
+        | Fault::OAuthAssertionAudienceIgnored
+        | Fault::OAuthAssertionSignatureUnchecked
+        | Fault::OAuthTokenCacheable => crate::server_oauth::probe(fault, &s.1).await,
     }
 }
 

@@ -279,6 +279,28 @@ behaviour! {
     // ----- okta governance (issue 15) -----
     /// A User's `entitlements` are stored (Okta O-Q27: OIG assigns entitlements on the user).
     user_entitlements_stored: bool = true,
+
+    // ----- oauth (issue 16): `scimtest serve --oauth` -----
+    /// SCIM refuses an access token whose `exp` has passed (RFC 7519 §4.1.4).
+    oauth_expiry_checked: bool = true,
+    /// SCIM refuses an unsecured JWT, `alg: none` (RFC 8725 §3.1).
+    oauth_alg_none_refused: bool = true,
+    /// SCIM refuses an access token whose `aud` is not the SCIM API (RFC 7519 §4.1.3).
+    oauth_audience_checked: bool = true,
+    /// SCIM verifies the access token's `kid` and signature (RFC 7515 §5.2).
+    oauth_signature_checked: bool = true,
+    /// The token endpoint compares the client secret (RFC 6749 §2.3.1).
+    oauth_client_secret_checked: bool = true,
+    /// The lifetime of issued access tokens, when not the configured one.
+    oauth_token_lifetime_secs: Option<u64> = None,
+    /// The token endpoint refuses an expired client assertion (RFC 7523 §3 item 4).
+    oauth_assertion_expiry_checked: bool = true,
+    /// The token endpoint refuses a client assertion for another audience (RFC 7523 §3 item 3).
+    oauth_assertion_audience_checked: bool = true,
+    /// The token endpoint verifies a client assertion's `kid` and signature (RFC 7523 §3 item 9).
+    oauth_assertion_signature_checked: bool = true,
+    /// Token answers carry `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+    oauth_token_answer_not_stored: bool = true,
 }
 
 impl Behaviour {
@@ -492,6 +514,27 @@ impl Behaviour {
             // ----- okta governance (issue 15) -----
             // Okta O-Q27: assigned entitlements are stored.
             Fault::DropUserEntitlements => self.user_entitlements_stored = false,
+            // ----- oauth (issue 16) -----
+            // RFC 7519 §4.1.4: an expired access token is refused.
+            Fault::OAuthExpiredTokenAccepted => self.oauth_expiry_checked = false,
+            // RFC 8725 §3.1: an unsecured JWT is refused.
+            Fault::OAuthAlgNoneAccepted => self.oauth_alg_none_refused = false,
+            // RFC 7519 §4.1.3: a token for another audience is refused.
+            Fault::OAuthAudienceIgnored => self.oauth_audience_checked = false,
+            // RFC 7515 §5.2: the signature is verified with the server's key.
+            Fault::OAuthSignatureUnchecked => self.oauth_signature_checked = false,
+            // RFC 6749 §2.3.1: the client secret is compared.
+            Fault::OAuthAnyClientSecret => self.oauth_client_secret_checked = false,
+            // Entra §10.1: tokens live 60 min to 6 h.
+            Fault::OAuthShortTokens => self.oauth_token_lifetime_secs = Some(300),
+            // RFC 7523 §3 item 4: an expired assertion is refused.
+            Fault::OAuthExpiredAssertionAccepted => self.oauth_assertion_expiry_checked = false,
+            // RFC 7523 §3 item 3: an assertion for another audience is refused.
+            Fault::OAuthAssertionAudienceIgnored => self.oauth_assertion_audience_checked = false,
+            // RFC 7523 §3 item 9: the assertion's signature is verified with the trusted key.
+            Fault::OAuthAssertionSignatureUnchecked => self.oauth_assertion_signature_checked = false,
+            // RFC 6749 §5.1: token answers are not stored.
+            Fault::OAuthTokenCacheable => self.oauth_token_answer_not_stored = false,
         }
     }
 

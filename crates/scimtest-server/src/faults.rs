@@ -203,6 +203,28 @@ faults! {
     DropUserEntitlements => "drop-user-entitlements":
         "a User's `entitlements` are silently not stored, so Okta Identity Governance's assignments are lost (Okta O-Q27; RFC 7643 §4.1.2: a readWrite attribute)",
 
+    // ----- oauth (issue 16): `scimtest serve --oauth` -----
+    OAuthExpiredTokenAccepted => "oauth-expired-token-accepted":
+        "with --oauth, SCIM accepts an access token whose `exp` has passed (RFC 7519 §4.1.4: it MUST NOT be accepted on or after exp; RFC 6750 §3.1: invalid_token)",
+    OAuthAlgNoneAccepted => "oauth-alg-none-accepted":
+        "with --oauth, SCIM accepts an unsecured JWT (`alg: none`) whose claims are right (RFC 8725 §3.1, RFC 7519 §6: an unsecured JWT is no access token)",
+    OAuthAudienceIgnored => "oauth-audience-ignored":
+        "with --oauth, SCIM accepts an access token issued for another resource: `aud` is not checked (RFC 7519 §4.1.3: MUST be rejected when aud does not name it; RFC 8707 §2)",
+    OAuthSignatureUnchecked => "oauth-signature-unchecked":
+        "with --oauth, SCIM checks neither the access token's signature nor its `kid`, so a token signed by any key or with a changed payload is accepted (RFC 7515 §5.2; RFC 6750 §3.1)",
+    OAuthAnyClientSecret => "oauth-any-client-secret":
+        "the token endpoint accepts any client_secret for a known client_id (RFC 6749 §2.3.1, §5.2: invalid_client)",
+    OAuthShortTokens => "oauth-short-tokens":
+        "access tokens are issued for 5 minutes (Entra §10.1, Validate_Credentials_Test: 60 min to 6 h)",
+    OAuthExpiredAssertionAccepted => "oauth-expired-assertion-accepted":
+        "the token endpoint accepts an RFC 7523 client assertion whose `exp` has passed (RFC 7523 §3 item 4, §3.2: invalid_client)",
+    OAuthAssertionAudienceIgnored => "oauth-assertion-audience-ignored":
+        "the token endpoint accepts a client assertion whose `aud` names another server (RFC 7523 §3 item 3: MUST be rejected)",
+    OAuthAssertionSignatureUnchecked => "oauth-assertion-signature-unchecked":
+        "the token endpoint neither looks up a client assertion's `kid` nor verifies its signature, so an assertion signed by any key is accepted (RFC 7523 §3 item 9, §3.2: invalid_client)",
+    OAuthTokenCacheable => "oauth-token-cacheable":
+        "token answers come without `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1: MUST)",
+
 }
 
 impl Fault {

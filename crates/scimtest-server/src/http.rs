@@ -16,7 +16,7 @@ use super::governance::Catalogue;
 use super::listing::ListQuery;
 use super::projection::{field, list_from_json, project, split_list};
 use super::service::{Kind, Rendered};
-use super::{AppState, bulk, discovery};
+use super::{AppState, bulk, discovery, oauth};
 
 pub const SCIM_JSON: &str = "application/scim+json";
 use crate::message::{LIST_RESPONSE, SEARCH_REQUEST};
@@ -58,11 +58,11 @@ pub fn app(state: AppState) -> Router {
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .with_state(state.clone());
-    Router::new()
-        .nest(&base, scim)
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+    let mut root = Router::new().nest(&base, scim);
+    if state.config().oauth.is_some() {
+        root = root.merge(oauth::routes());
+    }
+    root.fallback(unknown_route).method_not_allowed_fallback(method_not_allowed).with_state(state)
 }
 
 // ----- responses ------------------------------------------------------------------------------------
@@ -251,6 +251,17 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     {
         let e = ScimError::bad_request("invalidSyntax", "the query string has an empty parameter");
         return error_response(&state, e);
+    }
+    if let Some(authority) = state.oauth() {
+        // With --oauth only the server's own access tokens pass (RFC 6750 §3 for the challenge).
+        let authorization = header_str(request.headers(), header::AUTHORIZATION);
+        let issuer = oauth::issuer(request.headers());
+        if let Err(refusal) = authority.check_access(authorization, &issuer, behaviour) {
+            let mut response = error_response(&state, ScimError::new(StatusCode::UNAUTHORIZED, None, refusal.detail()));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, refusal.challenge());
+            return response;
+        }
+        return next.run(request).await;
     }
     let config = state.config();
     if config.token.is_some() || config.basic.is_some() {

@@ -17,6 +17,7 @@ mod faults;
 mod governance;
 mod http;
 mod listing;
+pub mod oauth;
 mod projection;
 mod service;
 mod store;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 pub use error::ScimError;
 pub use faults::Fault;
 pub use http::app;
+pub use oauth::{FederatedClient, OAuthConfig};
 pub use service::{Kind, Service};
 
 /// How lenient the server is where the RFC and the identity providers disagree.
@@ -70,6 +72,9 @@ pub struct ServerConfig {
     /// Okta Identity Governance's read-only catalogues, `/Entitlements` and `/Roles`, published as resource
     /// types with Okta's schemas (idp-behaviour.md §10.2). Off, `/ResourceTypes` lists only User and Group.
     pub governance: bool,
+    /// `scimtest serve --oauth`: an OAuth 2.0 authorization server at the root (`/oauth2/token`, JWKS,
+    /// metadata), and SCIM accepts only its access tokens (`token` and `basic` are then not accepted).
+    pub oauth: Option<OAuthConfig>,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +92,7 @@ impl Default for ServerConfig {
             user_extensions: Vec::new(),
             seed_users: 0,
             governance: true,
+            oauth: None,
         }
     }
 }

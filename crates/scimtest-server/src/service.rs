@@ -62,6 +62,8 @@ pub struct Service {
     /// behaviour bends (case-exact names, dateTimes as text), so the filter core itself stays correct.
     user_filter_schema: ResourceSchema,
     group_filter_schema: ResourceSchema,
+    /// With `ServerConfig::oauth`: the authorization server, its key made now.
+    oauth: Option<super::oauth::Authority>,
 }
 
 /// Now, and now moved by `offset_secs`, as SCIM dateTimes from one reading of the clock.
@@ -178,6 +180,7 @@ impl Service {
             user_names_unique: behaviour.user_names_unique,
         };
         Service {
+            oauth: config.oauth.as_ref().map(super::oauth::Authority::new),
             config,
             patch_options: behaviour.patch_options(),
             behaviour,
@@ -198,6 +201,11 @@ impl Service {
             Kind::User => &self.user,
             Kind::Group => &self.group,
         }
+    }
+
+    /// The authorization server of `--oauth`, if configured.
+    pub(crate) fn oauth(&self) -> Option<&super::oauth::Authority> {
+        self.oauth.as_ref()
     }
 
     /// What this server does where its mode and faults decide.
