@@ -725,8 +725,15 @@ impl Client {
 
     async fn exchange(&self, request: &Request) -> Exchange {
         let method = request.method.clone();
-        // Before the turn and the clock: a token fetch is not the server's time (and holds no turn, so a
-        // request waiting for the token never blocks the fetch).
+        let _in_flight = self.hold();
+        // Waiting for a turn is not the server's time: the clock starts after it.
+        let _turn = match &self.in_flight_limit {
+            Some(limit) => limit.acquire().await.ok(),
+            None => None,
+        };
+        // After the turn, so the token is as fresh as it can be when sent (a 2-second token taken before a
+        // long wait for a turn would arrive expired); before the clock, as a token fetch is not the server's
+        // time. A fetch takes no turn, so requests holding turns while they wait for it never block it.
         let authorization = if self.stopped() { Ok(None) } else { self.authorization(request.credentials).await };
         let authorization = match authorization {
             Ok(a) => a,
@@ -738,14 +745,10 @@ impl Client {
                 return exchange;
             }
         };
-        let (url, headers, shown) = self.prepare(request, authorization.as_ref());
+        let (url, mut headers, mut shown) = self.prepare(request, authorization.as_ref());
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
-        let _in_flight = self.hold();
-        // Waiting for a turn is not the server's time: the clock starts after it.
-        let _turn = match &self.in_flight_limit {
-            Some(limit) => limit.acquire().await.ok(),
-            None => None,
-        };
+        // A retry after a Retry-After wait goes with the token held then, not the one the first attempt had.
+        let refreshed = request.credentials == Credentials::Token && matches!(self.config.credential, Credential::OAuth(_));
         let get = method == reqwest::Method::GET;
         let pools = self.pooled.read().expect("pool lock").clone();
         let pooled = if get { &pools.http } else { &pools.no_redirect };
@@ -755,6 +758,12 @@ impl Client {
         let mut on_new_connection = false;
         loop {
             attempts += 1;
+            if attempts > 1
+                && refreshed
+                && let Ok(authorization) = self.authorization(Credentials::Token).await
+            {
+                (_, headers, shown) = self.prepare(request, authorization.as_ref());
+            }
             let http = if on_new_connection { fresh } else { pooled };
             let mut builder = http.request(method.clone(), &url).headers(headers.clone());
             if let Some(b) = &request.body {

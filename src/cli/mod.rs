@@ -268,10 +268,8 @@ fn selftest(args: args::SelftestArgs) -> Exit {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "core self-check — {}", last.trim_start_matches("selftest: "));
     }
-    let token = format!("selftest-{}", std::process::id());
-    let mut client = crate::client::ClientConfig::new("http://127.0.0.1");
-    client.credential = crate::client::Credential::Bearer(token.clone());
-    let mut config = RunConfig::new(client);
+    // The credential is the bundled server's: selftest gets its tokens from it (crate::selftest).
+    let mut config = RunConfig::new(crate::client::ClientConfig::new("http://127.0.0.1"));
     locations(&mut config, args.locations);
     config.selection = Selection { filters: args.filters, exact: args.exact, ..Selection::default() };
     config.profiles = args.profiles.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
@@ -281,7 +279,7 @@ fn selftest(args: args::SelftestArgs) -> Exit {
     // nothing is kept unless --regressions says where (never in the harness's own files).
     config.properties = generated_config(&args.generated, None, 250);
     config.snapshots = snapshots;
-    crate::selftest::every_profile_against_bundled_server(config, &token)
+    crate::selftest::every_profile_against_bundled_server(config)
 }
 
 fn clean(args: args::CleanArgs) -> Exit {
