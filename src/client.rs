@@ -748,7 +748,8 @@ impl Client {
         let (url, mut headers, mut shown) = self.prepare(request, authorization.as_ref());
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         // A retry after a Retry-After wait goes with the token held then, not the one the first attempt had.
-        let refreshed = request.credentials == Credentials::Token && matches!(self.config.credential, Credential::OAuth(_));
+        let refreshed =
+            request.credentials == Credentials::Token && matches!(self.config.credential, Credential::OAuth(_));
         let get = method == reqwest::Method::GET;
         let pools = self.pooled.read().expect("pool lock").clone();
         let pooled = if get { &pools.http } else { &pools.no_redirect };

@@ -277,7 +277,10 @@ pub fn every_profile_against_bundled_server(config: RunConfig) -> Exit {
         }
         if several {
             // Closing on the plain `scimtest: N passed …` line, as a run does.
-            print!("\n=== both server modes and both ways of getting a token together\n{}", merged.summary.closing_lines());
+            print!(
+                "\n=== both server modes and both ways of getting a token together\n{}",
+                merged.summary.closing_lines()
+            );
         }
     }
     worst

@@ -13,6 +13,8 @@
 //! * `reports` — the HTML, HAR, Markdown and JSON reports of one failing run agree, and hold no token.
 //! * `oauth_client` — the OAuth client against a wiremock token endpoint: wire forms, token cache and
 //!   refresh, pre-flight refusals, security-check tokens, no secret in any output.
+//! * `oauth` — every profile with client credentials, JWT assertions and 2-second tokens against
+//!   `serve --oauth`; no secret in any output of a failing OAuth run.
 //! * `server_oauth` — `serve --oauth`: the token endpoint, JWKS, metadata and the SCIM access-token checks.
 
 mod util;
@@ -42,6 +44,7 @@ mod snapshots;
 
 mod conflicts;
 mod mutation;
+mod oauth;
 mod oauth_client;
 mod properties;
 mod reports;

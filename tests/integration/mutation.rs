@@ -15,7 +15,9 @@ use scimtest::runner::report::{Outcome, Record};
 use scimtest::server::Fault;
 use scimtest::suite::Level;
 
-use crate::suites::run_against;
+use scimtest::selftest::{BundledAuth, OAuthFlow};
+
+use crate::suites::{run_against, run_against_with};
 
 /// Faults caught by a MAY check only, each with why that is enough: the check the fault proves is
 /// optional in the identity provider's own suite.
@@ -363,7 +365,7 @@ async fn matrix() -> &'static BTreeMap<Fault, Vec<Record>> {
                 let slots = slots.clone();
                 runs.spawn(async move {
                     let _slot = slots.acquire_owned().await.unwrap();
-                    (fault, run_against(&[fault]).await)
+                    (fault, run_against_with(&[fault], &auth_for(fault)).await)
                 });
             }
             let mut matrix = BTreeMap::new();
@@ -374,6 +376,52 @@ async fn matrix() -> &'static BTreeMap<Fault, Vec<Record>> {
             matrix
         })
         .await
+}
+
+/// How the harness authenticates in a fault's run: an oauth fault needs `serve --oauth` and the way of
+/// getting a token whose checks can see it.
+fn auth_for(fault: Fault) -> BundledAuth {
+    match fault {
+        Fault::OAuthExpiredTokenAccepted => crate::oauth::TWO_SECOND_TOKENS,
+        Fault::OAuthExpiredAssertionAccepted
+        | Fault::OAuthAssertionAudienceIgnored
+        | Fault::OAuthAssertionSignatureUnchecked => BundledAuth::oauth(OAuthFlow::JwtAssertion),
+        f if f.name().starts_with("oauth-") => BundledAuth::oauth(OAuthFlow::ClientCredentials),
+        _ => BundledAuth::Bearer,
+    }
+}
+
+/// Each oauth fault with the check that names what it breaks (the clean `serve --oauth` passes them all:
+/// `oauth::every_profile_passes_…`).
+const OAUTH_FAULTS: &[(Fault, &str)] = &[
+    (Fault::OAuthExpiredTokenAccepted, "rfc::auth-tokens::expired_token_is_refused"),
+    (Fault::OAuthAlgNoneAccepted, "rfc::auth-tokens::alg_none_token_is_refused"),
+    (Fault::OAuthAudienceIgnored, "rfc::auth-tokens::wrong_audience_token_is_refused"),
+    (Fault::OAuthSignatureUnchecked, "rfc::auth-tokens::unknown_key_token_is_refused"),
+    (Fault::OAuthSignatureUnchecked, "rfc::auth-tokens::tampered_token_is_refused"),
+    (Fault::OAuthAnyClientSecret, "rfc::token-endpoint::wrong_secret_is_invalid_client"),
+    (Fault::OAuthShortTokens, "entra::entra-gallery::validate_credentials_token_lifetime"),
+    (Fault::OAuthExpiredAssertionAccepted, "rfc::token-endpoint::expired_assertion_is_refused"),
+    (Fault::OAuthAssertionAudienceIgnored, "rfc::token-endpoint::wrong_audience_assertion_is_refused"),
+    (Fault::OAuthAssertionSignatureUnchecked, "rfc::token-endpoint::unknown_key_assertion_is_invalid_client"),
+    (Fault::OAuthTokenCacheable, "rfc::token-endpoint::token_answer_is_not_cacheable"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_oauth_fault_fails_its_named_check() {
+    let matrix = matrix().await;
+    let oauth: Vec<&Fault> = Fault::ALL.iter().filter(|f| f.name().starts_with("oauth-")).collect();
+    let listed: std::collections::BTreeSet<&Fault> = OAUTH_FAULTS.iter().map(|(f, _)| f).collect();
+    assert_eq!(oauth.len(), listed.len(), "every oauth fault has its check in OAUTH_FAULTS");
+    for (fault, check) in OAUTH_FAULTS {
+        let record = matrix[fault].iter().find(|r| r.name == *check).unwrap_or_else(|| panic!("{check} planned"));
+        assert!(
+            matches!(record.outcome, Outcome::Failed(_)),
+            "`{}` must fail {check}, which ended {:?}",
+            fault.name(),
+            record.message()
+        );
+    }
 }
 
 /// Failing checks per level, by name.
@@ -394,6 +442,8 @@ impl Caught {
                     caught.by_level.entry(r.requirement.level).or_default().push(r.name.clone());
                     messages.push(format!("---- {}\n{}", r.name, r.message().unwrap_or_default()));
                 }
+                // What only another way of getting a token can check is no adaptation to the server.
+                Outcome::Skipped(why) if crate::oauth::needs_oauth(why) => {}
                 Outcome::Skipped(_) => caught.skipped.push(r.name.clone()),
                 // A conflict resolved in an IdP's favour passes: it catches nothing.
                 Outcome::Passed | Outcome::Conflict(_) => {}

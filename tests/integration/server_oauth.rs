@@ -256,7 +256,8 @@ async fn client_secret_basic_and_post_issue_uncacheable_jwt_access_tokens() {
         assert_eq!(claims["iss"], ISSUER);
         assert_eq!((claims["sub"].as_str(), claims["client_id"].as_str()), (Some(CLIENT), Some(CLIENT)));
         assert_eq!(claims["aud"], DEFAULT_AUDIENCE);
-        assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 3600);
+        // `iat` is the whole second the token was issued in; `exp` one more, so the token outlives expires_in.
+        assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 3600 + 1);
         assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16) && claims["nbf"].is_u64(), "{claims}");
         assert_eq!(claims["scope"].as_str(), scope);
         let answered = scim_with(&app, &token).await;
@@ -518,7 +519,7 @@ async fn scim_accepts_only_the_servers_valid_access_tokens() {
 async fn an_expired_access_token_is_refused() {
     let app = server(&[], 1);
     let token = token_with(&app, &[]).await;
-    assert_eq!(part(&token, 1)["exp"].as_u64().unwrap() - part(&token, 1)["iat"].as_u64().unwrap(), 1);
+    assert_eq!(part(&token, 1)["exp"].as_u64().unwrap() - part(&token, 1)["iat"].as_u64().unwrap(), 1 + 1);
     outlive(&token).await;
     assert_invalid_token(&scim_with(&app, &token).await, "expired", &token);
 }

@@ -44,20 +44,57 @@ pub async fn server_with_run_config(
     (server, scimtest::runner::RunConfig::new(client))
 }
 
+/// The reference server as an OAuth authorization server (`serve --oauth`), and a run configuration that
+/// gets its tokens from it `auth`'s way, as selftest does ([`scimtest::selftest::oauth_credential`]).
+pub async fn oauth_server_with_run_config(
+    config: scimtest::server::ServerConfig,
+    auth: &scimtest::selftest::BundledAuth,
+) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
+    let scimtest::selftest::BundledAuth::OAuth { flow, token_lifetime, expiry_wait } = auth else {
+        return server_with_run_config(config).await;
+    };
+    let fixtures = scimtest::bundle::Source::fixtures();
+    let oauth = scimtest::selftest::oauth_server_config(&fixtures, OAUTH_TEST_SECRET, *token_lifetime)
+        .expect("the bundled OAuth fixtures load");
+    let server = scimtest::server::spawn(scimtest::server::ServerConfig { oauth: Some(oauth), ..config })
+        .await
+        .expect("start the reference server");
+    let mut client = scimtest::client::ClientConfig::new(server.base_url());
+    let root = format!("http://{}", server.addr);
+    client.credential =
+        scimtest::selftest::oauth_credential(&fixtures, *flow, &root, OAUTH_TEST_SECRET, *expiry_wait).unwrap();
+    (server, scimtest::runner::RunConfig::new(client))
+}
+
+/// The client secret of [`oauth_server_with_run_config`].
+pub const OAUTH_TEST_SECRET: &str = "integration-test-client-secret";
+
 /// The reference server with `faults`, in the mode `profile` is judged in, and a run configuration for
 /// that profile against it.
 pub async fn server_for_profile(
     profile: &str,
     faults: &[scimtest::server::Fault],
 ) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
+    server_for_profile_with(profile, faults, &scimtest::selftest::BundledAuth::Bearer).await
+}
+
+/// [`server_for_profile`], the harness authenticating `auth`'s way.
+pub async fn server_for_profile_with(
+    profile: &str,
+    faults: &[scimtest::server::Fault],
+    auth: &scimtest::selftest::BundledAuth,
+) -> (scimtest::server::RunningServer, scimtest::runner::RunConfig) {
     let mode = scimtest::selftest::server_mode_for(profile);
-    let (server, mut config) = server_with_run_config(scimtest::server::ServerConfig {
-        mode,
-        // The pre-existing user an identity provider's tenant holds (O-Q24), as selftest seeds it.
-        seed_users: scimtest::selftest::seed_users_for(mode),
-        faults: faults.iter().copied().collect(),
-        ..scimtest::server::ServerConfig::default()
-    })
+    let (server, mut config) = oauth_server_with_run_config(
+        scimtest::server::ServerConfig {
+            mode,
+            // The pre-existing user an identity provider's tenant holds (O-Q24), as selftest seeds it.
+            seed_users: scimtest::selftest::seed_users_for(mode),
+            faults: faults.iter().copied().collect(),
+            ..scimtest::server::ServerConfig::default()
+        },
+        auth,
+    )
     .await;
     config.profiles = vec![profile.to_string()];
     (server, config)

@@ -519,7 +519,9 @@ impl Authority {
             "client_id": client_id,
             "iat": now,
             "nbf": now,
-            "exp": now.saturating_add(lifetime),
+            // Whole seconds, rounded up: the token never expires before `expires_in` has passed (with `now`
+            // rounded down, a 2-second token issued at x.9 s would be dead at x+2, 1.1 s later).
+            "exp": now.saturating_add(lifetime).saturating_add(1),
             "jti": jti,
         });
         if let Some(scope) = scope {
