@@ -336,14 +336,14 @@ fn selftest_writes_one_set_of_reports_covering_both_server_modes() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run the scimtest binary");
-    // selftest's token is `selftest-<its process id>`.
-    let token = format!("selftest-{}", child.id());
     let out = child.wait_with_output().unwrap();
     let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{shown}");
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}\n{shown}"));
+    // selftest gets its tokens from the bundled server (serve --oauth): no JWT (`eyJ`, a base64url JSON
+    // header) nor its client secret (`selftest-secret-<pid>-…`) is written.
     for f in ["r.json", "r.html", "r.md", "r.har", "r.xml"] {
-        assert!(!read(f).contains(&token), "{f} holds the token");
+        assert!(!read(f).contains("eyJ") && !read(f).contains("selftest-secret-"), "{f} holds a token or secret");
     }
 
     // JSON: both columns, rfc first; records of both profiles; the target names each group's mode.
@@ -357,7 +357,11 @@ fn selftest_writes_one_set_of_reports_covering_both_server_modes() {
         assert!(n > 10, "{n} results of {profile}");
     }
     let target = json["target"].as_str().unwrap();
-    assert!(target.contains("strict mode: rfc") && target.contains("compat mode: okta"), "{target}");
+    for (mode, profile) in [("strict", "rfc"), ("compat", "okta")] {
+        for how in ["client credentials (RFC 6749 §4.4)", "a JWT client assertion signed as Entra (RFC 7523)"] {
+            assert!(target.contains(&format!("{mode} mode, {how}: {profile}")), "{target}");
+        }
+    }
     assert_eq!(json["verdict"], "pass");
     let readiness: Vec<&str> =
         json["readiness"].as_array().unwrap().iter().map(|r| r["profile"].as_str().unwrap()).collect();
@@ -374,18 +378,25 @@ fn selftest_writes_one_set_of_reports_covering_both_server_modes() {
     let markdown = read("r.md");
     assert!(markdown.contains("| step | `rfc` | Okta (`okta`) |"), "{markdown}");
 
-    // HAR: exchanges with both servers (two ports), each starting with its pre-flight's probe.
+    // HAR: exchanges with the four servers (two modes, two ways of getting a token: four ports), each
+    // starting with pre-flight's token request, then its first probe.
     let har: Value = serde_json::from_str(&read("r.har")).unwrap();
-    let mut first_by_port: BTreeMap<u16, String> = BTreeMap::new();
+    let mut first_by_port: BTreeMap<u16, Vec<String>> = BTreeMap::new();
     for e in har["log"]["entries"].as_array().unwrap() {
         let url = reqwest::Url::parse(e["request"]["url"].as_str().unwrap()).unwrap();
-        first_by_port.entry(url.port().unwrap()).or_insert_with(|| url.path().to_string());
+        first_by_port.entry(url.port().unwrap()).or_default().push(url.path().to_string());
     }
-    assert_eq!(first_by_port.len(), 2, "{first_by_port:?}");
-    assert!(first_by_port.values().all(|p| p.ends_with("/ServiceProviderConfig")), "{first_by_port:?}");
-    // The console: each group's summary, then one verdict for both.
+    assert_eq!(first_by_port.len(), 4, "{first_by_port:?}");
+    for paths in first_by_port.values() {
+        assert_eq!(paths[0], "/oauth2/token", "{paths:?}");
+        assert!(paths[1].ends_with("/ServiceProviderConfig"), "{paths:?}");
+    }
+    // The console: each group's summary, then one verdict for all of them.
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let combined = stdout.split("=== both server modes together\n").nth(1).expect("the combined verdict");
+    let combined = stdout
+        .split("=== both server modes and both ways of getting a token together\n")
+        .nth(1)
+        .expect("the combined verdict");
     let checks = results.iter().filter(|r| r["status"] == "passed").count();
     assert_eq!(
         combined,

@@ -9,7 +9,6 @@ use scimtest::runner::report::Record;
 use scimtest::runner::snapshot::{Mode, SnapshotConfig, Verdict};
 use scimtest::server::{Fault, ServerConfig, ServerMode};
 
-use crate::util::server_with_run_config;
 
 fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots")
@@ -49,11 +48,12 @@ async fn checked(
     profiles: &[String],
     suite: Option<&str>,
     dir: &Path,
+    auth: &scimtest::selftest::BundledAuth,
 ) -> Vec<Record> {
     // An identity provider's tenant holds a user before it runs (O-Q24), as in selftest.
     let seed_users = if profiles.iter().all(|p| p == "rfc") { 0 } else { scimtest::selftest::seed_users_for(mode) };
     let server = ServerConfig { mode, seed_users, faults: faults.iter().copied().collect(), ..ServerConfig::default() };
-    let (server, mut config) = server_with_run_config(server).await;
+    let (server, mut config) = crate::util::oauth_server_with_run_config(server, auth).await;
     config.profiles = profiles.to_vec();
     config.suite_pattern = suite.map(str::to_string);
     config.snapshots = checking(dir);
@@ -79,7 +79,13 @@ fn the_committed_reference_snapshots_match_the_bundled_server() {
     let mut matched = 0;
     let mut drift = Vec::new();
     for (mode, profiles) in profiles_by_mode() {
-        for r in rt.block_on(checked(mode, &[], &profiles, None, &reference_dir())) {
+        // Every scenario that snapshots runs: with a JWT assertion (Entra's Federated_Identity_Test), and for
+        // rfc with tokens short enough for the expired-token check (as selftest's second rfc run).
+        let auth = match mode {
+            ServerMode::Strict => crate::oauth::TWO_SECOND_TOKENS,
+            ServerMode::Compat => scimtest::selftest::BundledAuth::oauth(scimtest::selftest::OAuthFlow::JwtAssertion),
+        };
+        for r in rt.block_on(checked(mode, &[], &profiles, None, &reference_dir(), &auth)) {
             match &r.snapshot {
                 Some(Verdict::Matched) => matched += 1,
                 Some(v) => drift.push(format!("{}: {}", r.name, v.message(true))),
@@ -110,7 +116,14 @@ fn faults_that_change_a_response_shape_fail_with_a_diff_naming_the_field() {
         (Fault::NoLocationHeader, "create_location_header", "step 1 POST /Users: headers.location removed"),
         (Fault::CreateReturns200, "create_returns_201", "step 1 POST /Users: status: 201 → 200"),
     ] {
-        let records = rt.block_on(checked(ServerMode::Strict, &[fault], &rfc, Some("users"), &reference_dir()));
+        let records = rt.block_on(checked(
+            ServerMode::Strict,
+            &[fault],
+            &rfc,
+            Some("users"),
+            &reference_dir(),
+            &scimtest::selftest::BundledAuth::Bearer,
+        ));
         let record = records.iter().find(|r| r.scenario == scenario).unwrap();
         let Some(Verdict::Changed { fields, diff, pending, .. }) = &record.snapshot else {
             panic!("{fault:?}: expected drift in {scenario}, got {:?}", record.snapshot)
@@ -144,10 +157,16 @@ fn two_runs_produce_no_diff_and_drift_fails_the_cli_with_pending_files_only_outs
     // Record, then check: the second run (concurrent, fresh ids, ports and times) matches the first.
     let (code, text) = scimtest(&[&base[..], &["--snapshots", "update"]].concat(), false);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("snapshots: 240 written") && text.contains("snapshots: 190 written"), "{text}");
+    // rfc, then the IdP profiles, with client credentials; then again with a JWT assertion, which adds the
+    // expired-token check (rfc) and Entra's Federated_Identity_Test.
+    for counts in ["247 written", "247 matched, 1 written", "190 written", "190 matched, 1 written"] {
+        assert!(text.contains(&format!("snapshots: {counts}\n")), "{counts}: {text}");
+    }
     let (code, text) = scimtest(&[&base[..], &["--snapshots", "check"]].concat(), true);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("snapshots: 240 matched") && text.contains("snapshots: 190 matched"), "{text}");
+    for counts in ["247 matched", "248 matched", "190 matched", "191 matched"] {
+        assert!(text.contains(&format!("snapshots: {counts}\n")), "{counts}: {text}");
+    }
 
     // A concurrent run records what the sequential check of the committed baseline expects.
     let mut recorded = Vec::new();
