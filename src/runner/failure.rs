@@ -175,6 +175,16 @@ impl Failure {
         let Some(first) = transport.or(own).or(self.problems.first()) else {
             return self.step.kind.clone();
         };
+        // A 401 without its challenge is one deviation wherever it is answered: the server MUST send
+        // WWW-Authenticate with every 401 (RFC 7235 §3.1), whichever request or credential was refused.
+        let status = self.exchange.as_ref().and_then(|e| e.status);
+        if first.kind == ProblemKind::Header
+            && first.subject.eq_ignore_ascii_case("header `WWW-Authenticate`")
+            && first.observed == "none"
+            && status == Some(401)
+        {
+            return "401 answers without a `WWW-Authenticate` challenge (RFC 7235 §3.1)".to_string();
+        }
         if first.kind.anywhere() { first.cause() } else { format!("{}: {}", self.step.kind, first.cause()) }
     }
 

@@ -578,8 +578,19 @@ fn selftest_checking_snapshots_without_a_baseline_is_a_usage_error() {
 fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimtest"));
     command.current_dir(std::env::temp_dir()).arg("run").args(args);
-    for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIMTEST_FIXTURES"]
-    {
+    for var in [
+        "SCIM_TOKEN",
+        "SCIM_PASSWORD",
+        "SCIM_BASIC_USER",
+        "SCIM_NO_AUTH",
+        "SCIM_BASE_URL",
+        "SCIMTEST_FIXTURES",
+        "SCIM_AUTH",
+        "SCIM_TOKEN_URL",
+        "SCIM_CLIENT_ID",
+        "SCIM_CLIENT_SECRET",
+        "SCIM_ASSERTION_KEY",
+    ] {
         command.env_remove(var);
     }
     command.envs(env.iter().copied());

@@ -1110,6 +1110,28 @@ Profile `entra, okta` against `https://scim.example.com/scim/v2` in 0.0 s.\n\n\
     }
 
     #[test]
+    fn a_401_without_its_challenge_is_one_root_cause_on_every_endpoint() {
+        let answered = |kind: &str, status: u16, observed: &str| {
+            let mut f = failure(
+                kind,
+                false,
+                Problem::new(ProblemKind::Header, "header `WWW-Authenticate`", "the header", observed),
+            );
+            f.exchange = Some(Box::new(crate::client::Exchange {
+                status: Some(status),
+                ..crate::client::Exchange::request("GET", "http://x", Vec::new(), None)
+            }));
+            f
+        };
+        let users = answered("GET /Users", 401, "none");
+        assert_eq!(users.cause_key(), answered("GET /Users/{id}", 401, "none").cause_key());
+        assert!(users.cause_key().contains("RFC 7235 §3.1"), "{}", users.cause_key());
+        // Another status, or a challenge that is there but says too little, is the step's own problem.
+        assert_ne!(answered("GET /Users", 200, "none").cause_key(), answered("GET /Groups", 200, "none").cause_key());
+        assert_eq!(answered("GET /Users", 401, "Bearer").cause_key(), "GET /Users: header `WWW-Authenticate`");
+    }
+
+    #[test]
     fn a_check_whose_own_expectation_fails_is_not_buried_under_an_envelope_problem() {
         let envelope =
             Problem::new(ProblemKind::ListEnvelope, "ListResponse `itemsPerPage` (RFC 7644 §3.4.2)", "0", "20");
