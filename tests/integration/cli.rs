@@ -1,7 +1,7 @@
 //! End-to-end tests of the `scimtest` binary: arguments in, stdout, stderr and exit code out.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
@@ -40,34 +40,19 @@ impl Drop for TempDir {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-}
+use crate::util::Run;
 
 fn run<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_scimtest"))
-        .current_dir(std::env::temp_dir())
-        .args(args)
-        .env_remove("SCIMTEST_FIXTURES")
-        .output()
-        .expect("run the scimtest binary");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(
+        Command::new(env!("CARGO_BIN_EXE_scimtest"))
+            .current_dir(std::env::temp_dir())
+            .args(args)
+            .env_remove("SCIMTEST_FIXTURES"),
+    )
 }
 
 fn p(path: &Path) -> &str {
@@ -576,30 +561,7 @@ fn selftest_checking_snapshots_without_a_baseline_is_a_usage_error() {
 
 /// `scimtest run` with `env` set and every credential variable of the caller's environment removed.
 fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scimtest"));
-    command.current_dir(std::env::temp_dir()).arg("run").args(args);
-    for var in [
-        "SCIM_TOKEN",
-        "SCIM_PASSWORD",
-        "SCIM_BASIC_USER",
-        "SCIM_NO_AUTH",
-        "SCIM_BASE_URL",
-        "SCIMTEST_FIXTURES",
-        "SCIM_AUTH",
-        "SCIM_TOKEN_URL",
-        "SCIM_CLIENT_ID",
-        "SCIM_CLIENT_SECRET",
-        "SCIM_ASSERTION_KEY",
-    ] {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    let Output { status, stdout, stderr } = command.output().expect("run the scimtest binary");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(crate::util::scimtest_without_credentials().arg("run").args(args).envs(env.iter().copied()))
 }
 
 /// Asserts a pre-flight refusal: exit 2, nothing on stdout, and exactly `error: <cause>` and `  fix: <fix>`.

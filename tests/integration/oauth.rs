@@ -136,11 +136,8 @@ fn a_failing_oauth_run_writes_no_secret_key_or_token_anywhere() {
         let dir = std::env::temp_dir().join(format!("scimtest-oauth-outputs-{}-{flow:?}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"));
+        let mut command = crate::util::scimtest_without_credentials();
         command.current_dir(&dir).arg("run");
-        for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIM_AUTH"] {
-            command.env_remove(var);
-        }
         command.args([
             "--url",
             &server.base_url(),

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
-use super::util::fixture;
+use super::util::{Run, fixture};
 
 const SCIM: &str = "application/scim+json";
 const SECRET: &str = "client-secret-do-not-print-1234";
@@ -359,31 +359,9 @@ async fn the_expired_token_is_waited_out_and_the_wrong_audience_token_asked_for_
 // The CLI: pre-flight refuses a bad token endpoint or key file in one line, exit 2, nothing secret.
 // ---------------------------------------------------------------------------------------------------
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-}
-
 /// `scimtest run` with `args`, SCIM_CLIENT_SECRET set and every other credential variable removed.
 fn run(args: &[&str]) -> Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"));
-    command.current_dir(std::env::temp_dir()).arg("run").args(args);
-    for var in ["SCIM_TOKEN", "SCIM_PASSWORD", "SCIM_BASIC_USER", "SCIM_NO_AUTH", "SCIM_BASE_URL", "SCIM_AUTH"] {
-        command.env_remove(var);
-    }
-    let out = command.env("SCIM_CLIENT_SECRET", SECRET).output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    Run::of(crate::util::scimtest_without_credentials().arg("run").args(args).env("SCIM_CLIENT_SECRET", SECRET))
 }
 
 /// Exit 2, nothing on stdout, `error: <cause>` and `  fix: …`, and no secret.

@@ -203,3 +203,53 @@ pub fn rfc_server(
     }))
     .unwrap()
 }
+
+/// Every environment variable a run reads a credential (or its target) from: removed from the binary's
+/// environment by [`scimtest_without_credentials`], so a developer's exported SCIM_TOKEN never leaks in.
+pub const CREDENTIAL_VARIABLES: &[&str] = &[
+    "SCIM_TOKEN",
+    "SCIM_PASSWORD",
+    "SCIM_BASIC_USER",
+    "SCIM_NO_AUTH",
+    "SCIM_BASE_URL",
+    "SCIMTEST_FIXTURES",
+    "SCIM_AUTH",
+    "SCIM_TOKEN_URL",
+    "SCIM_CLIENT_ID",
+    "SCIM_CLIENT_SECRET",
+    "SCIM_ASSERTION_KEY",
+];
+
+/// The scimtest binary, started in the temp directory, with none of [`CREDENTIAL_VARIABLES`] set.
+pub fn scimtest_without_credentials() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"));
+    command.current_dir(std::env::temp_dir());
+    for var in CREDENTIAL_VARIABLES {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// What a run of the binary did: its exit code and output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(command: &mut std::process::Command) -> Run {
+        let out = command.output().expect("run the scimtest binary");
+        Run {
+            code: out.status.code().expect("exited normally"),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
