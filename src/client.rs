@@ -355,6 +355,110 @@ pub struct ClientConfig {
     pub retries: u32,
     /// The longest `Retry-After` honoured.
     pub max_retry_after: Duration,
+    /// The run's pace, shared by every client made from this configuration or a clone of it (pre-flight,
+    /// the run, its cleanup): `--max-rps`, and the pause a 429 asks of every request.
+    pub pacing: Arc<Pacing>,
+}
+
+/// How fast a run may send: at most `max_rps` requests in any second over the whole run (`--max-rps`), and
+/// nothing while a 429's `Retry-After` lasts: one server's "slow down" pauses every worker, not only the one
+/// it answered.
+#[derive(Debug, Default)]
+pub struct Pacing {
+    max_rps: Option<std::num::NonZeroU32>,
+    state: std::sync::Mutex<PaceState>,
+    /// How many 429/503 answers paused the run.
+    pauses: AtomicUsize,
+}
+
+/// Requests per second an identity provider's tenant may send: Entra's gallery requires a SCIM endpoint to
+/// take at least 25 per tenant (idp-behaviour.md §10.1), so a limiter that is right never refuses a run paced
+/// at this.
+pub const TENANT_RPS: u32 = 25;
+
+/// The pace of a run against `base_url` unless `--max-rps` says otherwise: [`TENANT_RPS`] for a remote
+/// endpoint, where a vendor's limiter sees the run as one tenant; none on loopback (the developer's own
+/// instance, and the bundled server).
+pub fn default_max_rps(base_url: &str) -> Option<u32> {
+    let host = reqwest::Url::parse(base_url).ok().and_then(|u| u.host_str().map(str::to_string));
+    let loopback = host.is_some_and(|h| h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127."));
+    (!loopback).then_some(TENANT_RPS)
+}
+
+#[derive(Debug, Default)]
+struct PaceState {
+    /// When the last `max_rps` requests were let go, oldest first.
+    sent: std::collections::VecDeque<Instant>,
+    /// No request goes before this (the last 429's `Retry-After`).
+    paused_until: Option<Instant>,
+}
+
+/// The window `max_rps` counts in: a second, and a margin for the jitter between letting a request go and
+/// its arrival, so a server counting arrivals per second never sees more than `max_rps`.
+const PACE_WINDOW: Duration = Duration::from_millis(1020);
+
+impl Pacing {
+    /// At most `max_rps` requests in any second; `None`: no cap (429 pauses still apply).
+    pub fn new(max_rps: Option<u32>) -> Arc<Pacing> {
+        Arc::new(Pacing { max_rps: max_rps.and_then(std::num::NonZeroU32::new), ..Pacing::default() })
+    }
+
+    /// The cap, if any.
+    pub fn max_rps(&self) -> Option<u32> {
+        self.max_rps.map(std::num::NonZeroU32::get)
+    }
+
+    /// What the run's report says of its pace: the cap, and how often the server asked it to slow down.
+    pub fn note(&self) -> Option<String> {
+        let pauses = self.pauses.load(Ordering::Relaxed);
+        let cap = self.max_rps().map(|n| format!("the run sent at most {n} requests in any second (--max-rps)"));
+        let paused = (pauses > 0).then(|| {
+            format!("the server answered 429 or 503 {pauses} time(s): every request waited out its Retry-After")
+        });
+        match (cap, paused) {
+            (None, None) => None,
+            (Some(c), None) => Some(c),
+            (None, Some(p)) => Some(p),
+            (Some(c), Some(p)) => Some(format!("{c}; {p}")),
+        }
+    }
+
+    /// Waits until the run may send one more request: after any pause, and when fewer than `max_rps` went in
+    /// the last second. The request counts from the moment it is let go.
+    pub async fn turn(&self) {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().expect("pacing lock");
+                let now = Instant::now();
+                match state.paused_until.filter(|until| *until > now) {
+                    Some(until) => until - now,
+                    None => match self.max_rps {
+                        None => return,
+                        Some(n) => {
+                            while state.sent.front().is_some_and(|t| now.duration_since(*t) >= PACE_WINDOW) {
+                                state.sent.pop_front();
+                            }
+                            if state.sent.len() < n.get() as usize {
+                                state.sent.push_back(now);
+                                return;
+                            }
+                            let oldest = *state.sent.front().expect("a full window");
+                            (oldest + PACE_WINDOW).saturating_duration_since(now)
+                        }
+                    },
+                }
+            };
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+
+    /// Every request of the run waits `wait` from now (a 429's `Retry-After`), or longer if already paused.
+    pub fn pause(&self, wait: Duration) {
+        self.pauses.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.state.lock().expect("pacing lock");
+        let until = Instant::now() + wait;
+        state.paused_until = Some(state.paused_until.map_or(until, |p| p.max(until)));
+    }
 }
 
 impl ClientConfig {
@@ -366,6 +470,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retries: 3,
             max_retry_after: Duration::from_secs(10),
+            pacing: Pacing::new(None),
         }
     }
 }
@@ -634,6 +739,11 @@ impl Client {
         Client { gate: Arc::default(), ..self.clone() }
     }
 
+    /// The run's pace, shared with every client made from the same configuration.
+    pub fn pacing(&self) -> &Pacing {
+        &self.config.pacing
+    }
+
     /// The secrets known so far, in every form they are searched for (see [`Client::hide_secrets`]).
     pub fn secrets(&self) -> Vec<String> {
         self.secrets.all()
@@ -754,6 +864,8 @@ impl Client {
         let pools = self.pooled.read().expect("pool lock").clone();
         let pooled = if get { &pools.http } else { &pools.no_redirect };
         let fresh = if get { &self.fresh } else { &self.fresh_no_redirect };
+        // The run's pace before the clock starts: waiting for it is not the server's time.
+        self.config.pacing.turn().await;
         let start = Instant::now();
         let mut attempts = 0;
         let mut on_new_connection = false;
@@ -764,6 +876,9 @@ impl Client {
                 && let Ok(authorization) = self.authorization(Credentials::Token).await
             {
                 (_, headers, shown) = self.prepare(request, authorization.as_ref());
+            }
+            if attempts > 1 {
+                self.config.pacing.turn().await;
             }
             let http = if on_new_connection { fresh } else { pooled };
             let mut builder = http.request(method.clone(), &url).headers(headers.clone());
@@ -827,15 +942,19 @@ impl Client {
                     // not get it printed, stored in a snapshot or written to a report.
                     exchange.response_body = self.hide_secrets(&String::from_utf8_lossy(&body));
                     exchange.elapsed = start.elapsed();
+                    // The server asked the client, not the request, to slow down: every request of the run waits
+                    // out the `Retry-After` (or a short back-off). Only one that is safe to repeat goes again.
                     let busy = status == 429 || status == 503;
-                    if busy && repeatable && attempts <= self.config.retries {
+                    if busy {
                         let wait = exchange
                             .header("retry-after")
                             .and_then(|v| v.trim().parse::<u64>().ok())
                             .map(Duration::from_secs)
                             .unwrap_or(Duration::from_millis(250 * u64::from(attempts)))
                             .min(self.config.max_retry_after);
-                        tokio::time::sleep(wait).await;
+                        self.config.pacing.pause(wait);
+                    }
+                    if busy && repeatable && attempts <= self.config.retries {
                         continue;
                     }
                     return exchange;
@@ -1079,6 +1198,8 @@ impl Client {
             shown.push(("Authorization".into(), display.clone()));
         }
         let shown_body = encode(&request.shown_form).replace(&crate::client::percent_encode(HIDDEN, b""), HIDDEN);
+        // Token requests count toward --max-rps too: the token endpoint is often the same service.
+        self.config.pacing.turn().await;
         let mut exchange = Exchange::request("POST", url.clone(), shown, Some(shown_body));
         let _in_flight = self.hold();
         let (started, start) = (std::time::SystemTime::now(), Instant::now());
@@ -1334,6 +1455,24 @@ mod tests {
         let (auth, key, _, shown) = sent(Credentials::Wrong);
         assert_eq!((auth.as_deref(), key), (Some("Bearer scimtest-not-a-valid-token"), None));
         assert_eq!(shown.iter().filter(|(k, _)| k.eq_ignore_ascii_case("authorization")).count(), 1, "{shown:?}");
+    }
+
+    #[test]
+    fn a_remote_endpoint_is_paced_as_one_tenant_and_loopback_is_not() {
+        assert_eq!(default_max_rps("https://scim.example.com/scim/v2"), Some(TENANT_RPS));
+        assert_eq!(default_max_rps("http://10.0.0.7:8080/scim"), Some(TENANT_RPS));
+        for local in ["http://127.0.0.1:8080/scim/v2", "http://localhost/scim", "http://[::1]:9/scim"] {
+            assert_eq!(default_max_rps(local), None, "{local}");
+        }
+        assert_eq!(Pacing::new(Some(0)).max_rps(), None, "0 is no cap");
+        assert_eq!(
+            Pacing::new(Some(10)).note().as_deref(),
+            Some("the run sent at most 10 requests in any second (--max-rps)")
+        );
+        let unpaced = Pacing::new(None);
+        assert_eq!(unpaced.note(), None);
+        unpaced.pause(Duration::ZERO);
+        assert!(unpaced.note().is_some_and(|n| n.contains("429 or 503 1 time(s)")));
     }
 
     #[test]

@@ -74,6 +74,12 @@ pub struct TargetArgs {
     /// Per-request timeout.
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// At most N requests in any second over the whole run (0: no cap). Default: 25 for a remote endpoint —
+    /// Entra's gallery requires a SCIM endpoint to take 25 requests/s per tenant, so a limiter that is right
+    /// never refuses the run — and no cap on loopback. A 429 pauses every request for its Retry-After.
+    #[arg(long, env = "SCIM_MAX_RPS", hide_env_values = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub max_rps: Option<u32>,
 }
 
 /// The credential the harness presents.

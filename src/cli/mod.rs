@@ -96,6 +96,8 @@ fn client_config(target: &args::TargetArgs, auth: &args::AuthArgs) -> Result<cra
     (client.credential, _) = auth_input(auth).resolve().map_err(|e| e.to_string())?;
     client.headers = headers(&target.headers)?;
     client.timeout = std::time::Duration::from_secs(target.timeout);
+    let max_rps = target.max_rps.or_else(|| crate::client::default_max_rps(&client.base_url)).filter(|n| *n > 0);
+    client.pacing = crate::client::Pacing::new(max_rps);
     Ok(client)
 }
 

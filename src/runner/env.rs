@@ -104,6 +104,14 @@ pub fn config_from_env() -> Result<RunConfig, Exit> {
         other_resource: env("SCIM_OAUTH_OTHER_RESOURCE"),
         expiry_wait: number("SCIM_AUTH_EXPIRY_WAIT")?,
     };
+    let max_rps = match env("SCIM_MAX_RPS").map(|n| n.parse::<u32>()).transpose() {
+        Ok(given) => given.or_else(|| crate::client::default_max_rps(&config.client.base_url)).filter(|n| *n > 0),
+        Err(_) => {
+            eprintln!("error: SCIM_MAX_RPS is not a whole number\n  fix: e.g. SCIM_MAX_RPS=25 (0: no cap)");
+            return Err(Exit::Usage);
+        }
+    };
+    config.client.pacing = crate::client::Pacing::new(max_rps);
     (config.client.credential, config.no_auth) = match input.resolve() {
         Ok(c) => c,
         Err(e) => {

@@ -205,6 +205,7 @@ pub fn run_on_keeping(
         .cloned()
         .chain(shared.spc_contradictions())
         .chain(read_only_note(&records))
+        .chain(config.client.pacing.note())
         .collect();
     for note in &notes {
         eprintln!("note: {note}");

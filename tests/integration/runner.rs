@@ -5,6 +5,7 @@
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
@@ -205,6 +206,97 @@ async fn the_client_retries_429_only_where_repeating_is_safe() {
     let curl = post.curl();
     assert!(curl.contains("Bearer $SCIM_TOKEN") && !curl.contains(TOKEN), "{curl}");
     assert!(!post.transcript(1000).contains(TOKEN));
+}
+
+/// The most arrivals within any one second (a window sliding from each arrival).
+fn busiest_second(arrivals: &[std::time::Instant]) -> usize {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort();
+    (0..sorted.len())
+        .map(|i| sorted[i..].iter().take_while(|t| t.duration_since(sorted[i]) < Duration::from_secs(1)).count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// `--max-rps 10` against a server that counts arrivals: never more than 10 in any second, pre-flight, the
+/// checks and the cleanup together.
+#[test]
+fn max_rps_caps_every_second_of_the_run() {
+    let rt = runtime();
+    let server = rt.block_on(crate::util::Instrumented::start(
+        ServerConfig { token: Some(TOKEN.into()), ..ServerConfig::default() },
+        Duration::ZERO,
+    ));
+    let started = std::time::Instant::now();
+    let out = scimtest(&[
+        "run",
+        "--url",
+        &server.base_url,
+        "--token",
+        TOKEN,
+        "--max-rps",
+        "10",
+        "--concurrency",
+        "8",
+        "--no-generated",
+        "rfc::users::",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("the run sent at most 10 requests in any second (--max-rps)"), "{}", text(&out));
+    let arrivals: Vec<std::time::Instant> = server.log.lock().unwrap().iter().map(|s| s.at).collect();
+    assert!(arrivals.len() >= 30, "a run long enough to be paced: {} requests", arrivals.len());
+    assert!(busiest_second(&arrivals) <= 10, "{} requests in one second", busiest_second(&arrivals));
+    // Paced, not merely slow: n requests at 10 a second take about n/10 seconds.
+    assert!(took >= Duration::from_millis(100 * (arrivals.len() as u64 - 10)), "{took:?} for {}", arrivals.len());
+    rt.block_on(server.shutdown());
+}
+
+/// A 429 with `Retry-After: 1` stops every request of the client for that second, not only the one it
+/// answered: the other workers wait too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_every_request_for_its_retry_after() {
+    let arrivals = Arc::new(std::sync::Mutex::new(Vec::<(std::time::Instant, u16)>::new()));
+    let first = Arc::new(AtomicUsize::new(0));
+    let (log, count) = (arrivals.clone(), first.clone());
+    let app = Router::new().route(
+        "/thing",
+        get(move || {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let status = if n == 0 { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
+            log.lock().unwrap().push((std::time::Instant::now(), status.as_u16()));
+            async move {
+                let mut headers = HeaderMap::new();
+                headers.insert("retry-after", "1".parse().unwrap());
+                (status, headers, "{}")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = Client::new(ClientConfig::new(format!("http://{addr}"))).unwrap();
+    let refused = client.send(&Request::new(reqwest::Method::GET, "/thing")).await;
+    assert_eq!((refused.status, refused.attempts), (Some(200), 2), "retried after the pause");
+    // Eight more at once, sent while the pause lasted or after: none arrives within the second.
+    let sends = (0..8).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.send(&Request::new(reqwest::Method::GET, "/thing")).await })
+    });
+    for send in sends {
+        assert_eq!(send.await.unwrap().status, Some(200));
+    }
+    let arrivals = arrivals.lock().unwrap().clone();
+    let (refused_at, status) = arrivals[0];
+    assert_eq!(status, 429);
+    assert_eq!(arrivals.len(), 10);
+    for (at, _) in &arrivals[1..] {
+        assert!(
+            at.duration_since(refused_at) >= Duration::from_millis(990),
+            "{:?} after the 429",
+            at.duration_since(refused_at)
+        );
+    }
 }
 
 #[test]

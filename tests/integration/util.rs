@@ -105,6 +105,8 @@ pub async fn server_for_profile_with(
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 /// The reference server behind a layer that logs every request and can delay each answer — for tests
@@ -140,9 +142,11 @@ impl Instrumented {
             async move {
                 let authorization =
                     request.headers().get("authorization").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-                seen.lock()
-                    .unwrap()
-                    .push(Seen { method: request.method().to_string(), path: request.uri().path().to_string() });
+                seen.lock().unwrap().push(Seen {
+                    method: request.method().to_string(),
+                    path: request.uri().path().to_string(),
+                    at: std::time::Instant::now(),
+                });
                 tokio::time::sleep(delay).await;
                 let response = next.run(request).await;
                 let status = response.status();
