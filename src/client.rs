@@ -856,6 +856,7 @@ impl Client {
             }
         };
         let (url, mut headers, mut shown) = self.prepare(request, authorization.as_ref());
+        let mut sent_authorization = authorization;
         let repeatable = matches!(method, reqwest::Method::GET | reqwest::Method::PUT | reqwest::Method::DELETE);
         // A retry after a Retry-After wait goes with the token held then, not the one the first attempt had.
         let refreshed =
@@ -876,6 +877,7 @@ impl Client {
                 && let Ok(authorization) = self.authorization(Credentials::Token).await
             {
                 (_, headers, shown) = self.prepare(request, authorization.as_ref());
+                sent_authorization = authorization;
             }
             if attempts > 1 {
                 self.config.pacing.turn().await;
@@ -944,6 +946,17 @@ impl Client {
                     exchange.elapsed = start.elapsed();
                     // The server asked the client, not the request, to slow down: every request of the run waits
                     // out the `Retry-After` (or a short back-off). Only one that is safe to repeat goes again.
+                    // A 401 for a token the harness has replaced since (it expired while the request was on its
+                    // way: a short-lived token under load) goes once more with the new one. A 401 for the token
+                    // still held is the server's verdict, never retried: it may revoke tokens early.
+                    if status == 401
+                        && refreshed
+                        && attempts == 1
+                        && let Ok(now) = self.authorization(Credentials::Token).await
+                        && now != sent_authorization
+                    {
+                        continue;
+                    }
                     let busy = status == 429 || status == 503;
                     if busy {
                         let wait = exchange

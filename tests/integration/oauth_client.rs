@@ -554,3 +554,41 @@ fn an_oauth_run_leaves_no_secret_in_any_output() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A 401 for a token that expired on its way (the answer took longer than the token had left) is sent once
+/// more with a fresh token; a 401 for the token still held is the server's verdict, never retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_for_a_token_that_expired_in_flight_is_sent_once_more_and_no_other_401_is() {
+    let issued = Arc::new(Mutex::new(HashMap::new()));
+    let token_server = MockServer::start().await;
+    let lifetime = Duration::from_secs(2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(Issuing { lifetime, issued: issued.clone() })
+        .mount(&token_server)
+        .await;
+    let scim = MockServer::start().await;
+    let bearer = |n: usize| format!("Bearer short-lived-token-{n}");
+    // The first token is refused slowly (1.6 s: past its refresh point), the second accepted.
+    Mock::given(path("/scim/Users"))
+        .and(wiremock::matchers::header("authorization", bearer(0).as_str()))
+        .respond_with(ResponseTemplate::new(401).set_delay(Duration::from_millis(1600)))
+        .mount(&scim)
+        .await;
+    Mock::given(path("/scim/Users"))
+        .and(wiremock::matchers::header("authorization", bearer(1).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", SCIM))
+        .mount(&scim)
+        .await;
+    let settings = OAuthSettings::client_credentials(token_url(&token_server), "c", SECRET);
+    let late = client(settings.clone(), &format!("{}/scim", scim.uri()))
+        .send(&Request::new(reqwest::Method::GET, "/Users"))
+        .await;
+    assert_eq!((late.status, late.attempts), (Some(200), 2), "{late:?}");
+    // A token refused at once, while still good by its expires_in: the refusal stands.
+    let refusing = MockServer::start().await;
+    Mock::given(path("/scim/Users")).respond_with(ResponseTemplate::new(401)).mount(&refusing).await;
+    let refused =
+        client(settings, &format!("{}/scim", refusing.uri())).send(&Request::new(reqwest::Method::GET, "/Users")).await;
+    assert_eq!((refused.status, refused.attempts), (Some(401), 1), "{refused:?}");
+}
