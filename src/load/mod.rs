@@ -61,10 +61,11 @@ impl Shared {
             self.stop.store(true, Ordering::SeqCst);
             return None;
         }
-        let sent = Instant::now();
         // A request still waiting for its turn (pacing, a Retry-After pause) when the run ends is not sent.
         let limit = tokio::time::Instant::from_std(self.deadline + GRACE);
         let exchange = tokio::time::timeout_at(limit, self.client.send(&request)).await.ok()?;
+        // When the pacing let it go: its response time counts from then, the wait for its turn before.
+        let sent = Instant::now().checked_sub(exchange.elapsed).unwrap_or_else(Instant::now);
         self.recorder.record(operation, sent, &exchange);
         Some(exchange)
     }

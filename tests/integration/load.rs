@@ -1,0 +1,194 @@
+//! `scimtest load` against the bundled server: the clean server passes at Entra's 25 requests/s and is left
+//! empty; a limiter below that is reported with its 429s and whether they carried `Retry-After`; `--rate`
+//! caps every second; `--max-requests` bounds the run; no secret appears in any output.
+
+use std::time::{Duration, Instant};
+
+use scimtest::server::{Fault, ServerConfig};
+use serde_json::Value;
+
+use crate::util::{Instrumented, Run, runtime, scimtest_without_credentials};
+
+const TOKEN: &str = "load-test-secret-token-5c1d2e";
+
+/// Runs `scimtest load` against `url` with `args`, its JSON report read back.
+fn load(url: &str, args: &[&str]) -> (Run, Option<Value>, Duration) {
+    let json = tempfile_path();
+    let started = Instant::now();
+    let run = Run::of(
+        scimtest_without_credentials()
+            .args(["load", "--url", url, "--json"])
+            .arg(&json)
+            .args(args)
+            .env("SCIM_TOKEN", TOKEN)
+            .env("CI", "1"),
+    );
+    let took = started.elapsed();
+    let report = std::fs::read_to_string(&json).ok().map(|t| {
+        assert!(!t.contains(TOKEN), "the JSON report holds the token");
+        serde_json::from_str(&t).expect("the JSON report is JSON")
+    });
+    let _ = std::fs::remove_file(&json);
+    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN), "the token was printed: {run:?}");
+    (run, report, took)
+}
+
+fn tempfile_path() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("scimtest-load-{}-{n}.json", std::process::id()))
+}
+
+/// How many users and groups the server holds.
+fn resources(server: &Instrumented) -> (u64, u64) {
+    let count = |kind: &str| {
+        let url = format!("{}/{kind}?count=0", server.base_url);
+        runtime().block_on(async {
+            // A rate-limited server may refuse the question too: asked again after its Retry-After.
+            for _ in 0..10 {
+                let answer = reqwest::Client::new().get(&url).bearer_auth(TOKEN).send().await.unwrap();
+                if answer.status() == 200 {
+                    let body: Value = answer.json().await.unwrap();
+                    return body["totalResults"].as_u64().expect("totalResults");
+                }
+                tokio::time::sleep(Duration::from_millis(1100)).await;
+            }
+            panic!("GET {url} never answered 200");
+        })
+    };
+    (count("Users"), count("Groups"))
+}
+
+fn config(rate_limit: Option<u32>, faults: &[Fault]) -> ServerConfig {
+    ServerConfig {
+        token: Some(TOKEN.into()),
+        rate_limit,
+        faults: faults.iter().copied().collect(),
+        ..ServerConfig::default()
+    }
+}
+
+/// The most requests that arrived within any one second.
+fn busiest_second(arrivals: &[Instant]) -> usize {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort();
+    (0..sorted.len())
+        .map(|i| sorted[i..].iter().take_while(|t| t.duration_since(sorted[i]) < Duration::from_secs(1)).count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_clean_server_passes_at_25_requests_a_second_and_is_left_empty() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    // Two workers, so that each reaches a batch of members (E-AM, E-RM) within 3 s.
+    let (run, report, took) = load(&server.base_url, &["--rate", "25", "--duration", "3", "--concurrency", "2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = report.expect("a JSON report");
+    assert!(run.stdout.contains("verdict: PASS"), "{run:?}");
+    assert_eq!(report["verdict"]["passed"], true);
+    assert_eq!(report["throttled"], 0);
+    assert!(report["achieved_rps"].as_f64().unwrap() >= 24.0, "{report}");
+    // Every operation of the cycle was sent, and each has its latency figures.
+    let ids: Vec<&str> = report["operations"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    for id in ["E-QU", "E-CU", "E-UU", "E-DU", "E-QG", "E-CG", "E-AM", "E-RM"] {
+        assert!(ids.contains(&id), "{id} not sent: {ids:?}");
+    }
+    // Every user and group it made was deleted, and the server says so.
+    assert!(report["cleanup"]["deleted"].as_u64().unwrap() > 10, "{report}");
+    assert_eq!(report["cleanup"]["still_listed"].as_array().unwrap().len(), 0);
+    assert_eq!(resources(&server), (0, 0));
+    assert!(took < Duration::from_secs(3 + 8), "{took:?}");
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn a_limiter_below_25_a_second_is_reported_with_its_429s_and_retry_after() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(Some(10), &[]), Duration::ZERO));
+    let (run, report, took) = load(&server.base_url, &["--rate", "25", "--duration", "3"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = report.expect("a JSON report");
+    let throttled = report["throttled"].as_u64().unwrap();
+    assert!(throttled > 0, "{report}");
+    assert_eq!(report["throttled_with_retry_after"].as_u64(), Some(throttled));
+    assert!(report["throttled_at_or_below_bar"].as_u64().unwrap() > 0, "{report}");
+    assert!(
+        run.stdout.contains(&format!("429 Too Many Requests: {throttled}, {throttled} with Retry-After, 0 without"))
+    );
+    assert!(run.stdout.contains("the limiter refuses what Entra's gallery requires"), "{run:?}");
+    // Within its duration, and its cleanup (paced by the limiter's Retry-After) leaves nothing.
+    assert!(took < Duration::from_secs(3 + 12), "{took:?}");
+    assert_eq!(resources(&server), (0, 0));
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn a_429_without_retry_after_is_reported_as_such() {
+    let rt = runtime();
+    let server =
+        rt.block_on(Instrumented::start(config(Some(10), &[Fault::RateLimitWithoutRetryAfter]), Duration::ZERO));
+    let (run, report, _) = load(&server.base_url, &["--rate", "25", "--duration", "2"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = report.expect("a JSON report");
+    let throttled = report["throttled"].as_u64().unwrap();
+    assert!(throttled > 0, "{report}");
+    assert_eq!(report["throttled_with_retry_after"], 0);
+    assert!(
+        run.stdout.contains(&format!(
+            "429 Too Many Requests: {throttled}, 0 with Retry-After, {throttled} without (RFC 6585 §4"
+        )),
+        "{run:?}"
+    );
+    assert_eq!(resources(&server), (0, 0));
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn rate_10_never_sends_more_than_10_in_any_second() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    let (run, report, took) = load(&server.base_url, &["--rate", "10", "--duration", "3", "--concurrency", "8"]);
+    // 10 a second is below Entra's bar: the verdict says so and names the option.
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("--rate 10 asks for less"), "{run:?}");
+    let arrivals: Vec<Instant> = server.log.lock().unwrap().iter().map(|s| s.at).collect();
+    assert!(arrivals.len() >= 30, "a run long enough to be paced: {} requests", arrivals.len());
+    // Every request: the probe, the cycle and the cleanup.
+    assert!(busiest_second(&arrivals) <= 10, "{} requests in one second", busiest_second(&arrivals));
+    assert!(report.unwrap()["busiest_second"].as_u64().unwrap() <= 10);
+    assert!(took >= Duration::from_millis(100 * (arrivals.len() as u64 - 10)), "{took:?} for {}", arrivals.len());
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn max_requests_bounds_an_unpaced_run() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    let (run, report, took) = load(&server.base_url, &["--rate", "0", "--duration", "60", "--max-requests", "40"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report.unwrap()["requests"], 40);
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(resources(&server), (0, 0));
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn mistakes_are_one_line_with_a_fix_and_exit_2() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(
+        ServerConfig { token: Some("another-token-entirely".into()), ..ServerConfig::default() },
+        Duration::ZERO,
+    ));
+    // A credential the endpoint refuses: stopped at the Test Connection query, before anything is written.
+    let (run, report, _) = load(&server.base_url, &["--duration", "2"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("answered 401") && run.stderr.contains("fix:"), "{run:?}");
+    assert!(report.is_none());
+    assert_eq!(server.log.lock().unwrap().len(), 1, "only the probe was sent");
+    let (run, _, _) = load(&server.base_url, &["--max-rps", "5"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("fix: pass --rate N"), "{run:?}");
+    rt.block_on(server.shutdown());
+}
