@@ -236,45 +236,38 @@ fn tag() -> String {
     format!("{:06x}", h & 0xff_ffff)
 }
 
-/// The progress line on a terminal: requests, failures and the time left, redrawn a few times a second.
+/// The progress bar on a terminal (indicatif): time through the run, requests and failures so far.
 mod progress {
     use super::*;
 
     pub struct Bar {
+        bar: indicatif::ProgressBar,
         task: tokio::task::JoinHandle<()>,
     }
 
     impl Bar {
         pub fn start(shared: Arc<Shared>, duration: Duration) -> Bar {
+            let seconds = duration.as_secs().max(1);
+            let bar = indicatif::ProgressBar::new(seconds);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos:>4}/{len} s  {msg}") {
+                bar.set_style(style.progress_chars("#>-"));
+            }
+            let shown = bar.clone();
             let task = tokio::spawn(async move {
-                let total = duration.as_secs_f64().max(0.001);
                 loop {
-                    let elapsed = total - shared.time_left();
+                    let left = shared.deadline.saturating_duration_since(Instant::now());
+                    shown.set_position(seconds.saturating_sub(left.as_secs_f64().ceil() as u64));
                     let (requests, failures) = shared.recorder.progress();
-                    let done = (elapsed / total).min(1.0);
-                    let filled = (done * 30.0) as usize;
-                    eprint!(
-                        "\r[{}{}] {:>5.1}/{:.0} s  {requests} requests  {failures} failed ",
-                        "#".repeat(filled),
-                        "-".repeat(30 - filled),
-                        elapsed.min(total),
-                        total
-                    );
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    shown.set_message(format!("{requests} requests, {failures} failed"));
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             });
-            Bar { task }
+            Bar { bar, task }
         }
 
         pub fn finish(self) {
             self.task.abort();
-            eprintln!();
-        }
-    }
-
-    impl Shared {
-        fn time_left(&self) -> f64 {
-            (self.deadline.saturating_duration_since(Instant::now())).as_secs_f64()
+            self.bar.finish_and_clear();
         }
     }
 }
