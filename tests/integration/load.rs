@@ -40,23 +40,8 @@ fn tempfile_path() -> std::path::PathBuf {
 }
 
 /// How many users and groups the server holds.
-fn resources(server: &Instrumented) -> (u64, u64) {
-    let count = |kind: &str| {
-        let url = format!("{}/{kind}?count=0", server.base_url);
-        runtime().block_on(async {
-            // A rate-limited server may refuse the question too: asked again after its Retry-After.
-            for _ in 0..10 {
-                let answer = reqwest::Client::new().get(&url).bearer_auth(TOKEN).send().await.unwrap();
-                if answer.status() == 200 {
-                    let body: Value = answer.json().await.unwrap();
-                    return body["totalResults"].as_u64().expect("totalResults");
-                }
-                tokio::time::sleep(Duration::from_millis(1100)).await;
-            }
-            panic!("GET {url} never answered 200");
-        })
-    };
-    (count("Users"), count("Groups"))
+fn resources(server: &Instrumented) -> (usize, usize) {
+    server.state.counts()
 }
 
 fn config(rate_limit: Option<u32>, faults: &[Fault]) -> ServerConfig {
@@ -190,5 +175,33 @@ fn mistakes_are_one_line_with_a_fix_and_exit_2() {
     let (run, _, _) = load(&server.base_url, &["--max-rps", "5"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("fix: pass --rate N"), "{run:?}");
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn an_interrupted_run_deletes_what_it_made_and_ends_with_the_signal_status() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    let child = scimtest_without_credentials()
+        .args(["load", "--url", &server.base_url, "--rate", "50", "--duration", "60"])
+        .env("SCIM_TOKEN", TOKEN)
+        .env("CI", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while resources(&server).0 < 10 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the run created too little");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "it stopped at the signal, not at --duration");
+    assert!(stdout.contains("interrupted (Ctrl-C)") && stdout.contains("cleanup:"), "{stdout}{stderr}");
+    assert_eq!(resources(&server), (0, 0), "{stdout}");
     rt.block_on(server.shutdown());
 }
