@@ -15,6 +15,7 @@ pub mod client;
 pub mod core_check;
 pub mod exit;
 pub mod generate;
+pub mod load;
 pub mod runner;
 pub mod selftest;
 pub mod suite;

@@ -34,6 +34,10 @@ pub enum Command {
     Clean(CleanArgs),
     /// Run the bundled reference SCIM server (under /scim/v2).
     Serve(ServeArgs),
+    /// Replay an identity provider's sync cycle (Entra's) at a rate for a duration, then delete what it
+    /// made; report the achieved rate, latency per operation, errors, 429s and a verdict against Entra's
+    /// 25 requests/s gallery bar and 40 % quarantine threshold. Exit 0 PASS, 1 FAIL, 2 a mistake.
+    Load(LoadArgs),
     /// Print a baseline (TOML) that waives every MUST failure of a run's JSON report:
     /// `scimtest baseline --from report.json > scimtest-baseline.toml`.
     Baseline {
@@ -393,6 +397,46 @@ pub struct ServeArgs {
     pub seed_users: u32,
     #[command(flatten)]
     pub oauth: ServeOAuthArgs,
+    /// Admit at most N requests in any second; beyond them 429 with `Retry-After: 1` (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub rate_limit: u32,
+    /// Wait this long before handling each admitted request: a slow endpoint.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub delay_ms: u64,
+}
+
+/// `scimtest load` (issue 17).
+#[derive(Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    /// Whose sync cycle is replayed.
+    #[arg(long, value_enum, default_value_t = LoadProfile::Entra)]
+    pub profile: LoadProfile,
+    /// Requests per second over every worker (0: unpaced). Default 25: Entra's gallery bar per tenant.
+    #[arg(long, value_name = "N", default_value_t = 25, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub rate: u32,
+    /// How long the cycle runs; the cleanup follows.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub duration: u64,
+    /// Stop after this many requests, even before --duration is over.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: Option<u64>,
+    /// Workers, each running the cycle for its own users and group.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// The identity providers whose cycle `scimtest load` can replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LoadProfile {
+    /// Match, create, attribute updates, disable; group create and member batches (idp-behaviour.md §1.0).
+    Entra,
 }
 
 /// `scimtest serve --oauth`: the server as an OAuth 2.0 authorization server too (issue 16).

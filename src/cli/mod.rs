@@ -36,6 +36,7 @@ pub fn main() -> Exit {
         Command::Selftest(args) => selftest(args),
         Command::Clean(args) => clean(args),
         Command::Serve(args) => serve(args),
+        Command::Load(args) => load(args),
         Command::Baseline { from, reason } => baseline(&from, &reason),
         Command::Suites { command: SuitesCommand::List { suite_dir } } => {
             emit(&tools::suites_list(&Source::dir_or(suite_dir, Bundle::Suites)))
@@ -294,6 +295,32 @@ fn clean(args: args::CleanArgs) -> Exit {
     }
 }
 
+/// `scimtest load`: the configuration checked, then [`crate::load::main`].
+fn load(args: args::LoadArgs) -> Exit {
+    use std::io::IsTerminal;
+    if args.target.url.as_deref().is_none_or(str::is_empty) {
+        return usage("no SCIM endpoint given\n  fix: pass --url https://example.com/scim/v2 (or set SCIM_BASE_URL)");
+    }
+    if args.target.max_rps.is_some() {
+        return usage(
+            "--max-rps does not pace `scimtest load`\n  fix: pass --rate N (requests per second; 0: unpaced)",
+        );
+    }
+    let args::LoadProfile::Entra = args.profile;
+    match client_config(&args.target, &args.auth) {
+        Ok(client) => crate::load::main(crate::load::LoadConfig {
+            client,
+            rate: (args.rate > 0).then_some(args.rate),
+            duration: std::time::Duration::from_secs(args.duration),
+            max_requests: args.max_requests,
+            concurrency: usize::from(args.concurrency),
+            json: args.json,
+            progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        }),
+        Err(e) => usage(&e),
+    }
+}
+
 fn serve(args: args::ServeArgs) -> Exit {
     use crate::server::{Fault, ServerConfig, ServerMode};
     if args.list_faults {
@@ -324,6 +351,8 @@ fn serve(args: args::ServeArgs) -> Exit {
             ServeMode::Strict => ServerMode::Strict,
         },
         faults,
+        rate_limit: (args.rate_limit > 0).then_some(args.rate_limit),
+        answer_delay: std::time::Duration::from_millis(args.delay_ms),
         ..ServerConfig::default()
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -18,7 +18,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub(super) fn add(&self, path: String) {
+    pub fn add(&self, path: String) {
         let mut paths = self.paths.lock().expect("registry lock");
         if !paths.contains(&path) {
             paths.push(path);
@@ -277,7 +277,7 @@ pub fn resource_path(collection: &str, id: &str) -> Option<String> {
 
 /// The whole cleanup of a run: what the registry holds, then (unless the run was read-only and created
 /// nothing) a sweep of the run prefix. Returns (deleted, already gone, failures).
-pub(super) async fn clean_up(registry: &Registry, client: &Client, run_prefix: &str, read_only: bool) -> Cleanup {
+pub async fn clean_up(registry: &Registry, client: &Client, run_prefix: &str, read_only: bool) -> Cleanup {
     let (deleted, gone, mut failed) = registry.clean(client).await;
     if read_only {
         return Cleanup { deleted, gone, failed, still_listed: Vec::new() };

@@ -51,7 +51,7 @@ pub mod snapshot;
 pub mod timing;
 
 pub use checks::{conformance, error_problems, judge, list_problems, not_json, select};
-pub use cleanup::{Leftover, Registry, clean, delete_all, leftovers, resource_path, sweep};
+pub use cleanup::{Leftover, Registry, clean, clean_up, delete_all, leftovers, resource_path, sweep};
 pub use discover::{Discovered, advertised, discover};
 pub use env::config_from_env;
 pub use harness::{run_on, run_on_keeping};
@@ -69,7 +69,6 @@ use libtest_mimic::Arguments;
 use crate::bundle::Source;
 use crate::client::{Client, ClientConfig};
 use crate::exit::Exit;
-use cleanup::clean_up;
 use execute::{Shared, run_property, run_scenario, short_tag};
 use plan::{idp_names, load_all, planned_checks};
 use report::{Cleanup, Record};

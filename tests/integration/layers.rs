@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 /// The runner side: what may not name the server.
-const RUNNER_SIDE: [&str; 5] = ["src/runner", "src/suite", "src/generate", "src/client.rs", "src/bundle.rs"];
+const RUNNER_SIDE: [&str; 6] =
+    ["src/runner", "src/suite", "src/generate", "src/client.rs", "src/bundle.rs", "src/load"];
 
 /// Whether a line of Rust uses the server module as a path (`crate::server`, `scimtest_server`,
 /// `server::…`). Comments are ignored: they may well speak of "the server" as the SCIM endpoint.

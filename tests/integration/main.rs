@@ -16,6 +16,8 @@
 //! * `oauth` — every profile with client credentials, JWT assertions and 2-second tokens against
 //!   `serve --oauth`; no secret in any output of a failing OAuth run.
 //! * `server_oauth` — `serve --oauth`: the token endpoint, JWKS, metadata and the SCIM access-token checks.
+//! * `load` — `scimtest load` against the bundled server: pacing, rate limits and Retry-After, cleanup,
+//!   verdicts, no secret in any output.
 
 mod util;
 
@@ -32,6 +34,7 @@ mod gate;
 mod hostile;
 mod install;
 mod layers;
+mod load;
 mod matrix;
 mod patch_props;
 mod robustness;

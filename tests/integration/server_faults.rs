@@ -587,6 +587,23 @@ async fn probe(fault: Fault, s: &Server) -> bool {
         | Fault::OAuthAssertionAudienceIgnored
         | Fault::OAuthAssertionSignatureUnchecked
         | Fault::OAuthTokenCacheable => crate::server_oauth::probe(fault, &s.1).await,
+        // Under a limit of one request a second, the second GET is refused and says when to come back.
+        Fault::RateLimitWithoutRetryAfter => {
+            let limited = Server(
+                app(state(ServerConfig {
+                    token: Some(PROBE_TOKEN.into()),
+                    faults: s.1.iter().copied().collect(),
+                    rate_limit: Some(1),
+                    ..ServerConfig::default()
+                })),
+                s.1.clone(),
+            );
+            let first = limited.get("/Users").await;
+            let second = limited.get("/Users").await;
+            first.status == StatusCode::OK
+                && second.status == StatusCode::TOO_MANY_REQUESTS
+                && second.headers.get("retry-after").is_some_and(|v| v == "1")
+        }
     }
 }
 

@@ -301,6 +301,10 @@ behaviour! {
     oauth_assertion_signature_checked: bool = true,
     /// Token answers carry `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
     oauth_token_answer_not_stored: bool = true,
+
+    // ----- load (issue 17) -----
+    /// A 429 of the rate limit carries `Retry-After` (RFC 6585 §4, RFC 9110 §10.2.3).
+    rate_limit_retry_after: bool = true,
 }
 
 impl Behaviour {
@@ -535,6 +539,9 @@ impl Behaviour {
             Fault::OAuthAssertionSignatureUnchecked => self.oauth_assertion_signature_checked = false,
             // RFC 6749 §5.1: token answers are not stored.
             Fault::OAuthTokenCacheable => self.oauth_token_answer_not_stored = false,
+            // ----- load (issue 17) -----
+            // RFC 6585 §4: a 429 may say how long to wait; a client that is told never guesses.
+            Fault::RateLimitWithoutRetryAfter => self.rate_limit_retry_after = false,
         }
     }
 

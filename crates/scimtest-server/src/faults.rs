@@ -225,6 +225,10 @@ faults! {
     OAuthTokenCacheable => "oauth-token-cacheable":
         "token answers come without `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1: MUST)",
 
+    // ----- load (issue 17) -----
+    RateLimitWithoutRetryAfter => "rate-limit-without-retry-after":
+        "with a rate limit (serve --rate-limit N), the 429 carries no Retry-After, so a client cannot tell how long to wait (RFC 6585 §4, RFC 9110 §10.2.3; `scimtest load` reports it)",
+
 }
 
 impl Fault {

@@ -57,6 +57,8 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // Outermost: a request beyond the rate limit is refused before anything else reads it.
+        .layer(middleware::from_fn_with_state(super::throttle::Throttle::new(&state), super::throttle::limit))
         .with_state(state.clone());
     let mut root = Router::new().nest(&base, scim);
     if state.config().oauth.is_some() {
@@ -77,7 +79,7 @@ fn json_response(state: &AppState, status: StatusCode, body: &Value) -> Response
     response
 }
 
-fn error_response(state: &AppState, e: ScimError) -> Response {
+pub(super) fn error_response(state: &AppState, e: ScimError) -> Response {
     let mut response = json_response(state, e.status, &e.body(state.behaviour().error_status == Encoding::Number));
     if e.status == StatusCode::UNAUTHORIZED {
         let basic_only = state.config().token.is_none() && state.config().basic.is_some();

@@ -21,6 +21,7 @@ pub mod oauth;
 mod projection;
 mod service;
 mod store;
+mod throttle;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -75,6 +76,11 @@ pub struct ServerConfig {
     /// `scimtest serve --oauth`: an OAuth 2.0 authorization server at the root (`/oauth2/token`, JWKS,
     /// metadata), and SCIM accepts only its access tokens (`token` and `basic` are then not accepted).
     pub oauth: Option<OAuthConfig>,
+    /// `scimtest serve --rate-limit N`: at most N requests admitted in any second, beyond that 429 with
+    /// `Retry-After: 1` (RFC 6585 §4); `None`: no limit.
+    pub rate_limit: Option<u32>,
+    /// `scimtest serve --delay-ms N`: how long every admitted request waits before it is handled.
+    pub answer_delay: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +99,8 @@ impl Default for ServerConfig {
             seed_users: 0,
             governance: true,
             oauth: None,
+            rate_limit: None,
+            answer_delay: std::time::Duration::ZERO,
         }
     }
 }
