@@ -301,6 +301,13 @@ behaviour! {
     oauth_assertion_signature_checked: bool = true,
     /// Token answers carry `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
     oauth_token_answer_not_stored: bool = true,
+
+    // ----- concurrency and large groups (issue 17) -----
+    /// A Group PATCH reads and writes under one lock (RFC 7644 §3.5.2: atomic); `Some(ms)`: it reads the
+    /// group, waits this long, and writes its change over what it read.
+    group_patch_stale_read_ms: Option<u64> = None,
+    /// The most members a Group keeps, the rest dropped without an error; `None`: every member is kept.
+    group_member_cap: Option<usize> = None,
 }
 
 impl Behaviour {
@@ -535,6 +542,11 @@ impl Behaviour {
             Fault::OAuthAssertionSignatureUnchecked => self.oauth_assertion_signature_checked = false,
             // RFC 6749 §5.1: token answers are not stored.
             Fault::OAuthTokenCacheable => self.oauth_token_answer_not_stored = false,
+            // ----- concurrency and large groups (issue 17) -----
+            // RFC 7644 §3.5.2: a Group PATCH reads and writes as one.
+            Fault::LostConcurrentMemberUpdate => self.group_patch_stale_read_ms = Some(5),
+            // RFC 7644 §3.5.2.1: every added member is kept.
+            Fault::MembersCappedAt100 => self.group_member_cap = Some(100),
         }
     }
 

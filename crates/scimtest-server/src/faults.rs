@@ -225,6 +225,12 @@ faults! {
     OAuthTokenCacheable => "oauth-token-cacheable":
         "token answers come without `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1: MUST)",
 
+    // ----- concurrency and large groups (issue 17) -----
+    LostConcurrentMemberUpdate => "lost-concurrent-member-update":
+        "a Group PATCH reads the group, waits 5 ms, then writes its change over what it read, so concurrent member adds lose members (RFC 7644 §3.5.2: a PATCH is applied atomically)",
+    MembersCappedAt100 => "members-capped-at-100":
+        "a Group keeps at most 100 members: members added beyond are dropped and the write still succeeds (RFC 7644 §3.5.2.1: add appends the members; Entra E-AM and Okta O-MG grow groups past 100)",
+
 }
 
 impl Fault {
