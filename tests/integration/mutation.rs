@@ -410,7 +410,7 @@ const OAUTH_FAULTS: &[(Fault, &str)] = &[
 /// The concurrency and large-group faults (issue 17), each with the check that proves it.
 const CONCURRENCY_FAULTS: &[(Fault, &str)] = &[
     (Fault::LostConcurrentMemberUpdate, "rfc::concurrency::parallel_member_adds_keep_every_member"),
-    (Fault::MembersCappedAt100, "rfc::large_groups::group_of_1000_members_keeps_every_member"),
+    (Fault::MembersCappedAt100, "rfc::large_groups::group_of_300_members_keeps_every_member"),
     // Older faults the parallel checks catch as well: uniqueness and preconditions across concurrent writes.
     (Fault::DuplicateUserNames, "rfc::concurrency::parallel_creates_of_one_username_create_one_user"),
     (Fault::IgnoreIfMatch, "rfc::concurrency::parallel_replaces_with_one_if_match_let_one_win"),
