@@ -64,6 +64,7 @@ fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture
         snapshot: Some(Default::default()),
         subject: false,
         token: None,
+        parallel: None,
     }
 }
 

@@ -262,6 +262,23 @@ pub(super) async fn execute(
             kind: step_kind(step),
             setup: explained.is_none() && is_setup(steps, i),
         };
+        if let Some(copies) = step.parallel {
+            let answers = super::parallel::run(shared, step, copies, &mut vars, rfc.then_some(schemas.as_slice()))
+                .await
+                .map_err(|e| Failure {
+                    problems: vec![Problem::new(ProblemKind::Suite, "the request", "a request the suite can build", e)],
+                    step: at.clone(),
+                    exchange: None,
+                    generated: None,
+                })?;
+            if !answers.problems.is_empty() {
+                let shown = Some(Box::new(answers.shown));
+                return Err(Failure { step: at, problems: answers.problems, exchange: shown, generated: None });
+            }
+            vars.last_headers = answers.shown.response_headers;
+            i += 1;
+            continue;
+        }
         let (request, path) = build_request(step, &vars, rfc.then_some(schemas.as_slice())).map_err(|e| Failure {
             problems: vec![Problem::new(ProblemKind::Suite, "the request", "a request the suite can build", e)],
             step: at.clone(),
@@ -593,6 +610,7 @@ mod tests {
             snapshot: None,
             subject: false,
             token: None,
+            parallel: None,
         }
     }
 

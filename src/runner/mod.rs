@@ -31,6 +31,8 @@ mod harness;
 mod interrupt;
 /// What a run collected after its trials, and the one writer of its report files (merged in `selftest`).
 mod outcome;
+/// A `parallel = N` step: its copies sent at once, judged and counted by status.
+mod parallel;
 /// What the configuration plans (profiles, suites, generated checks, identity providers) and skip reasons.
 mod plan;
 /// A few GETs that turn a set-up mistake into one typed problem before anything else runs.

@@ -327,6 +327,8 @@ pub struct Expect {
     pub refusal_needs_declaration: Option<DeclaredRefusal>,
     /// The answer comes within this many milliseconds (Okta SPEC #10).
     pub within_ms: Option<u64>,
+    /// A `parallel` step's answers, counted by status: exactly this many of each (`expect.statuses`).
+    pub statuses: Vec<(u16, usize)>,
 }
 
 /// `expect.refusal_needs_declaration`: the attribute (`(resource type, SCIM path)`) and the value the
@@ -369,7 +371,12 @@ pub struct Step {
     /// `token = "…"`: the step sends this request to the token endpoint (made from the run's `--auth`
     /// settings) instead of a SCIM request; method and path are unused.
     pub token: Option<TokenVariant>,
+    /// `parallel = N`: the step is sent N times at once, `${i}` being 0..N-1 in each copy's templates.
+    pub parallel: Option<usize>,
 }
+
+/// The most copies a `parallel` step may send.
+pub const MAX_PARALLEL: usize = 1000;
 
 /// What a step's snapshot keeps beyond the defaults (status, Content-Type, Location, ETag, the body with
 /// ids, timestamps, versions, the host and the run prefix redacted): the suite's, the scenario's and the
@@ -705,6 +712,8 @@ struct RawStep {
     #[serde(default)]
     snapshot_headers: Vec<String>,
     subject: Option<bool>,
+    /// `parallel = 20`: see `Step::parallel`.
+    parallel: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -726,6 +735,8 @@ struct RawExpect {
     /// `{ attribute = "User:preferredLanguage", value = "en-US" }`: see `Expect::refusal_needs_declaration`.
     refusal_needs_declaration: Option<Spanned<RawRefusal>>,
     within_ms: Option<u64>,
+    /// `{ 201 = 1, 409 = 19 }`: see `Expect::statuses`.
+    statuses: Option<Spanned<BTreeMap<String, i64>>>,
 }
 
 #[derive(Deserialize)]
@@ -892,6 +903,16 @@ impl Loader<'_> {
             placeholders(s).map_err(|e| self.err(Some(span.clone()), e, "see \"Templates\" in suites/README.md"))?;
         for p in found {
             if let Placeholder::Capture(name, _) = &p
+                && name == COPY_NUMBER
+                && !captured.contains(name)
+            {
+                return Err(self.err(
+                    Some(span.clone()),
+                    "`${i}` is the copy's number in a `parallel` step, and this step is not one",
+                    "add `parallel = N` to the step (it is then sent N times at once, `${i}` = 0..N-1)",
+                ));
+            }
+            if let Placeholder::Capture(name, _) = &p
                 && !captured.contains(name)
                 && !captured.contains(ANY_CAPTURE)
             {
@@ -966,8 +987,12 @@ impl Loader<'_> {
         defaults: &Defaults,
     ) -> Result<Step, SuiteError> {
         // The step's own captures count for later steps even when the step has an error, so that one
-        // mistake is reported once.
+        // mistake is reported once. `${i}` counts in a parallel step only.
+        let copy_number = raw.parallel.is_some() && captured.insert(COPY_NUMBER.to_string());
         let result = self.step_inner(&raw, base, captured, outer, defaults);
+        if copy_number {
+            captured.remove(COPY_NUMBER);
+        }
         captured.extend(raw.capture.keys().cloned());
         result
     }
@@ -1161,7 +1186,9 @@ impl Loader<'_> {
             Some(b) => b.expect.clone(),
             None => Expect { status: defaults.status.clone().unwrap_or_default(), ..Expect::default() },
         };
-        let expect = self.expect(&raw.expect, base_expect, captured)?;
+        let mut expect = self.expect(&raw.expect, base_expect, captured)?;
+        let parallel =
+            self.parallel(raw, token.is_some(), &mut expect)?.or_else(|| base.as_ref().and_then(|b| b.parallel));
         Ok(Step {
             name: raw.name.clone().or_else(|| base.as_ref().and_then(|b| b.name.clone())),
             method,
@@ -1174,11 +1201,73 @@ impl Loader<'_> {
             body,
             expect,
             capture,
-            // A token answer is not snapshotted: it is made of what the run may not show.
-            snapshot: (snapshot_on && token.is_none()).then_some(snapshot),
+            // A token answer is not snapshotted: it is made of what the run may not show; nor are a parallel
+            // step's answers, whose order and winner vary from run to run.
+            snapshot: (snapshot_on && token.is_none() && parallel.is_none()).then_some(snapshot),
             subject: raw.subject.or_else(|| base.as_ref().map(|b| b.subject)).unwrap_or(false),
             token: token.or_else(|| base.as_ref().and_then(|b| b.token)),
+            parallel,
         })
+    }
+
+    /// `parallel = N` and `expect.statuses`: the count, checked; the statuses' counts must add up to it,
+    /// and give the allowed statuses when `expect.status` does not.
+    fn parallel(&self, raw: &RawStep, token: bool, expect: &mut Expect) -> Result<Option<usize>, SuiteError> {
+        let count = match &raw.parallel {
+            None => None,
+            Some(n) if token => {
+                return Err(self.err(
+                    Some(n.span()),
+                    "a `token` step cannot be `parallel`",
+                    "send the SCIM request in parallel instead, or drop `parallel`",
+                ));
+            }
+            Some(n) => match usize::try_from(*n.get_ref()) {
+                Ok(c) if (2..=MAX_PARALLEL).contains(&c) => Some(c),
+                _ => {
+                    return Err(self.err(
+                        Some(n.span()),
+                        format!("parallel = {} is not a number of copies from 2 to {MAX_PARALLEL}", n.get_ref()),
+                        "e.g. parallel = 20 (the step is sent 20 times at once)",
+                    ));
+                }
+            },
+        };
+        let Some(statuses) = &raw.expect.statuses else { return Ok(count) };
+        let Some(count) = count else {
+            return Err(self.err(
+                Some(statuses.span()),
+                "`expect.statuses` counts the answers of a `parallel` step",
+                "add `parallel = N` to the step, or write `expect.status` for one answer",
+            ));
+        };
+        let mut counted = Vec::new();
+        for (status, n) in statuses.get_ref() {
+            let code = status.parse::<u16>().ok().filter(|c| (100..600).contains(c));
+            match (code, usize::try_from(*n)) {
+                (Some(code), Ok(n)) => counted.push((code, n)),
+                _ => {
+                    return Err(self.err(
+                        Some(statuses.span()),
+                        format!("`{status} = {n}` is not an HTTP status with a count of answers"),
+                        "e.g. expect.statuses = { 201 = 1, 409 = 19 }",
+                    ));
+                }
+            }
+        }
+        let total: usize = counted.iter().map(|(_, n)| n).sum();
+        if total != count {
+            return Err(self.err(
+                Some(statuses.span()),
+                format!("`expect.statuses` counts {total} answers, but the step is sent {count} times"),
+                format!("make the counts add up to parallel = {count}"),
+            ));
+        }
+        if raw.expect.status.is_none() {
+            expect.status = counted.iter().map(|(code, _)| *code).collect();
+        }
+        expect.statuses = counted;
+        Ok(Some(count))
     }
 
     fn method(&self, m: &Spanned<String>) -> Result<Method, SuiteError> {
@@ -1379,6 +1468,7 @@ impl Loader<'_> {
             },
             headers,
             json,
+            statuses: base.statuses,
         })
     }
 
@@ -1490,6 +1580,8 @@ fn accept(a: &str) -> Option<String> {
 /// In a scenario's captured names after a fragment that failed to load: its captures are unknown, so
 /// later steps are not also reported for naming them (one mistake, one message).
 const ANY_CAPTURE: &str = "*";
+/// `${i}`: the copy's number in a `parallel` step (0..N-1).
+pub const COPY_NUMBER: &str = "i";
 
 /// `[suite.defaults]`, resolved.
 #[derive(Debug, Clone, Default)]

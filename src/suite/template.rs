@@ -81,6 +81,19 @@ impl Placeholder {
     }
 }
 
+/// The capture an array element repeats over: the element holds `${name.*…}` (`[{ "value": "${users.*}" }]`
+/// is one member per captured id).
+fn every_element_of(item: &Value) -> Option<String> {
+    let text = serde_json::to_string(item).ok()?;
+    placeholders(&text).ok()?.into_iter().find_map(|p| match p {
+        Placeholder::Capture(name, path) if path.first().is_some_and(|s| s == EVERY) => Some(name),
+        _ => None,
+    })
+}
+
+/// `*` as a capture's first segment: every element of an array capture, one array element each.
+pub const EVERY: &str = "*";
+
 /// The `${…}` placeholders of `s`, or the first syntax error.
 pub fn placeholders(s: &str) -> Result<Vec<Placeholder>, String> {
     let mut out = Vec::new();
@@ -95,6 +108,12 @@ pub fn placeholders(s: &str) -> Result<Vec<Placeholder>, String> {
 }
 
 impl Vars {
+    /// In a `parallel` step, the copy's number: `${i}`, and `i` as an index into an array capture
+    /// (`${users.i}`: the copy's own element of what an earlier parallel step captured).
+    fn copy_number(&self) -> Option<usize> {
+        self.captures.get(super::COPY_NUMBER).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok())
+    }
+
     fn value(&self, p: &Placeholder) -> Result<Value, String> {
         Ok(match p {
             Placeholder::Run => Value::String(self.run.clone()),
@@ -119,7 +138,11 @@ impl Vars {
                 let mut v = self.captures.get(name).ok_or_else(|| format!("nothing was captured as `{name}`"))?;
                 for segment in path {
                     v = match v {
-                        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                        Value::Array(items) => segment
+                            .parse::<usize>()
+                            .ok()
+                            .or_else(|| self.copy_number().filter(|_| segment == super::COPY_NUMBER))
+                            .and_then(|i| items.get(i)),
                         Value::Object(o) => crate::schema::get_ci(o, segment).map(|(_, v)| v),
                         _ => None,
                     }
@@ -184,6 +207,26 @@ impl Vars {
         Ok(out)
     }
 
+    /// One copy of `item` per element of the array capture `name`, `${name.*…}` standing for the element.
+    fn expand_for_each(&self, item: &Value, name: &str) -> Result<Vec<Value>, String> {
+        let count = match self.captures.get(name) {
+            Some(Value::Array(items)) => items.len(),
+            Some(_) => {
+                return Err(format!("`${{{name}.*}}` repeats over an array, and the capture `{name}` is not one"));
+            }
+            None => return Err(format!("nothing was captured as `{name}`")),
+        };
+        let text = serde_json::to_string(item).expect("JSON values serialize");
+        let every = format!("${{{name}.{EVERY}");
+        (0..count)
+            .map(|k| {
+                let one: Value = serde_json::from_str(&text.replace(&every, &format!("${{{name}.{k}")))
+                    .expect("a capture name never changes JSON syntax");
+                self.expand_json(&one)
+            })
+            .collect()
+    }
+
     /// Substitutes inside the strings of a JSON value; a string that is one whole placeholder becomes the
     /// captured value itself (so a number stays a number).
     pub fn expand_json(&self, v: &Value) -> Result<Value, String> {
@@ -196,7 +239,16 @@ impl Vars {
                     Value::String(self.expand(s)?)
                 }
             }
-            Value::Array(items) => Value::Array(items.iter().map(|i| self.expand_json(i)).collect::<Result<_, _>>()?),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match every_element_of(item) {
+                        Some(name) => out.extend(self.expand_for_each(item, &name)?),
+                        None => out.push(self.expand_json(item)?),
+                    }
+                }
+                Value::Array(out)
+            }
             Value::Object(o) => {
                 let mut out = serde_json::Map::new();
                 for (k, v) in o {
@@ -223,6 +275,28 @@ mod tests {
         );
         v.last_headers.push(("etag".into(), "W/\"3\"".into()));
         v
+    }
+
+    #[test]
+    fn in_a_parallel_copy_i_is_its_number_and_indexes_an_array_capture() {
+        let mut v = vars();
+        v.captures.insert("ids".into(), json!(["a", "b", "c"]));
+        assert!(v.expand("${ids.i}").is_err(), "outside a parallel copy `i` indexes nothing");
+        v.captures.insert(crate::suite::COPY_NUMBER.into(), json!(2));
+        assert_eq!(v.expand("${i}/${ids.i}/${ids.0}").unwrap(), "2/c/a");
+        assert_eq!(v.expand_json(&json!({"n": "${i}"})).unwrap(), json!({"n": 2}));
+    }
+
+    #[test]
+    fn an_array_element_with_a_star_repeats_for_every_element_of_the_capture() {
+        let mut v = vars();
+        v.captures.insert("ids".into(), json!(["a", "b"]));
+        let body = json!({"members": [{"value": "${ids.*}", "display": "m ${ids.*}"}, {"value": "z"}]});
+        assert_eq!(
+            v.expand_json(&body).unwrap(),
+            json!({"members": [{"value": "a", "display": "m a"}, {"value": "b", "display": "m b"}, {"value": "z"}]})
+        );
+        assert!(v.expand_json(&json!(["${user.*}"])).unwrap_err().contains("not one"), "only an array repeats");
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn a_good_suite_loads() {
 #[test]
 fn mistakes_name_the_line_and_a_fix() {
     let cases: &[(&str, &str, usize, &str)] = &[
-        ("expect.status = [201]", "expect.statuses = [201]", 13, "unknown field"),
+        ("expect.status = [201]", "expect.stattus = [201]", 13, "unknown field"),
         ("method = \"POST\"", "method = \"FETCH\"", 10, "unknown method"),
         ("path = \"/Users\"\n", "path = \"Users\"\n", 11, "does not start with `/`"),
         ("'''{ \"userName\": \"${name:babs}\" }'''", "'''{ \"userName\": }'''", 12, "body is not JSON"),
@@ -835,4 +835,50 @@ fn token_step_mistakes_name_the_fix() {
     assert!(e.message.contains("between needs a JSON array of two numbers"), "{e}");
     let e = error(&TOKEN_STEPS.replace("between = [1, 2.5]", r#"between = [1, "2"]"#));
     assert!(e.message.contains("between needs two numbers"), "{e}");
+}
+
+const PARALLEL: &str = r#"[suite]
+description = "races"
+
+[[scenario]]
+name = "race"
+requirement = { source = "RFC 7644 §3.3", level = "MUST", text = "one 201" }
+steps = [
+  { post = "/Users", parallel = 20, expect.statuses = { 201 = 1, 409 = 19 },
+    body = '{ "userName": "${name:racer}", "displayName": "copy ${i}" }' },
+  { post = "/Users", parallel = 3, capture = { ids = "/id" }, body = '{ "userName": "${name:m}-${i}" }' },
+  { patch = "/Groups/x", parallel = 3, body = '{ "value": "${ids.i}" }' },
+  { get = "/Users/${ids.2}" },
+]
+"#;
+
+#[test]
+fn a_parallel_step_loads_with_its_status_counts_and_no_snapshot() {
+    let s = load(PARALLEL).unwrap();
+    let steps = &s.scenarios[0].steps;
+    assert_eq!(steps.iter().map(|s| s.parallel).collect::<Vec<_>>(), [Some(20), Some(3), Some(3), None]);
+    assert_eq!(steps[0].expect.statuses, vec![(201, 1), (409, 19)]);
+    assert_eq!(steps[0].expect.status, vec![201, 409], "the counted statuses are the allowed ones");
+    assert!(steps[1].expect.status.is_empty() && steps[1].expect.statuses.is_empty(), "no counts: any 2xx");
+    assert!(steps[..3].iter().all(|s| s.snapshot.is_none()), "which copy wins varies: never snapshotted");
+    assert!(steps[3].snapshot.is_some());
+}
+
+#[test]
+fn parallel_mistakes_name_the_line_and_a_fix() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("parallel = 20,", "parallel = 1,", "from 2 to 1000"),
+        ("parallel = 20,", "parallel = 5000,", "from 2 to 1000"),
+        ("{ 201 = 1, 409 = 19 }", "{ 201 = 1, 409 = 18 }", "counts 19 answers, but the step is sent 20 times"),
+        ("{ 201 = 1, 409 = 19 }", "{ 201 = 1, created = 19 }", "not an HTTP status"),
+        ("parallel = 3, body", "expect.statuses = { 200 = 3 }, body", "counts the answers of a `parallel` step"),
+        ("{ get = \"/Users/${ids.2}\" }", "{ get = \"/Users/${i}\" }", "this step is not one"),
+    ];
+    for (from, to, phrase) in cases {
+        let text = PARALLEL.replacen(from, to, 1);
+        assert_ne!(text, PARALLEL, "the case {from:?} changed nothing");
+        let e = error(&text);
+        assert!(e.message.contains(phrase), "{to}: {e}");
+        assert!(e.line.is_some() && !e.fix.is_empty(), "{to}: {e}");
+    }
 }

@@ -414,6 +414,29 @@ const OAUTH_FAULTS: &[(Fault, &str)] = &[
     (Fault::OAuthTokenCacheable, "rfc::token-endpoint::token_answer_is_not_cacheable"),
 ];
 
+/// The concurrency and large-group faults (issue 17), each with the check that proves it.
+const CONCURRENCY_FAULTS: &[(Fault, &str)] = &[
+    (Fault::LostConcurrentMemberUpdate, "rfc::concurrency::parallel_member_adds_keep_every_member"),
+    (Fault::MembersCappedAt100, "rfc::large_groups::group_of_300_members_keeps_every_member"),
+    // Older faults the parallel checks catch as well: uniqueness and preconditions across concurrent writes.
+    (Fault::DuplicateUserNames, "rfc::concurrency::parallel_creates_of_one_username_create_one_user"),
+    (Fault::IgnoreIfMatch, "rfc::concurrency::parallel_replaces_with_one_if_match_let_one_win"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_concurrency_fault_fails_its_named_check() {
+    let matrix = matrix().await;
+    for (fault, check) in CONCURRENCY_FAULTS {
+        let record = matrix[fault].iter().find(|r| r.name == *check).unwrap_or_else(|| panic!("{check} planned"));
+        assert!(
+            matches!(record.outcome, Outcome::Failed(_)),
+            "`{}` must fail {check}, which ended {:?}",
+            fault.name(),
+            record.message()
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_oauth_fault_fails_its_named_check() {
     let matrix = matrix().await;

@@ -604,6 +604,25 @@ async fn probe(fault: Fault, s: &Server) -> bool {
                 && second.status == StatusCode::TOO_MANY_REQUESTS
                 && second.headers.get("retry-after").is_some_and(|v| v == "1")
         }
+        // ----- concurrency and large groups (issue 17) -----
+        Fault::LostConcurrentMemberUpdate => {
+            let (a, b) = (s.named("a").await, s.named("b").await);
+            let path = format!("/Groups/{}", s.group("G", &[]).await);
+            let add = |id: &str| json!([{"op": "add", "path": "members", "value": [{"value": id}]}]);
+            // Both in flight at once: the second reads before the first writes.
+            tokio::join!(s.patch(&path, add(&a)), s.patch(&path, add(&b)));
+            s.get(&path).await.body["members"].as_array().map_or(0, Vec::len) == 2
+        }
+        Fault::MembersCappedAt100 => {
+            let mut ids = Vec::new();
+            for i in 0..101 {
+                ids.push(s.named(&format!("m{i}")).await);
+            }
+            let g = s.group("G", &[]).await;
+            let members: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+            s.patch(&format!("/Groups/{g}"), json!([{"op": "add", "path": "members", "value": members}])).await;
+            s.get(&format!("/Groups/{g}")).await.body["members"].as_array().map_or(0, Vec::len) == 101
+        }
     }
 }
 

@@ -305,6 +305,12 @@ behaviour! {
     // ----- load (issue 17) -----
     /// A 429 of the rate limit carries `Retry-After` (RFC 6585 §4, RFC 9110 §10.2.3).
     rate_limit_retry_after: bool = true,
+    // ----- concurrency and large groups (issue 17) -----
+    /// A Group PATCH reads and writes under one lock (RFC 7644 §3.5.2: atomic); `Some(ms)`: it reads the
+    /// group, waits this long, and writes its change over what it read.
+    group_patch_stale_read_ms: Option<u64> = None,
+    /// The most members a Group keeps, the rest dropped without an error; `None`: every member is kept.
+    group_member_cap: Option<usize> = None,
 }
 
 impl Behaviour {
@@ -542,6 +548,11 @@ impl Behaviour {
             // ----- load (issue 17) -----
             // RFC 6585 §4: a 429 may say how long to wait; a client that is told never guesses.
             Fault::RateLimitWithoutRetryAfter => self.rate_limit_retry_after = false,
+            // ----- concurrency and large groups (issue 17) -----
+            // RFC 7644 §3.5.2: a Group PATCH reads and writes as one.
+            Fault::LostConcurrentMemberUpdate => self.group_patch_stale_read_ms = Some(5),
+            // RFC 7644 §3.5.2.1: every added member is kept.
+            Fault::MembersCappedAt100 => self.group_member_cap = Some(100),
         }
     }
 

@@ -444,7 +444,16 @@ async fn modify(
     let r = async {
         let p = params(q.as_deref())?;
         let json = json_body(&s, &h, body).await?;
-        let updated = s.patch(kind, &id, &json, header_str(&h, header::IF_MATCH), &base_url(&s, &h))?;
+        let if_match = header_str(&h, header::IF_MATCH);
+        let updated = match s.behaviour().group_patch_stale_read_ms.filter(|_| kind == Kind::Group) {
+            // The bug: read, yield to the other requests, write over what was read.
+            Some(wait) => {
+                let stale = s.read_for_patch(kind, &id);
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                s.patch_over(kind, &id, &json, if_match, &base_url(&s, &h), stale)?
+            }
+            None => s.patch(kind, &id, &json, if_match, &base_url(&s, &h))?,
+        };
         Ok(resource_response(&s, StatusCode::OK, updated, &p, false))
     }
     .await;

@@ -423,6 +423,10 @@ impl Service {
                 out.push(json!({ "value": id, "type": kind.name() }));
             }
         }
+        if let Some(cap) = self.behaviour.group_member_cap {
+            // The bug: the rest are dropped, and the write succeeds.
+            out.truncate(cap);
+        }
         *members = out;
         if members.is_empty() {
             resource.as_object_mut().expect("resources are objects").shift_remove("members");
@@ -761,6 +765,25 @@ impl Service {
         if_match: Option<&str>,
         base: &str,
     ) -> Result<Rendered, ScimError> {
+        self.patch_over(kind, id, body, if_match, base, None)
+    }
+
+    /// The resource as stored now, for [`Service::patch_over`] (with `lost-concurrent-member-update`).
+    pub(super) fn read_for_patch(&self, kind: Kind, id: &str) -> Option<Stored> {
+        self.store.read().table(kind).by_id.get(id).cloned()
+    }
+
+    /// A PATCH applied to `stale` (read earlier) instead of the resource as stored, when given: the
+    /// lost update of `lost-concurrent-member-update`.
+    pub(super) fn patch_over(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        base: &str,
+        stale: Option<Stored>,
+    ) -> Result<Rendered, ScimError> {
         let options = &self.patch_options;
         let mut request = PatchRequest::from_json(body, options)?;
         if kind == Kind::Group {
@@ -832,6 +855,7 @@ impl Service {
         }
         let mut data = self.store.write();
         let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
+        let old = stale.unwrap_or(old);
         self.check_if_match(&old, if_match)?;
         let old_json = old.json();
         let schema = self.schema(kind);

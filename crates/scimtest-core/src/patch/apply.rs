@@ -1,5 +1,7 @@
 //! The PATCH apply engine (RFC 7644 §3.5.2.1–§3.5.2.3, docs/patch-semantics.md).
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::error::{PatchError, ScimType};
@@ -460,10 +462,50 @@ impl<'s> Engine<'s, '_> {
                 let same = |e: &Value, item: &Value| {
                     same_element(attr, e, item) && (!self.options.add_matches_exactly || same_exactly(e, item))
                 };
+                // The items by their `value` in ASCII lower case keep an add to a large group linear (1,000
+                // members); an item it cannot key (no string `value`, non-ASCII, a dateTime) is compared with
+                // every item, and every item it cannot key is compared with each new one, as before.
+                let value_def = attr.sub_attribute("value").filter(|d| d.ty != AttributeType::DateTime);
+                let key = |v: &Value| -> Option<String> {
+                    value_def?;
+                    let text = v.as_object().and_then(|o| get_ci(o, "value")).and_then(|(_, v)| v.as_str())?;
+                    text.is_ascii().then(|| text.to_ascii_lowercase())
+                };
+                let mut keyed: HashMap<String, Vec<usize>> = HashMap::new();
+                let mut unkeyed: Vec<usize> = Vec::new();
+                for (i, e) in items.iter().enumerate() {
+                    match key(e) {
+                        Some(k) => keyed.entry(k).or_default().push(i),
+                        None => unkeyed.push(i),
+                    }
+                }
                 for item in new_items {
-                    match items.iter().position(|e| same(e, &item)) {
-                        Some(i) => items[i] = self.merge(attr, &items[i], &item)?,
-                        None => items.push(strip_nulls(item)),
+                    let item_key = key(&item);
+                    let found = match &item_key {
+                        Some(k) => keyed
+                            .get(k)
+                            .into_iter()
+                            .flatten()
+                            .chain(&unkeyed)
+                            .copied()
+                            .filter(|&i| same(&items[i], &item))
+                            .min(),
+                        None => items.iter().position(|e| same(e, &item)),
+                    };
+                    match found {
+                        Some(i) => {
+                            items[i] = self.merge(attr, &items[i], &item)?;
+                            if item_key.is_none() {
+                                unkeyed.push(i);
+                            }
+                        }
+                        None => {
+                            match item_key {
+                                Some(k) => keyed.entry(k).or_default().push(items.len()),
+                                None => unkeyed.push(items.len()),
+                            }
+                            items.push(strip_nulls(item));
+                        }
                     }
                 }
                 Value::Array(items)

@@ -357,3 +357,29 @@ fn add_matches_exactly_appends_a_case_variant() {
     let same = ops(json!([{"op": "add", "path": "emails", "value": [{"value": "babs@jensen.org", "type": "home"}]}]));
     assert!(!apply_json(&user(), &same, ResourceSchema::user(), &exact).unwrap().changed);
 }
+
+#[test]
+fn a_large_add_finds_existing_values_as_a_one_by_one_comparison_does() {
+    // 1,000 members in one add (Entra E-AM batches), with repeats that must merge into the first equal
+    // value: the same id again, and emails that differ in ASCII case only (caseExact false).
+    let ids: Vec<Value> = (0..1000).map(|i| json!({"value": format!("m{}", i % 600)})).collect();
+    let added = run(&group(), json!([{"op": "add", "path": "members", "value": ids}]), Mode::Rfc).unwrap().resource;
+    let members = added["members"].as_array().unwrap();
+    assert_eq!(members.len(), 600, "m1 and m2 were there, and m0..m599 are 600 distinct ids");
+    assert_eq!(members[0]["value"], "m1", "existing members keep their place");
+    let emails = json!([{"op": "add", "path": "emails", "value": [
+        {"value": "A@EXAMPLE.COM", "type": "other"}, {"value": "a@example.com", "type": "other"},
+        {"value": "\u{212a}@example.com", "type": "other"}, {"value": "k@example.com", "type": "other"}]}]);
+    let out = run(&user(), emails, Mode::Rfc).unwrap().resource;
+    let values: Vec<&str> = out["emails"].as_array().unwrap().iter().map(|e| e["value"].as_str().unwrap()).collect();
+    let case_folded = |v: &str| values.iter().filter(|x| x.to_lowercase() == v.to_lowercase()).count();
+    assert_eq!(case_folded("a@example.com"), 1, "ASCII case differences are one email: {values:?}");
+    assert_eq!(
+        values
+            .iter()
+            .filter(|v| v.ends_with("@example.com") && (v.starts_with('k') || v.starts_with('\u{212a}')))
+            .count(),
+        1,
+        "the Kelvin sign folds to k, so the ASCII k is the same email: {values:?}"
+    );
+}
