@@ -387,15 +387,35 @@ pub fn default_max_rps(base_url: &str) -> Option<u32> {
 
 #[derive(Debug, Default)]
 struct PaceState {
-    /// When the last `max_rps` requests were let go, oldest first.
-    sent: std::collections::VecDeque<Instant>,
+    /// The requests let go lately, oldest first: each in flight (`None`) or answered (when).
+    sent: std::collections::VecDeque<(u64, Option<Instant>)>,
+    next_ticket: u64,
     /// No request goes before this (the last 429's `Retry-After`).
     paused_until: Option<Instant>,
 }
 
-/// The window `max_rps` counts in: a second, and a margin for the jitter between letting a request go and
-/// its arrival, so a server counting arrivals per second never sees more than `max_rps`.
-const PACE_WINDOW: Duration = Duration::from_millis(1020);
+/// The window `max_rps` counts in. A request counts from when it is let go until a window after its answer
+/// came: it reached the server before its answer did, so a later request let go then reaches it more than
+/// a window later, whatever the network and the scheduler did in between. A server counting arrivals per
+/// second never sees more than `max_rps`.
+const PACE_WINDOW: Duration = Duration::from_millis(1000);
+
+/// A request's place in the run's pace; it is over when dropped (its answer came, or it failed).
+pub struct PaceTicket<'a> {
+    pacing: &'a Pacing,
+    id: Option<u64>,
+}
+
+impl Drop for PaceTicket<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            let mut state = self.pacing.state.lock().expect("pacing lock");
+            if let Some(slot) = state.sent.iter_mut().find(|(i, _)| *i == id) {
+                slot.1 = Some(Instant::now());
+            }
+        }
+    }
+}
 
 impl Pacing {
     /// At most `max_rps` requests in any second; `None`: no cap (429 pauses still apply).
@@ -423,9 +443,9 @@ impl Pacing {
         }
     }
 
-    /// Waits until the run may send one more request: after any pause, and when fewer than `max_rps` went in
-    /// the last second. The request counts from the moment it is let go.
-    pub async fn turn(&self) {
+    /// Waits until the run may send one more request: after any pause, and when fewer than `max_rps` are in
+    /// flight or were answered within the last second. Hold the ticket until the answer is read.
+    pub async fn turn(&self) -> PaceTicket<'_> {
         loop {
             let wait = {
                 let mut state = self.state.lock().expect("pacing lock");
@@ -433,17 +453,26 @@ impl Pacing {
                 match state.paused_until.filter(|until| *until > now) {
                     Some(until) => until - now,
                     None => match self.max_rps {
-                        None => return,
+                        None => return PaceTicket { pacing: self, id: None },
                         Some(n) => {
-                            while state.sent.front().is_some_and(|t| now.duration_since(*t) >= PACE_WINDOW) {
-                                state.sent.pop_front();
-                            }
+                            let over = |slot: &(u64, Option<Instant>)| {
+                                slot.1.is_some_and(|answered| now.duration_since(answered) >= PACE_WINDOW)
+                            };
+                            state.sent.retain(|slot| !over(slot));
                             if state.sent.len() < n.get() as usize {
-                                state.sent.push_back(now);
-                                return;
+                                let id = state.next_ticket;
+                                state.next_ticket += 1;
+                                state.sent.push_back((id, None));
+                                return PaceTicket { pacing: self, id: Some(id) };
                             }
-                            let oldest = *state.sent.front().expect("a full window");
-                            (oldest + PACE_WINDOW).saturating_duration_since(now)
+                            // The first answered one to leave the window, or (all in flight) a short look later.
+                            state
+                                .sent
+                                .iter()
+                                .filter_map(|(_, answered)| *answered)
+                                .map(|answered| (answered + PACE_WINDOW).saturating_duration_since(now))
+                                .min()
+                                .unwrap_or(Duration::from_millis(5))
                         }
                     },
                 }
@@ -866,7 +895,7 @@ impl Client {
         let pooled = if get { &pools.http } else { &pools.no_redirect };
         let fresh = if get { &self.fresh } else { &self.fresh_no_redirect };
         // The run's pace before the clock starts: waiting for it is not the server's time.
-        self.config.pacing.turn().await;
+        let mut _paced = self.config.pacing.turn().await;
         let start = Instant::now();
         let mut attempts = 0;
         let mut on_new_connection = false;
@@ -880,7 +909,8 @@ impl Client {
                 sent_authorization = authorization;
             }
             if attempts > 1 {
-                self.config.pacing.turn().await;
+                drop(_paced);
+                _paced = self.config.pacing.turn().await;
             }
             let http = if on_new_connection { fresh } else { pooled };
             let mut builder = http.request(method.clone(), &url).headers(headers.clone());
@@ -1212,7 +1242,7 @@ impl Client {
         }
         let shown_body = encode(&request.shown_form).replace(&crate::client::percent_encode(HIDDEN, b""), HIDDEN);
         // Token requests count toward --max-rps too: the token endpoint is often the same service.
-        self.config.pacing.turn().await;
+        let _paced = self.config.pacing.turn().await;
         let mut exchange = Exchange::request("POST", url.clone(), shown, Some(shown_body));
         let _in_flight = self.hold();
         let (started, start) = (std::time::SystemTime::now(), Instant::now());

@@ -369,7 +369,7 @@ async fn get(http: &reqwest::Client, client: &Client, base: &str, path: &str) ->
     let (url, headers, shown) = client.prepare(&request, authorization.as_ref());
     let url = format!("{base}{}", url.strip_prefix(client.base_url()).unwrap_or(&url));
     // Within the run's pace: pre-flight's probes count toward --max-rps like every other request.
-    client.pacing().turn().await;
+    let _paced = client.pacing().turn().await;
     let (sent, start) = (std::time::SystemTime::now(), std::time::Instant::now());
     let mut exchange = Exchange::request("GET", url.clone(), shown, None);
     let answer = read_answer(http, client, &url, headers, &mut exchange).await;
