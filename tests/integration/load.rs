@@ -53,16 +53,6 @@ fn config(rate_limit: Option<u32>, faults: &[Fault]) -> ServerConfig {
     }
 }
 
-/// The most requests that arrived within any one second.
-fn busiest_second(arrivals: &[Instant]) -> usize {
-    let mut sorted = arrivals.to_vec();
-    sorted.sort();
-    (0..sorted.len())
-        .map(|i| sorted[i..].iter().take_while(|t| t.duration_since(sorted[i]) < Duration::from_secs(1)).count())
-        .max()
-        .unwrap_or(0)
-}
-
 #[test]
 fn the_clean_server_passes_at_25_requests_a_second_and_is_left_empty() {
     let rt = runtime();
@@ -141,7 +131,11 @@ fn rate_10_never_sends_more_than_10_in_any_second() {
     let arrivals: Vec<Instant> = server.log.lock().unwrap().iter().map(|s| s.at).collect();
     assert!(arrivals.len() >= 30, "a run long enough to be paced: {} requests", arrivals.len());
     // Every request: the probe, the cycle and the cleanup.
-    assert!(busiest_second(&arrivals) <= 10, "{} requests in one second", busiest_second(&arrivals));
+    assert!(
+        crate::util::busiest_second(&arrivals) <= 10,
+        "{} requests in one second",
+        crate::util::busiest_second(&arrivals)
+    );
     assert!(report.unwrap()["busiest_second"].as_u64().unwrap() <= 10);
     assert!(took >= Duration::from_millis(100 * (arrivals.len() as u64 - 10)), "{took:?} for {}", arrivals.len());
     rt.block_on(server.shutdown());

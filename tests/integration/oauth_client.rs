@@ -247,16 +247,22 @@ impl Respond for Issuing {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_second_tokens_are_refreshed_before_they_expire() {
+/// A token endpoint issuing `short-lived-token-N` tokens for `lifetime`, and when it issued each.
+async fn issuing(lifetime: Duration) -> (MockServer, Arc<Mutex<HashMap<String, Instant>>>) {
     let issued = Arc::new(Mutex::new(HashMap::new()));
     let token_server = MockServer::start().await;
-    let lifetime = Duration::from_secs(2);
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
         .respond_with(Issuing { lifetime, issued: issued.clone() })
         .mount(&token_server)
         .await;
+    (token_server, issued)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_second_tokens_are_refreshed_before_they_expire() {
+    let lifetime = Duration::from_secs(2);
+    let (token_server, issued) = issuing(lifetime).await;
     let scim = MockServer::start().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let known = issued.clone();
@@ -559,14 +565,8 @@ fn an_oauth_run_leaves_no_secret_in_any_output() {
 /// more with a fresh token; a 401 for the token still held is the server's verdict, never retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_for_a_token_that_expired_in_flight_is_sent_once_more_and_no_other_401_is() {
-    let issued = Arc::new(Mutex::new(HashMap::new()));
-    let token_server = MockServer::start().await;
     let lifetime = Duration::from_secs(2);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(Issuing { lifetime, issued: issued.clone() })
-        .mount(&token_server)
-        .await;
+    let (token_server, _) = issuing(lifetime).await;
     let scim = MockServer::start().await;
     let bearer = |n: usize| format!("Bearer short-lived-token-{n}");
     // The first token is refused slowly (1.6 s: past its refresh point), the second accepted.

@@ -208,16 +208,6 @@ async fn the_client_retries_429_only_where_repeating_is_safe() {
     assert!(!post.transcript(1000).contains(TOKEN));
 }
 
-/// The most arrivals within any one second (a window sliding from each arrival).
-fn busiest_second(arrivals: &[std::time::Instant]) -> usize {
-    let mut sorted = arrivals.to_vec();
-    sorted.sort();
-    (0..sorted.len())
-        .map(|i| sorted[i..].iter().take_while(|t| t.duration_since(sorted[i]) < Duration::from_secs(1)).count())
-        .max()
-        .unwrap_or(0)
-}
-
 /// `--max-rps 10` against a server that counts arrivals: never more than 10 in any second, pre-flight, the
 /// checks and the cleanup together.
 #[test]
@@ -246,7 +236,11 @@ fn max_rps_caps_every_second_of_the_run() {
     assert!(text(&out).contains("the run sent at most 10 requests in any second (--max-rps)"), "{}", text(&out));
     let arrivals: Vec<std::time::Instant> = server.log.lock().unwrap().iter().map(|s| s.at).collect();
     assert!(arrivals.len() >= 30, "a run long enough to be paced: {} requests", arrivals.len());
-    assert!(busiest_second(&arrivals) <= 10, "{} requests in one second", busiest_second(&arrivals));
+    assert!(
+        crate::util::busiest_second(&arrivals) <= 10,
+        "{} requests in one second",
+        crate::util::busiest_second(&arrivals)
+    );
     // Paced, not merely slow: n requests at 10 a second take about n/10 seconds.
     assert!(took >= Duration::from_millis(100 * (arrivals.len() as u64 - 10)), "{took:?} for {}", arrivals.len());
     rt.block_on(server.shutdown());

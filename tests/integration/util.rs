@@ -257,3 +257,16 @@ impl std::fmt::Debug for Run {
         write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
+
+/// The most arrivals within any one second (a window sliding from each arrival): what a rate limiter
+/// counting per second sees at its busiest.
+pub fn busiest_second(arrivals: &[std::time::Instant]) -> usize {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort();
+    (0..sorted.len())
+        .map(|i| {
+            sorted[i..].iter().take_while(|t| t.duration_since(sorted[i]) < std::time::Duration::from_secs(1)).count()
+        })
+        .max()
+        .unwrap_or(0)
+}
