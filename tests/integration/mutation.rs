@@ -426,7 +426,12 @@ const CONCURRENCY_FAULTS: &[(Fault, &str)] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_concurrency_fault_fails_its_named_check() {
     let matrix = matrix().await;
-    for (fault, check) in CONCURRENCY_FAULTS {
+    assert_each_fails_its_check(matrix, CONCURRENCY_FAULTS);
+}
+
+/// Each `(fault, check)`: the check failed in the fault's run of the matrix.
+fn assert_each_fails_its_check(matrix: &BTreeMap<Fault, Vec<Record>>, table: &[(Fault, &str)]) {
+    for (fault, check) in table {
         let record = matrix[fault].iter().find(|r| r.name == *check).unwrap_or_else(|| panic!("{check} planned"));
         assert!(
             matches!(record.outcome, Outcome::Failed(_)),
@@ -443,15 +448,7 @@ async fn each_oauth_fault_fails_its_named_check() {
     let oauth: Vec<&Fault> = Fault::ALL.iter().filter(|f| f.name().starts_with("oauth-")).collect();
     let listed: std::collections::BTreeSet<&Fault> = OAUTH_FAULTS.iter().map(|(f, _)| f).collect();
     assert_eq!(oauth.len(), listed.len(), "every oauth fault has its check in OAUTH_FAULTS");
-    for (fault, check) in OAUTH_FAULTS {
-        let record = matrix[fault].iter().find(|r| r.name == *check).unwrap_or_else(|| panic!("{check} planned"));
-        assert!(
-            matches!(record.outcome, Outcome::Failed(_)),
-            "`{}` must fail {check}, which ended {:?}",
-            fault.name(),
-            record.message()
-        );
-    }
+    assert_each_fails_its_check(matrix, OAUTH_FAULTS);
 }
 
 /// Failing checks per level, by name.
