@@ -210,7 +210,9 @@ fn step(state: &AppState, op: &Map<String, Value>, ids: &HashMap<String, String>
     let result = match (method.as_str(), id) {
         ("POST", None) => state.create(kind, &data, base).map(|r| (StatusCode::CREATED, Some(r))),
         ("PUT", Some(id)) => state.replace(kind, id, &data, version, base).map(|(r, _)| (StatusCode::OK, Some(r))),
-        ("PATCH", Some(id)) => state.patch(kind, id, &data, version, base).map(|r| (StatusCode::OK, Some(r))),
+        ("PATCH", Some(id)) => state
+            .patch(kind, id, &data, version, base, super::service::Members::Shown)
+            .map(|r| (StatusCode::OK, Some(r))),
         ("DELETE", Some(id)) => state.delete(kind, id, version).map(|()| (StatusCode::NO_CONTENT, None)),
         (m, _) => Err(ScimError::bad_request(
             "invalidSyntax",

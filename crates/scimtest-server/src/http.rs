@@ -15,7 +15,7 @@ use super::error::ScimError;
 use super::governance::Catalogue;
 use super::listing::ListQuery;
 use super::projection::{field, list_from_json, project, split_list};
-use super::service::{Kind, Rendered};
+use super::service::{Kind, Members, Rendered};
 use super::{AppState, bulk, discovery, oauth};
 
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -139,6 +139,14 @@ struct Params {
     descending: bool,
     attributes: Vec<String>,
     excluded: Vec<String>,
+}
+
+/// [`Members::Excluded`] when the answer's projection drops `members` (`excludedAttributes=members`).
+fn members_view(state: &AppState, p: &Params) -> Members {
+    let excluded = state.behaviour().excluded_attributes_honoured
+        && p.excluded.iter().any(|e| e.eq_ignore_ascii_case("members"))
+        && !p.attributes.iter().any(|a| a.to_ascii_lowercase().contains("members"));
+    if excluded { Members::Excluded } else { Members::Shown }
 }
 
 fn integer(name: &str, v: &str) -> Result<i64, ScimError> {
@@ -394,7 +402,7 @@ async fn read(
 ) -> Response {
     let r = (|| {
         let p = params(q.as_deref())?;
-        let found = s.get(kind, &id, &base_url(&s, &h))?;
+        let found = s.get(kind, &id, &base_url(&s, &h), members_view(&s, &p))?;
         if let Some(inm) = header_str(&h, header::IF_NONE_MATCH) {
             let current = found.version.trim_start_matches("W/");
             if inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == current) {
@@ -450,9 +458,9 @@ async fn modify(
             Some(wait) => {
                 let stale = s.read_for_patch(kind, &id);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                s.patch_over(kind, &id, &json, if_match, &base_url(&s, &h), stale)?
+                s.patch_over(kind, &id, &json, if_match, &base_url(&s, &h), stale, members_view(&s, &p))?
             }
-            None => s.patch(kind, &id, &json, if_match, &base_url(&s, &h))?,
+            None => s.patch(kind, &id, &json, if_match, &base_url(&s, &h), members_view(&s, &p))?,
         };
         Ok(resource_response(&s, StatusCode::OK, updated, &p, false))
     }
@@ -541,6 +549,7 @@ async fn list(State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery, ki
             count: p.count,
             sort_by: p.sort_by.clone(),
             descending: p.descending,
+            members: members_view(&s, &p),
         };
         list_response(&s, &[kind], &query, &p, &base_url(&s, &h))
     });
@@ -591,6 +600,7 @@ async fn search(State(s): State<AppState>, h: HeaderMap, body: Body, kinds: Vec<
             count: p.count,
             sort_by: p.sort_by.clone(),
             descending: p.descending,
+            members: members_view(&s, &p),
         };
         list_response(&s, &kinds, &query, &p, &base_url(&s, &h))
     }

@@ -32,7 +32,7 @@ pub use error::ScimError;
 pub use faults::Fault;
 pub use http::app;
 pub use oauth::{FederatedClient, OAuthConfig};
-pub use service::{Kind, Service};
+pub use service::{Kind, Members, Service};
 
 /// How lenient the server is where the RFC and the identity providers disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

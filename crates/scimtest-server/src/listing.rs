@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::behaviour::TotalResults;
 use super::error::ScimError;
-use super::service::{Kind, Rendered, Service};
+use super::service::{Kind, Members, Rendered, Service};
 use super::store::{Data, Stored, fold};
 use crate::filter::{CompValue, CompareOp, CompiledFilter, Filter, ParseOptions, Test, compile, parse_with};
 use crate::schema::{AttributeType, get_ci};
@@ -23,6 +23,8 @@ pub struct ListQuery {
     pub count: Option<i64>,
     pub sort_by: Option<String>,
     pub descending: bool,
+    /// Whether the page shows groups' members ([`Members`]).
+    pub members: Members,
 }
 
 impl Service {
@@ -257,7 +259,7 @@ impl Service {
                 }
                 let matched = match &compiled {
                     None => true,
-                    Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base).json),
+                    Some(c) if needs_render => c.matches(&self.render(&data, kind, stored, base, Members::Shown).json),
                     // Parsed above: a filter that needs no rendering reads the stored form.
                     Some(c) => json.as_ref().is_some_and(|j| c.matches(j)),
                 };
@@ -289,7 +291,8 @@ impl Service {
             query
         };
         let (page, total, start) = self.page(hits, query);
-        let page = page.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base)).collect();
+        let page =
+            page.into_iter().map(|(kind, stored)| self.render(&data, kind, stored, base, query.members)).collect();
         Ok((page, total, start))
     }
 

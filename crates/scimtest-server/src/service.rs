@@ -3,7 +3,7 @@
 //! `bulk.rs` reuses it operation by operation, so every path through the server behaves alike. What it
 //! does where the mode or a fault decides is read from its [`Behaviour`], resolved once in [`Service::new`].
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -393,10 +393,10 @@ impl Service {
     /// Members must exist; a group cannot contain itself. Stored members keep `value` and the real `type`.
     fn check_members(&self, data: &Data, group_id: &str, resource: &mut Value) -> Result<(), ScimError> {
         let Some(Value::Array(members)) = resource.get_mut("members") else { return Ok(()) };
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        for m in members.iter() {
-            let Some(id) = str_at(m, "value") else {
+        let mut seen = HashSet::with_capacity(members.len());
+        let mut out = Vec::with_capacity(members.len());
+        for m in std::mem::take(members) {
+            let Some(id) = str_at(&m, "value") else {
                 return Err(ScimError::bad_request(
                     "invalidValue",
                     "a member needs a `value`: the id of a User or Group",
@@ -411,7 +411,8 @@ impl Service {
                     format!("member `{id}` is not a User or Group of this server"),
                 ));
             };
-            if let Some(t) = str_at(m, "type")
+            let stated = str_at(&m, "type");
+            if let Some(t) = stated
                 && !t.eq_ignore_ascii_case(kind.name())
             {
                 return Err(ScimError::bad_request(
@@ -419,9 +420,13 @@ impl Service {
                     format!("member `{id}` is a {}, not a {t}", kind.name()),
                 ));
             }
-            if seen.insert(id.to_string()) {
-                out.push(json!({ "value": id, "type": kind.name() }));
+            if !seen.insert(id.to_string()) {
+                continue;
             }
+            // A member stored before is `{value, type}` already: kept as it is, not built again.
+            let stored_form = stated == Some(kind.name())
+                && m.as_object().is_some_and(|o| o.len() == 2 && o.contains_key("value") && o.contains_key("type"));
+            out.push(if stored_form { m } else { json!({ "value": id, "type": kind.name() }) });
         }
         if let Some(cap) = self.behaviour.group_member_cap {
             // The bug: the rest are dropped, and the write succeeds.
@@ -503,8 +508,14 @@ impl Service {
         location
     }
 
-    pub(super) fn render(&self, data: &Data, kind: Kind, stored: &Stored, base: &str) -> Rendered {
+    pub(super) fn render(&self, data: &Data, kind: Kind, stored: &Stored, base: &str, members: Members) -> Rendered {
         let mut json = stored.json();
+        if kind == Kind::Group
+            && members == Members::Excluded
+            && let Some(o) = json.as_object_mut()
+        {
+            o.shift_remove("members");
+        }
         let id = str_at(&json, "id").unwrap_or_default().to_string();
         let location = self.location(base, kind, &id);
         let version = format!("W/\"{}\"", stored.version);
@@ -528,11 +539,10 @@ impl Service {
                         continue;
                     }
                     let Some(stored_group) = data.groups.by_id.get(&g) else { continue };
-                    let group = stored_group.json();
                     list.push(json!({
                         "value": g,
                         "$ref": self.location(base, Kind::Group, &g),
-                        "display": str_at(&group, "displayName").unwrap_or_default(),
+                        "display": stored_group.name.as_deref().unwrap_or_default(),
                         "type": how,
                     }));
                     if let Some(parents) = data.memberships.get(&g) {
@@ -607,53 +617,57 @@ impl Service {
         if kind == Kind::Group {
             self.touch_members(&mut data, &json!({}), &json);
         }
-        let stored = Stored { seq: data.next_seq, version: self.store.next_version(), text: compact(&json), password };
+        let stored = Stored {
+            seq: data.next_seq,
+            version: self.store.next_version(),
+            text: compact(&json),
+            password,
+            name: group_name(kind, &json),
+        };
         let table = data.table_mut(kind);
         table.order.insert(stored.seq, id.clone());
         table.by_id.insert(id.clone(), stored);
         let stored = &data.table(kind).by_id[&id];
-        Ok(self.render(&data, kind, stored, base))
+        Ok(self.render(&data, kind, stored, base, Members::Shown))
     }
 
     /// The stored resource as it is: the answer to a PATCH whose every operation a fault dropped.
-    fn unchanged(&self, kind: Kind, id: &str, base: &str) -> Result<Rendered, ScimError> {
+    fn unchanged(&self, kind: Kind, id: &str, base: &str, members: Members) -> Result<Rendered, ScimError> {
         let data = self.store.read();
         let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-        Ok(self.render(&data, kind, stored, base))
+        Ok(self.render(&data, kind, stored, base, members))
     }
 
-    pub fn get(&self, kind: Kind, id: &str, base: &str) -> Result<Rendered, ScimError> {
+    pub fn get(&self, kind: Kind, id: &str, base: &str, members: Members) -> Result<Rendered, ScimError> {
         let data = self.store.read();
         if !self.behaviour.unknown_id_not_found && !data.table(kind).by_id.contains_key(id) {
             return Ok(Rendered { kind, json: Value::Null, version: String::new(), location: String::new() });
         }
         let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
-        Ok(self.render(&data, kind, stored, base))
+        Ok(self.render(&data, kind, stored, base, members))
     }
 
-    /// Stores `new` (a full representation) in place of resource `id`, maintaining indexes and versions.
-    fn store(&self, data: &mut Data, kind: Kind, id: &str, mut new: Value, changed: bool) {
+    /// Stores `new` (a full representation) in place of resource `id` (whose stored representation is
+    /// `old_json`), maintaining indexes and versions.
+    fn store(&self, data: &mut Data, kind: Kind, id: &str, old_json: &Value, mut new: Value, changed: bool) {
         if !changed {
             return;
         }
         self.bend_values(&mut new);
-        let (old_json, old_version) = {
-            let old = &data.table(kind).by_id[id];
-            (old.json(), old.version)
-        };
         if let Some(meta) = new.get_mut("meta").and_then(Value::as_object_mut) {
             meta.insert("lastModified".into(), json!(now()));
             meta.shift_remove("location");
             meta.shift_remove("version");
         }
-        data.index(kind, id, &old_json, false);
-        data.index(kind, id, &new, true);
-        let version = if self.behaviour.versions_move { self.store.next_version() } else { old_version };
+        data.reindex(kind, id, old_json, &new);
         let entry = data.table_mut(kind).by_id.get_mut(id).expect("exists");
+        if self.behaviour.versions_move {
+            entry.version = self.store.next_version();
+        }
         entry.text = compact(&new);
-        entry.version = version;
+        entry.name = group_name(kind, &new);
         if kind == Kind::Group {
-            self.touch_members(data, &old_json, &new);
+            self.touch_members(data, old_json, &new);
         }
     }
 
@@ -663,7 +677,7 @@ impl Service {
         if !self.behaviour.versions_move {
             return;
         }
-        let members = |g: &Value| -> Vec<String> {
+        let members = |g: &Value| -> HashSet<String> {
             g.get("members")
                 .and_then(Value::as_array)
                 .map(|m| m.iter().filter_map(|m| str_at(m, "value").map(str::to_string)).collect())
@@ -671,11 +685,8 @@ impl Service {
         };
         let (before, after) = (members(old), members(new));
         let renamed = str_at(old, "displayName") != str_at(new, "displayName");
-        let affected: std::collections::HashSet<&String> = if renamed {
-            before.iter().chain(after.iter()).collect()
-        } else {
-            before.iter().filter(|m| !after.contains(m)).chain(after.iter().filter(|m| !before.contains(m))).collect()
-        };
+        let affected: HashSet<&String> =
+            if renamed { before.union(&after).collect() } else { before.symmetric_difference(&after).collect() };
         // Members of nested groups see the change through `indirect` entries: follow them down.
         let mut stack: Vec<String> = affected.into_iter().cloned().collect();
         let mut seen = std::collections::HashSet::new();
@@ -749,12 +760,12 @@ impl Service {
         }
         let new = arrange(json, id, old_json["meta"].clone());
         let changed = new != old_json;
-        self.store(&mut data, kind, id, new, changed);
+        self.store(&mut data, kind, id, &old_json, new, changed);
         if self.behaviour.password_returned && password.is_some() {
             data.table_mut(kind).by_id.get_mut(id).expect("exists").password = password;
         }
         let stored = &data.table(kind).by_id[id];
-        Ok((self.render(&data, kind, stored, base), false))
+        Ok((self.render(&data, kind, stored, base, Members::Shown), false))
     }
 
     pub fn patch(
@@ -764,8 +775,9 @@ impl Service {
         body: &Value,
         if_match: Option<&str>,
         base: &str,
+        members: Members,
     ) -> Result<Rendered, ScimError> {
-        self.patch_over(kind, id, body, if_match, base, None)
+        self.patch_over(kind, id, body, if_match, base, None, members)
     }
 
     /// The resource as stored now, for [`Service::patch_over`] (with `lost-concurrent-member-update`).
@@ -783,6 +795,7 @@ impl Service {
         if_match: Option<&str>,
         base: &str,
         stale: Option<Stored>,
+        members: Members,
     ) -> Result<Rendered, ScimError> {
         let options = &self.patch_options;
         let mut request = PatchRequest::from_json(body, options)?;
@@ -807,7 +820,7 @@ impl Service {
         if !self.behaviour.pathless_ops_applied {
             request.operations.retain(|op| op.path.is_some());
             if request.operations.is_empty() {
-                return self.unchanged(kind, id, base);
+                return self.unchanged(kind, id, base, members);
             }
         }
         if let Some(cap) = self.behaviour.members_per_operation
@@ -825,7 +838,7 @@ impl Service {
                     && op.value.as_ref().is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)))
             });
             if request.operations.is_empty() {
-                return self.unchanged(kind, id, base);
+                return self.unchanged(kind, id, base, members);
             }
         }
         if !self.behaviour.single_valued_remove_applied {
@@ -840,7 +853,7 @@ impl Service {
         if !self.behaviour.filtered_path_ops_applied {
             request.operations.retain(|op| op.path.as_ref().is_none_or(|p| p.filter.is_none()));
             if request.operations.is_empty() {
-                return self.unchanged(kind, id, base);
+                return self.unchanged(kind, id, base, members);
             }
         }
         if !self.behaviour.empty_replace_applied {
@@ -850,13 +863,13 @@ impl Service {
             };
             request.operations.retain(|op| !(op.op == OpKind::Replace && op.value.as_ref().is_some_and(empty)));
             if request.operations.is_empty() {
-                return self.unchanged(kind, id, base);
+                return self.unchanged(kind, id, base, members);
             }
         }
         let mut data = self.store.write();
-        let old = data.table(kind).by_id.get(id).cloned().ok_or_else(|| not_found(kind, id))?;
-        let old = stale.unwrap_or(old);
-        self.check_if_match(&old, if_match)?;
+        let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+        let old = stale.as_ref().unwrap_or(stored);
+        self.check_if_match(old, if_match)?;
         let old_json = old.json();
         let schema = self.schema(kind);
         let outcome = if !self.behaviour.patch_atomic {
@@ -868,7 +881,7 @@ impl Service {
                     Ok(out) => current = out.resource,
                     Err(e) => {
                         let changed = current != old_json;
-                        self.store(&mut data, kind, id, current, changed);
+                        self.store(&mut data, kind, id, &old_json, current, changed);
                         return Err(e.into());
                     }
                 }
@@ -893,12 +906,12 @@ impl Service {
         new["id"] = json!(id);
         new["meta"] = old_json["meta"].clone();
         let changed = new != old_json;
-        self.store(&mut data, kind, id, new, changed);
+        self.store(&mut data, kind, id, &old_json, new, changed);
         if let Some(p) = password.filter(|_| self.behaviour.password_returned) {
             data.table_mut(kind).by_id.get_mut(id).expect("exists").password = Some(p);
         }
         let stored = &data.table(kind).by_id[id];
-        Ok(self.render(&data, kind, stored, base))
+        Ok(self.render(&data, kind, stored, base, members))
     }
 
     pub fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
@@ -923,15 +936,16 @@ impl Service {
             // A deleted resource leaves every group it was a member of (RFC 7644 §3.6, practical SHOULD).
             if let Some(groups) = data.memberships.remove(id) {
                 for g in groups {
-                    let Some(group) = data.groups.by_id.get(&g).cloned() else { continue };
-                    let mut json = group.json();
+                    let Some(group) = data.groups.by_id.get(&g) else { continue };
+                    let before = group.json();
+                    let mut json = before.clone();
                     if let Some(Value::Array(members)) = json.get_mut("members") {
                         members.retain(|m| str_at(m, "value") != Some(id));
                         if members.is_empty() {
                             json.as_object_mut().expect("object").shift_remove("members");
                         }
                     }
-                    self.store(&mut data, Kind::Group, &g, json, true);
+                    self.store(&mut data, Kind::Group, &g, &before, json, true);
                 }
             }
         }
@@ -1023,4 +1037,19 @@ fn merge_by_attribute(
     }
     let changed = merged != *old;
     Ok(crate::patch::Outcome { resource: merged, changed })
+}
+
+/// Whether an answer shows a group's members. Entra reads and patches groups with
+/// `excludedAttributes=members` (E-Q12): such a group is rendered without them, so a PATCH of a
+/// 1,000-member group does not build 1,000 `$ref`s the projection then drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Members {
+    #[default]
+    Shown,
+    Excluded,
+}
+
+/// What [`Stored::name`] keeps: a group's displayName.
+fn group_name(kind: Kind, json: &Value) -> Option<Box<str>> {
+    (kind == Kind::Group).then(|| str_at(json, "displayName").map(Box::from)).flatten()
 }

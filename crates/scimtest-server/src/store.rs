@@ -2,7 +2,7 @@
 //! providers filter on (userName, displayName, externalId, emails, memberships), uniqueness, and the one
 //! lock under which an operation checks and writes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -80,6 +80,8 @@ pub(super) struct Stored {
     pub(super) text: Box<str>,
     /// Only kept under the `return-password` fault: a correct server never hands it back.
     pub(super) password: Option<Value>,
+    /// A group's displayName, so a member's `groups` is rendered without parsing the group's members.
+    pub(super) name: Option<Box<str>>,
 }
 
 #[derive(Debug, Default)]
@@ -234,6 +236,51 @@ impl Data {
 
     /// Adds `json` (resource `id`) to the indexes, or removes it.
     pub(super) fn index(&mut self, kind: Kind, id: &str, json: &Value, add: bool) {
+        let keys = self.index_keys(kind, json);
+        self.edit_index(kind, id, keys, add);
+    }
+
+    /// Moves resource `id` in the indexes from `old` to `new`, touching only the keys that differ: a
+    /// group's members are most of its keys, and one PATCH changes a few of them.
+    pub(super) fn reindex(&mut self, kind: Kind, id: &str, old: &Value, new: &Value) {
+        let (mut gone, mut came) = (self.index_keys(kind, old), self.index_keys(kind, new));
+        if gone.unique == came.unique {
+            gone.unique = None;
+            came.unique = None;
+        }
+        if gone.external_id == came.external_id {
+            gone.external_id = None;
+            came.external_id = None;
+        }
+        let (old_emails, new_emails) = (gone.emails.clone(), came.emails.clone());
+        gone.emails.retain(|e| !new_emails.contains(e));
+        came.emails.retain(|e| !old_emails.contains(e));
+        let old_members: HashSet<&str> = gone.members.iter().copied().collect();
+        let new_members: HashSet<&str> = came.members.iter().copied().collect();
+        gone.members.retain(|m| !new_members.contains(m));
+        came.members.retain(|m| !old_members.contains(m));
+        self.edit_index(kind, id, gone, false);
+        self.edit_index(kind, id, came, true);
+    }
+
+    /// What the indexes hold for a representation.
+    fn index_keys<'v>(&self, kind: Kind, json: &'v Value) -> IndexKeys<'v> {
+        let emails = match json.get("emails") {
+            Some(Value::Array(emails)) if kind == Kind::User => {
+                emails.iter().filter_map(|e| str_at(e, "value")).map(fold).collect()
+            }
+            _ => Vec::new(),
+        };
+        let members = match json.get("members") {
+            Some(Value::Array(members)) if kind == Kind::Group => {
+                members.iter().filter_map(|m| str_at(m, "value")).collect()
+            }
+            _ => Vec::new(),
+        };
+        IndexKeys { unique: self.unique_key(kind, json), emails, external_id: str_at(json, "externalId"), members }
+    }
+
+    fn edit_index(&mut self, kind: Kind, id: &str, keys: IndexKeys<'_>, add: bool) {
         let edit = |map: &mut BTreeMap<String, Ids>, key: String| {
             if add {
                 map.entry(key).or_default().add(id);
@@ -244,22 +291,16 @@ impl Data {
                 }
             }
         };
-        if let Some(key) = self.unique_key(kind, json) {
+        if let Some(key) = keys.unique {
             match kind {
                 Kind::User => edit(&mut self.user_names, key),
                 Kind::Group => edit(&mut self.group_names, key),
             }
         }
-        if kind == Kind::User
-            && let Some(Value::Array(emails)) = json.get("emails")
-        {
-            for e in emails {
-                if let Some(v) = str_at(e, "value") {
-                    edit(&mut self.emails, fold(v));
-                }
-            }
+        for e in keys.emails {
+            edit(&mut self.emails, e);
         }
-        if let Some(x) = str_at(json, "externalId") {
+        if let Some(x) = keys.external_id {
             let key = (kind, x.to_string());
             if add {
                 self.external_ids.entry(key).or_default().add(id);
@@ -270,24 +311,28 @@ impl Data {
                 }
             }
         }
-        if kind == Kind::Group
-            && let Some(Value::Array(members)) = json.get("members")
-        {
-            for m in members {
-                if let Some(v) = str_at(m, "value") {
-                    let set = self.memberships.entry(v.to_string()).or_default();
-                    if add {
-                        set.add(id);
-                    } else {
-                        set.remove_id(id);
-                        if set.is_empty() {
-                            self.memberships.remove(v);
-                        }
-                    }
+        for v in keys.members {
+            if add {
+                self.memberships.entry(v.to_string()).or_default().add(id);
+            } else if let Some(set) = self.memberships.get_mut(v) {
+                set.remove_id(id);
+                if set.is_empty() {
+                    self.memberships.remove(v);
                 }
             }
         }
     }
+}
+
+/// The index keys of one representation ([`Data::index_keys`]).
+struct IndexKeys<'v> {
+    /// userName or displayName, as the uniqueness index keys it.
+    unique: Option<String>,
+    /// Folded email values (users).
+    emails: Vec<String>,
+    external_id: Option<&'v str>,
+    /// Member ids (groups).
+    members: Vec<&'v str>,
 }
 
 impl Stored {

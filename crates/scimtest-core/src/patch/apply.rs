@@ -35,9 +35,11 @@ pub fn apply(
     let engine = Engine { schema, options };
     let mut work = original.clone();
     for (i, op) in request.operations.iter().enumerate() {
-        let before = work.clone();
+        // What was required and present, not a copy of the resource: a group of 1,000 members is copied
+        // once per request, not once per operation.
+        let required_before = engine.required_present(&work);
         engine.operation(&mut work, op).map_err(|e| e.in_operation(i))?;
-        engine.check_required(&before, &work).map_err(|e| e.in_operation(i))?;
+        engine.check_required(&required_before, &work).map_err(|e| e.in_operation(i))?;
     }
     engine.sync_schemas(original, &mut work);
     let resource_after = Value::Object(work);
@@ -774,24 +776,27 @@ impl<'s> Engine<'s, '_> {
 
     // ----- after the last operation -------------------------------------------------------------
 
-    fn check_required(&self, before: &Map<String, Value>, after: &Map<String, Value>) -> Result<(), PatchError> {
-        let present = |m: &Map<String, Value>, urn: Option<&str>, name: &str| {
-            let m = match urn {
-                None => Some(m),
-                Some(u) => get_ci(m, u).and_then(|(_, v)| v.as_object()),
-            };
-            m.and_then(|m| get_ci(m, name)).is_some_and(|(_, v)| is_present(v))
-        };
-        let schemas = std::iter::once((None, &self.schema.core))
-            .chain(self.schema.extensions.iter().map(|(s, _)| (Some(s.id.as_str()), s)));
-        for (urn, schema) in schemas {
-            for attr in schema.attributes.iter().filter(|a| a.required) {
-                if present(before, urn, &attr.name) && !present(after, urn, &attr.name) {
-                    return Err(err(
-                        ScimType::Mutability,
-                        format!("`{}` is required and cannot be removed (RFC 7644 §3.5.2.2)", attr.name),
-                    ));
-                }
+    /// The required attributes of every schema, in order, each with its extension URN.
+    fn required(&self) -> impl Iterator<Item = (Option<&'s str>, &'s Attribute)> + use<'s> {
+        let schema = self.schema;
+        std::iter::once((None, &schema.core))
+            .chain(schema.extensions.iter().map(|(s, _)| (Some(s.id.as_str()), s)))
+            .flat_map(|(urn, s)| s.attributes.iter().filter(|a| a.required).map(move |a| (urn, a)))
+    }
+
+    /// Whether each of [`Engine::required`] has a value in `m`.
+    fn required_present(&self, m: &Map<String, Value>) -> Vec<bool> {
+        self.required().map(|(urn, attr)| present_in(m, urn, &attr.name)).collect()
+    }
+
+    /// A required attribute that had a value before an operation must still have one.
+    fn check_required(&self, before: &[bool], after: &Map<String, Value>) -> Result<(), PatchError> {
+        for ((urn, attr), was) in self.required().zip(before) {
+            if *was && !present_in(after, urn, &attr.name) {
+                return Err(err(
+                    ScimType::Mutability,
+                    format!("`{}` is required and cannot be removed (RFC 7644 §3.5.2.2)", attr.name),
+                ));
             }
         }
         Ok(())
@@ -825,6 +830,15 @@ impl<'s> Engine<'s, '_> {
 
 fn article(ty: AttributeType) -> &'static str {
     if ty == AttributeType::Integer { "an" } else { "a" }
+}
+
+/// Whether attribute `name` (of extension `urn`, or of the core) has a value in `m`.
+fn present_in(m: &Map<String, Value>, urn: Option<&str>, name: &str) -> bool {
+    let m = match urn {
+        None => Some(m),
+        Some(u) => get_ci(m, u).and_then(|(_, v)| v.as_object()),
+    };
+    m.and_then(|m| get_ci(m, name)).is_some_and(|(_, v)| is_present(v))
 }
 
 fn strip_nulls(v: Value) -> Value {
