@@ -52,6 +52,9 @@ pub struct ChartBar {
 #[derive(Debug, Clone, Serialize)]
 pub struct Marker {
     pub x: f64,
+    /// Its name beside the line: right of it, or left of it near the right edge.
+    pub label_x: f64,
+    pub anchor: &'static str,
     /// Where its name goes, staggered so that close percentiles stay readable.
     pub label_y: f64,
     pub name: &'static str,
@@ -101,8 +104,12 @@ pub fn chart(op: &OperationReport) -> Chart {
             } else {
                 0.5
             };
+            let x = round1(LEFT + slot * (i as f64 + within.clamp(0.0, 1.0)));
+            let near_right_edge = x > WIDTH - 90.0;
             markers.push(Marker {
-                x: round1(LEFT + slot * (i as f64 + within.clamp(0.0, 1.0))),
+                x,
+                label_x: if near_right_edge { x - 3.0 } else { x + 3.0 },
+                anchor: if near_right_edge { "end" } else { "start" },
                 label_y: TOP - 34.0 + 10.0 * k as f64,
                 name,
                 ms,
