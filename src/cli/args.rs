@@ -415,7 +415,8 @@ pub struct LoadArgs {
     /// Whose sync cycle is replayed.
     #[arg(long, value_enum, default_value_t = LoadProfile::Entra)]
     pub profile: LoadProfile,
-    /// Requests per second over every worker (0: unpaced). Default 25: Entra's gallery bar per tenant.
+    /// Requests per second over every worker (0: unpaced). Default 25: Entra's gallery bar per tenant (for
+    /// Okta, which documents no rate, the verdict's bar is this rate).
     #[arg(long, value_name = "N", default_value_t = 25, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub rate: u32,
     /// How long the cycle runs; the cleanup follows.
@@ -430,6 +431,9 @@ pub struct LoadArgs {
     /// Write the report as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write the report as one self-contained HTML page to FILE (latency charts as inline SVG).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// The identity providers whose cycle `scimtest load` can replay.
@@ -437,6 +441,9 @@ pub struct LoadArgs {
 pub enum LoadProfile {
     /// Match, create, attribute updates, disable; group create and member batches (idp-behaviour.md §1.0).
     Entra,
+    /// Match (count=100), create with password, GET then PUT of the profile, path-less deactivate; group push,
+    /// rename re-sent with each membership delta (idp-behaviour.md §1.0).
+    Okta,
 }
 
 /// `scimtest serve --oauth`: the server as an OAuth 2.0 authorization server too (issue 16).

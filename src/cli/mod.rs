@@ -306,15 +306,20 @@ fn load(args: args::LoadArgs) -> Exit {
             "--max-rps does not pace `scimtest load`\n  fix: pass --rate N (requests per second; 0: unpaced)",
         );
     }
-    let args::LoadProfile::Entra = args.profile;
+    let profile = match args.profile {
+        args::LoadProfile::Entra => crate::load::Profile::Entra,
+        args::LoadProfile::Okta => crate::load::Profile::Okta,
+    };
     match client_config(&args.target, &args.auth) {
         Ok(client) => crate::load::main(crate::load::LoadConfig {
             client,
+            profile,
             rate: (args.rate > 0).then_some(args.rate),
             duration: std::time::Duration::from_secs(args.duration),
             max_requests: args.max_requests,
             concurrency: usize::from(args.concurrency),
             json: args.json,
+            html: args.html,
             progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
         }),
         Err(e) => usage(&e),

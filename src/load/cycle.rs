@@ -1,56 +1,110 @@
-//! Entra's provisioning cycle as requests (idp-behaviour.md §1.0): per user E-QU (match) → E-CU (create) →
-//! E-UU (attribute updates, one `Replace` per attribute) → E-DU (disable with the string `"False"`); per
-//! worker one group, E-QG (match, members excluded) → E-CG (create), then E-AM (a batch of members in one
-//! PATCH) and E-RM (one member removed) for every [`MEMBER_BATCH`] users.
+//! What a load run replays: the identity provider ([`Profile`]) and the kinds of request of its sync cycle
+//! ([`Operation`], named by the request catalogue of idp-behaviour.md §1.0). The requests themselves are
+//! built by [`super::entra`] and [`super::okta`].
 
-use serde_json::{Value, json};
-
-use crate::client::Request;
-
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// Users added to the group in one E-AM PATCH (Entra sends several members in one operation).
+/// Users whose group membership one batch carries (Entra's E-AM, Okta's O-MG): both send several members in
+/// one PATCH.
 pub const MEMBER_BATCH: usize = 5;
 
-/// One kind of request of the cycle, as the catalogue names it.
+/// The identity provider whose sync cycle is replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Entra,
+    Okta,
+}
+
+impl Profile {
+    /// `entra`, as `--profile` and the JSON report name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Entra => "entra",
+            Profile::Okta => "okta",
+        }
+    }
+
+    /// `Entra`, for sentences.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Profile::Entra => "Entra",
+            Profile::Okta => "Okta",
+        }
+    }
+
+    /// The operations of its cycle, in the order a cycle sends them first.
+    pub fn operations(self) -> &'static [Operation] {
+        match self {
+            Profile::Entra => &Operation::ENTRA,
+            Profile::Okta => &Operation::OKTA,
+        }
+    }
+}
+
+/// One kind of request of a cycle, as the catalogue names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Operation {
-    QueryUser,
-    CreateUser,
-    UpdateUser,
-    DisableUser,
-    QueryGroup,
-    CreateGroup,
-    AddMembers,
-    RemoveMember,
+    EntraQueryUser,
+    EntraCreateUser,
+    EntraUpdateUser,
+    EntraDisableUser,
+    EntraQueryGroup,
+    EntraCreateGroup,
+    EntraAddMembers,
+    EntraRemoveMember,
+    OktaQueryUser,
+    OktaCreateUser,
+    OktaGetUser,
+    OktaUpdateUser,
+    OktaDisableUser,
+    OktaLookupGroup,
+    OktaCreateGroup,
+    OktaRenameGroup,
+    OktaMembershipDelta,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 8] = [
-        Operation::QueryUser,
-        Operation::CreateUser,
-        Operation::UpdateUser,
-        Operation::DisableUser,
-        Operation::QueryGroup,
-        Operation::CreateGroup,
-        Operation::AddMembers,
-        Operation::RemoveMember,
+    pub const ENTRA: [Operation; 8] = [
+        Operation::EntraQueryUser,
+        Operation::EntraCreateUser,
+        Operation::EntraUpdateUser,
+        Operation::EntraDisableUser,
+        Operation::EntraQueryGroup,
+        Operation::EntraCreateGroup,
+        Operation::EntraAddMembers,
+        Operation::EntraRemoveMember,
+    ];
+
+    pub const OKTA: [Operation; 9] = [
+        Operation::OktaQueryUser,
+        Operation::OktaCreateUser,
+        Operation::OktaGetUser,
+        Operation::OktaUpdateUser,
+        Operation::OktaDisableUser,
+        Operation::OktaLookupGroup,
+        Operation::OktaCreateGroup,
+        Operation::OktaRenameGroup,
+        Operation::OktaMembershipDelta,
     ];
 
     /// The catalogue's id and the request line.
     pub fn label(self) -> &'static str {
         match self {
-            Operation::QueryUser => "E-QU GET /Users?filter",
-            Operation::CreateUser => "E-CU POST /Users",
-            Operation::UpdateUser => "E-UU PATCH /Users/{id}",
-            Operation::DisableUser => "E-DU PATCH /Users/{id} active",
-            Operation::QueryGroup => "E-QG GET /Groups?filter",
-            Operation::CreateGroup => "E-CG POST /Groups",
-            Operation::AddMembers => "E-AM PATCH /Groups/{id} add",
-            Operation::RemoveMember => "E-RM PATCH /Groups/{id} remove",
+            Operation::EntraQueryUser => "E-QU GET /Users?filter",
+            Operation::EntraCreateUser => "E-CU POST /Users",
+            Operation::EntraUpdateUser => "E-UU PATCH /Users/{id}",
+            Operation::EntraDisableUser => "E-DU PATCH /Users/{id} active",
+            Operation::EntraQueryGroup => "E-QG GET /Groups?filter",
+            Operation::EntraCreateGroup => "E-CG POST /Groups",
+            Operation::EntraAddMembers => "E-AM PATCH /Groups/{id} add",
+            Operation::EntraRemoveMember => "E-RM PATCH /Groups/{id} remove",
+            Operation::OktaQueryUser => "O-QU GET /Users?filter&count=100",
+            Operation::OktaCreateUser => "O-CU POST /Users",
+            Operation::OktaGetUser => "O-GU GET /Users/{id}",
+            Operation::OktaUpdateUser => "O-UU PUT /Users/{id}",
+            Operation::OktaDisableUser => "O-DU PATCH /Users/{id} active",
+            Operation::OktaLookupGroup => "O-LG GET /Groups?filter",
+            Operation::OktaCreateGroup => "O-CG POST /Groups",
+            Operation::OktaRenameGroup => "O-RG PATCH /Groups/{id} name",
+            Operation::OktaMembershipDelta => "O-MG PATCH /Groups/{id} members",
         }
     }
 
@@ -60,76 +114,20 @@ impl Operation {
     }
 }
 
-fn patch(path: &str, operations: Value) -> Request {
-    Request::new(reqwest::Method::PATCH, path).json(&json!({ "schemas": [PATCH_OP], "Operations": operations }))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// E-QU: the match by userName.
-pub fn query_user(user_name: &str) -> Request {
-    let mut r = Request::new(reqwest::Method::GET, "/Users");
-    r.query = vec![("filter".into(), format!("userName eq \"{user_name}\""))];
-    r
-}
-
-/// E-CU: the create Entra sends when nothing matched.
-pub fn create_user(user_name: &str, n: u64) -> Request {
-    Request::new(reqwest::Method::POST, "/Users").json(&json!({
-        "schemas": [USER, ENTERPRISE],
-        "externalId": format!("{user_name}-ext"),
-        "userName": user_name,
-        "active": true,
-        "displayName": format!("Load User {n}"),
-        "emails": [{ "primary": true, "type": "work", "value": format!("{user_name}@example.com") }],
-        "name": { "givenName": "Load", "familyName": format!("User{n}") },
-        "meta": { "resourceType": "User" },
-        "roles": [],
-        ENTERPRISE: { "department": "Load" },
-    }))
-}
-
-/// E-UU: one capitalised `Replace` per changed attribute, each with a path.
-pub fn update_user(path: &str, user_name: &str) -> Request {
-    patch(
-        path,
-        json!([
-            { "op": "Replace", "path": "name.familyName", "value": "Updated" },
-            { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": format!("{user_name}@example.org") },
-        ]),
-    )
-}
-
-/// E-DU: the disable, `active` as the string `"False"`.
-pub fn disable_user(path: &str) -> Request {
-    patch(path, json!([{ "op": "Replace", "path": "active", "value": "False" }]))
-}
-
-/// E-QG: the match by displayName, members excluded.
-pub fn query_group(display_name: &str) -> Request {
-    let mut r = Request::new(reqwest::Method::GET, "/Groups");
-    r.query = vec![
-        ("excludedAttributes".into(), "members".into()),
-        ("filter".into(), format!("displayName eq \"{display_name}\"")),
-    ];
-    r
-}
-
-/// E-CG: the group create, no members.
-pub fn create_group(display_name: &str) -> Request {
-    Request::new(reqwest::Method::POST, "/Groups").json(&json!({
-        "schemas": [GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
-        "externalId": format!("{display_name}-ext"),
-        "displayName": display_name,
-        "meta": { "resourceType": "Group" },
-    }))
-}
-
-/// E-AM: several members in one `Add`, `$ref` null as Entra writes it.
-pub fn add_members(path: &str, ids: &[String]) -> Request {
-    let members: Vec<Value> = ids.iter().map(|id| json!({ "$ref": null, "value": id })).collect();
-    patch(path, json!([{ "op": "Add", "path": "members", "value": members }]))
-}
-
-/// E-RM: one member removed by a value list.
-pub fn remove_member(path: &str, id: &str) -> Request {
-    patch(path, json!([{ "op": "Remove", "path": "members", "value": [{ "value": id }] }]))
+    #[test]
+    fn each_profile_names_its_own_operations_by_catalogue_id() {
+        for (profile, prefix) in [(Profile::Entra, "E-"), (Profile::Okta, "O-")] {
+            for op in profile.operations() {
+                assert!(op.id().starts_with(prefix) && op.id().len() == 4, "{op:?}: {}", op.id());
+            }
+        }
+        let mut ids: Vec<&str> = Operation::ENTRA.iter().chain(&Operation::OKTA).map(|o| o.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 17, "every id is distinct");
+    }
 }

@@ -1,10 +1,14 @@
-//! `scimtest load`: replays an identity provider's sync cycle (Entra's, [`cycle`]) at a target rate for a
-//! duration, bounded in requests, with a few workers sharing one paced [`Client`]; deletes every user and
-//! group it made (also on Ctrl-C); reports the achieved rate, latency per operation, errors by kind and
-//! 429s, and a verdict against Entra's gallery bar ([`report`]). The runner's client, cleanup and interrupt
-//! handling are reused; the server is only ever spoken to over HTTP.
+//! `scimtest load`: replays an identity provider's sync cycle ([`entra`], [`okta`]; [`cycle`] names their
+//! operations) at a target rate for a duration, bounded in requests, with a few workers sharing one paced
+//! [`Client`]; deletes every user and group it made (also on Ctrl-C); reports the achieved rate, latency per
+//! operation, errors by kind and 429s, and a verdict ([`report`]: Entra's gallery bar, or for Okta, which
+//! documents none, the rate asked for) as text, JSON and HTML ([`html`]). The runner's client, cleanup and
+//! interrupt handling are reused; the server is only ever spoken to over HTTP.
 
 pub mod cycle;
+pub mod entra;
+pub mod html;
+pub mod okta;
 pub mod report;
 
 use std::path::PathBuf;
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::client::{Client, ClientConfig, Exchange, Pacing, Request};
 use crate::exit::Exit;
 use crate::runner::{Registry, resource_path};
-use cycle::{MEMBER_BATCH, Operation};
+pub use cycle::{Operation, Profile};
 pub use report::{CleanupReport, LoadReport, Recorder, Verdict};
 
 /// How long a request let go before the end of the run may take to be answered before it is cut off.
@@ -27,6 +31,8 @@ pub struct LoadConfig {
     /// The endpoint and credential; its pacing is replaced by `rate`, its retries switched off (every 429 is
     /// counted, as Entra counts it).
     pub client: ClientConfig,
+    /// Whose sync cycle is replayed.
+    pub profile: Profile,
     /// Requests per second over every worker; `None`: unpaced.
     pub rate: Option<u32>,
     pub duration: Duration,
@@ -35,6 +41,8 @@ pub struct LoadConfig {
     pub concurrency: usize,
     /// Where the JSON report goes.
     pub json: Option<PathBuf>,
+    /// Where the HTML report goes.
+    pub html: Option<PathBuf>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
 }
@@ -80,43 +88,6 @@ impl Shared {
     }
 }
 
-/// One worker: its group, then user after user through the cycle, until the run is over.
-async fn worker(shared: Arc<Shared>, worker: usize) -> Option<()> {
-    let group_name = format!("{}-load-g{worker}", shared.prefix);
-    let mut group: Option<String> = None;
-    let mut pending: Vec<String> = Vec::new();
-    for n in 0u64.. {
-        if group.is_none() {
-            shared.send(Operation::QueryGroup, cycle::query_group(&group_name)).await?;
-            group = shared.create(Operation::CreateGroup, cycle::create_group(&group_name), "/Groups").await;
-            if group.is_none() && shared.stop.load(Ordering::SeqCst) {
-                return None;
-            }
-        }
-        let user_name = format!("{}-load-u{worker}-{n}", shared.prefix);
-        shared.send(Operation::QueryUser, cycle::query_user(&user_name)).await?;
-        let Some(user) = shared.create(Operation::CreateUser, cycle::create_user(&user_name, n), "/Users").await else {
-            // Not created (refused, throttled): Entra tries again in its next cycle; this one moves on.
-            if shared.stop.load(Ordering::SeqCst) || Instant::now() >= shared.deadline {
-                return None;
-            }
-            continue;
-        };
-        shared.send(Operation::UpdateUser, cycle::update_user(&user, &user_name)).await?;
-        let id = user.rsplit('/').next().unwrap_or_default().to_string();
-        pending.push(id);
-        if pending.len() >= MEMBER_BATCH
-            && let Some(g) = &group
-        {
-            shared.send(Operation::AddMembers, cycle::add_members(g, &pending)).await?;
-            shared.send(Operation::RemoveMember, cycle::remove_member(g, &pending[0])).await?;
-            pending.clear();
-        }
-        shared.send(Operation::DisableUser, cycle::disable_user(&user)).await?;
-    }
-    None
-}
-
 /// A mistake found before the first request of the cycle: one line and its fix (exit 2).
 fn usage(message: String) -> Exit {
     eprintln!("error: {message}");
@@ -154,20 +125,28 @@ async fn run(config: LoadConfig) -> (Exit, Option<i32>) {
         }
     };
     let prefix = format!("scimtest-{}", tag());
-    // Entra's Test Connection (E-TC): a query that must answer 200 before anything is written.
-    let probe = client.send(&cycle::query_user(&format!("{prefix}-probe"))).await;
+    // The identity provider's connection test (Entra's E-TC, Okta's O-TC): a query that must answer 200 before
+    // anything is written.
+    let (probe_request, probe_name) = match config.profile {
+        Profile::Entra => {
+            (entra::query_user(&format!("{prefix}-probe")), "GET /Users?filter (Entra's Test Connection)")
+        }
+        Profile::Okta => (okta::test_credentials(), "GET /Users?startIndex=1&count=2 (Okta's Test API Credentials)"),
+    };
+    let probe = client.send(&probe_request).await;
     if probe.status != Some(200) {
         let answer = probe.status.map_or_else(|| probe.error.clone().unwrap_or_default(), |s| format!("answered {s}"));
         let fix = match probe.status {
             Some(401 | 403) => "fix: pass a credential the endpoint accepts (--token, SCIM_TOKEN, --auth …)",
             _ => "fix: check --url (the SCIM base URL, e.g. https://example.com/scim/v2) and that the endpoint is up",
         };
-        return (usage(format!("GET /Users?filter (Entra's Test Connection) {answer}\n  {fix}")), None);
+        return (usage(format!("{probe_name} {answer}\n  {fix}")), None);
     }
     let rate = config.rate.map_or("unpaced".to_string(), |r| format!("{r} requests/s"));
     let bound = config.max_requests.map_or(String::new(), |m| format!(", at most {m} requests"));
     println!(
-        "scimtest load: Entra's sync cycle against {} at {rate} for {} s{bound}, {} workers; resources named {prefix}-load-…",
+        "scimtest load: {}'s sync cycle against {} at {rate} for {} s{bound}, {} workers; resources named {prefix}-load-…",
+        config.profile.display_name(),
         client.base_url(),
         config.duration.as_secs(),
         config.concurrency
@@ -185,7 +164,10 @@ async fn run(config: LoadConfig) -> (Exit, Option<i32>) {
     });
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..config.concurrency.max(1) {
-        workers.spawn(worker(shared.clone(), w));
+        match config.profile {
+            Profile::Entra => workers.spawn(entra::worker(shared.clone(), w)),
+            Profile::Okta => workers.spawn(okta::worker(shared.clone(), w)),
+        };
     }
     let progress = config.progress.then(|| progress::Bar::start(shared.clone(), config.duration));
     let all_done = async { while workers.join_next().await.is_some() {} };
@@ -211,17 +193,37 @@ async fn run(config: LoadConfig) -> (Exit, Option<i32>) {
         failed: cleanup.failed,
         still_listed: cleanup.still_listed,
     };
-    let report = shared.recorder.report(config.rate, cleanup, signal.map(|s| s.name.to_string()));
+    let report = shared.recorder.report(config.profile, config.rate, cleanup, signal.map(|s| s.name.to_string()));
     print!("{}", client.hide_secrets(&report.text()));
+    // Both files are tried; a file that cannot be written is a mistake (exit 2), after the cleanup.
+    let mut unwritten = false;
     if let Some(path) = &config.json {
         let json = serde_json::to_string_pretty(&report).expect("the report serializes");
-        if let Err(e) = std::fs::write(path, client.hide_secrets(&json) + "\n") {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return (Exit::Usage, signal.map(|s| s.status));
-        }
+        unwritten |= !write_report(path, "JSON", &(client.hide_secrets(&json) + "\n"));
+    }
+    if let Some(path) = &config.html {
+        let page = html::to_html(&report, &client);
+        unwritten |= !write_report(path, "HTML", &page);
+    }
+    if unwritten {
+        return (Exit::Usage, signal.map(|s| s.status));
     }
     let exit = if report.verdict.passed { Exit::Pass } else { Exit::Fail };
     (exit, signal.map(|s| s.status))
+}
+
+/// Writes a report file; `false` (after one line and its fix) when it cannot.
+fn write_report(path: &std::path::Path, kind: &str, content: &str) -> bool {
+    match std::fs::write(path, content) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the {kind} report to {}: {e}\n  fix: pass a file in a directory that exists and you may write to",
+                path.display()
+            );
+            false
+        }
+    }
 }
 
 /// Six hex digits that differ from run to run: the run prefix `scimtest-<tag>` (what `scimtest clean`

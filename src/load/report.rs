@@ -1,4 +1,5 @@
-//! What a load run measured, its verdict against Entra's gallery bar, and the text and JSON it is shown as.
+//! What a load run measured, its verdict (Entra's gallery bar; for Okta, which documents no rate, the rate asked
+//! for), and the text and JSON it is shown as.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,12 +8,15 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::cycle::Operation;
+use super::cycle::{Operation, Profile};
 use crate::client::{Exchange, NOT_SENT, TENANT_RPS};
 
 /// Entra quarantines a provisioning job when more than this share of its operations fail
-/// (idp-behaviour.md §10.1).
+/// (idp-behaviour.md §10.1). Okta documents no such share: its verdict uses Entra's and says so.
 pub const QUARANTINE_RATIO: f64 = 0.40;
+
+/// Okta gives up on a request after 60 s (idp-behaviour.md §3 O-Q22), in milliseconds.
+pub const OKTA_SOCKET_TIMEOUT_MS: f64 = 60_000.0;
 
 /// The share of `--rate` a paced run reaches: the client lets N requests go in any 1.02 s (client.rs,
 /// `PACE_WINDOW`: a margin so that a server counting arrivals per second never sees more than N), so a
@@ -24,6 +28,9 @@ struct OperationTally {
     /// Response times in microseconds.
     latency: Histogram<u64>,
     failures: u64,
+    errors: BTreeMap<String, u64>,
+    throttled: u64,
+    throttled_with_retry_after: u64,
 }
 
 #[derive(Default)]
@@ -81,9 +88,19 @@ impl Recorder {
             // 1 µs to an hour: `new(3)` alone would saturate at a couple of milliseconds.
             latency: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds"),
             failures: 0,
+            errors: BTreeMap::new(),
+            throttled: 0,
+            throttled_with_retry_after: 0,
         });
         entry.latency.saturating_record(u64::try_from(exchange.elapsed.as_micros()).unwrap_or(u64::MAX).max(1));
         entry.failures += u64::from(failure.is_some());
+        if let Some(kind) = failure {
+            *entry.errors.entry(kind).or_default() += 1;
+        }
+        if exchange.status == Some(429) {
+            entry.throttled += 1;
+            entry.throttled_with_retry_after += u64::from(exchange.header("retry-after").is_some());
+        }
     }
 
     /// The figures of the run so far: requests, and how many failed.
@@ -93,24 +110,36 @@ impl Recorder {
         (requests, tally.errors.values().sum())
     }
 
-    /// The report of the run, `target_rate` as asked (`None`: unpaced).
-    pub fn report(&self, target_rate: Option<u32>, cleanup: CleanupReport, interrupted: Option<String>) -> LoadReport {
+    /// The report of a run of `profile`'s cycle, `target_rate` as asked (`None`: unpaced).
+    pub fn report(
+        &self,
+        profile: Profile,
+        target_rate: Option<u32>,
+        cleanup: CleanupReport,
+        interrupted: Option<String>,
+    ) -> LoadReport {
         let tally = self.tally.lock().expect("load tally lock");
         let elapsed = tally.last_answer.map_or(Duration::ZERO, |t| t.saturating_duration_since(self.started));
         let operations: Vec<OperationReport> =
-            tally.operations.iter().map(|(op, t)| OperationReport::of(*op, &t.latency, t.failures)).collect();
+            tally.operations.iter().map(|(op, t)| OperationReport::of(*op, t)).collect();
         let requests: u64 = operations.iter().map(|o| o.requests).sum();
         let failures: u64 = tally.errors.values().sum();
         let secs = elapsed.as_secs_f64();
         let achieved_rps = if secs > 0.0 { requests as f64 / secs } else { 0.0 };
-        let bar = TENANT_RPS;
-        let throttled_at_or_below_bar =
+        let rate_bar = match profile {
+            Profile::Entra => Some(TENANT_RPS),
+            // Okta documents no rate an endpoint must take: the bar is the rate asked for.
+            Profile::Okta => target_rate,
+        };
+        let throttled_at_or_below_bar = rate_bar.map_or(0, |bar| {
             tally.throttled_in.iter().filter(|s| tally.sent_per_second.get(**s).copied().unwrap_or(0) <= bar).count()
-                as u64;
+                as u64
+        });
         let failure_ratio = if requests > 0 { failures as f64 / requests as f64 } else { 0.0 };
         let mut report = LoadReport {
-            profile: "entra",
+            profile: profile.name(),
             target_rps: target_rate,
+            rate_bar,
             elapsed_secs: round(secs, 3),
             requests,
             achieved_rps: round(achieved_rps, 1),
@@ -124,9 +153,9 @@ impl Recorder {
             operations,
             cleanup,
             interrupted,
-            verdict: Verdict { passed: false, reasons: Vec::new() },
+            verdict: Verdict { passed: false, judged_against: String::new(), reasons: Vec::new() },
         };
-        report.verdict = Verdict::of(&report);
+        report.verdict = Verdict::of(profile, &report);
         report
     }
 }
@@ -147,45 +176,105 @@ pub struct CleanupReport {
     pub still_listed: Vec<String>,
 }
 
-/// PASS or FAIL against Entra's gallery bar, with each reason it fails.
+/// PASS or FAIL, what it is judged against, and each reason it fails.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     pub passed: bool,
+    /// The bars and where each comes from, as a sentence.
+    pub judged_against: String,
     pub reasons: Vec<String>,
 }
 
 impl Verdict {
-    fn of(r: &LoadReport) -> Verdict {
-        let bar = TENANT_RPS;
+    fn of(profile: Profile, r: &LoadReport) -> Verdict {
         let mut reasons = Vec::new();
         if r.requests == 0 {
             reasons.push("no request was answered".to_string());
         }
-        if r.achieved_rps < f64::from(bar) * PACING_SHARE - 0.05 {
-            let why = match r.target_rps {
-                Some(t) if t < bar => format!(" (--rate {t} asks for less; use --rate {bar} or more)"),
-                _ => String::new(),
+        let quarantine = format!("{:.0} %", QUARANTINE_RATIO * 100.0);
+        let judged_against = match (profile, r.rate_bar) {
+            (Profile::Entra, _) => format!(
+                "Entra's gallery bar: at least {TENANT_RPS} requests/s per tenant, no 429 at or below it, and at most \
+                 {quarantine} failed, above which Entra quarantines the job (idp-behaviour.md §10.1)"
+            ),
+            (Profile::Okta, rate) => format!(
+                "{}; at most {quarantine} failed (Entra's quarantine threshold, idp-behaviour.md §10.1, as Okta \
+                 documents none); no answer slower than Okta's 60 s socket timeout (idp-behaviour.md §3 O-Q22)",
+                match rate {
+                    Some(rate) => format!(
+                        "the rate asked for, --rate {rate}, with no 429 at or below it (Okta documents no rate a SCIM \
+                         endpoint must take)"
+                    ),
+                    None => "no rate (unpaced, and Okta documents no rate a SCIM endpoint must take)".to_string(),
+                }
+            ),
+        };
+        if let Some(bar) = r.rate_bar
+            && r.achieved_rps < f64::from(bar) * PACING_SHARE - 0.05
+        {
+            reasons.push(match profile {
+                Profile::Entra => {
+                    let why = match r.target_rps {
+                        Some(t) if t < bar => format!(" (--rate {t} asks for less; use --rate {bar} or more)"),
+                        _ => String::new(),
+                    };
+                    format!(
+                        "the endpoint took {:.1} requests/s, below Entra's gallery bar of {bar} per tenant \
+                         (idp-behaviour.md §10.1){why}",
+                        r.achieved_rps
+                    )
+                }
+                Profile::Okta => format!(
+                    "the endpoint took {:.1} requests/s, below the --rate {bar} asked for (Okta documents no rate \
+                     of its own)",
+                    r.achieved_rps
+                ),
+            });
+        }
+        if let Some(bar) = r.rate_bar
+            && r.throttled_at_or_below_bar > 0
+        {
+            let refuses = match profile {
+                Profile::Entra => {
+                    "the limiter refuses what Entra's gallery requires (RFC 6585 §4; idp-behaviour.md §10.1)"
+                }
+                Profile::Okta => "the limiter refuses the rate asked for (RFC 6585 §4)",
             };
             reasons.push(format!(
-                "the endpoint took {:.1} requests/s, below Entra's gallery bar of {bar} per tenant (idp-behaviour.md §10.1){why}",
-                r.achieved_rps
-            ));
-        }
-        if r.throttled_at_or_below_bar > 0 {
-            reasons.push(format!(
-                "{} answers were 429 Too Many Requests in seconds with at most {bar} requests sent: the limiter refuses \
-                 what Entra's gallery requires (RFC 6585 §4; idp-behaviour.md §10.1)",
+                "{} answers were 429 Too Many Requests in seconds with at most {bar} requests sent: {refuses}",
                 r.throttled_at_or_below_bar
             ));
         }
         if r.failure_ratio > QUARANTINE_RATIO {
-            reasons.push(format!(
-                "{:.1} % of requests failed, above the {:.0} % at which Entra quarantines the job (idp-behaviour.md §10.1)",
-                r.failure_ratio * 100.0,
-                QUARANTINE_RATIO * 100.0
-            ));
+            reasons.push(match profile {
+                Profile::Entra => format!(
+                    "{:.1} % of requests failed, above the {quarantine} at which Entra quarantines the job \
+                     (idp-behaviour.md §10.1)",
+                    r.failure_ratio * 100.0
+                ),
+                Profile::Okta => format!(
+                    "{:.1} % of requests failed, above {quarantine} (Entra's quarantine threshold, \
+                     idp-behaviour.md §10.1, as Okta documents none)",
+                    r.failure_ratio * 100.0
+                ),
+            });
         }
-        Verdict { passed: reasons.is_empty(), reasons }
+        if profile == Profile::Okta {
+            let too_slow: u64 = r
+                .operations
+                .iter()
+                .flat_map(|o| &o.histogram)
+                .filter(|b| b.up_to_ms > OKTA_SOCKET_TIMEOUT_MS)
+                .map(|b| b.count)
+                .sum();
+            if too_slow > 0 {
+                reasons.push(format!(
+                    "{too_slow} answers took longer than 60 s, after Okta's socket timeout has given up on the \
+                     request (idp-behaviour.md §3 O-Q22)"
+                ));
+            }
+        }
+        Verdict { passed: reasons.is_empty(), judged_against, reasons }
     }
 }
 
@@ -201,6 +290,10 @@ pub struct OperationReport {
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// This operation's failures by kind, and its 429s with and without `Retry-After`.
+    pub errors: BTreeMap<String, u64>,
+    pub throttled: u64,
+    pub throttled_with_retry_after: u64,
     /// How many answers took at most each bound (the last bound is the slowest answer).
     pub histogram: Vec<Bucket>,
 }
@@ -219,7 +312,8 @@ const BOUNDS_US: &[u64] = &[
 ];
 
 impl OperationReport {
-    fn of(operation: Operation, h: &Histogram<u64>, failures: u64) -> OperationReport {
+    fn of(operation: Operation, tally: &OperationTally) -> OperationReport {
+        let h = &tally.latency;
         let ms = |us: u64| round(us as f64 / 1000.0, 2);
         let mut histogram = Vec::new();
         let mut below = 0;
@@ -241,11 +335,14 @@ impl OperationReport {
             id: operation.id(),
             operation: operation.label(),
             requests: h.len(),
-            failures,
+            failures: tally.failures,
             p50_ms: ms(h.value_at_quantile(0.50)),
             p95_ms: ms(h.value_at_quantile(0.95)),
             p99_ms: ms(h.value_at_quantile(0.99)),
             max_ms: ms(h.max()),
+            errors: tally.errors.clone(),
+            throttled: tally.throttled,
+            throttled_with_retry_after: tally.throttled_with_retry_after,
             histogram,
         }
     }
@@ -258,6 +355,9 @@ pub struct LoadReport {
     pub profile: &'static str,
     /// `--rate` (`None`: unpaced).
     pub target_rps: Option<u32>,
+    /// The requests per second the verdict requires, without a 429: Entra's 25, Okta's the `--rate` asked
+    /// for (`None`: unpaced Okta, no rate bar).
+    pub rate_bar: Option<u32>,
     /// From the start to the last answer.
     pub elapsed_secs: f64,
     pub requests: u64,
@@ -269,7 +369,8 @@ pub struct LoadReport {
     pub failure_ratio: f64,
     /// Failures by kind: `HTTP 409`, `timed out`, `could not connect` …
     pub errors: BTreeMap<String, u64>,
-    /// 429 answers, how many carried `Retry-After`, and how many came in a second with at most 25 requests.
+    /// 429 answers, how many carried `Retry-After`, and how many came in a second with at most `rate_bar`
+    /// requests.
     pub throttled: u64,
     pub throttled_with_retry_after: u64,
     pub throttled_at_or_below_bar: u64,
@@ -353,13 +454,9 @@ impl LoadReport {
             out.push_str(&format!("interrupted ({signal}): the figures cover the run until then\n"));
         }
         if self.verdict.passed {
-            out.push_str(&format!(
-                "verdict: PASS: at least {} requests/s, no 429 at or below it, at most {:.0} % failed (Entra's gallery bar and quarantine threshold, idp-behaviour.md §10.1)\n",
-                TENANT_RPS,
-                QUARANTINE_RATIO * 100.0
-            ));
+            out.push_str(&format!("verdict: PASS against {}\n", self.verdict.judged_against));
         } else {
-            out.push_str("verdict: FAIL\n");
+            out.push_str(&format!("verdict: FAIL against {}\n", self.verdict.judged_against));
             for r in &self.verdict.reasons {
                 out.push_str(&format!("  - {r}\n"));
             }
@@ -368,8 +465,13 @@ impl LoadReport {
     }
 }
 
+/// Where the histogram bucket ending at `up_to_ms` starts: the bound below it (0 for the first).
+pub(super) fn lower_bound_ms(up_to_ms: f64) -> f64 {
+    BOUNDS_US.iter().map(|&us| us as f64 / 1000.0).take_while(|&b| b < up_to_ms).last().unwrap_or(0.0)
+}
+
 /// `0.1`, `2`, `60000`: a bound without trailing zeros.
-fn trim_ms(ms: f64) -> String {
+pub(super) fn trim_ms(ms: f64) -> String {
     let text = format!("{ms:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -393,11 +495,15 @@ mod tests {
         let started = Instant::now() - Duration::from_secs(2);
         let recorder = Recorder::new(started);
         for i in 0..60 {
-            recorder.record(Operation::QueryUser, started + Duration::from_millis(i * 20), &answered(200, false, 3));
+            recorder.record(
+                Operation::EntraQueryUser,
+                started + Duration::from_millis(i * 20),
+                &answered(200, false, 3),
+            );
         }
-        recorder.record(Operation::CreateUser, started + Duration::from_millis(1500), &answered(429, false, 1));
-        recorder.record(Operation::CreateUser, started + Duration::from_millis(100), &answered(429, true, 1));
-        let report = recorder.report(Some(25), CleanupReport::default(), None);
+        recorder.record(Operation::EntraCreateUser, started + Duration::from_millis(1500), &answered(429, false, 1));
+        recorder.record(Operation::EntraCreateUser, started + Duration::from_millis(100), &answered(429, true, 1));
+        let report = recorder.report(Profile::Entra, Some(25), CleanupReport::default(), None);
         assert_eq!((report.requests, report.throttled, report.throttled_with_retry_after), (62, 2, 1));
         // Second 0 had 51 requests (above the bar), second 1 had 11: only the 429 of second 1 counts.
         assert_eq!(report.throttled_at_or_below_bar, 1);
@@ -413,9 +519,9 @@ mod tests {
         let recorder = Recorder::new(started);
         for i in 0..100 {
             let status = if i % 2 == 0 { 500 } else { 201 };
-            recorder.record(Operation::CreateUser, started, &answered(status, false, 2));
+            recorder.record(Operation::EntraCreateUser, started, &answered(status, false, 2));
         }
-        let report = recorder.report(None, CleanupReport::default(), None);
+        let report = recorder.report(Profile::Entra, None, CleanupReport::default(), None);
         assert!(report.verdict.reasons.iter().any(|r| r.contains("quarantines")), "{:?}", report.verdict.reasons);
         assert!(!report.verdict.reasons.iter().any(|r| r.contains("below Entra")), "100 requests in about 1 s");
     }
@@ -425,9 +531,9 @@ mod tests {
         let started = Instant::now();
         let recorder = Recorder::new(started);
         for ms in [0u64, 1, 1, 3, 7, 40, 40, 40, 900] {
-            recorder.record(Operation::QueryGroup, started, &answered(200, false, ms));
+            recorder.record(Operation::EntraQueryGroup, started, &answered(200, false, ms));
         }
-        let report = recorder.report(None, CleanupReport::default(), None);
+        let report = recorder.report(Profile::Entra, None, CleanupReport::default(), None);
         let op = &report.operations[0];
         assert_eq!(op.histogram.iter().map(|b| b.count).sum::<u64>(), 9);
         assert_eq!(op.histogram.last().map(|b| b.up_to_ms), Some(1000.0));

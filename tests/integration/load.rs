@@ -1,6 +1,7 @@
 //! `scimtest load` against the bundled server: the clean server passes at Entra's 25 requests/s and is left
 //! empty; a limiter below that is reported with its 429s and whether they carried `Retry-After`; `--rate`
-//! caps every second; `--max-requests` bounds the run; no secret appears in any output.
+//! caps every second; `--max-requests` bounds the run; Okta's cycle passes too; the HTML report draws a chart
+//! per operation; no secret appears in any output.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ const TOKEN: &str = "load-test-secret-token-5c1d2e";
 
 /// Runs `scimtest load` against `url` with `args`, its JSON report read back.
 fn load(url: &str, args: &[&str]) -> (Run, Option<Value>, Duration) {
-    let json = tempfile_path();
+    let json = tempfile_path("json");
     let started = Instant::now();
     let run = Run::of(
         scimtest_without_credentials()
@@ -33,10 +34,10 @@ fn load(url: &str, args: &[&str]) -> (Run, Option<Value>, Duration) {
     (run, report, took)
 }
 
-fn tempfile_path() -> std::path::PathBuf {
+fn tempfile_path(extension: &str) -> std::path::PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    std::env::temp_dir().join(format!("scimtest-load-{}-{n}.json", std::process::id()))
+    std::env::temp_dir().join(format!("scimtest-load-{}-{n}.{extension}", std::process::id()))
 }
 
 /// How many users and groups the server holds.
@@ -75,6 +76,70 @@ fn the_clean_server_passes_at_25_requests_a_second_and_is_left_empty() {
     assert_eq!(report["cleanup"]["still_listed"].as_array().unwrap().len(), 0);
     assert_eq!(resources(&server), (0, 0));
     assert!(took < Duration::from_secs(3 + 8), "{took:?}");
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn the_okta_cycle_passes_and_the_html_report_draws_every_operation() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    let html = tempfile_path("html");
+    // One worker for 4 s reaches two membership pushes: the second removes a member as it adds the next batch.
+    let (run, report, _) = load(
+        &server.base_url,
+        &["--profile", "okta", "--duration", "4", "--concurrency", "1", "--html", html.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = report.expect("a JSON report");
+    assert_eq!(report["profile"], "okta");
+    assert_eq!(report["rate_bar"], 25, "Okta documents no rate: the bar is the rate asked for");
+    assert!(run.stdout.contains("verdict: PASS against the rate asked for, --rate 25"), "{run:?}");
+    assert!(run.stdout.contains("as Okta documents none"), "{run:?}");
+    let ids: Vec<&str> = report["operations"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["O-QU", "O-CU", "O-GU", "O-UU", "O-DU", "O-LG", "O-CG", "O-RG", "O-MG"], "{report}");
+    let pushes = report["operations"].as_array().unwrap().iter().find(|o| o["id"] == "O-MG").unwrap();
+    assert!(pushes["requests"].as_u64().unwrap() >= 2, "{pushes}");
+    // The profile push is a PUT of the whole user (O-UU), never a PATCH.
+    let paths: Vec<String> = server.log.lock().unwrap().iter().map(|s| format!("{} {}", s.method, s.path)).collect();
+    assert!(paths.iter().any(|p| p.starts_with("PUT ") && p.contains("/Users/")), "{paths:?}");
+    assert_eq!(resources(&server), (0, 0));
+
+    let page = std::fs::read_to_string(&html).expect("the HTML report was written");
+    let _ = std::fs::remove_file(&html);
+    assert!(!page.contains(TOKEN), "the HTML report holds the token");
+    assert!(page.contains("data-verdict=\"pass\""), "{page}");
+    assert_eq!(page.matches("<svg").count(), ids.len(), "one chart per operation");
+    for id in &ids {
+        let chart = page.find(&format!("<div class=\"chart\" data-operation=\"{id}\">")).expect(id);
+        let svg = &page[chart..];
+        assert!(svg.find("<svg").unwrap() < svg.find("</svg>").unwrap(), "{id}: its chart");
+        assert!(svg[..svg.find("</svg>").unwrap()].contains("<rect"), "{id}: a bar per bucket");
+    }
+    // The labels, escaped as every value of the page is.
+    assert!(page.contains("O-MG PATCH &#x2f;Groups&#x2f;{id} members"), "{page}");
+    assert!(!page.contains("<script"), "no script");
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn an_html_report_that_cannot_be_written_is_exit_2_after_the_cleanup() {
+    let rt = runtime();
+    let server = rt.block_on(Instrumented::start(config(None, &[]), Duration::ZERO));
+    let html = std::env::temp_dir().join("scimtest-no-such-directory").join("load.html");
+    let (run, report, _) =
+        load(&server.base_url, &["--profile", "okta", "--duration", "1", "--html", html.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "one error and its fix: {run:?}");
+    assert!(
+        lines[0].starts_with("error: cannot write the HTML report to ") && lines[0].contains("load.html"),
+        "{run:?}"
+    );
+    assert!(lines[1].trim_start().starts_with("fix: "), "{run:?}");
+    // The run, its report and its cleanup happened all the same.
+    assert!(run.stdout.contains("cleanup: "), "{run:?}");
+    assert!(report.is_some(), "the JSON report is still written");
+    assert_eq!(resources(&server), (0, 0));
     rt.block_on(server.shutdown());
 }
 

@@ -13,7 +13,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The target for a document others read: a URL without any user or password in it.
-pub(super) fn public_target(target: &str) -> String {
+pub(crate) fn public_target(target: &str) -> String {
     match reqwest::Url::parse(target) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
             let _ = url.set_username("");

@@ -18,6 +18,7 @@ pub use har::{ExchangeLog, to_har, write_har};
 pub use html::{rfc_links, to_html, write_html};
 pub use json::{to_json, write_json};
 pub use junit::{to_junit, write_junit};
+pub(crate) use markdown::public_target;
 pub use markdown::{to_markdown, write_markdown};
 pub use matrix::{CellState, ColumnVerdict, Matrix, MatrixCell, MatrixColumn, MatrixRow, matrix};
 
