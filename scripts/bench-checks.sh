@@ -34,7 +34,7 @@ for _ in $(seq 1 "$runs"); do
   without+=("$(timed --skip concurrency --skip large_groups)")
 done
 
-timed --suite concurrency --suite large_groups >/dev/null
+timed rfc::concurrency:: rfc::large_groups:: >/dev/null
 cp "$work/run.out" "$work/alone.out"
 
 python3 - "${with[*]}" "${without[*]}" "$work/alone.out" <<'PY'
