@@ -65,6 +65,7 @@ fn step(method: Method, path: &str, body: Option<Value>, expect: Expect, capture
         subject: false,
         token: None,
         parallel: None,
+        pages: None,
     }
 }
 

@@ -2,6 +2,8 @@
 //! conformance of a returned resource to the discovered schema, and JSON checks by pointer or SCIM path.
 //! Each problem is a [`Problem`]: what it is about, what was expected and what came back.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::failure::{Problem, ProblemKind as K};
@@ -217,6 +219,20 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
                     (!holds).then(|| problem(format!("something containing {}", short(&want)), shown.clone()))
                 }
             },
+            Predicate::SameItems(want) => match vars.expand_json(want) {
+                Err(e) => Some(unresolved(e)),
+                Ok(Value::Array(want)) => {
+                    // A path selects each value (`Resources.id`); a pointer, the array itself.
+                    let got: Vec<Value> = match &actual {
+                        Some(Value::Array(a)) if matches!(check.target, JsonTarget::Pointer(_)) => a.clone(),
+                        _ => found.clone(),
+                    };
+                    item_differences(&got, &want).map(|differs| {
+                        problem(format!("the same {} values in any order, none repeated", want.len()), differs)
+                    })
+                }
+                Ok(other) => Some(unresolved(format!("same_items compares with an array, not {}", short(&other)))),
+            },
             Predicate::Length(n) => {
                 let len = match &actual {
                     Some(Value::Array(a)) if matches!(check.target, JsonTarget::Pointer(_)) => a.len(),
@@ -283,6 +299,39 @@ pub fn judge(expect: &Expect, exchange: &Exchange, vars: &Vars, schemas: &[Resou
         problems.extend(problem);
     }
     problems
+}
+
+/// How `got` differs from `want` as multisets (`None`: the same values, each as many times): its length and
+/// the first few values missing, repeated or not wanted.
+fn item_differences(got: &[Value], want: &[Value]) -> Option<String> {
+    let key = |v: &Value| v.to_string();
+    let mut wanted: BTreeMap<String, usize> = BTreeMap::new();
+    for w in want {
+        *wanted.entry(key(w)).or_default() += 1;
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for g in got {
+        *seen.entry(key(g)).or_default() += 1;
+    }
+    if seen == wanted {
+        return None;
+    }
+    let few = |keys: Vec<&String>| {
+        let n = keys.len();
+        let shown: Vec<&str> = keys.iter().take(3).map(|k| k.as_str()).collect();
+        format!("{n} ({}{})", shown.join(", "), if n > 3 { ", …" } else { "" })
+    };
+    let missing: Vec<&String> = wanted.keys().filter(|k| !seen.contains_key(*k)).collect();
+    let repeated: Vec<&String> =
+        seen.iter().filter(|(k, n)| **n > wanted.get(*k).copied().unwrap_or(1)).map(|(k, _)| k).collect();
+    let unwanted: Vec<&String> = seen.keys().filter(|k| !wanted.contains_key(*k)).collect();
+    let mut parts = vec![format!("{} values", got.len())];
+    for (what, keys) in [("missing", missing), ("repeated", repeated), ("not expected", unwanted)] {
+        if !keys.is_empty() {
+            parts.push(format!("{what}: {}", few(keys)));
+        }
+    }
+    Some(parts.join("; "))
 }
 
 /// What a `(resource type, SCIM path)` names in `schemas`: the innermost definition, the attribute the
@@ -778,5 +827,44 @@ mod tests {
         assert_eq!(ours.len(), 1, "{ours:?}");
         assert_eq!(ours[0].expected, "a string not starting with \"scimtest-abc\"");
         assert_eq!(judged(json!(7)).len(), 1, "not a string: fails");
+    }
+}
+
+#[cfg(test)]
+mod same_items_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::suite::JsonCheck;
+
+    fn same_items(body: Value, want: Value) -> Vec<Problem> {
+        let mut vars = Vars::default();
+        vars.captures.insert("ids".into(), want);
+        let check = JsonCheck {
+            target: JsonTarget::Path("Resources.id".into()),
+            predicate: Predicate::SameItems(json!("${ids}")),
+        };
+        let expect = Expect { json: vec![check], ..Expect::default() };
+        let exchange = Exchange {
+            status: Some(200),
+            response_body: body.to_string(),
+            ..Exchange::request("GET", "http://x/v2/Users", Vec::new(), None)
+        };
+        judge(&expect, &exchange, &vars, &[])
+    }
+
+    #[test]
+    fn same_items_holds_in_any_order_and_names_what_is_missing_repeated_or_extra() {
+        let listed = |ids: &[&str]| json!({ "Resources": ids.iter().map(|i| json!({ "id": i })).collect::<Vec<_>>() });
+        assert!(same_items(listed(&["b", "a", "c"]), json!(["a", "b", "c"])).is_empty());
+        let problems = same_items(listed(&["a", "a", "d"]), json!(["a", "b", "c"]));
+        let observed = &problems[0].observed;
+        assert!(
+            observed.contains("3 values")
+                && observed.contains("missing: 2")
+                && observed.contains("repeated: 1")
+                && observed.contains("not expected: 1 (\"d\")"),
+            "{observed}"
+        );
     }
 }

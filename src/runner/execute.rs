@@ -287,9 +287,10 @@ pub(super) async fn execute(
         })?;
         // Held until what the request created is registered: an interrupt waits for both.
         let hold = shared.client.hold();
-        let exchange = match step.token {
-            Some(variant) => shared.client.token_request(variant).await,
-            None => shared.client.send(&request).await,
+        let exchange = match (step.token, step.pages) {
+            (Some(variant), _) => shared.client.token_request(variant).await,
+            (None, Some(size)) => super::pages::walk(&shared.client, &request, size).await,
+            (None, None) => shared.client.send(&request).await,
         };
         if step.token.is_none() {
             track(&shared.registry, step, &path, &exchange, &base);
@@ -611,6 +612,7 @@ mod tests {
             subject: false,
             token: None,
             parallel: None,
+            pages: None,
         }
     }
 

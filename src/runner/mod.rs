@@ -31,6 +31,8 @@ mod harness;
 mod interrupt;
 /// What a run collected after its trials, and the one writer of its report files (merged in `selftest`).
 mod outcome;
+/// A `pages = N` step: a list GET walked page by page, judged as one list.
+mod pages;
 /// A `parallel = N` step: its copies sent at once, judged and counted by status.
 mod parallel;
 /// What the configuration plans (profiles, suites, generated checks, identity providers) and skip reasons.

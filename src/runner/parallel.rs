@@ -31,12 +31,14 @@ pub(super) async fn run(
     schemas: Option<&[ResourceSchema]>,
 ) -> Result<Answers, String> {
     let mut requests = Vec::with_capacity(copies);
+    vars.copies = copies;
     for copy in 0..copies {
         vars.captures.insert(COPY_NUMBER.to_string(), json!(copy));
         let built = build_request(step, vars, schemas);
         vars.captures.remove(COPY_NUMBER);
-        requests.push(built?);
+        requests.push(built.inspect_err(|_| vars.copies = 0)?);
     }
+    vars.copies = 0;
     let base = shared.client.base_url().to_string();
     // Held until every copy's creation is registered: an interrupt waits for all of them.
     let hold = shared.client.hold();

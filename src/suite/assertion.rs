@@ -7,12 +7,13 @@ use serde_json::Value;
 use super::{HeaderCheck, HeaderPredicate, JsonCheck, JsonTarget, Predicate, closest};
 
 /// The operators of a body assertion, as written.
-pub const JSON_OPERATORS: [&str; 12] = [
+pub const JSON_OPERATORS: [&str; 13] = [
     "==",
     "!=",
     "present",
     "absent",
     "contains",
+    "same_items",
     "length",
     "type",
     "one_of",
@@ -170,6 +171,7 @@ pub fn json_check(line: &str) -> Result<JsonCheck, LineError> {
         "present" => no_value(&p).map(|()| Predicate::Present(true))?,
         "absent" => no_value(&p).map(|()| Predicate::Present(false))?,
         "contains" => Predicate::Contains(json_value(&p)?),
+        "same_items" => Predicate::SameItems(json_value(&p)?),
         "not_before" => Predicate::NotBefore(json_value(&p)?),
         "same_instant" => Predicate::SameInstant(json_value(&p)?),
         "not_starts_with" => match json_value(&p)? {
@@ -255,6 +257,7 @@ mod tests {
             ("meta.version present", Predicate::Present(true)),
             ("x absent", Predicate::Present(false)),
             ("x contains \"a\"", Predicate::Contains("a".into())),
+            ("Resources.id same_items \"${ids}\"", Predicate::SameItems("${ids}".into())),
             ("emails length 3", Predicate::Length(3)),
             ("x type string", Predicate::Type("string".into())),
             ("x one_of [1, 2]", Predicate::OneOf(vec![1.into(), 2.into()])),

@@ -266,6 +266,9 @@ pub enum Predicate {
     NotEquals(Value),
     Present(bool),
     Contains(Value),
+    /// An array holding the same values as this one, in any order, each as many times (`same_items
+    /// "${users}"`: every captured id listed once, none repeated, nothing else).
+    SameItems(Value),
     Length(usize),
     Type(String),
     OneOf(Vec<Value>),
@@ -373,10 +376,15 @@ pub struct Step {
     pub token: Option<TokenVariant>,
     /// `parallel = N`: the step is sent N times at once, `${i}` being 0..N-1 in each copy's templates.
     pub parallel: Option<usize>,
+    /// `pages = N`: a list GET walked page by page (`count=N`, `startIndex` 1, then past each page), its
+    /// `expect.json` and `capture` reading one ListResponse of every page's resources.
+    pub pages: Option<usize>,
 }
 
 /// The most copies a `parallel` step may send.
 pub const MAX_PARALLEL: usize = 1000;
+/// The most resources a page of a `pages` step may ask for, and the most pages it walks.
+pub const MAX_PAGES: usize = 1000;
 
 /// What a step's snapshot keeps beyond the defaults (status, Content-Type, Location, ETag, the body with
 /// ids, timestamps, versions, the host and the run prefix redacted): the suite's, the scenario's and the
@@ -714,6 +722,8 @@ struct RawStep {
     subject: Option<bool>,
     /// `parallel = 20`: see `Step::parallel`.
     parallel: Option<Spanned<i64>>,
+    /// `pages = 100`: see `Step::pages`.
+    pages: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -778,6 +788,7 @@ struct RawJson {
     not_equals: Option<toml::Value>,
     present: Option<bool>,
     contains: Option<toml::Value>,
+    same_items: Option<toml::Value>,
     length: Option<usize>,
     #[serde(rename = "type")]
     ty: Option<String>,
@@ -910,6 +921,16 @@ impl Loader<'_> {
                     Some(span.clone()),
                     "`${i}` is the copy's number in a `parallel` step, and this step is not one",
                     "add `parallel = N` to the step (it is then sent N times at once, `${i}` = 0..N-1)",
+                ));
+            }
+            if let Placeholder::Capture(name, path) = &p
+                && path.first().is_some_and(|s| s == template::EVERY_OF_COPY)
+                && !captured.contains(COPY_NUMBER)
+            {
+                return Err(self.err(
+                    Some(span.clone()),
+                    format!("`${{{name}.*i}}` is a parallel copy's share of `{name}`, and this step is not parallel"),
+                    format!("add `parallel = N` to the step, or write `${{{name}.*}}` for every element"),
                 ));
             }
             if let Placeholder::Capture(name, _) = &p
@@ -1189,6 +1210,8 @@ impl Loader<'_> {
         let mut expect = self.expect(&raw.expect, base_expect, captured)?;
         let parallel =
             self.parallel(raw, token.is_some(), &mut expect)?.or_else(|| base.as_ref().and_then(|b| b.parallel));
+        let pages =
+            self.pages(raw, method, &path_text, &query, parallel)?.or_else(|| base.as_ref().and_then(|b| b.pages));
         Ok(Step {
             name: raw.name.clone().or_else(|| base.as_ref().and_then(|b| b.name.clone())),
             method,
@@ -1203,11 +1226,53 @@ impl Loader<'_> {
             capture,
             // A token answer is not snapshotted: it is made of what the run may not show; nor are a parallel
             // step's answers, whose order and winner vary from run to run.
-            snapshot: (snapshot_on && token.is_none() && parallel.is_none()).then_some(snapshot),
+            // Nor a page walk's, one answer stitched from many.
+            snapshot: (snapshot_on && token.is_none() && parallel.is_none() && pages.is_none()).then_some(snapshot),
             subject: raw.subject.or_else(|| base.as_ref().map(|b| b.subject)).unwrap_or(false),
             token: token.or_else(|| base.as_ref().and_then(|b| b.token)),
             parallel,
+            pages,
         })
+    }
+
+    /// `pages = N`: the page size of a list GET walked page by page; the walk sets `startIndex` and
+    /// `count` itself.
+    fn pages(
+        &self,
+        raw: &RawStep,
+        method: Method,
+        path: &str,
+        query: &BTreeMap<String, String>,
+        parallel: Option<usize>,
+    ) -> Result<Option<usize>, SuiteError> {
+        let Some(n) = &raw.pages else { return Ok(None) };
+        let at = Some(n.span());
+        if method != Method::Get || parallel.is_some() {
+            return Err(self.err(
+                at,
+                "`pages` walks the pages of a list GET",
+                "use it on a GET of a collection (`get = \"/Users\"`), not with `parallel` or another method",
+            ));
+        }
+        let paged_by_hand = |k: &str| k.eq_ignore_ascii_case("startIndex") || k.eq_ignore_ascii_case("count");
+        let in_path = path
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| paged_by_hand(kv.split('=').next().unwrap_or_default())));
+        if query.keys().any(|k| paged_by_hand(k)) || in_path {
+            return Err(self.err(
+                at,
+                "a `pages` step sets startIndex and count itself",
+                "drop startIndex and count from the step's query and path",
+            ));
+        }
+        match usize::try_from(*n.get_ref()) {
+            Ok(c) if (1..=MAX_PAGES).contains(&c) => Ok(Some(c)),
+            _ => Err(self.err(
+                at,
+                format!("pages = {} is not a page size from 1 to {MAX_PAGES}", n.get_ref()),
+                "e.g. pages = 100 (count=100 a page)",
+            )),
+        }
     }
 
     /// `parallel = N` and `expect.statuses`: the count, checked; the statuses' counts must add up to it,
@@ -1437,6 +1502,7 @@ impl Loader<'_> {
             if let Predicate::Equals(v)
             | Predicate::NotEquals(v)
             | Predicate::Contains(v)
+            | Predicate::SameItems(v)
             | Predicate::NotBefore(v)
             | Predicate::SameInstant(v) = &check.predicate
             {
@@ -1514,6 +1580,7 @@ impl Loader<'_> {
             j.not_equals.is_some(),
             j.present.is_some(),
             j.contains.is_some(),
+            j.same_items.is_some(),
             j.length.is_some(),
             j.ty.is_some(),
             j.one_of.is_some(),
@@ -1525,8 +1592,8 @@ impl Loader<'_> {
         if predicates.iter().filter(|p| **p).count() != 1 {
             return Err(self.err(
                 Some(span),
-                "a json check needs exactly one of equals, not_equals, present, contains, length, type, one_of, \
-                 not_before, same_instant, not_starts_with, between",
+                "a json check needs exactly one of equals, not_equals, present, contains, same_items, length, type, \
+                 one_of, not_before, same_instant, not_starts_with, between",
                 "split it into several checks",
             ));
         }
@@ -1538,6 +1605,8 @@ impl Loader<'_> {
             Predicate::Present(p)
         } else if let Some(v) = j.contains {
             Predicate::Contains(to_json(&v))
+        } else if let Some(v) = j.same_items {
+            Predicate::SameItems(to_json(&v))
         } else if let Some(n) = j.length {
             Predicate::Length(n)
         } else if let Some(t) = j.ty {

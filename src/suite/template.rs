@@ -17,6 +17,9 @@ pub struct Vars {
     pub last_headers: Vec<(String, String)>,
     /// Each resource type's endpoint (`/Entitlements`) by its schema URN, from discovery.
     pub endpoints: std::collections::BTreeMap<String, String>,
+    /// In a `parallel` step, how many copies it sends (`${name.*i}` cuts an array capture into that many
+    /// shares); 0 elsewhere.
+    pub copies: usize,
 }
 
 /// One `${…}` occurrence.
@@ -81,18 +84,30 @@ impl Placeholder {
     }
 }
 
-/// The capture an array element repeats over: the element holds `${name.*…}` (`[{ "value": "${users.*}" }]`
-/// is one member per captured id).
-fn every_element_of(item: &Value) -> Option<String> {
-    let text = serde_json::to_string(item).ok()?;
-    placeholders(&text).ok()?.into_iter().find_map(|p| match p {
-        Placeholder::Capture(name, path) if path.first().is_some_and(|s| s == EVERY) => Some(name),
+/// The capture an array element repeats over, and the segment that says over which of its elements: the
+/// element holds `${name.*…}` (`[{ "value": "${users.*}" }]` is one member per captured id) or, in a
+/// parallel copy, `${name.*i…}` (the copy's share of them). Only the innermost array repeats: a PatchOp
+/// whose `value` array holds `${users.*}` is one operation, its `value` one member per id.
+fn every_element_of(item: &Value) -> Option<(String, String)> {
+    match item {
+        Value::String(text) => placeholders(text).ok()?.into_iter().find_map(|p| match p {
+            Placeholder::Capture(name, path) => {
+                path.first().filter(|s| *s == EVERY || *s == EVERY_OF_COPY).map(|s| (name, s.clone()))
+            }
+            _ => None,
+        }),
+        Value::Object(o) => {
+            o.iter().find_map(|(k, v)| every_element_of(&Value::String(k.clone())).or_else(|| every_element_of(v)))
+        }
         _ => None,
-    })
+    }
 }
 
 /// `*` as a capture's first segment: every element of an array capture, one array element each.
 pub const EVERY: &str = "*";
+/// `*i`, in a parallel step of N copies: copy i's share of an array capture cut into N runs of equal
+/// length (the last one shorter when N does not divide it): 1,000 ids over 10 copies are 100 a copy.
+pub const EVERY_OF_COPY: &str = "*i";
 
 /// The `${…}` placeholders of `s`, or the first syntax error.
 pub fn placeholders(s: &str) -> Result<Vec<Placeholder>, String> {
@@ -207,18 +222,30 @@ impl Vars {
         Ok(out)
     }
 
-    /// One copy of `item` per element of the array capture `name`, `${name.*…}` standing for the element.
-    fn expand_for_each(&self, item: &Value, name: &str) -> Result<Vec<Value>, String> {
+    /// One copy of `item` per element of the array capture `name` (`segment` `*`), or per element of the
+    /// parallel copy's share of it (`*i`), `${name.<segment>…}` standing for the element.
+    fn expand_for_each(&self, item: &Value, name: &str, segment: &str) -> Result<Vec<Value>, String> {
         let count = match self.captures.get(name) {
             Some(Value::Array(items)) => items.len(),
             Some(_) => {
-                return Err(format!("`${{{name}.*}}` repeats over an array, and the capture `{name}` is not one"));
+                return Err(format!(
+                    "`${{{name}.{segment}}}` repeats over an array, and the capture `{name}` is not one"
+                ));
             }
             None => return Err(format!("nothing was captured as `{name}`")),
         };
+        let range = if segment == EVERY_OF_COPY {
+            let copy = self.copy_number().filter(|_| self.copies > 0).ok_or_else(|| {
+                format!("`${{{name}.*i}}` is a parallel copy's share of `{name}`, and this step is not parallel")
+            })?;
+            let share = count.div_ceil(self.copies);
+            (copy * share).min(count)..((copy + 1) * share).min(count)
+        } else {
+            0..count
+        };
         let text = serde_json::to_string(item).expect("JSON values serialize");
-        let every = format!("${{{name}.{EVERY}");
-        (0..count)
+        let every = format!("${{{name}.{segment}");
+        range
             .map(|k| {
                 let one: Value = serde_json::from_str(&text.replace(&every, &format!("${{{name}.{k}")))
                     .expect("a capture name never changes JSON syntax");
@@ -243,7 +270,7 @@ impl Vars {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match every_element_of(item) {
-                        Some(name) => out.extend(self.expand_for_each(item, &name)?),
+                        Some((name, segment)) => out.extend(self.expand_for_each(item, &name, &segment)?),
                         None => out.push(self.expand_json(item)?),
                     }
                 }
@@ -297,6 +324,36 @@ mod tests {
             json!({"members": [{"value": "a", "display": "m a"}, {"value": "b", "display": "m b"}, {"value": "z"}]})
         );
         assert!(v.expand_json(&json!(["${user.*}"])).unwrap_err().contains("not one"), "only an array repeats");
+    }
+
+    #[test]
+    fn only_the_innermost_array_repeats() {
+        let mut v = vars();
+        v.captures.insert("users".into(), json!([{"id": "a", "userName": "x"}, {"id": "b", "userName": "y"}]));
+        let body = json!({"Operations": [{"op": "replace", "path": "members",
+            "value": [{"value": "${users.*.id}", "display": "${users.*.userName}"}]}]});
+        assert_eq!(
+            v.expand_json(&body).unwrap(),
+            json!({"Operations": [{"op": "replace", "path": "members",
+                "value": [{"value": "a", "display": "x"}, {"value": "b", "display": "y"}]}]}),
+            "one operation of two members, not two operations"
+        );
+    }
+
+    #[test]
+    fn a_parallel_copy_repeats_over_its_own_share_of_an_array_capture() {
+        let mut v = vars();
+        v.captures.insert("ids".into(), json!(["a", "b", "c", "d", "e"]));
+        let body = json!([{"value": "${ids.*i}"}]);
+        assert!(v.expand_json(&body).unwrap_err().contains("not parallel"), "outside a parallel copy");
+        v.copies = 2;
+        v.captures.insert(crate::suite::COPY_NUMBER.into(), json!(0));
+        assert_eq!(v.expand_json(&body).unwrap(), json!([{"value": "a"}, {"value": "b"}, {"value": "c"}]));
+        v.captures.insert(crate::suite::COPY_NUMBER.into(), json!(1));
+        assert_eq!(v.expand_json(&body).unwrap(), json!([{"value": "d"}, {"value": "e"}]), "the last share is shorter");
+        v.copies = 8;
+        v.captures.insert(crate::suite::COPY_NUMBER.into(), json!(7));
+        assert_eq!(v.expand_json(&body).unwrap(), json!([]), "more copies than elements: the last shares are empty");
     }
 
     #[test]

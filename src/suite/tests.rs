@@ -873,10 +873,51 @@ fn parallel_mistakes_name_the_line_and_a_fix() {
         ("{ 201 = 1, 409 = 19 }", "{ 201 = 1, created = 19 }", "not an HTTP status"),
         ("parallel = 3, body", "expect.statuses = { 200 = 3 }, body", "counts the answers of a `parallel` step"),
         ("{ get = \"/Users/${ids.2}\" }", "{ get = \"/Users/${i}\" }", "this step is not one"),
+        ("{ get = \"/Users/${ids.2}\" }", "{ post = \"/Groups\", body = '[\"${ids.*i}\"]' }", "is not parallel"),
     ];
     for (from, to, phrase) in cases {
         let text = PARALLEL.replacen(from, to, 1);
         assert_ne!(text, PARALLEL, "the case {from:?} changed nothing");
+        let e = error(&text);
+        assert!(e.message.contains(phrase), "{to}: {e}");
+        assert!(e.line.is_some() && !e.fix.is_empty(), "{to}: {e}");
+    }
+}
+
+const PAGES: &str = r#"[suite]
+description = "walks"
+
+[[scenario]]
+name = "walk"
+requirement = { source = "RFC 7644 §3.4.2.4", level = "MUST", text = "every page" }
+steps = [
+  { post = "/Users", parallel = 3, capture = { ids = "/id" }, body = '{ "userName": "${name:m}-${i}" }' },
+  { get = "/Users", pages = 100, query = { filter = 'userName sw "${name:m}"' },
+    expect.json = ['Resources.id same_items "${ids}"'] },
+]
+"#;
+
+#[test]
+fn a_page_walk_loads_with_its_page_size_and_no_snapshot() {
+    let s = load(PAGES).unwrap();
+    let walk = &s.scenarios[0].steps[1];
+    assert_eq!(walk.pages, Some(100));
+    assert!(walk.snapshot.is_none(), "one answer stitched from many: never snapshotted");
+    assert_eq!(walk.expect.json[0].predicate, Predicate::SameItems("${ids}".into()));
+}
+
+#[test]
+fn page_walk_mistakes_name_the_line_and_a_fix() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("pages = 100,", "pages = 0,", "from 1 to 1000"),
+        ("{ get = \"/Users\", pages", "{ post = \"/Users\", pages", "walks the pages of a list GET"),
+        ("query = { filter", "query = { count = \"5\", filter", "sets startIndex and count itself"),
+        ("{ get = \"/Users\",", "{ get = \"/Users?startIndex=3\",", "sets startIndex and count itself"),
+        ("same_items \"${ids}\"", "same_items \"${nothing}\"", "refers to no capture"),
+    ];
+    for (from, to, phrase) in cases {
+        let text = PAGES.replacen(from, to, 1);
+        assert_ne!(text, PAGES, "the case {from:?} changed nothing");
         let e = error(&text);
         assert!(e.message.contains(phrase), "{to}: {e}");
         assert!(e.line.is_some() && !e.fix.is_empty(), "{to}: {e}");

@@ -417,7 +417,14 @@ const OAUTH_FAULTS: &[(Fault, &str)] = &[
 /// The concurrency and large-group faults (issue 17), each with the check that proves it.
 const CONCURRENCY_FAULTS: &[(Fault, &str)] = &[
     (Fault::LostConcurrentMemberUpdate, "rfc::concurrency::parallel_member_adds_keep_every_member"),
-    (Fault::MembersCappedAt100, "rfc::large_groups::group_of_300_members_keeps_every_member"),
+    (Fault::LostConcurrentMemberUpdate, "rfc::large_groups::group_of_1000_members_added_in_batches_keeps_every_member"),
+    (Fault::LostConcurrentMemberUpdate, "rfc::large_groups::members_of_a_large_group_page_through_a_groups_filter"),
+    (Fault::MembersCappedAt100, "rfc::large_groups::group_of_1000_members_added_in_batches_keeps_every_member"),
+    (Fault::MembersCappedAt100, "rfc::large_groups::members_of_a_large_group_page_through_a_groups_filter"),
+    (Fault::MembersCappedAt100, "okta::large_groups::push_now_of_1000_members_keeps_every_member"),
+    (Fault::MembersMissingFromGroupsFilter, "rfc::large_groups::members_of_a_large_group_page_through_a_groups_filter"),
+    // More than 50 members in one operation refused (Entra E-Q28): Entra's batches of 100 fail.
+    (Fault::MemberLimit, "rfc::large_groups::group_of_1000_members_added_in_batches_keeps_every_member"),
     // Older faults the parallel checks catch as well: uniqueness and preconditions across concurrent writes.
     (Fault::DuplicateUserNames, "rfc::concurrency::parallel_creates_of_one_username_create_one_user"),
     (Fault::IgnoreIfMatch, "rfc::concurrency::parallel_replaces_with_one_if_match_let_one_win"),

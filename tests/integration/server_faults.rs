@@ -623,6 +623,15 @@ async fn probe(fault: Fault, s: &Server) -> bool {
             s.patch(&format!("/Groups/{g}"), json!([{"op": "add", "path": "members", "value": members}])).await;
             s.get(&format!("/Groups/{g}")).await.body["members"].as_array().map_or(0, Vec::len) == 101
         }
+        Fault::MembersMissingFromGroupsFilter => {
+            let mut ids = Vec::new();
+            for i in 0..101 {
+                ids.push(s.named(&format!("m{i}")).await);
+            }
+            let members: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let g = s.group("G", &members).await;
+            s.filter_count(&format!(r#"groups.value eq "{g}""#)).await == 101
+        }
     }
 }
 

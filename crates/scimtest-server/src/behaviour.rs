@@ -311,6 +311,9 @@ behaviour! {
     group_patch_stale_read_ms: Option<u64> = None,
     /// The most members a Group keeps, the rest dropped without an error; `None`: every member is kept.
     group_member_cap: Option<usize> = None,
+    /// The most users a filter on `groups` selects, the rest left out; `None`: all whose `groups` match
+    /// (RFC 7644 §3.4.2.2).
+    groups_filter_limit: Option<usize> = None,
 }
 
 impl Behaviour {
@@ -553,6 +556,8 @@ impl Behaviour {
             Fault::LostConcurrentMemberUpdate => self.group_patch_stale_read_ms = Some(5),
             // RFC 7644 §3.5.2.1: every added member is kept.
             Fault::MembersCappedAt100 => self.group_member_cap = Some(100),
+            // RFC 7644 §3.4.2.2: a groups.value filter selects every member.
+            Fault::MembersMissingFromGroupsFilter => self.groups_filter_limit = Some(100),
         }
     }
 

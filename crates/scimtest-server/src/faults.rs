@@ -233,6 +233,8 @@ faults! {
         "a Group PATCH reads the group, waits 5 ms, then writes its change over what it read, so concurrent member adds lose members (RFC 7644 §3.5.2: a PATCH is applied atomically)",
     MembersCappedAt100 => "members-capped-at-100":
         "a Group keeps at most 100 members: members added beyond are dropped and the write still succeeds (RFC 7644 §3.5.2.1: add appends the members; Entra E-AM and Okta O-MG grow groups past 100)",
+    MembersMissingFromGroupsFilter => "members-missing-from-groups-filter":
+        "GET /Users?filter=groups.value eq \"<id>\" finds only a group's first 100 members: the others are missing from totalResults and from every page (RFC 7644 §3.4.2.2: a filter on a multi-valued attribute matches a resource if any of its values match; RFC 7643 §4.1.2: `groups` lists the groups the user belongs to)",
 
 }
 

@@ -282,6 +282,13 @@ impl Service {
         if query.filter.is_some() && hits.is_empty() && !self.behaviour().no_match_is_empty_list {
             return Err(ScimError::not_found("no resource matches the filter"));
         }
+        // The members-missing-from-groups-filter fault: a filter on `groups` selects only the first members.
+        if let Some(limit) = self.behaviour().groups_filter_limit
+            && kinds == [Kind::User]
+            && query.filter.as_deref().is_some_and(|f| f.to_ascii_lowercase().contains("groups"))
+        {
+            hits.truncate(limit);
+        }
         // The group-list-first-page-only fault: every group list starts at 1 whatever startIndex says.
         let first_page;
         let query = if kinds == [Kind::Group] && !self.behaviour().group_lists_paged {
