@@ -150,6 +150,9 @@ impl Service {
                 let Some(ids) = data.user_names_starting(v, user_name.target().case_exact) else { continue };
                 return Some(in_store_order(ids));
             }
+            if (kind, name.as_str(), sub.as_deref()) == (Kind::User, "groups", Some("value")) {
+                return Some(in_store_order(members_within(data, v)));
+            }
             let ids = match (kind, name.as_str(), sub.as_deref()) {
                 (Kind::User, "username", None) => data.user_names.get(&data.user_name_key(v)),
                 (Kind::Group, "displayname", None) => data.group_names.get(&fold(v)),
@@ -382,4 +385,32 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// The users whose `groups` can hold group `group`: its members and, through the groups among them, theirs
+/// (`indirect`, RFC 7643 §4.1.2). Ids compare without case, so this is a superset for whichever way the
+/// filter compares; the filter still judges each. A client listing a 1,000-member group's users a page at a
+/// time (`groups.value eq`) then reads those users, not every user.
+fn members_within<'d>(data: &'d Data, group: &str) -> Vec<&'d String> {
+    let mut users = Vec::new();
+    let mut frontier = vec![group.to_string()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(g) = frontier.pop() {
+        if !seen.insert(g.to_ascii_lowercase()) {
+            continue;
+        }
+        for (member, groups) in &data.memberships {
+            if !groups.iter().any(|x| x.eq_ignore_ascii_case(&g)) {
+                continue;
+            }
+            if data.users.by_id.contains_key(member) {
+                users.push(member);
+            } else if data.groups.by_id.contains_key(member) {
+                frontier.push(member.clone());
+            }
+        }
+    }
+    users.sort_unstable();
+    users.dedup();
+    users
 }
