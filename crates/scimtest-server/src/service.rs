@@ -787,6 +787,7 @@ impl Service {
 
     /// A PATCH applied to `stale` (read earlier) instead of the resource as stored, when given: the
     /// lost update of `lost-concurrent-member-update`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn patch_over(
         &self,
         kind: Kind,
