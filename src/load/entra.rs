@@ -4,8 +4,6 @@
 //! PATCH) and E-RM (one member removed) for every [`MEMBER_BATCH`] users.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use serde_json::{Value, json};
 
@@ -98,18 +96,13 @@ pub(super) async fn worker(shared: Arc<Shared>, worker: usize) -> Option<()> {
     let mut group: Option<String> = None;
     let mut pending: Vec<String> = Vec::new();
     for n in 0u64.. {
-        if group.is_none() {
-            shared.send(Operation::EntraQueryGroup, query_group(&group_name)).await?;
-            group = shared.create(Operation::EntraCreateGroup, create_group(&group_name), "/Groups").await;
-            if group.is_none() && shared.stop.load(Ordering::SeqCst) {
-                return None;
-            }
-        }
+        let lookup = (Operation::EntraQueryGroup, query_group(&group_name));
+        shared.ensure_group(&mut group, lookup, (Operation::EntraCreateGroup, create_group(&group_name))).await?;
         let user_name = format!("{}-load-u{worker}-{n}", shared.prefix);
         shared.send(Operation::EntraQueryUser, query_user(&user_name)).await?;
         let Some(user) = shared.create(Operation::EntraCreateUser, create_user(&user_name, n), "/Users").await else {
             // Not created (refused, throttled): Entra tries again in its next cycle; this one moves on.
-            if shared.stop.load(Ordering::SeqCst) || Instant::now() >= shared.deadline {
+            if shared.over() {
                 return None;
             }
             continue;

@@ -60,9 +60,32 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether the run is over: its time is up or it was stopped (request budget, interrupt).
+    fn over(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || Instant::now() >= self.deadline
+    }
+
+    /// A worker's group, looked up by name and created: `None` when the run stopped before it was made
+    /// (a group refused while the run goes on is tried again with the next user).
+    async fn ensure_group(
+        &self,
+        group: &mut Option<String>,
+        lookup: (Operation, Request),
+        create: (Operation, Request),
+    ) -> Option<()> {
+        if group.is_none() {
+            self.send(lookup.0, lookup.1).await?;
+            *group = self.create(create.0, create.1, "/Groups").await;
+            if group.is_none() && self.stop.load(Ordering::SeqCst) {
+                return None;
+            }
+        }
+        Some(())
+    }
+
     /// Sends one request of `operation`, unless the run is over (time, request budget, interrupt).
     async fn send(&self, operation: Operation, request: Request) -> Option<Exchange> {
-        if self.stop.load(Ordering::SeqCst) || Instant::now() >= self.deadline {
+        if self.over() {
             return None;
         }
         if self.max_requests.is_some_and(|max| self.sent.fetch_add(1, Ordering::SeqCst) >= max) {

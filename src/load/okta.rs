@@ -9,8 +9,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use serde_json::{Value, json};
 
@@ -145,18 +143,13 @@ pub(super) async fn worker(shared: Arc<Shared>, worker: usize) -> Option<()> {
     let mut pending: Vec<(String, String)> = Vec::new();
     let mut members: VecDeque<String> = VecDeque::new();
     for n in 0u64.. {
-        if group.is_none() {
-            shared.send(Operation::OktaLookupGroup, lookup_group(&group_name)).await?;
-            group = shared.create(Operation::OktaCreateGroup, create_group(&group_name), "/Groups").await;
-            if group.is_none() && shared.stop.load(Ordering::SeqCst) {
-                return None;
-            }
-        }
+        let lookup = (Operation::OktaLookupGroup, lookup_group(&group_name));
+        shared.ensure_group(&mut group, lookup, (Operation::OktaCreateGroup, create_group(&group_name))).await?;
         let login = format!("{}-load-u{worker}-{n}@example.com", shared.prefix);
         shared.send(Operation::OktaQueryUser, query_user(&login)).await?;
         let Some(user) = shared.create(Operation::OktaCreateUser, create_user(&login, n), "/Users").await else {
             // Not created (refused, throttled): Okta retries the assignment later; this cycle moves on.
-            if shared.stop.load(Ordering::SeqCst) || Instant::now() >= shared.deadline {
+            if shared.over() {
                 return None;
             }
             continue;

@@ -366,24 +366,8 @@ mod tests {
         let mut schema = user();
         schema.core.attributes.retain(|a| a.name != "groups");
         let schemas = [schema];
-        let list = |filter: &str| Step {
-            name: None,
-            method: Method::Get,
-            path: "/Users".into(),
-            query: vec![("filter".into(), filter.into())],
-            headers: Vec::new(),
-            auth: crate::suite::Auth::Token,
-            accept: None,
-            content_type: String::new(),
-            body: Body::None,
-            expect: crate::suite::Expect::default(),
-            capture: Vec::new(),
-            snapshot: None,
-            subject: false,
-            token: None,
-            parallel: None,
-            pages: None,
-        };
+        let list =
+            |filter: &str| Step { query: vec![("filter".into(), filter.into())], ..Step::plain(Method::Get, "/Users") };
         let named = |f: &str| undeclared_in_filter(&list(f), &schemas).map(|(_, what)| what);
         assert_eq!(named(r#"groups.value eq "${group.id}""#).as_deref(), Some("`groups.value`"));
         assert_eq!(named(r#"userName eq "a" and groups[value eq "g"]"#).as_deref(), Some("`groups`"));

@@ -594,28 +594,6 @@ fn generated_conflict(shared: &Shared, check: &str, tension: usize, evidence: Fa
 mod tests {
     use super::*;
 
-    /// A step with nothing but a method and a path.
-    fn plain_step(method: suite::Method, path: &str) -> Step {
-        Step {
-            name: None,
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            auth: Auth::Token,
-            accept: None,
-            content_type: String::new(),
-            body: Body::None,
-            expect: suite::Expect::default(),
-            capture: Vec::new(),
-            snapshot: None,
-            subject: false,
-            token: None,
-            parallel: None,
-            pages: None,
-        }
-    }
-
     fn exchange(status: u16, body: &str) -> Exchange {
         Exchange {
             status: Some(status),
@@ -626,11 +604,11 @@ mod tests {
     #[test]
     fn every_token_request_is_one_kind_of_step_so_one_root_cause() {
         use crate::auth::TokenVariant;
-        let token = |v| Step { token: Some(v), ..plain_step(suite::Method::Post, "") };
+        let token = |v| Step { token: Some(v), ..Step::plain(suite::Method::Post, "") };
         let kinds: std::collections::BTreeSet<String> =
             TokenVariant::ALL.into_iter().map(|v| step_kind(&token(v))).collect();
         assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["POST token endpoint"]);
-        assert_eq!(step_kind(&plain_step(suite::Method::Post, "/Users")), "POST /Users");
+        assert_eq!(step_kind(&Step::plain(suite::Method::Post, "/Users")), "POST /Users");
     }
 
     #[test]
@@ -638,7 +616,7 @@ mod tests {
         let step = |status: Vec<u16>| Step {
             query: vec![("filter".into(), "title pr".into())],
             expect: suite::Expect { status, ..Default::default() },
-            ..plain_step(suite::Method::Get, "/Users")
+            ..Step::plain(suite::Method::Get, "/Users")
         };
         let mut request = Request::new(reqwest::Method::GET, "/Users");
         request.query = vec![("filter".into(), "title pr".into())];
@@ -658,7 +636,7 @@ mod tests {
     fn setup_steps_are_creates_and_lookups_with_steps_after_them() {
         let step = |method: suite::Method, path: &str, capture: bool| Step {
             capture: if capture { vec![("user".into(), String::new())] } else { Vec::new() },
-            ..plain_step(method, path)
+            ..Step::plain(method, path)
         };
         let steps = [
             step(suite::Method::Post, "/Users", true),

@@ -381,6 +381,31 @@ pub struct Step {
     pub pages: Option<usize>,
 }
 
+#[cfg(test)]
+impl Step {
+    /// A step with nothing but a method and a path, for tests.
+    pub(crate) fn plain(method: Method, path: &str) -> Step {
+        Step {
+            name: None,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::Token,
+            accept: None,
+            content_type: String::new(),
+            body: Body::None,
+            expect: Expect::default(),
+            capture: Vec::new(),
+            snapshot: None,
+            subject: false,
+            token: None,
+            parallel: None,
+            pages: None,
+        }
+    }
+}
+
 /// The most copies a `parallel` step may send.
 pub const MAX_PARALLEL: usize = 1000;
 /// The most resources a page of a `pages` step may ask for, and the most pages it walks.
