@@ -10,11 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-3}
 . "$root/scripts/bench-common.sh"
 
-port=$(free_port)
-url="http://127.0.0.1:$port/scim/v2"
-SCIM_TOKEN=bench-token "$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-pids+=("$!")
-wait_for "$url/ServiceProviderConfig"
+start_server
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); rfc profile, --no-generated, $runs runs each"
 
 # Seconds one `scimtest run` takes on the wall clock (its verdict is not the point: failures still time).

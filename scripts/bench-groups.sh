@@ -13,11 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 size=${SIZE:-1000}
 . "$root/scripts/bench-common.sh"
 
-port=$(free_port)
-SCIM_TOKEN=bench-token "$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_for "http://127.0.0.1:$port/scim/v2/ServiceProviderConfig"
+start_server
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); a group of $size members"
 
 python3 - "$port" "$server" "$size" <<'PY'

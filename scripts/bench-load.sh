@@ -18,11 +18,7 @@ ticks=$(getconf CLK_TCK)
 # utime + stime of a process, in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-port=$(free_port)
-SCIM_TOKEN=bench-token "$bin" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_for "http://127.0.0.1:$port/scim/v2/ServiceProviderConfig"
+start_server
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); unpaced, ${secs} s, ${conc} workers"
 
 server_before=$(cpu "$server")
