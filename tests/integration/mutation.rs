@@ -418,7 +418,6 @@ const OAUTH_FAULTS: &[(Fault, &str)] = &[
 const CONCURRENCY_FAULTS: &[(Fault, &str)] = &[
     (Fault::LostConcurrentMemberUpdate, "rfc::concurrency::parallel_member_adds_keep_every_member"),
     (Fault::LostConcurrentMemberUpdate, "rfc::large_groups::group_of_1000_members_added_in_batches_keeps_every_member"),
-    (Fault::LostConcurrentMemberUpdate, "rfc::large_groups::members_of_a_large_group_page_through_a_groups_filter"),
     (Fault::MembersCappedAt100, "rfc::large_groups::group_of_1000_members_added_in_batches_keeps_every_member"),
     (Fault::MembersCappedAt100, "rfc::large_groups::members_of_a_large_group_page_through_a_groups_filter"),
     (Fault::MembersCappedAt100, "okta::large_groups::push_now_of_1000_members_keeps_every_member"),

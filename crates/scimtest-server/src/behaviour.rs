@@ -553,7 +553,11 @@ impl Behaviour {
             Fault::RateLimitWithoutRetryAfter => self.rate_limit_retry_after = false,
             // ----- concurrency and large groups (issue 17) -----
             // RFC 7644 §3.5.2: a Group PATCH reads and writes as one.
-            Fault::LostConcurrentMemberUpdate => self.group_patch_stale_read_ms = Some(5),
+            Fault::LostConcurrentMemberUpdate => {
+                // Wide enough that simultaneous PATCHes all read before any writes, even on a loaded machine
+                // where a debug build holds the write lock for tens of milliseconds per 1,000-member group.
+                self.group_patch_stale_read_ms = Some(25)
+            }
             // RFC 7644 §3.5.2.1: every added member is kept.
             Fault::MembersCappedAt100 => self.group_member_cap = Some(100),
             // RFC 7644 §3.4.2.2: a groups.value filter selects every member.

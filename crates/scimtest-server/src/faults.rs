@@ -230,7 +230,7 @@ faults! {
         "with a rate limit (serve --rate-limit N), the 429 carries no Retry-After, so a client cannot tell how long to wait (RFC 6585 §4, RFC 9110 §10.2.3; `scimtest load` reports it)",
     // ----- concurrency and large groups (issue 17) -----
     LostConcurrentMemberUpdate => "lost-concurrent-member-update":
-        "a Group PATCH reads the group, waits 5 ms, then writes its change over what it read, so concurrent member adds lose members (RFC 7644 §3.5.2: a PATCH is applied atomically)",
+        "a Group PATCH reads the group, waits 25 ms, then writes its change over what it read, so concurrent member adds lose members (RFC 7644 §3.5.2: a PATCH is applied atomically)",
     MembersCappedAt100 => "members-capped-at-100":
         "a Group keeps at most 100 members: members added beyond are dropped and the write still succeeds (RFC 7644 §3.5.2.1: add appends the members; Entra E-AM and Okta O-MG grow groups past 100)",
     MembersMissingFromGroupsFilter => "members-missing-from-groups-filter":
