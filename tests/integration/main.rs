@@ -16,6 +16,8 @@
 //! * `oauth` — every profile with client credentials, JWT assertions and 2-second tokens against
 //!   `serve --oauth`; no secret in any output of a failing OAuth run.
 //! * `server_oauth` — `serve --oauth`: the token endpoint, JWKS, metadata and the SCIM access-token checks.
+//! * `server_members` — a group PATCH of members alone, applied apart from the group's JSON, answers as the
+//!   PATCH engine does.
 //! * `load` — `scimtest load` against the bundled server: pacing, rate limits and Retry-After, cleanup,
 //!   verdicts, no secret in any output.
 
@@ -42,6 +44,7 @@ mod safety;
 mod serve_cli;
 mod server_faults;
 mod server_fuzz;
+mod server_members;
 mod server_oauth;
 mod snapshots;
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::ServerConfig;
 use super::behaviour::Behaviour;
 use super::error::ScimError;
-use super::store::{Data, Keys, Store, Stored, compact, str_at};
+use super::store::{Data, Keys, Store, Stored, member_json, str_at};
 use crate::patch::{OpKind, PatchOptions, PatchRequest, apply};
 use crate::schema::{AttributeType, ENTERPRISE_USER, Mutability, ResourceSchema, get_ci};
 use crate::value::{self, DateTime};
@@ -509,12 +509,27 @@ impl Service {
     }
 
     pub(super) fn render(&self, data: &Data, kind: Kind, stored: &Stored, base: &str, members: Members) -> Rendered {
-        let mut json = stored.json();
+        let mut json = stored.json_apart();
         if kind == Kind::Group
             && members == Members::Excluded
             && let Some(o) = json.as_object_mut()
         {
             o.shift_remove("members");
+        }
+        // Members kept apart are rendered straight from the list, each with its `$ref`.
+        if let (Some(list), Members::Shown, Some(o)) = (&stored.members, members, json.as_object_mut()) {
+            let rendered = list
+                .ids
+                .iter()
+                .map(|(mid, stored_kind)| {
+                    let mut m = member_json(mid, *stored_kind);
+                    if let Some(mkind) = data.kind_of(mid) {
+                        m["$ref"] = json!(self.location(base, mkind, mid));
+                    }
+                    m
+                })
+                .collect();
+            o.shift_insert(list.at.min(o.len()), "members".into(), Value::Array(rendered));
         }
         let id = str_at(&json, "id").unwrap_or_default().to_string();
         let location = self.location(base, kind, &id);
@@ -564,7 +579,10 @@ impl Service {
                 }
             }
             Kind::Group => {
-                if let Some(Value::Array(members)) = json.get_mut("members") {
+                // Members kept apart were rendered above.
+                if stored.members.is_none()
+                    && let Some(Value::Array(members)) = json.get_mut("members")
+                {
                     for m in members.iter_mut() {
                         let Some(mid) = str_at(m, "value").map(str::to_string) else { continue };
                         let Some(mkind) = data.kind_of(&mid) else { continue };
@@ -617,13 +635,8 @@ impl Service {
         if kind == Kind::Group {
             self.touch_members(&mut data, &json!({}), &json);
         }
-        let stored = Stored {
-            seq: data.next_seq,
-            version: self.store.next_version(),
-            text: compact(&json),
-            password,
-            name: group_name(kind, &json),
-        };
+        let name = group_name(kind, &json);
+        let stored = Stored::new(data.next_seq, self.store.next_version(), json, password, name);
         let table = data.table_mut(kind);
         table.order.insert(stored.seq, id.clone());
         table.by_id.insert(id.clone(), stored);
@@ -664,11 +677,11 @@ impl Service {
         if self.behaviour.versions_move {
             entry.version = self.store.next_version();
         }
-        entry.text = compact(&new);
         entry.name = group_name(kind, &new);
         if kind == Kind::Group {
             self.touch_members(data, old_json, &new);
         }
+        data.table_mut(kind).by_id.get_mut(id).expect("exists").set(new);
     }
 
     /// A user's `groups` is computed from memberships, so when a group's members or name change the
@@ -677,18 +690,20 @@ impl Service {
         if !self.behaviour.versions_move {
             return;
         }
-        let members = |g: &Value| -> HashSet<String> {
-            g.get("members")
-                .and_then(Value::as_array)
-                .map(|m| m.iter().filter_map(|m| str_at(m, "value").map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        let (before, after) = (members(old), members(new));
+        let (before, after) = (member_ids(old), member_ids(new));
         let renamed = str_at(old, "displayName") != str_at(new, "displayName");
         let affected: HashSet<&String> =
             if renamed { before.union(&after).collect() } else { before.symmetric_difference(&after).collect() };
+        self.touch(data, affected.into_iter().cloned().collect());
+    }
+
+    /// Moves the versions of `affected` members and of the members of the groups among them.
+    fn touch(&self, data: &mut Data, affected: Vec<String>) {
+        if !self.behaviour.versions_move {
+            return;
+        }
         // Members of nested groups see the change through `indirect` entries: follow them down.
-        let mut stack: Vec<String> = affected.into_iter().cloned().collect();
+        let mut stack = affected;
         let mut seen = std::collections::HashSet::new();
         while let Some(m) = stack.pop() {
             if !seen.insert(m.clone()) {
@@ -698,7 +713,7 @@ impl Service {
             if let Some(user) = data.users.by_id.get_mut(&m) {
                 user.version = version;
             } else if let Some(group) = data.groups.by_id.get(&m) {
-                stack.extend(members(&group.json()));
+                stack.extend(member_ids(&group.json()));
             }
         }
     }
@@ -868,6 +883,20 @@ impl Service {
             }
         }
         let mut data = self.store.write();
+        if kind == Kind::Group
+            && stale.is_none()
+            && self.behaviour.patch_atomic
+            && self.behaviour.group_member_cap.is_none()
+            // Otherwise a member can outlive its resource, and the engine's path refuses the group's PATCHes.
+            && self.behaviour.delete_leaves_groups
+            && let Some(ops) = member_ops(&request, options)
+        {
+            let stored = data.groups.by_id.get(id).ok_or_else(|| not_found(kind, id))?;
+            self.check_if_match(stored, if_match)?;
+            if let Some(changes) = member_changes(&data, id, stored, &ops) {
+                return self.patch_members(&mut data, id, changes, base, members);
+            }
+        }
         let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
         let old = stale.as_ref().unwrap_or(stored);
         self.check_if_match(old, if_match)?;
@@ -913,6 +942,51 @@ impl Service {
         }
         let stored = &data.table(kind).by_id[id];
         Ok(self.render(&data, kind, stored, base, members))
+    }
+
+    /// Writes `changes` (from [`member_changes`]) to group `id`: the members kept apart, the membership
+    /// index, `meta.lastModified` and the versions, as [`Service::store`] would for the whole group.
+    fn patch_members(
+        &self,
+        data: &mut Data,
+        id: &str,
+        changes: MemberChanges,
+        base: &str,
+        members: Members,
+    ) -> Result<Rendered, ScimError> {
+        if !changes.added.is_empty() || !changes.removed.is_empty() {
+            let group = data.groups.by_id.get_mut(id).expect("checked by member_changes");
+            let mut json = group.json_apart();
+            if let Some(meta) = json.get_mut("meta").and_then(Value::as_object_mut) {
+                meta.insert("lastModified".into(), json!(now()));
+            }
+            let mut list = group.members.take().expect("checked by member_changes");
+            for gone in &changes.removed {
+                list.ids.shift_remove(gone.as_str());
+            }
+            for (member, kind) in &changes.added {
+                list.ids.insert(Box::from(member.as_str()), *kind);
+            }
+            if self.behaviour.versions_move {
+                group.version = self.store.next_version();
+            }
+            group.set_apart(json, (!list.ids.is_empty()).then_some(list));
+            for gone in &changes.removed {
+                if let Some(groups) = data.memberships.get_mut(gone) {
+                    groups.remove_id(id);
+                    if groups.is_empty() {
+                        data.memberships.remove(gone);
+                    }
+                }
+            }
+            for (member, _) in &changes.added {
+                data.memberships.entry(member.clone()).or_default().add(id);
+            }
+            let affected = changes.removed.into_iter().chain(changes.added.into_iter().map(|(m, _)| m)).collect();
+            self.touch(data, affected);
+        }
+        let stored = &data.groups.by_id[id];
+        Ok(self.render(data, Kind::Group, stored, base, members))
     }
 
     pub fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
@@ -1048,6 +1122,132 @@ pub enum Members {
     #[default]
     Shown,
     Excluded,
+}
+
+/// The ids of a group's members.
+fn member_ids(group: &Value) -> HashSet<String> {
+    group
+        .get("members")
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(|m| str_at(m, "value").map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// One operation of a group PATCH that only adds or removes members named by id (see [`member_ops`]).
+enum MemberOp<'r> {
+    /// `add` on `members`: each `{"value": id}`, or with `"type"`.
+    Add(Vec<(&'r str, Option<&'r str>)>),
+    /// `remove` on `members[value eq "id"]`, or on `members` with a value list (Entra E-Q3).
+    Remove(Vec<&'r str>),
+}
+
+/// The operations of `request` when each only adds or removes members named by id, and no id is named twice;
+/// `None` otherwise, and the PATCH engine applies the request to the whole group. What these operations do
+/// is what the engine does with them: the server's tests compare the two.
+fn member_ops<'r>(request: &'r PatchRequest, options: &PatchOptions) -> Option<Vec<MemberOp<'r>>> {
+    use crate::filter::{CompValue, CompareOp, Filter, Test};
+    let listed = |v: &'r Value| -> Option<Vec<(&'r str, Option<&'r str>)>> {
+        let items = v.as_array().filter(|a| !a.is_empty())?;
+        items
+            .iter()
+            .map(|m| {
+                let o = m.as_object()?;
+                let id = o.get("value")?.as_str()?;
+                let stated = match o.get("type") {
+                    None => None,
+                    Some(t) => Some(t.as_str()?),
+                };
+                (o.len() == 1 + usize::from(stated.is_some())).then_some((id, stated))
+            })
+            .collect()
+    };
+    let mut named = HashSet::new();
+    let mut ops = Vec::with_capacity(request.operations.len());
+    for op in &request.operations {
+        let path = op.path.as_ref()?;
+        if path.attr.uri.is_some()
+            || path.attr.sub_attr.is_some()
+            || path.sub_attr.is_some()
+            || !path.attr.name.eq_ignore_ascii_case("members")
+        {
+            return None;
+        }
+        let op = match (op.op, &path.filter, &op.value) {
+            (OpKind::Add, None, Some(v)) => MemberOp::Add(listed(v)?),
+            (OpKind::Remove, None, Some(v)) if options.tolerances.remove_value_selects => {
+                let items = listed(v)?;
+                if items.iter().any(|(_, stated)| stated.is_some()) {
+                    return None;
+                }
+                MemberOp::Remove(items.into_iter().map(|(m, _)| m).collect())
+            }
+            (
+                OpKind::Remove,
+                Some(Filter::Attr { path: a, test: Test::Compare(CompareOp::Eq, CompValue::String(m)) }),
+                None,
+            ) if a.uri.is_none() && a.sub_attr.is_none() && a.name.eq_ignore_ascii_case("value") => {
+                MemberOp::Remove(vec![m.as_str()])
+            }
+            _ => return None,
+        };
+        let ids: Vec<&str> = match &op {
+            MemberOp::Add(items) => items.iter().map(|(m, _)| *m).collect(),
+            MemberOp::Remove(items) => items.clone(),
+        };
+        // An id named twice: the order of the operations decides, and the engine works that out.
+        if !ids.into_iter().all(|m| named.insert(m)) {
+            return None;
+        }
+        ops.push(op);
+    }
+    Some(ops)
+}
+
+/// What [`member_ops`] change in group `group_id`.
+struct MemberChanges {
+    added: Vec<(String, Kind)>,
+    removed: Vec<String>,
+}
+
+/// The members `ops` add and remove, when the group keeps its members apart, every added member is a User
+/// or Group of this server (of the `type` stated, if any) other than the group, and every removed member is
+/// one of its members. Anything else (an error, a member to refuse, a remove that selects nothing) is left
+/// to the PATCH engine, so its answer is the engine's.
+fn member_changes(data: &Data, group_id: &str, group: &Stored, ops: &[MemberOp<'_>]) -> Option<MemberChanges> {
+    let list = group.members.as_ref()?;
+    let mut changes = MemberChanges { added: Vec::new(), removed: Vec::new() };
+    // How many members the group has after each operation.
+    let mut count = list.ids.len();
+    for op in ops {
+        match op {
+            MemberOp::Add(items) => {
+                // The engine drops an emptied `members` and adds it back last, after `meta`.
+                if count == 0 {
+                    return None;
+                }
+                for (member, stated) in items {
+                    let kind = data.kind_of(member).filter(|_| *member != group_id)?;
+                    if stated.is_some_and(|t| t != kind.name()) {
+                        return None;
+                    }
+                    if !list.ids.contains_key(*member) {
+                        changes.added.push((member.to_string(), kind));
+                        count += 1;
+                    }
+                }
+            }
+            MemberOp::Remove(items) => {
+                for member in items {
+                    if !list.ids.contains_key(*member) {
+                        return None;
+                    }
+                    changes.removed.push(member.to_string());
+                    count -= 1;
+                }
+            }
+        }
+    }
+    Some(changes)
 }
 
 /// What [`Stored::name`] keeps: a group's displayName.

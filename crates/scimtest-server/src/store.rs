@@ -7,7 +7,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use serde_json::Value;
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use super::service::Kind;
@@ -76,8 +77,11 @@ pub(super) struct Stored {
     pub(super) seq: u64,
     pub(super) version: u64,
     /// The representation as compact JSON text: about a sixth of the memory of a `serde_json::Value`
-    /// tree, which is what lets 100,000 users fit the server's memory budget. Parsed when read.
-    pub(super) text: Box<str>,
+    /// tree, which is what lets 100,000 users fit the server's memory budget. Parsed when read. A group's
+    /// members are kept apart ([`Stored::members`]) when they are all in the stored form.
+    text: Box<str>,
+    /// A group's members, when they are apart from [`Stored::text`].
+    pub(super) members: Option<MemberList>,
     /// Only kept under the `return-password` fault: a correct server never hands it back.
     pub(super) password: Option<Value>,
     /// A group's displayName, so a member's `groups` is rendered without parsing the group's members.
@@ -335,13 +339,93 @@ struct IndexKeys<'v> {
     members: Vec<&'v str>,
 }
 
-impl Stored {
+/// A group's members apart from its text, so that a PATCH adding or removing a few members of a large group
+/// costs what those few cost rather than parsing, checking and writing every member (`Service::patch_members`).
+#[derive(Debug, Clone)]
+pub(super) struct MemberList {
+    /// Where `members` stands among the group's keys: the representation reads back in the order written.
+    pub(super) at: usize,
+    /// Member id → its resource type, in the order the members were added.
+    pub(super) ids: IndexMap<Box<str>, Kind>,
+}
+
+impl MemberList {
+    /// The stored form of each member, `{"value": id, "type": "User"}`, as `Service::check_members` writes it.
     pub(super) fn json(&self) -> Value {
+        Value::Array(self.ids.iter().map(|(id, kind)| member_json(id, *kind)).collect())
+    }
+}
+
+pub(super) fn member_json(id: &str, kind: Kind) -> Value {
+    let mut m = Map::with_capacity(2);
+    m.insert("value".into(), Value::String(id.to_string()));
+    m.insert("type".into(), Value::String(kind.name().to_string()));
+    Value::Object(m)
+}
+
+impl Stored {
+    /// A resource as it will be stored: its members apart when they can be (see [`MemberList`]).
+    pub(super) fn new(seq: u64, version: u64, json: Value, password: Option<Value>, name: Option<Box<str>>) -> Stored {
+        let mut stored = Stored { seq, version, text: Box::from(""), members: None, password, name };
+        stored.set(json);
+        stored
+    }
+
+    /// Replaces the representation.
+    pub(super) fn set(&mut self, mut json: Value) {
+        self.members = split_members(&mut json);
+        self.text = compact(&json);
+    }
+
+    /// Replaces the representation without its members, and the members kept apart.
+    pub(super) fn set_apart(&mut self, json: Value, members: Option<MemberList>) {
+        self.text = compact(&json);
+        self.members = members;
+    }
+
+    /// The representation, members included.
+    pub(super) fn json(&self) -> Value {
+        let mut json = self.json_apart();
+        if let (Some(list), Some(o)) = (&self.members, json.as_object_mut()) {
+            o.shift_insert(list.at.min(o.len()), "members".into(), list.json());
+        }
+        json
+    }
+
+    /// The representation without the members kept apart.
+    pub(super) fn json_apart(&self) -> Value {
         serde_json::from_str(&self.text).expect("stored text is JSON we wrote")
     }
 }
 
-pub(super) fn compact(json: &Value) -> Box<str> {
+/// Takes a group's `members` out of `json` when every one is in the stored form (`value` then `type`, each a
+/// string, `type` a resource type, no id twice); otherwise they stay in the text, exactly as written.
+fn split_members(json: &mut Value) -> Option<MemberList> {
+    let object = json.as_object_mut()?;
+    let at = object.keys().position(|k| k == "members")?;
+    let Some(Value::Array(members)) = object.get("members") else { return None };
+    let mut ids = IndexMap::with_capacity(members.len());
+    for m in members {
+        let o = m.as_object().filter(|o| o.len() == 2)?;
+        let mut keys = o.keys();
+        if keys.next().map(String::as_str) != Some("value") || keys.next().map(String::as_str) != Some("type") {
+            return None;
+        }
+        let id = o["value"].as_str()?;
+        let kind = match o["type"].as_str()? {
+            "User" => Kind::User,
+            "Group" => Kind::Group,
+            _ => return None,
+        };
+        if ids.insert(Box::from(id), kind).is_some() {
+            return None;
+        }
+    }
+    object.shift_remove("members");
+    Some(MemberList { at, ids })
+}
+
+fn compact(json: &Value) -> Box<str> {
     serde_json::to_string(json).expect("JSON values serialize").into_boxed_str()
 }
 
