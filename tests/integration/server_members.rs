@@ -27,10 +27,13 @@ enum Who {
     Nobody,
 }
 
+/// How a member is written: its `type`, if any, and whether with Entra's `"$ref": null` (E-Q4).
+type Written = (Who, Option<&'static str>, bool);
+
 #[derive(Debug, Clone)]
 enum Op {
-    /// `add` on `members`, each `(who, stated type)`.
-    Add(Vec<(Who, Option<&'static str>)>),
+    /// `add` on `members`.
+    Add(Vec<Written>),
     /// `remove` on `members[value eq "…"]`.
     RemoveFiltered(Who),
     /// `remove` on `members` with a value list (Entra E-Q3).
@@ -49,7 +52,7 @@ fn who() -> impl Strategy<Value = Who> {
 fn op() -> impl Strategy<Value = Op> {
     let stated = proptest::option::weighted(0.3, select(vec!["User", "Group", "user"]));
     prop_oneof![
-        3 => proptest::collection::vec((who(), stated), 1..4).prop_map(Op::Add),
+        3 => proptest::collection::vec((who(), stated, any::<bool>()), 1..4).prop_map(Op::Add),
         2 => who().prop_map(Op::RemoveFiltered),
         2 => proptest::collection::vec(who(), 1..3).prop_map(Op::RemoveListed),
     ]
@@ -96,13 +99,19 @@ impl World {
     }
 
     fn operations(&self, ops: &[Op], itself: &str) -> Vec<Value> {
-        let listed = |items: Vec<(Who, Option<&str>)>| -> Value {
+        let listed = |items: Vec<Written>| -> Value {
             Value::Array(
                 items
                     .into_iter()
-                    .map(|(w, stated)| match stated {
-                        Some(t) => json!({"value": self.id(w, itself), "type": t}),
-                        None => json!({"value": self.id(w, itself)}),
+                    .map(|(w, stated, null_ref)| {
+                        let mut m = json!({"value": self.id(w, itself)});
+                        if let Some(t) = stated {
+                            m["type"] = json!(t);
+                        }
+                        if null_ref {
+                            m["$ref"] = Value::Null;
+                        }
+                        m
                     })
                     .collect(),
             )
@@ -115,7 +124,7 @@ impl World {
                 }
                 Op::RemoveListed(ws) => json!({
                     "op": "remove", "path": "members",
-                    "value": listed(ws.iter().map(|w| (*w, None)).collect()),
+                    "value": listed(ws.iter().map(|w| (*w, None, false)).collect()),
                 }),
             })
             .collect()
@@ -228,7 +237,7 @@ proptest! {
 fn adding_and_removing_one_member_keeps_the_order_the_engine_gives() {
     let world = World::new(ServerMode::Compat, &[Who::User(0), Who::User(1), Who::Nested, Who::User(2)]);
     let a = world.twins[0].clone();
-    let ops = [Op::Add(vec![(Who::User(4), None)]), Op::RemoveFiltered(Who::User(1))];
+    let ops = [Op::Add(vec![(Who::User(4), None, true)]), Op::RemoveFiltered(Who::User(1))];
     twins_agree(ServerMode::Compat, &[Who::User(0), Who::User(1), Who::Nested, Who::User(2)], &ops)
         .expect("the twins agree");
     // And the answer itself: members in the order written, the new one last, the removed one gone.

@@ -518,14 +518,18 @@ impl Service {
         }
         // Members kept apart are rendered straight from the list, each with its `$ref`.
         if let (Some(list), Members::Shown, Some(o)) = (&stored.members, members, json.as_object_mut()) {
+            let (users, groups) = (self.location(base, Kind::User, ""), self.location(base, Kind::Group, ""));
             let rendered = list
                 .ids
                 .iter()
                 .map(|(mid, stored_kind)| {
                     let mut m = member_json(mid, *stored_kind);
-                    if let Some(mkind) = data.kind_of(mid) {
-                        m["$ref"] = json!(self.location(base, mkind, mid));
-                    }
+                    let prefix = match data.kind_of(mid) {
+                        Some(Kind::User) => &users,
+                        Some(Kind::Group) => &groups,
+                        None => return m,
+                    };
+                    m["$ref"] = Value::String(format!("{prefix}{mid}"));
                     m
                 })
                 .collect();
@@ -954,6 +958,13 @@ impl Service {
         base: &str,
         members: Members,
     ) -> Result<Rendered, ScimError> {
+        self.write_members(data, id, changes);
+        let stored = &data.groups.by_id[id];
+        Ok(self.render(data, Kind::Group, stored, base, members))
+    }
+
+    /// Writes `changes` to group `id`, which keeps its members apart and has every removed member.
+    fn write_members(&self, data: &mut Data, id: &str, changes: MemberChanges) {
         if !changes.added.is_empty() || !changes.removed.is_empty() {
             let group = data.groups.by_id.get_mut(id).expect("checked by member_changes");
             let mut json = group.json_apart();
@@ -985,8 +996,6 @@ impl Service {
             let affected = changes.removed.into_iter().chain(changes.added.into_iter().map(|(m, _)| m)).collect();
             self.touch(data, affected);
         }
-        let stored = &data.groups.by_id[id];
-        Ok(self.render(data, Kind::Group, stored, base, members))
     }
 
     pub fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
@@ -1012,6 +1021,11 @@ impl Service {
             if let Some(groups) = data.memberships.remove(id) {
                 for g in groups {
                     let Some(group) = data.groups.by_id.get(&g) else { continue };
+                    if group.members.as_ref().is_some_and(|list| list.ids.contains_key(id)) {
+                        let changes = MemberChanges { added: Vec::new(), removed: vec![id.to_string()] };
+                        self.write_members(&mut data, &g, changes);
+                        continue;
+                    }
                     let before = group.json();
                     let mut json = before.clone();
                     if let Some(Value::Array(members)) = json.get_mut("members") {
@@ -1135,7 +1149,7 @@ fn member_ids(group: &Value) -> HashSet<String> {
 
 /// One operation of a group PATCH that only adds or removes members named by id (see [`member_ops`]).
 enum MemberOp<'r> {
-    /// `add` on `members`: each `{"value": id}`, or with `"type"`.
+    /// `add` on `members`: each `{"value": id}`, with `"type"` or `"$ref": null` or both.
     Add(Vec<(&'r str, Option<&'r str>)>),
     /// `remove` on `members[value eq "id"]`, or on `members` with a value list (Entra E-Q3).
     Remove(Vec<&'r str>),
@@ -1157,7 +1171,13 @@ fn member_ops<'r>(request: &'r PatchRequest, options: &PatchOptions) -> Option<V
                     None => None,
                     Some(t) => Some(t.as_str()?),
                 };
-                (o.len() == 1 + usize::from(stated.is_some())).then_some((id, stated))
+                // Entra writes `"$ref": null` (E-Q4); a server that refuses it has answered already.
+                let null_ref = match o.get("$ref") {
+                    None => false,
+                    Some(Value::Null) => true,
+                    Some(_) => return None,
+                };
+                (o.len() == 1 + usize::from(stated.is_some()) + usize::from(null_ref)).then_some((id, stated))
             })
             .collect()
     };
