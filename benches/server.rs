@@ -141,7 +141,9 @@ fn machine_busy_seconds() -> f64 {
 
 struct Conn {
     stream: TcpStream,
+    /// Read buffer, zeroed once when it grows (not at every read): `buf[..filled]` holds what was read.
     buf: Vec<u8>,
+    filled: usize,
     /// Bytes of `buf` already consumed.
     start: usize,
     /// Where the last response's body is in `buf`.
@@ -157,33 +159,19 @@ impl Conn {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Conn { stream, buf: Vec::with_capacity(64 * 1024), start: 0, body: 0..0 })
+        Ok(Conn { stream, buf: vec![0; 64 * 1024], filled: 0, start: 0, body: 0..0 })
     }
 
+    /// Reads more of the answer.
     fn fill(&mut self) -> std::io::Result<()> {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+        if self.buf.len() - self.filled < 16 * 1024 {
+            self.buf.resize(self.buf.len() + 64 * 1024, 0);
         }
-        let len = self.buf.len();
-        if self.buf.capacity() - len < 16 * 1024 {
-            self.buf.reserve(64 * 1024);
-        }
-        let cap = self.buf.capacity();
-        self.buf.resize(cap, 0);
-        let n = self.stream.read(&mut self.buf[len..]);
-        match n {
-            Ok(0) => {
-                self.buf.truncate(len);
-                Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed by the server"))
-            }
-            Ok(n) => {
-                self.buf.truncate(len + n);
+        match self.stream.read(&mut self.buf[self.filled..])? {
+            0 => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed by the server")),
+            n => {
+                self.filled += n;
                 Ok(())
-            }
-            Err(e) => {
-                self.buf.truncate(len);
-                Err(e)
             }
         }
     }
@@ -201,10 +189,14 @@ impl Conn {
 
     /// Sends one request and reads one response: its status (the body is then in [`Conn::body`]).
     fn send(&mut self, req: &[u8]) -> std::io::Result<u16> {
+        // Drop what was consumed (the last answer), so the buffer does not grow.
+        self.buf.copy_within(self.start..self.filled, 0);
+        self.filled -= self.start;
+        self.start = 0;
         self.stream.write_all(req)?;
         // Status line and headers.
         let head_end = loop {
-            if let Some(i) = find(&self.buf[self.start..], b"\r\n\r\n") {
+            if let Some(i) = find(&self.buf[self.start..self.filled], b"\r\n\r\n") {
                 break self.start + i + 4;
             }
             self.fill()?;
@@ -229,7 +221,7 @@ impl Conn {
             }
         }
         let length = length.ok_or_else(|| bad("no Content-Length"))?;
-        while self.buf.len() < head_end + length {
+        while self.filled < head_end + length {
             self.fill()?;
         }
         self.start = head_end + length;
