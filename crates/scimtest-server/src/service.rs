@@ -523,14 +523,17 @@ impl Service {
                 .ids
                 .iter()
                 .map(|(mid, stored_kind)| {
-                    let mut m = member_json(mid, *stored_kind);
-                    let prefix = match data.kind_of(mid) {
+                    // A deleted resource leaves its groups, so each member is there, as the kind it was
+                    // stored as; otherwise the member is looked up.
+                    let kind = if self.behaviour.delete_leaves_groups { Some(*stored_kind) } else { data.kind_of(mid) };
+                    let mut m = member_json(mid, *stored_kind, 3);
+                    let prefix = match kind {
                         Some(Kind::User) => &users,
                         Some(Kind::Group) => &groups,
-                        None => return m,
+                        None => return Value::Object(m),
                     };
-                    m["$ref"] = Value::String(format!("{prefix}{mid}"));
-                    m
+                    m.insert("$ref".into(), Value::String(format!("{prefix}{mid}")));
+                    Value::Object(m)
                 })
                 .collect();
             o.shift_insert(list.at.min(o.len()), "members".into(), Value::Array(rendered));

@@ -352,15 +352,16 @@ pub(super) struct MemberList {
 impl MemberList {
     /// The stored form of each member, `{"value": id, "type": "User"}`, as `Service::check_members` writes it.
     pub(super) fn json(&self) -> Value {
-        Value::Array(self.ids.iter().map(|(id, kind)| member_json(id, *kind)).collect())
+        Value::Array(self.ids.iter().map(|(id, kind)| Value::Object(member_json(id, *kind, 2))).collect())
     }
 }
 
-pub(super) fn member_json(id: &str, kind: Kind) -> Value {
-    let mut m = Map::with_capacity(2);
+/// `{"value": id, "type": kind}`, with room for `capacity` keys.
+pub(super) fn member_json(id: &str, kind: Kind, capacity: usize) -> Map<String, Value> {
+    let mut m = Map::with_capacity(capacity);
     m.insert("value".into(), Value::String(id.to_string()));
     m.insert("type".into(), Value::String(kind.name().to_string()));
-    Value::Object(m)
+    m
 }
 
 impl Stored {
