@@ -4,7 +4,8 @@
 # (default 5) with CONC workers (default 16), then from the JSON report and /proc:
 #   * requests/s on the wall clock (generator and server sharing this machine's cores);
 #   * the generator's requests per CPU-second (target ≥ 5,000: it is never the bottleneck);
-#   * the server's requests per CPU-second on the Entra mix (target ≥ 20,000).
+#   * the server's requests per CPU-second on the Entra mix (its target, ≥ 20,000 requests/s, is measured
+#     on the server alone by `cargo bench --bench server`).
 # Requests per CPU-second is what one core sustains, free of the other process's share of the machine.
 # The cleanup's DELETEs and listings are in both CPU times, so they are counted with the requests.
 # Usage: scripts/bench-load.sh   (SECS=5 CONC=16; SCIMTEST_BIN=path to time another binary)
@@ -43,5 +44,5 @@ print(f"cycle: {cycle} requests in {report['elapsed_secs']:.2f} s = {report['ach
 for op in report["operations"]:
     print(f"  {op['operation']:<32} {op['requests']:>7}  p50 {op['p50_ms']:.2f} ms  p99 {op['p99_ms']:.2f} ms")
 print(f"generator: {total} requests in {generator_cpu:.2f} CPU-s = {total / generator_cpu:,.0f} requests per CPU-second (target ≥ 5,000)")
-print(f"server:    {total} requests in {server_cpu:.2f} CPU-s = {total / server_cpu:,.0f} requests per CPU-second of the Entra mix (target ≥ 20,000)")
+print(f"server:    {total} requests in {server_cpu:.2f} CPU-s = {total / server_cpu:,.0f} requests per CPU-second of the Entra mix")
 PY
