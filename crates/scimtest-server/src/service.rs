@@ -986,15 +986,10 @@ impl Service {
             }
             group.set_apart(json, (!list.ids.is_empty()).then_some(list));
             for gone in &changes.removed {
-                if let Some(groups) = data.memberships.get_mut(gone) {
-                    groups.remove_id(id);
-                    if groups.is_empty() {
-                        data.memberships.remove(gone);
-                    }
-                }
+                data.edit_membership(gone, id, false);
             }
             for (member, _) in &changes.added {
-                data.memberships.entry(member.clone()).or_default().add(id);
+                data.edit_membership(member, id, true);
             }
             let affected = changes.removed.into_iter().chain(changes.added.into_iter().map(|(m, _)| m)).collect();
             self.touch(data, affected);

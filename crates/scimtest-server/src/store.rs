@@ -316,13 +316,18 @@ impl Data {
             }
         }
         for v in keys.members {
-            if add {
-                self.memberships.entry(v.to_string()).or_default().add(id);
-            } else if let Some(set) = self.memberships.get_mut(v) {
-                set.remove_id(id);
-                if set.is_empty() {
-                    self.memberships.remove(v);
-                }
+            self.edit_membership(v, id, add);
+        }
+    }
+
+    /// Records in the membership index that `member` is a direct member of `group`, or no longer is.
+    pub(super) fn edit_membership(&mut self, member: &str, group: &str, add: bool) {
+        if add {
+            self.memberships.entry(member.to_string()).or_default().add(group);
+        } else if let Some(set) = self.memberships.get_mut(member) {
+            set.remove_id(group);
+            if set.is_empty() {
+                self.memberships.remove(member);
             }
         }
     }
