@@ -435,15 +435,11 @@ fn run(
     })
 }
 
-/// A request of `scimtest load` as the bytes the runner's client puts on the wire: its method, path under
-/// the base URL, query encoded as `Client::url` encodes it, Accept, Content-Type and body, with this
+/// A request of `scimtest load` as the bytes the runner's client puts on the wire: its method, path and
+/// query under the base URL (`Request::path_and_query`), Accept, Content-Type and body, with this
 /// bench's bearer token.
 fn wire(request: &scimtest::client::Request) -> Vec<u8> {
-    let mut head = format!("{} {BASE}{}", request.method, request.path);
-    if !request.query.is_empty() {
-        let query = serde_urlencoded::to_string(&request.query).expect("query pairs encode").replace('+', "%20");
-        let _ = write!(head, "?{query}");
-    }
+    let mut head = format!("{} {BASE}{}", request.method, request.path_and_query());
     let _ = write!(head, " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n");
     if let Some(accept) = &request.accept {
         let _ = write!(head, "Accept: {accept}\r\n");

@@ -193,6 +193,17 @@ impl Request {
         self.content_type = Some(SCIM_JSON.into());
         self
     }
+
+    /// The path under the base URL with the query encoded as it is sent: spaces as `%20`, not `+`.
+    pub fn path_and_query(&self) -> String {
+        let mut target = self.path.clone();
+        if !self.query.is_empty() {
+            let encoded = serde_urlencoded::to_string(&self.query).unwrap_or_default().replace('+', "%20");
+            target.push(if target.contains('?') { '&' } else { '?' });
+            target.push_str(&encoded);
+        }
+        target
+    }
 }
 
 /// One request and its answer (or the transport error), as a transcript.
@@ -793,13 +804,7 @@ impl Client {
     }
 
     fn url(&self, request: &Request) -> String {
-        let mut url = format!("{}{}", self.config.base_url, request.path);
-        if !request.query.is_empty() {
-            let encoded = serde_urlencoded::to_string(&request.query).unwrap_or_default().replace('+', "%20");
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&encoded);
-        }
-        url
+        format!("{}{}", self.config.base_url, request.path_and_query())
     }
 
     /// The response times of every exchange sent so far, per endpoint.

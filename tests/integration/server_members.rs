@@ -1,5 +1,5 @@
 //! A group PATCH that only adds or removes members named by id is applied to the members the server keeps
-//! apart from the group's JSON (`Service::patch_members`), so its cost does not grow with the group. Its
+//! apart from the group's JSON (`Service::write_members`), so its cost does not grow with the group. Its
 //! outcome must be the PATCH engine's. Here one group takes the generated operations as they are, and its
 //! twin takes them plus a `replace` of its own unchanged displayName, which sends the request through the
 //! engine. Both answer alike: the same status or error, the same members in the same order, the same

@@ -901,7 +901,8 @@ impl Service {
             let stored = data.groups.by_id.get(id).ok_or_else(|| not_found(kind, id))?;
             self.check_if_match(stored, if_match)?;
             if let Some(changes) = member_changes(&data, id, stored, &ops) {
-                return self.patch_members(&mut data, id, changes, base, members);
+                self.write_members(&mut data, id, changes);
+                return Ok(self.render(&data, kind, &data.groups.by_id[id], base, members));
             }
         }
         let stored = data.table(kind).by_id.get(id).ok_or_else(|| not_found(kind, id))?;
@@ -951,22 +952,9 @@ impl Service {
         Ok(self.render(&data, kind, stored, base, members))
     }
 
-    /// Writes `changes` (from [`member_changes`]) to group `id`: the members kept apart, the membership
-    /// index, `meta.lastModified` and the versions, as [`Service::store`] would for the whole group.
-    fn patch_members(
-        &self,
-        data: &mut Data,
-        id: &str,
-        changes: MemberChanges,
-        base: &str,
-        members: Members,
-    ) -> Result<Rendered, ScimError> {
-        self.write_members(data, id, changes);
-        let stored = &data.groups.by_id[id];
-        Ok(self.render(data, Kind::Group, stored, base, members))
-    }
-
-    /// Writes `changes` to group `id`, which keeps its members apart and has every removed member.
+    /// Writes `changes` (from [`member_changes`]) to group `id`, which keeps its members apart and has every
+    /// removed member: the members, the membership index, `meta.lastModified` and the versions, as
+    /// [`Service::store`] would for the whole group.
     fn write_members(&self, data: &mut Data, id: &str, changes: MemberChanges) {
         if !changes.added.is_empty() || !changes.removed.is_empty() {
             let group = data.groups.by_id.get_mut(id).expect("checked by member_changes");

@@ -345,7 +345,7 @@ struct IndexKeys<'v> {
 }
 
 /// A group's members apart from its text, so that a PATCH adding or removing a few members of a large group
-/// costs what those few cost rather than parsing, checking and writing every member (`Service::patch_members`).
+/// costs what those few cost rather than parsing, checking and writing every member (`Service::write_members`).
 #[derive(Debug, Clone)]
 pub(super) struct MemberList {
     /// Where `members` stands among the group's keys: the representation reads back in the order written.
